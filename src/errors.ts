@@ -1,0 +1,143 @@
+/**
+ * Every error msal-ts throws on purpose, other than caller misuse (which throws `TypeError` / `RangeError`).
+ *
+ * One level deep: each class extends {@link MsalError} and has a stable `code`, so `switch (err.code)` narrows the type.
+ * Messages never contain secrets, tokens or personal data.
+ */
+
+/** The stable codes of every {@link MsalError} subclass. */
+export type MsalErrorCode =
+  | 'server_error'
+  | 'invalid_response'
+  | 'network_error'
+  | 'request_timeout'
+  | 'request_aborted'
+  | 'authority_validation_failed'
+  | 'cache_format'
+  | 'invalid_credential';
+
+/** Base class of every error msal-ts throws on purpose. Use `code` to tell them apart. */
+export abstract class MsalError extends Error {
+  abstract readonly code: MsalErrorCode;
+  /** The `client-request-id` of the request that failed, when there was one. */
+  readonly correlationId: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; correlationId?: string | undefined } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.correlationId = options.correlationId;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** The fields of an Entra-style OAuth2 error body, kept as the server sent them. */
+export interface ServerErrorBody {
+  error: string;
+  error_description?: string | undefined;
+  error_codes?: number[] | undefined;
+  suberror?: string | undefined;
+  claims?: string | undefined;
+  timestamp?: string | undefined;
+  trace_id?: string | undefined;
+  correlation_id?: string | undefined;
+  error_uri?: string | undefined;
+}
+
+/** The identity provider answered with an OAuth2 error (`invalid_grant`, `invalid_client`, ...). */
+export class ServerError extends MsalError {
+  readonly code = 'server_error' as const;
+  /** HTTP status of the response. */
+  readonly status: number;
+  readonly error: string;
+  readonly error_description: string | undefined;
+  readonly error_codes: number[] | undefined;
+  readonly suberror: string | undefined;
+  readonly claims: string | undefined;
+  readonly timestamp: string | undefined;
+  readonly trace_id: string | undefined;
+  readonly correlation_id: string | undefined;
+  readonly error_uri: string | undefined;
+  /** Seconds the server asked us to wait (`Retry-After`), when it did. */
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    status: number,
+    body: ServerErrorBody,
+    options: { correlationId?: string | undefined; retryAfter?: number | undefined } = {},
+  ) {
+    // error_description can echo user input (a username); it is the server's text, not ours, and users need it to
+    // act, so it is kept, as every MSAL does.
+    super(`${body.error}: ${body.error_description ?? '(no description)'}`, {
+      correlationId: options.correlationId ?? body.correlation_id,
+    });
+    this.status = status;
+    this.error = body.error;
+    this.error_description = body.error_description;
+    this.error_codes = body.error_codes;
+    this.suberror = body.suberror;
+    this.claims = body.claims;
+    this.timestamp = body.timestamp;
+    this.trace_id = body.trace_id;
+    this.correlation_id = body.correlation_id;
+    this.error_uri = body.error_uri;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+/** A server's response did not have the shape the protocol requires (missing fields, wrong types, not JSON). */
+export class InvalidResponseError extends MsalError {
+  readonly code = 'invalid_response' as const;
+  /** HTTP status of the offending response, when there was one. */
+  readonly status: number | undefined;
+  /** Which document or endpoint the response came from, e.g. "token response", "OIDC discovery document". */
+  readonly source: string;
+
+  constructor(source: string, detail: string, options: { status?: number; cause?: unknown; correlationId?: string | undefined } = {}) {
+    super(`invalid ${source}: ${detail}`, options);
+    this.source = source;
+    this.status = options.status;
+  }
+}
+
+/** The request never got an HTTP response: DNS, TCP, TLS or proxy failure. `cause` holds the underlying error. */
+export class NetworkError extends MsalError {
+  readonly code = 'network_error' as const;
+}
+
+/** The request did not complete within its timeout. */
+export class RequestTimeoutError extends MsalError {
+  readonly code = 'request_timeout' as const;
+}
+
+/** The caller aborted the request through its `AbortSignal`. */
+export class RequestAbortedError extends MsalError {
+  readonly code = 'request_aborted' as const;
+}
+
+/** Instance discovery or OIDC discovery says the authority is not valid or not known. */
+export class AuthorityValidationError extends MsalError {
+  readonly code = 'authority_validation_failed' as const;
+}
+
+/** A serialized token cache could not be read: not JSON, or not the unified MSAL cache shape. */
+export class CacheFormatError extends MsalError {
+  readonly code = 'cache_format' as const;
+}
+
+/** A client credential cannot be used: a key that does not match its certificate, a wrong passphrase, a bad PEM. */
+export class InvalidCredentialError extends MsalError {
+  readonly code = 'invalid_credential' as const;
+}
+
+/** Every concrete error class, for `instanceof` narrowing in one place. */
+export type AnyMsalError =
+  | ServerError
+  | InvalidResponseError
+  | NetworkError
+  | RequestTimeoutError
+  | RequestAbortedError
+  | AuthorityValidationError
+  | CacheFormatError
+  | InvalidCredentialError;
