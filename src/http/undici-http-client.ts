@@ -1,0 +1,291 @@
+/**
+ * The default {@link HttpClient}: undici with custom trust, proxies (explicit or from the environment) and timeouts,
+ * the knobs MSAL Python takes as `verify`, `proxies` and `timeout`.
+ *
+ * undici is loaded on the first request, never at import time: a process that only reads its token cache does not
+ * pay for it.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Dispatcher, request as undiciRequestFn } from 'undici';
+import { InvalidResponseError, MsalError, NetworkError, RequestAbortedError, RequestTimeoutError } from '../errors.js';
+import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
+
+/** Options of {@link createHttpClient}. */
+export interface HttpClientOptions {
+  /**
+   * Which certificate authorities to trust, as MSAL Python's `verify`:
+   * - `true` (default): Node's default trust store (its bundled Mozilla roots, plus `NODE_EXTRA_CA_CERTS`; start Node
+   *   with `--use-openssl-ca` to use the operating system's store instead).
+   * - a string: the path of a PEM bundle of CA certificates. It REPLACES the default trust store, as `requests` does
+   *   with `verify="bundle.pem"`: include every root you need. Read on the first request.
+   * - `false`: no certificate verification at all. **Insecure**: anyone on the network path can read and change
+   *   traffic, including tokens and client secrets. For local experiments only.
+   */
+  verify?: boolean | string | undefined;
+  /**
+   * PEM text of CA certificates to trust, for users who hold the bundle in memory. Same meaning as a `verify` path: it
+   * replaces the default trust store. When both `ca` and a `verify` path are given, both bundles are trusted.
+   */
+  ca?: string | undefined;
+  /**
+   * Proxy URL for every request, `http://[user:password@]host:port` (or `https://`). HTTPS requests tunnel through it
+   * with `CONNECT`; credentials in the URL are sent as `Proxy-Authorization: Basic`. Without this option the
+   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` environment variables (or their lower-case forms) are honoured, as
+   * `requests` does; they are read on the first request.
+   */
+  proxy?: string | undefined;
+  /** Limit for a whole request, from sending to the last byte of the body, in milliseconds. Default 30000. */
+  timeoutMs?: number | undefined;
+  /** Limit for establishing the TCP + TLS connection, in milliseconds. Default 10000. */
+  connectTimeoutMs?: number | undefined;
+  /** Largest response body accepted, in bytes; a larger one rejects with `InvalidResponseError`. Default 10 MiB. */
+  maxBodyBytes?: number | undefined;
+}
+
+/** An {@link HttpClient} that owns connections; `close()` releases them. */
+export interface ClosableHttpClient extends HttpClient {
+  /** Closes idle connections and lets in-flight requests finish. Later requests open new connections. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const PROXY_ENV_NAMES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const;
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+type RequestFn = typeof undiciRequestFn;
+
+interface Runtime {
+  request: RequestFn;
+  dispatcher: Dispatcher;
+}
+
+/**
+ * Creates the default HTTP client.
+ *
+ * @param options - trust, proxy and timeout settings; see {@link HttpClientOptions}.
+ * @returns a client whose `send` resolves for every HTTP status and rejects with `NetworkError`,
+ *   `RequestTimeoutError`, `RequestAbortedError` or (body too large) `InvalidResponseError`.
+ * @throws TypeError / RangeError when an option is malformed (checked here, before any I/O).
+ *
+ * @example
+ * ```ts
+ * const http = createHttpClient({ proxy: 'http://proxy.corp:3128', verify: '/etc/ssl/corp-ca.pem' });
+ * const res = await http.send({ method: 'GET', url: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration', headers: {} });
+ * ```
+ */
+export function createHttpClient(options: HttpClientOptions = {}): ClosableHttpClient {
+  const settings = checkOptions(options);
+  let runtime: Promise<Runtime> | undefined;
+
+  const send = async (request: HttpRequest): Promise<HttpResponse> => {
+    const target = checkRequest(request);
+    const correlationId = request.headers['client-request-id'];
+    const what = `${request.method} ${target.origin}${target.pathname}`;
+    const callerSignal = request.signal;
+    if (callerSignal?.aborted === true) {
+      throw new RequestAbortedError(`${what}: aborted by the caller`, { cause: callerSignal.reason, correlationId });
+    }
+    const timeoutSignal = AbortSignal.timeout(settings.timeoutMs);
+    const signal = callerSignal === undefined ? timeoutSignal : AbortSignal.any([callerSignal, timeoutSignal]);
+    try {
+      runtime ??= loadRuntime(settings);
+      const { request: undiciRequest, dispatcher } = await runtime;
+      const res = await undiciRequest(target, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        dispatcher,
+        signal,
+      });
+      const headers = flattenHeaders(res.headers);
+      const declared = Number(headers['content-length']);
+      if (Number.isFinite(declared) && declared > settings.maxBodyBytes) {
+        res.body.destroy();
+        throw tooLarge(settings.maxBodyBytes, res.statusCode, correlationId);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > settings.maxBodyBytes) {
+          res.body.destroy();
+          throw tooLarge(settings.maxBodyBytes, res.statusCode, correlationId);
+        }
+        chunks.push(chunk);
+      }
+      return { status: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
+    } catch (err) {
+      throw mapError(err, { what, callerSignal, timeoutSignal, timeoutMs: settings.timeoutMs, correlationId });
+    }
+  };
+
+  const close = async (): Promise<void> => {
+    const current = runtime;
+    runtime = undefined;
+    if (current === undefined) return;
+    const loaded = await current.catch(() => undefined);
+    await loaded?.dispatcher.close();
+  };
+
+  return { send, close };
+}
+
+interface Settings {
+  verify: boolean | string;
+  ca: string | undefined;
+  proxy: string | undefined;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+function checkOptions(options: HttpClientOptions): Settings {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const verify = options.verify ?? true;
+  if (typeof verify !== 'boolean' && (typeof verify !== 'string' || verify === '')) {
+    throw new TypeError('options.verify must be a boolean or the path of a PEM CA bundle');
+  }
+  if (options.ca !== undefined && (typeof options.ca !== 'string' || !options.ca.includes('-----BEGIN CERTIFICATE-----'))) {
+    throw new TypeError('options.ca must be PEM text containing at least one CERTIFICATE');
+  }
+  if (verify === false && options.ca !== undefined) {
+    throw new TypeError('options.ca cannot be combined with options.verify = false (nothing would be verified)');
+  }
+  if (options.proxy !== undefined) checkProxyUrl(options.proxy);
+  return {
+    verify,
+    ca: options.ca,
+    proxy: options.proxy,
+    timeoutMs: checkPositive('options.timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS),
+    connectTimeoutMs: checkPositive('options.connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
+    maxBodyBytes: checkPositive('options.maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
+  };
+}
+
+function checkPositive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive finite number`);
+  }
+  return value;
+}
+
+function checkProxyUrl(proxy: unknown): void {
+  // The message never repeats the URL: it may carry a password.
+  if (typeof proxy !== 'string' || !URL.canParse(proxy)) {
+    throw new TypeError('options.proxy must be a URL such as http://user:password@host:port');
+  }
+  const { protocol } = new URL(proxy);
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new TypeError(`options.proxy must be an http:// or https:// URL, not ${protocol}//`);
+  }
+}
+
+function checkRequest(request: HttpRequest): URL {
+  if (typeof request !== 'object' || request === null) throw new TypeError('request must be an object');
+  if (request.method !== 'GET' && request.method !== 'POST') throw new TypeError('request.method must be GET or POST');
+  if (typeof request.url !== 'string' || !URL.canParse(request.url)) throw new TypeError('request.url must be an absolute URL');
+  const url = new URL(request.url);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`request.url must be an https:// or http:// URL, not ${url.protocol}//`);
+  }
+  if (typeof request.headers !== 'object' || request.headers === null) throw new TypeError('request.headers must be an object');
+  return url;
+}
+
+async function loadRuntime(settings: Settings): Promise<Runtime> {
+  const tls = await tlsOptions(settings);
+  const undici = await import('undici');
+  let dispatcher: Dispatcher;
+  if (settings.proxy !== undefined) {
+    // proxyTls carries the same trust as requestTls: with `verify` pointing at a corporate bundle, an https:// proxy
+    // is usually signed by that same corporate CA.
+    dispatcher = new undici.ProxyAgent({ uri: settings.proxy, requestTls: tls, proxyTls: tls });
+  } else if (PROXY_ENV_NAMES.some((name) => (process.env[name] ?? '') !== '')) {
+    dispatcher = new undici.EnvHttpProxyAgent({ connect: tls, requestTls: tls, proxyTls: tls });
+  } else {
+    dispatcher = new undici.Agent({ connect: tls });
+  }
+  return { request: undici.request, dispatcher };
+}
+
+interface TlsOptions {
+  timeout: number;
+  rejectUnauthorized?: boolean;
+  ca?: string[];
+}
+
+async function tlsOptions(settings: Settings): Promise<TlsOptions> {
+  const tls: TlsOptions = { timeout: settings.connectTimeoutMs };
+  if (settings.verify === false) {
+    tls.rejectUnauthorized = false;
+    return tls;
+  }
+  const ca: string[] = [];
+  if (typeof settings.verify === 'string') {
+    let text: string;
+    try {
+      text = await readFile(settings.verify, 'utf8');
+    } catch (err) {
+      throw new TypeError(`options.verify: cannot read the CA bundle file ${settings.verify}`, { cause: err });
+    }
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new TypeError(`options.verify: ${settings.verify} holds no PEM CERTIFICATE`);
+    }
+    ca.push(text);
+  }
+  if (settings.ca !== undefined) ca.push(settings.ca);
+  if (ca.length > 0) tls.ca = ca;
+  return tls;
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function tooLarge(limit: number, status: number, correlationId: string | undefined): InvalidResponseError {
+  return new InvalidResponseError('HTTP response', `body larger than ${limit} bytes`, { status, correlationId });
+}
+
+interface FailureContext {
+  what: string;
+  callerSignal: AbortSignal | undefined;
+  timeoutSignal: AbortSignal;
+  timeoutMs: number;
+  correlationId: string | undefined;
+}
+
+function mapError(err: unknown, ctx: FailureContext): unknown {
+  const { what, correlationId } = ctx;
+  // Caller misuse and our own coded errors pass through unchanged.
+  if (err instanceof MsalError || err instanceof TypeError || err instanceof RangeError) return err;
+  if (ctx.callerSignal?.aborted === true) {
+    return new RequestAbortedError(`${what}: aborted by the caller`, { cause: ctx.callerSignal.reason, correlationId });
+  }
+  if (ctx.timeoutSignal.aborted) {
+    return new RequestTimeoutError(`${what}: no complete response within ${ctx.timeoutMs} ms`, { cause: err, correlationId });
+  }
+  const code = errorCode(err);
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return new RequestTimeoutError(`${what}: ${code}`, { cause: err, correlationId });
+  }
+  // Messages of socket, TLS and proxy errors name hosts and codes, never request bodies.
+  const detail = err instanceof Error ? err.message : String(err);
+  return new NetworkError(`${what}: ${code === undefined ? '' : `${code}: `}${detail}`, { cause: err, correlationId });
+}
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
