@@ -1,0 +1,28 @@
+/** The plain result object every acquire* method resolves to, with wire names as in MSAL Python. */
+
+/** Where a result came from. */
+export type TokenSource = 'cache' | 'identity_provider';
+
+/**
+ * A successful token acquisition: the identity provider's response (wire names, as MSAL Python returns it) plus
+ * `token_source`, and `refresh_on` (epoch seconds) in place of the server's `refresh_in`. A result served from the
+ * cache carries only `access_token`, `token_type`, `expires_in`, `token_source` and, when set, `refresh_on`.
+ */
+export interface AuthenticationResult {
+  access_token: string;
+  token_type: string;
+  /** Seconds until the access token expires, as of when the result was produced. */
+  expires_in: number;
+  /** Epoch seconds after which msal-ts refreshes the token proactively, when the server asked for it. */
+  refresh_on?: number;
+  /** Space-delimited scopes granted, when the server said. */
+  scope?: string;
+  refresh_token?: string;
+  id_token?: string;
+  /** The id token's claims, decoded, when there is an id token. */
+  id_token_claims?: Record<string, unknown>;
+  client_info?: string;
+  token_source: TokenSource;
+  /** Anything else the server sent. */
+  [field: string]: unknown;
+}

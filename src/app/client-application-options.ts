@@ -1,0 +1,36 @@
+/** Options shared by every application type. */
+import type { AuthorityBuilder } from '../authority/authority-builder.js';
+import type { TokenCache } from '../cache/token-cache.js';
+import type { HttpCacheStore } from '../http/http-cache.js';
+import type { HttpClient } from '../http/http-client.js';
+
+/** Options of {@link ClientApplication} subclasses, as MSAL Python's `ClientApplication` keyword arguments. */
+export interface ClientApplicationOptions {
+  /**
+   * The Microsoft Entra authority: `https://login.microsoftonline.com/<tenant>` (a tenant id, a domain, `common`,
+   * `organizations`, `consumers`), a national cloud, B2C, ADFS or CIAM URL, or an {@link AuthorityBuilder}.
+   * Default `https://login.microsoftonline.com/common`. Mutually exclusive with `oidcAuthority`.
+   */
+  authority?: string | AuthorityBuilder | undefined;
+  /** A generic OpenID Connect issuer URL; its metadata comes from `{issuer}/.well-known/openid-configuration`. */
+  oidcAuthority?: string | undefined;
+  /**
+   * Instance discovery for Entra authorities on hosts msal-ts does not know: `true` (default), a custom discovery URL,
+   * or `false` (custom domains, the emulator). As MSAL Python's `instance_discovery`.
+   */
+  instanceDiscovery?: boolean | string | undefined;
+  /** Where tokens are kept. Default: a new in-memory {@link TokenCache} per application. */
+  tokenCache?: TokenCache | undefined;
+  /** The transport. Default: an undici client built from `verify`, `proxy` and `timeoutMs`. */
+  httpClient?: HttpClient | undefined;
+  /** CA trust for the default HTTP client: `true`, `false` (insecure) or a PEM bundle path. As MSAL Python. */
+  verify?: boolean | string | undefined;
+  /** Proxy URL for the default HTTP client; without it `HTTPS_PROXY`/`NO_PROXY` are honoured. */
+  proxy?: string | undefined;
+  /** Whole-request timeout of the default HTTP client, in milliseconds. */
+  timeoutMs?: number | undefined;
+  /** A Map-like store for discovery documents (JSON-serializable values), as MSAL Python's `http_cache`. */
+  httpCache?: HttpCacheStore | undefined;
+  /** Clock in milliseconds since the epoch, for tests. Default `Date.now`. */
+  now?: (() => number) | undefined;
+}

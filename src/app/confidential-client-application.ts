@@ -1,0 +1,214 @@
+/**
+ * A confidential client: a daemon, web app or web API that holds a credential (secret, certificate or assertion).
+ */
+import type { Authority } from '../authority/authority.js';
+import type { AuthorityMetadata } from '../authority/discovery.js';
+import {
+  createClientAuthenticator,
+  type ClientAuthenticator,
+  type ClientCredential,
+} from '../protocol/client-credential.js';
+import { validateScopes } from '../protocol/scopes.js';
+import { buildClientCredentialsRequest } from '../protocol/token-request.js';
+import type { AuthenticationResult } from './authentication-result.js';
+import type { ClientApplicationOptions } from './client-application-options.js';
+import { ClientApplication, type CacheLocation, type RequestContext } from './client-application.js';
+
+/** Options of {@link ConfidentialClientApplication}. */
+export interface ConfidentialClientApplicationOptions extends ClientApplicationOptions {
+  /**
+   * The credential: a client secret string, `{ clientSecret }`, a certificate
+   * `{ privateKey, thumbprint | thumbprintSha256 | publicCertificate, passphrase? }`, or `{ clientAssertion }` (a
+   * string or a callback, e.g. for workload identity federation). Checked at construction.
+   */
+  clientCredential: ClientCredential;
+  /** Extra or overriding claims in the client assertions msal-ts signs with a certificate. */
+  clientClaims?: Record<string, unknown> | undefined;
+}
+
+/** Options of {@link ConfidentialClientApplication.acquireTokenForClient}. */
+export interface AcquireTokenForClientOptions {
+  /**
+   * Acquire for another tenant than the configured authority's, so one application object serves a multi-tenant
+   * daemon's many tenants from one cache. A tenant id or domain.
+   */
+  tenant?: string | undefined;
+  /** Acquire from another authority URL than the configured one (same rules as the `authority` option). */
+  authority?: string | undefined;
+  /** A claims challenge from a resource (JSON). Skips the cache and is sent to the identity provider. */
+  claimsChallenge?: string | undefined;
+  /** Skip the cache lookup and ask the identity provider (the new token replaces the cached one). */
+  forceRefresh?: boolean | undefined;
+  /** `client-request-id` to send; a random UUID by default. */
+  correlationId?: string | undefined;
+  /** Aborts the network part of the call. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * A confidential client application, as MSAL Python's `ConfidentialClientApplication`.
+ *
+ * @example
+ * ```ts
+ * const app = new ConfidentialClientApplication('my-client-id', {
+ *   authority: 'https://login.microsoftonline.com/my-tenant-id',
+ *   clientCredential: process.env.CLIENT_SECRET ?? '',
+ * });
+ * const result = await app.acquireTokenForClient(['https://graph.microsoft.com/.default']);
+ * console.log(result.token_source); // "identity_provider" the first time, then "cache"
+ * ```
+ */
+export class ConfidentialClientApplication extends ClientApplication {
+  readonly #authenticator: ClientAuthenticator;
+  /** Concurrent identical requests share one token request. */
+  readonly #inFlight = new Map<string, Promise<AuthenticationResult>>();
+
+  /**
+   * @param clientId - The application (client) id.
+   * @param options - Authority, credential, cache and transport options.
+   * @throws TypeError when an option is malformed (naming it); InvalidCredentialError when the credential cannot be
+   *   used (a key that does not match its certificate, a wrong passphrase).
+   */
+  constructor(clientId: string, options: ConfidentialClientApplicationOptions) {
+    super(clientId, options);
+    if (options.clientCredential === undefined) {
+      throw new TypeError('clientCredential is required for a ConfidentialClientApplication');
+    }
+    this.#authenticator = createClientAuthenticator(clientId, options.clientCredential, {
+      clientClaims: options.clientClaims,
+      now: this.now,
+      isAdfs: this.authority.kind === 'adfs',
+    });
+  }
+
+  /**
+   * Acquires a token for the application itself (OAuth2 client credentials grant): from the cache when a valid one
+   * is there, otherwise from the identity provider, and caches it.
+   *
+   * @param scopes - Usually one `<resource>/.default` scope, e.g. `['https://graph.microsoft.com/.default']`.
+   * @param options - Per-call tenant/authority override, claims challenge, force refresh, correlation id, abort signal.
+   * @returns The token; `token_source` says whether it came from the cache.
+   * @throws TypeError/RangeError for malformed scopes or options (before any I/O); ServerError when the identity
+   *   provider refuses; InvalidResponseError for a malformed response; NetworkError, RequestTimeoutError,
+   *   RequestAbortedError when the request fails; AuthorityValidationError when the authority does not exist.
+   */
+  async acquireTokenForClient(
+    scopes: readonly string[],
+    options: AcquireTokenForClientOptions = {},
+  ): Promise<AuthenticationResult> {
+    const wanted = validateScopes(scopes);
+    const authority = this.authorityFor(options);
+    if (authority.isTenantless) {
+      throw new RangeError(
+        `acquireTokenForClient needs a tenant: the authority ${authority.url} is multi-tenant; ` +
+          'configure a tenant-specific authority or pass options.tenant',
+      );
+    }
+    const bypassCache = options.forceRefresh === true || options.claimsChallenge !== undefined;
+    let fallback: AuthenticationResult | undefined;
+    if (!bypassCache) {
+      const location = this.knownCacheLocation(authority);
+      if (location !== undefined) {
+        const hit = this.#lookup(location, wanted);
+        if (hit !== undefined && !hit.aging) return hit.result;
+        fallback = hit?.result;
+      }
+    }
+    const key = `${authority.url}\n${wanted.join(' ')}\n${options.claimsChallenge ?? ''}\n${bypassCache}`;
+    const pending = this.#inFlight.get(key);
+    if (pending !== undefined) return pending;
+    const started = this.#acquireFromNetwork(authority, wanted, options, bypassCache, fallback);
+    this.#inFlight.set(key, started);
+    try {
+      return await started;
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  /**
+   * Removes the application's own tokens (those from {@link acquireTokenForClient}) from the cache, in every tenant.
+   */
+  removeTokensForClient(): void {
+    this.tokenCache.removeTokensForClient(this.clientId, this.knownEnvironments());
+  }
+
+  async #acquireFromNetwork(
+    authority: Authority,
+    scopes: string[],
+    options: AcquireTokenForClientOptions,
+    bypassCache: boolean,
+    knownFallback: AuthenticationResult | undefined,
+  ): Promise<AuthenticationResult> {
+    const ctx = this.context(options);
+    const metadata = await this.metadataFor(authority, ctx);
+    const location = this.cacheLocation(authority, metadata);
+    let fallback = knownFallback;
+    if (!bypassCache && fallback === undefined) {
+      const hit = this.#lookup(location, scopes);
+      if (hit !== undefined && !hit.aging) return hit.result;
+      fallback = hit?.result;
+    }
+    try {
+      return await this.#redeem(metadata.token_endpoint, metadata, location, scopes, options, ctx);
+    } catch (err) {
+      // An aging token is still valid: serve it when the proactive refresh fails, as MSAL Python does.
+      if (fallback !== undefined) return fallback;
+      throw err;
+    }
+  }
+
+  async #redeem(
+    tokenEndpoint: string,
+    metadata: AuthorityMetadata,
+    location: CacheLocation,
+    scopes: string[],
+    options: AcquireTokenForClientOptions,
+    ctx: RequestContext,
+  ): Promise<AuthenticationResult> {
+    const body = buildClientCredentialsRequest({
+      clientId: this.clientId,
+      scopes,
+      claims: options.claimsChallenge,
+      clientAuthentication: await this.#authenticator.authenticate(tokenEndpoint),
+    });
+    const response = await this.requestToken(metadata, body, ctx);
+    this.tokenCache.add(
+      {
+        clientId: this.clientId,
+        scopes,
+        environment: location.environments[0] ?? metadata.environment,
+        realm: location.realm,
+        tokenEndpoint,
+        grantType: 'client_credentials',
+        response,
+      },
+      this.now() / 1000,
+    );
+    return this.resultFromResponse(response);
+  }
+
+  #lookup(location: CacheLocation, scopes: readonly string[]): { result: AuthenticationResult; aging: boolean } | undefined {
+    const now = this.now() / 1000;
+    const hit = this.tokenCache.findAccessToken(
+      {
+        clientId: this.clientId,
+        environments: location.environments,
+        realm: location.realm,
+        homeAccountId: undefined,
+        scopes,
+      },
+      now,
+    );
+    if (hit === undefined) return undefined;
+    const entry = hit.entry;
+    const result: AuthenticationResult = {
+      access_token: entry.secret,
+      token_type: entry.token_type,
+      expires_in: Math.max(0, Math.floor(entry.expires_on - now)),
+      token_source: 'cache',
+    };
+    if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
+    return { result, aging: hit.aging };
+  }
+}
