@@ -102,19 +102,24 @@ export function createHttpClient(options: HttpClientOptions = {}): ClosableHttpC
       const headers = flattenHeaders(res.headers);
       const declared = Number(headers['content-length']);
       if (Number.isFinite(declared) && declared > settings.maxBodyBytes) {
+        // destroy() makes undici emit an abort 'error'; with no listener that would be an uncaught exception.
+        res.body.on('error', () => undefined);
         res.body.destroy();
         throw tooLarge(settings.maxBodyBytes, res.statusCode, correlationId);
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      let overflow = false;
+      // Leaving the loop with `break` (not `throw`) lets the iterator close the stream quietly.
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > settings.maxBodyBytes) {
-          res.body.destroy();
-          throw tooLarge(settings.maxBodyBytes, res.statusCode, correlationId);
+          overflow = true;
+          break;
         }
         chunks.push(chunk);
       }
+      if (overflow) throw tooLarge(settings.maxBodyBytes, res.statusCode, correlationId);
       return { status: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
     } catch (err) {
       throw mapError(err, { what, callerSignal, timeoutSignal, timeoutMs: settings.timeoutMs, correlationId });
