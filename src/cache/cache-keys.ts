@@ -1,0 +1,67 @@
+/**
+ * Entry keys exactly as MSAL Python writes them: `-`-joined and lower-cased, except AppMetadata's.
+ * Reading never depends on keys (other MSALs write other formats); keys matter only to where an entry is written.
+ */
+
+/** The fields a key is made from; `null` and `undefined` both become an empty part. */
+type KeyFields = Readonly<Record<string, unknown>>;
+
+function part(fields: KeyFields, name: string): string {
+  const value = fields[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * `{home_account_id}-{environment}-accesstoken-{client_id}-{realm}-{target}`, plus `-{key_id}` for a key-bound token
+ * so that tokens bound to different keys (and a Bearer token for the same scopes) can coexist, as MSAL Python 1.31+ does.
+ */
+export function accessTokenKey(fields: KeyFields): string {
+  const base = [
+    part(fields, 'home_account_id'),
+    part(fields, 'environment'),
+    'AccessToken',
+    part(fields, 'client_id'),
+    part(fields, 'realm'),
+    part(fields, 'target'),
+  ].join('-');
+  const keyId = part(fields, 'key_id');
+  return (keyId === '' ? base : `${base}-${keyId}`).toLowerCase();
+}
+
+/** `{home_account_id}-{environment}-refreshtoken-{client_id}--{target}`: RTs are cross-tenant, so the realm part is empty. */
+export function refreshTokenKey(fields: KeyFields): string {
+  return [
+    part(fields, 'home_account_id'),
+    part(fields, 'environment'),
+    'RefreshToken',
+    part(fields, 'client_id'),
+    '',
+    part(fields, 'target'),
+  ]
+    .join('-')
+    .toLowerCase();
+}
+
+/** `{home_account_id}-{environment}-idtoken-{client_id}-{realm}-` (the schema keeps an empty target part). */
+export function idTokenKey(fields: KeyFields): string {
+  return [
+    part(fields, 'home_account_id'),
+    part(fields, 'environment'),
+    'IdToken',
+    part(fields, 'client_id'),
+    part(fields, 'realm'),
+    '',
+  ]
+    .join('-')
+    .toLowerCase();
+}
+
+/** `{home_account_id}-{environment}-{realm}`. */
+export function accountKey(fields: KeyFields): string {
+  return [part(fields, 'home_account_id'), part(fields, 'environment'), part(fields, 'realm')].join('-').toLowerCase();
+}
+
+/** `appmetadata-{environment}-{client_id}`, not lower-cased (MSAL Python never lower-cases this one). */
+export function appMetadataKey(fields: KeyFields): string {
+  return `appmetadata-${part(fields, 'environment')}-${part(fields, 'client_id')}`;
+}

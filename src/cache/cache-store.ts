@@ -1,0 +1,192 @@
+/**
+ * The cache's state: every section as read or written (unknown sections and fields included), and the indexes over
+ * the entries that can be served. {@link CacheStore.write} is the one way entries change, so the indexes and the
+ * change signal can never drift from the data.
+ */
+import { CacheFormatError } from '../errors.js';
+import { AccessTokenIndex, makeAccessTokenRecord, type AccessTokenRecord } from './access-token-index.js';
+import {
+  parseAccessToken,
+  parseAccount,
+  parseAppMetadata,
+  parseIdToken,
+  parseRefreshToken,
+  type RawEntry,
+} from './cache-entries.js';
+import type { AccountEntry, AppMetadataEntry, CacheSection, IdTokenEntry, RefreshTokenEntry } from './cache-types.js';
+import { AccountIndex, AppMetadataIndex, IdTokenIndex, RefreshTokenIndex } from './credential-indexes.js';
+import { toPythonJson } from './python-json.js';
+
+/** One stored entry: its key, its JSON object, and its indexed form when it can be served. */
+export interface StoredEntry<V> {
+  readonly key: string;
+  readonly raw: RawEntry;
+  readonly indexed: V | undefined;
+}
+
+interface Indexer<V> {
+  insert(v: V): void;
+  remove(v: V): void;
+}
+
+/** The entries of one known section, keeping their file order, and the index they feed. */
+class SectionTable<V> {
+  readonly entries = new Map<string, StoredEntry<V>>();
+
+  constructor(
+    private readonly parse: (key: string, raw: RawEntry) => V | undefined,
+    private readonly index: Indexer<V>,
+  ) {}
+
+  /** Parses first, so a malformed entry throws before anything changes. */
+  set(key: string, raw: RawEntry): void {
+    const indexed = this.parse(key, raw);
+    this.delete(key);
+    this.entries.set(key, { key, raw, indexed });
+    if (indexed !== undefined) this.index.insert(indexed);
+  }
+
+  delete(key: string): boolean {
+    const old = this.entries.get(key);
+    if (old === undefined) return false;
+    if (old.indexed !== undefined) this.index.remove(old.indexed);
+    return this.entries.delete(key);
+  }
+}
+
+const KNOWN_SECTIONS: readonly CacheSection[] = ['AccessToken', 'RefreshToken', 'IdToken', 'Account', 'AppMetadata'];
+
+function isKnownSection(name: string): name is CacheSection {
+  return (KNOWN_SECTIONS as readonly string[]).includes(name);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Everything a deserialize replaces at once. */
+class StoreState {
+  /** Top-level names in the order they appeared (file order, then creation order), as Python's dict keeps them. */
+  readonly order: string[] = [];
+  /** Sections this library does not know, kept verbatim. */
+  readonly extras = new Map<string, unknown>();
+  readonly accessTokenIndex = new AccessTokenIndex();
+  readonly refreshTokenIndex = new RefreshTokenIndex();
+  readonly idTokenIndex = new IdTokenIndex();
+  readonly accountIndex = new AccountIndex();
+  readonly appMetadataIndex = new AppMetadataIndex();
+  readonly accessTokens = new SectionTable<AccessTokenRecord>((key, raw) => {
+    const view = parseAccessToken(key, raw);
+    return view === undefined ? undefined : makeAccessTokenRecord(view);
+  }, this.accessTokenIndex);
+  readonly refreshTokens = new SectionTable<RefreshTokenEntry>(parseRefreshToken, this.refreshTokenIndex);
+  readonly idTokens = new SectionTable<IdTokenEntry>(parseIdToken, this.idTokenIndex);
+  readonly accounts = new SectionTable<AccountEntry>(parseAccount, this.accountIndex);
+  readonly appMetadata = new SectionTable<AppMetadataEntry>(parseAppMetadata, this.appMetadataIndex);
+
+  table(section: CacheSection): SectionTable<unknown> {
+    switch (section) {
+      case 'AccessToken':
+        return this.accessTokens;
+      case 'RefreshToken':
+        return this.refreshTokens;
+      case 'IdToken':
+        return this.idTokens;
+      case 'Account':
+        return this.accounts;
+      case 'AppMetadata':
+        return this.appMetadata;
+    }
+  }
+
+  /** Python creates a section on its first write, even a deletion (`setdefault`), and keeps it, empty or not. */
+  ensureSection(section: CacheSection): void {
+    if (!this.order.includes(section)) this.order.push(section);
+  }
+}
+
+/** Parses a whole serialized cache into a fresh state; throws {@link CacheFormatError} without side effects. */
+function parseState(text: string): StoreState {
+  const state = new StoreState();
+  if (text === '') return state; // MSAL Python treats an empty state as an empty cache
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (cause) {
+    throw new CacheFormatError('the token cache is not valid JSON', { cause });
+  }
+  if (!isObject(data)) throw new CacheFormatError('the token cache is not a JSON object');
+  for (const [name, value] of Object.entries(data)) {
+    state.order.push(name);
+    if (!isKnownSection(name)) {
+      state.extras.set(name, value);
+      continue;
+    }
+    if (!isObject(value)) throw new CacheFormatError(`the "${name}" section of the token cache is not an object`);
+    const table = state.table(name);
+    for (const [key, entry] of Object.entries(value)) {
+      if (!isObject(entry)) throw new CacheFormatError(`an entry in the "${name}" section is not an object`);
+      table.set(key, entry);
+    }
+  }
+  return state;
+}
+
+/** The state holder. Swaps whole states on load, so a failed load leaves the previous state untouched. */
+export class CacheStore {
+  #state = new StoreState();
+  readonly #onWrite: () => void;
+
+  /** @param onWrite - called after every write (the change signal). */
+  constructor(onWrite: () => void) {
+    this.#onWrite = onWrite;
+  }
+
+  /** The current state, for reads. Do not keep it across a {@link load}. */
+  get state(): StoreState {
+    return this.#state;
+  }
+
+  /**
+   * The single mutation: stores `raw` under `key` in `section`, or deletes the key when `raw` is undefined, keeping
+   * every index in step. Returns whether anything was there or written.
+   */
+  write(section: CacheSection, key: string, raw: RawEntry | undefined): boolean {
+    const state = this.#state;
+    state.ensureSection(section);
+    const table = state.table(section);
+    let changed: boolean;
+    if (raw === undefined) {
+      changed = table.delete(key);
+    } else {
+      table.set(key, raw);
+      changed = true;
+    }
+    this.#onWrite();
+    return changed;
+  }
+
+  /** Replaces the whole state with a parsed text; throws {@link CacheFormatError} and changes nothing on bad input. */
+  load(text: string): void {
+    this.#state = parseState(text);
+  }
+
+  /** The whole cache as MSAL Python's `json.dumps(cache, indent=4)` writes it. */
+  dump(): string {
+    const state = this.#state;
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const name of state.order) {
+      if (!isKnownSection(name)) {
+        out[name] = state.extras.get(name);
+        continue;
+      }
+      // Null-prototype objects, so a key such as "__proto__" read from a file stays an ordinary key.
+      const section = Object.create(null) as Record<string, unknown>;
+      for (const [key, stored] of state.table(name).entries) section[key] = stored.raw;
+      out[name] = section;
+    }
+    return toPythonJson(out);
+  }
+}
+
+export type { StoreState };

@@ -1,0 +1,345 @@
+/**
+ * The in-memory token cache in the unified MSAL schema, with indexed lookups.
+ */
+import { ownerKey, type AccessTokenRecord } from './access-token-index.js';
+import { accessTokenKey, accountKey, appMetadataKey, idTokenKey, refreshTokenKey } from './cache-keys.js';
+import { CacheStore } from './cache-store.js';
+import type {
+  AccessTokenEntry,
+  AccessTokenHit,
+  AccessTokenQuery,
+  Account,
+  AccountEntries,
+  AccountEntry,
+  AppMetadataEntry,
+  CacheSection,
+  Clock,
+  IdTokenEntry,
+  IdTokenQuery,
+  RefreshTokenEntry,
+  RefreshTokenQuery,
+  TokenCacheOptions,
+  TokenResponseEvent,
+} from './cache-types.js';
+import { AppMetadataIndex, IdTokenIndex, RefreshTokenIndex, accountEnvKey } from './credential-indexes.js';
+import { entriesFromEvent } from './response-entries.js';
+
+const systemClock: Clock = { now: () => Date.now() / 1000 };
+
+const DEFAULT_AUTHORITY_TYPES: readonly string[] = ['MSSTS', 'ADFS'];
+
+function requireString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
+  return value;
+}
+
+function requireStringArray(value: unknown, name: string, nonEmpty: boolean): readonly string[] {
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of strings`);
+  for (const item of value as unknown[]) if (typeof item !== 'string') throw new TypeError(`${name} must be an array of strings`);
+  if (nonEmpty && value.length === 0) throw new TypeError(`${name} must not be empty`);
+  return value as readonly string[];
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value !== undefined && typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  return value === '' ? undefined : value;
+}
+
+/**
+ * MSAL Python's `TokenCache`: holds access tokens, refresh tokens, id tokens, accounts and app metadata in the unified
+ * MSAL schema. Every lookup the silent flow makes is answered from an index, so a hit costs the same whatever the
+ * number of tenants or accounts in the cache.
+ *
+ * Not persisted: see {@link SerializableTokenCache} for `serialize`/`deserialize`.
+ *
+ * @example
+ * ```ts
+ * const cache = new TokenCache();
+ * cache.add({ clientId, scopes: ['https://graph.microsoft.com/.default'], environment: 'login.microsoftonline.com',
+ *   realm: tenantId, grantType: 'client_credentials', response: tokenResponse });
+ * const hit = cache.findAccessToken({ clientId, environments: ['login.microsoftonline.com'], realm: tenantId,
+ *   homeAccountId: undefined, scopes: ['https://graph.microsoft.com/.default'] });
+ * ```
+ */
+export class TokenCache {
+  /**
+   * Whether the cache changed since this flag was last reset (MSAL Python's `has_state_changed`). Every `add` sets it,
+   * even one that changed nothing, as Python does; so does every modification or removal, including the purge of an
+   * expired access token during a lookup. {@link SerializableTokenCache} resets it on serialize and deserialize.
+   */
+  hasStateChanged = false;
+
+  /** The entries and their indexes. Every change goes through `store.write`. */
+  protected readonly store: CacheStore;
+  readonly #clock: Clock;
+  readonly #purge: boolean;
+  /** Reused by every lookup to collect expired tokens without allocating. */
+  readonly #expired: AccessTokenRecord[] = [];
+
+  /**
+   * @param options - an injectable clock, and whether lookups purge expired access tokens.
+   * @throws TypeError when `options.clock` has no `now` function.
+   */
+  constructor(options: TokenCacheOptions = {}) {
+    const clock = options.clock ?? systemClock;
+    if (typeof clock.now !== 'function') throw new TypeError('options.clock.now must be a function');
+    this.#clock = clock;
+    this.#purge = options.purgeExpiredAccessTokens ?? true;
+    this.store = new CacheStore(() => {
+      this.hasStateChanged = true;
+    });
+  }
+
+  #now(now: number | undefined, name: string): number {
+    if (now === undefined) return this.#clock.now();
+    if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError(`${name} must be a finite number of seconds`);
+    return now;
+  }
+
+  /**
+   * Stores what a token response brought, as MSAL Python's `add()` does: an access token, an Account (unless
+   * `skipAccountCreation`, or an app token), an id token, a refresh token and, always, the app's metadata.
+   *
+   * @param event - the response and its context.
+   * @param now - the time of the response in epoch seconds; defaults to the clock.
+   * @throws TypeError when the event is malformed (names the field).
+   * @throws InvalidResponseError when the response's `client_info`, `id_token` or numeric fields cannot be read.
+   */
+  add(event: TokenResponseEvent, now?: number): void {
+    const entries = entriesFromEvent(event, this.#now(now, 'now'));
+    if (entries.accessToken !== undefined) this.#put('AccessToken', accessTokenKey(entries.accessToken), entries.accessToken);
+    if (entries.account !== undefined) this.#put('Account', accountKey(entries.account), entries.account);
+    if (entries.idToken !== undefined) this.#put('IdToken', idTokenKey(entries.idToken), entries.idToken);
+    if (entries.refreshToken !== undefined) {
+      this.#put('RefreshToken', refreshTokenKey(entries.refreshToken), entries.refreshToken);
+    }
+    this.#put('AppMetadata', appMetadataKey(entries.appMetadata), entries.appMetadata);
+    this.hasStateChanged = true;
+  }
+
+  #put(section: CacheSection, key: string, raw: Readonly<Record<string, unknown>> | undefined): boolean {
+    return this.store.write(section, key, raw);
+  }
+
+  /**
+   * The best cached access token for a request, or `undefined`. A token closer than 5 minutes to expiry counts as
+   * absent. Among matches, one whose scopes equal the requested ones wins, then the one that expires last.
+   *
+   * Cost: one map access per environment tried, then the tokens of that one app/tenant/account partition.
+   *
+   * @param query - see {@link AccessTokenQuery}.
+   * @param now - epoch seconds; defaults to the clock.
+   * @throws TypeError when the query is malformed.
+   */
+  findAccessToken(query: AccessTokenQuery, now?: number): AccessTokenHit | undefined {
+    const t = this.#now(now, 'now');
+    const clientId = requireString(query.clientId, 'query.clientId');
+    const environments = requireStringArray(query.environments, 'query.environments', true);
+    if (typeof query.realm !== 'string') throw new TypeError('query.realm must be a string');
+    const homeAccountId = optionalString(query.homeAccountId, 'query.homeAccountId');
+    const scopes = requireStringArray(query.scopes, 'query.scopes', false);
+    const keyId = optionalString(query.keyId, 'query.keyId');
+    const userAssertionHash = optionalString(query.userAssertionHash, 'query.userAssertionHash');
+    const tokenType = optionalString(query.tokenType, 'query.tokenType');
+    const loweredScopes = scopes.length === 1 ? [(scopes[0] ?? '').toLowerCase()] : scopes.map((s) => s.toLowerCase());
+    const expired = this.#purge ? this.#expired : undefined;
+    const found = this.store.state.accessTokenIndex.find(
+      {
+        clientId,
+        environments,
+        realm: query.realm,
+        homeAccountId,
+        keyId,
+        userAssertionHash,
+        tokenType: tokenType?.toLowerCase(),
+        loweredScopes,
+      },
+      t,
+      expired,
+    );
+    if (expired !== undefined && expired.length > 0) {
+      for (const r of expired) this.#removeAccessTokenRecord(r);
+      expired.length = 0;
+    }
+    if (found === undefined) return undefined;
+    const refreshOn = found.entry.refresh_on;
+    return { entry: found.entry, aging: refreshOn !== undefined && refreshOn < t };
+  }
+
+  #removeAccessTokenRecord(r: AccessTokenRecord): void {
+    // Only if that very record is still stored: a lookup may meet the same expired token twice.
+    if (this.store.state.accessTokens.entries.get(r.entry.key)?.indexed === r) this.#put('AccessToken', r.entry.key, undefined);
+  }
+
+  /**
+   * Refresh tokens of an account in one environment, for one app (`clientId`) or one family (`familyId`), newest
+   * first (`last_modification_time`), as the silent flow tries them.
+   */
+  findRefreshTokens(query: RefreshTokenQuery): RefreshTokenEntry[] {
+    const hid = requireString(query.homeAccountId, 'query.homeAccountId');
+    const env = requireString(query.environment, 'query.environment');
+    const uah = optionalString(query.userAssertionHash, 'query.userAssertionHash');
+    const index = this.store.state.refreshTokenIndex;
+    let found: ReadonlySet<RefreshTokenEntry> | undefined;
+    if (query.familyId !== undefined) {
+      found = index.byFamily(RefreshTokenIndex.familyKey(hid, env, requireString(query.familyId, 'query.familyId'), uah));
+    } else {
+      found = index.byClient(RefreshTokenIndex.clientKey(hid, env, requireString(query.clientId, 'query.clientId'), uah));
+    }
+    if (found === undefined) return [];
+    return [...found].sort((a, b) => (b.last_modification_time ?? 0) - (a.last_modification_time ?? 0));
+  }
+
+  /** Whether any refresh token is stored for this environment (the silent flow skips aliases that have none). */
+  hasRefreshTokens(environment: string): boolean {
+    return this.store.state.refreshTokenIndex.hasEnvironment(requireString(environment, 'environment'));
+  }
+
+  /** The id token of an account for one app in one tenant, or `undefined`. */
+  findIdToken(query: IdTokenQuery): IdTokenEntry | undefined {
+    const key = IdTokenIndex.key(
+      requireString(query.homeAccountId, 'query.homeAccountId'),
+      requireString(query.environment, 'query.environment'),
+      requireString(query.realm, 'query.realm'),
+      requireString(query.clientId, 'query.clientId'),
+    );
+    const found = this.store.state.idTokenIndex.byKey(key);
+    if (found === undefined) return undefined;
+    for (const e of found) return e;
+    return undefined;
+  }
+
+  /** The app's metadata in an environment (tells whether the app belongs to a FOCI family), or `undefined`. */
+  getAppMetadata(environment: string, clientId: string): AppMetadataEntry | undefined {
+    const key = AppMetadataIndex.key(requireString(environment, 'environment'), requireString(clientId, 'clientId'));
+    const found = this.store.state.appMetadataIndex.byKey(key);
+    if (found === undefined) return undefined;
+    for (const e of found) return e;
+    return undefined;
+  }
+
+  /**
+   * Accounts as MSAL Python's `get_accounts` lists them: from the first of `environments` that has any, only MSSTS
+   * and ADFS accounts (or `authorityTypes`), one per `home_account_id` (the last entry wins), optionally only those
+   * whose username matches case-insensitively.
+   */
+  getAccounts(options: {
+    readonly environments: readonly string[];
+    readonly username?: string | undefined;
+    readonly authorityTypes?: readonly string[] | undefined;
+  }): Account[] {
+    const environments = requireStringArray(options.environments, 'options.environments', false);
+    const username = optionalString(options.username, 'options.username');
+    const types = options.authorityTypes ?? DEFAULT_AUTHORITY_TYPES;
+    let grouped = new Map<string, AccountEntry>();
+    for (const env of environments) {
+      grouped = new Map();
+      for (const a of this.store.state.accountIndex.byEnvironment(env) ?? []) {
+        if (a.authority_type !== undefined && types.includes(a.authority_type)) grouped.set(a.home_account_id, a);
+      }
+      if (grouped.size > 0) break;
+    }
+    const wanted = username?.toLowerCase();
+    const out: Account[] = [];
+    for (const a of grouped.values()) {
+      if (wanted !== undefined && a.username.toLowerCase() !== wanted) continue;
+      out.push({
+        home_account_id: a.home_account_id,
+        environment: a.environment,
+        username: a.username,
+        local_account_id: a.local_account_id,
+        realm: a.realm,
+        authority_type: a.authority_type ?? '',
+        account_source: a.account_source,
+        ...(a.tenantProfiles === undefined ? {} : { tenantProfiles: a.tenantProfiles }),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Every entry of one home account in one environment, across apps and tenants: what sign-out and removeAccount
+   * delete (the app layer applies MSAL Python's ownership rules to the refresh tokens).
+   */
+  getAccountEntries(homeAccountId: string, environment: string): AccountEntries {
+    const hid = requireString(homeAccountId, 'homeAccountId');
+    const env = requireString(environment, 'environment');
+    const state = this.store.state;
+    const key = accountEnvKey(hid, env);
+    return {
+      accessTokens: [...(state.accessTokenIndex.byOwner(ownerKey(hid, '', env)) ?? [])].map((r) => r.entry),
+      refreshTokens: [...(state.refreshTokenIndex.byAccount(key) ?? [])],
+      idTokens: [...(state.idTokenIndex.byAccount(key) ?? [])],
+      accounts: [...(state.accountIndex.byAccount(key) ?? [])],
+    };
+  }
+
+  /** Every access token that can be served, in file order. A full scan: for tools and tests, not the hot path. */
+  listAccessTokens(): AccessTokenEntry[] {
+    const out: AccessTokenEntry[] = [];
+    for (const stored of this.store.state.accessTokens.entries.values()) if (stored.indexed) out.push(stored.indexed.entry);
+    return out;
+  }
+
+  /**
+   * Replaces a refresh token's secret after a refresh (MSAL Python's `update_rt`) and bumps its
+   * `last_modification_time`. The entry is rewritten under MSAL Python's key (an entry read with another MSAL's key
+   * moves). Returns false, and writes nothing, when the entry is no longer in the cache (e.g. a concurrent removeAccount).
+   *
+   * @throws TypeError when `newSecret` is not a non-empty string.
+   */
+  updateRt(rt: RefreshTokenEntry, newSecret: string, now?: number): boolean {
+    requireString(newSecret, 'newSecret');
+    const t = this.#now(now, 'now');
+    const stored = this.store.state.refreshTokens.entries.get(rt.key);
+    if (stored === undefined) return false;
+    const updated = { ...stored.raw, secret: newSecret, last_modification_time: String(Math.trunc(t)) };
+    const key = refreshTokenKey(updated);
+    if (key !== rt.key) this.#put('RefreshToken', rt.key, undefined);
+    this.#put('RefreshToken', key, updated);
+    return true;
+  }
+
+  /** Removes an access token. Returns whether it was there. */
+  removeAt(at: AccessTokenEntry): boolean {
+    return this.#put('AccessToken', at.key, undefined);
+  }
+
+  /** Removes a refresh token. Returns whether it was there. */
+  removeRt(rt: RefreshTokenEntry): boolean {
+    return this.#put('RefreshToken', rt.key, undefined);
+  }
+
+  /** Removes an id token. Returns whether it was there. */
+  removeIdt(idt: IdTokenEntry): boolean {
+    return this.#put('IdToken', idt.key, undefined);
+  }
+
+  /** Removes one Account entry (not its tokens: see {@link getAccountEntries}). Returns whether it was there. */
+  removeAccount(account: AccountEntry): boolean {
+    return this.#put('Account', account.key, undefined);
+  }
+
+  /** Removes an AppMetadata entry. Returns whether it was there. */
+  removeAppMetadata(appMetadata: AppMetadataEntry): boolean {
+    return this.#put('AppMetadata', appMetadata.key, undefined);
+  }
+
+  /**
+   * Removes the app's own tokens (access tokens with no account: client credentials) in every given environment, any
+   * tenant, as MSAL Python's `remove_tokens_for_client`. Returns how many were removed.
+   */
+  removeTokensForClient(clientId: string, environments: readonly string[]): number {
+    requireString(clientId, 'clientId');
+    requireStringArray(environments, 'environments', false);
+    let removed = 0;
+    for (const env of environments) {
+      const records = this.store.state.accessTokenIndex.byOwner(ownerKey(undefined, clientId, env));
+      if (records === undefined) continue;
+      for (const r of [...records]) if (this.#put('AccessToken', r.entry.key, undefined)) removed++;
+    }
+    return removed;
+  }
+}
+
+
