@@ -19,7 +19,7 @@ export interface ClientApplicationOptions {
    * or `false` (custom domains, the emulator). As MSAL Python's `instance_discovery`.
    */
   instanceDiscovery?: boolean | string | undefined;
-  /** Where tokens are kept. Default: a new in-memory {@link TokenCache} per application. */
+  /** Where tokens are kept. Default: a new in-memory SerializableTokenCache per application. */
   tokenCache?: TokenCache | undefined;
   /** The transport. Default: an undici client built from `verify`, `proxy` and `timeoutMs`. */
   httpClient?: HttpClient | undefined;

@@ -11,7 +11,8 @@ import { AuthorityMetadataCache } from '../authority/authority-metadata-cache.js
 import { parseAuthority, withTenant, type Authority } from '../authority/authority.js';
 import { knownAliasesOf } from '../authority/clouds.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
-import { TokenCache } from '../cache/token-cache.js';
+import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
+import type { TokenCache } from '../cache/token-cache.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
 import { createHttpClient } from '../http/undici-http-client.js';
@@ -77,7 +78,7 @@ export abstract class ClientApplication {
       options.oidcAuthority !== undefined
         ? parseAuthority(options.oidcAuthority, { oidcAuthority: true })
         : parseAuthority(options.authority ?? DEFAULT_AUTHORITY);
-    this.tokenCache = options.tokenCache ?? new TokenCache();
+    this.tokenCache = options.tokenCache ?? new SerializableTokenCache();
     this.#http =
       options.httpClient ??
       createHttpClient({ verify: options.verify, proxy: options.proxy, timeoutMs: options.timeoutMs });
