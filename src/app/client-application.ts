@@ -33,6 +33,12 @@ export interface CacheLocation {
   readonly realm: string;
 }
 
+/** An authority a call targets, and where its tokens live in the cache once that is known. */
+export interface Target {
+  readonly authority: Authority;
+  location: CacheLocation | undefined;
+}
+
 /** Per-request context threaded through one acquisition. */
 export interface RequestContext {
   readonly correlationId: string;
@@ -57,8 +63,10 @@ export abstract class ClientApplication {
   readonly #metadata = new AuthorityMetadataCache();
   /** Metadata already resolved, by authority URL: read synchronously on the cache-hit path. */
   readonly #resolved = new Map<string, AuthorityMetadata>();
-  /** Per-call authorities already parsed, by the caller's string. */
-  readonly #authorities = new Map<string, Authority>();
+  /** Per-call authorities already parsed, by tenant and by URL, with their cache locations once known. */
+  readonly #byTenant = new Map<string, Target>();
+  readonly #byUrl = new Map<string, Target>();
+  readonly #defaultTarget: Target;
   readonly #headers: Readonly<Record<string, string>>;
   /** Milliseconds since the epoch. */
   protected readonly now: () => number;
@@ -78,6 +86,7 @@ export abstract class ClientApplication {
       options.oidcAuthority !== undefined
         ? parseAuthority(options.oidcAuthority, { oidcAuthority: true })
         : parseAuthority(options.authority ?? DEFAULT_AUTHORITY);
+    this.#defaultTarget = { authority: this.authority, location: undefined };
     this.tokenCache = options.tokenCache ?? new SerializableTokenCache();
     this.#http =
       options.httpClient ??
@@ -93,42 +102,48 @@ export abstract class ClientApplication {
     });
   }
 
-  /** The authority a call uses: the configured one, or a per-call tenant or authority override. */
-  protected authorityFor(override: { tenant?: string | undefined; authority?: string | undefined }): Authority {
-    if (override.tenant === undefined && override.authority === undefined) return this.authority;
-    if (override.tenant !== undefined && override.authority !== undefined) {
+  /** The authority a call uses (the configured one, or a per-call tenant or authority override), memoized. */
+  protected targetFor(override: { tenant?: string | undefined; authority?: string | undefined }): Target {
+    const { tenant, authority: url } = override;
+    if (tenant === undefined && url === undefined) return this.#defaultTarget;
+    if (tenant !== undefined && url !== undefined) {
       throw new TypeError('options.tenant and options.authority are mutually exclusive: give one');
     }
-    const key = override.tenant !== undefined ? `t:${override.tenant}` : `a:${String(override.authority)}`;
-    let authority = this.#authorities.get(key);
-    if (authority === undefined) {
-      if (override.tenant !== undefined) {
-        if (typeof override.tenant !== 'string' || override.tenant === '') {
-          throw new TypeError('options.tenant must be a non-empty string (a tenant id or domain)');
-        }
-        authority = withTenant(this.authority, override.tenant);
-      } else {
-        authority = parseAuthority(override.authority as string, { oidcAuthority: this.authority.kind === 'oidc' });
+    const memo = tenant !== undefined ? this.#byTenant : this.#byUrl;
+    const key = (tenant ?? url) as string;
+    let target = memo.get(key);
+    if (target === undefined) {
+      if (typeof key !== 'string' || key === '') {
+        throw new TypeError(`options.${tenant !== undefined ? 'tenant' : 'authority'} must be a non-empty string`);
       }
-      if (this.#authorities.size >= MAX_REMEMBERED_AUTHORITIES) this.#authorities.clear();
-      this.#authorities.set(key, authority);
+      const authority =
+        tenant !== undefined
+          ? withTenant(this.authority, tenant)
+          : parseAuthority(key, { oidcAuthority: this.authority.kind === 'oidc' });
+      target = { authority, location: undefined };
+      if (memo.size >= MAX_REMEMBERED_AUTHORITIES) memo.clear();
+      memo.set(key, target);
     }
-    return authority;
+    return target;
   }
 
   /**
-   * The cache location of an authority when it is known without discovery: an Entra tenant id (its token endpoint
+   * The cache location of a target when it is known without discovery: an Entra tenant id (its token endpoint
    * always carries that id), ADFS, or an authority already discovered. Otherwise `undefined`.
    */
-  protected knownCacheLocation(authority: Authority): CacheLocation | undefined {
+  protected knownCacheLocation(target: Target): CacheLocation | undefined {
+    if (target.location !== undefined) return target.location;
+    const { authority } = target;
     const resolved = this.#resolved.get(authority.url);
-    if (resolved !== undefined) return locationOf(authority, resolved);
-    if (authority.tenant !== undefined && (authority.kind === 'aad' || authority.kind === 'adfs')) {
-      if (GUID.test(authority.tenant) || authority.kind === 'adfs') {
-        return { environments: knownAliasesOf(authority.host), realm: authority.tenant };
-      }
+    if (resolved !== undefined) {
+      target.location = locationOf(authority, resolved);
+    } else if (
+      authority.tenant !== undefined &&
+      ((authority.kind === 'aad' && GUID.test(authority.tenant)) || authority.kind === 'adfs')
+    ) {
+      target.location = { environments: knownAliasesOf(authority.host), realm: authority.tenant };
     }
-    return undefined;
+    return target.location;
   }
 
   /** The authority's metadata, discovered once and remembered. */
@@ -150,8 +165,9 @@ export abstract class ClientApplication {
   }
 
   /** Where an authority's tokens live, once its metadata is known. */
-  protected cacheLocation(authority: Authority, metadata: AuthorityMetadata): CacheLocation {
-    return locationOf(authority, metadata);
+  protected cacheLocation(target: Target, metadata: AuthorityMetadata): CacheLocation {
+    target.location ??= locationOf(target.authority, metadata);
+    return target.location;
   }
 
   /** A fresh request context. */

@@ -1,7 +1,6 @@
 /**
  * A confidential client: a daemon, web app or web API that holds a credential (secret, certificate or assertion).
  */
-import type { Authority } from '../authority/authority.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import {
   createClientAuthenticator,
@@ -12,7 +11,7 @@ import { validateScopes } from '../protocol/scopes.js';
 import { buildClientCredentialsRequest } from '../protocol/token-request.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
-import { ClientApplication, type CacheLocation, type RequestContext } from './client-application.js';
+import { ClientApplication, type CacheLocation, type RequestContext, type Target } from './client-application.js';
 
 /** Options of {@link ConfidentialClientApplication}. */
 export interface ConfidentialClientApplicationOptions extends ClientApplicationOptions {
@@ -97,7 +96,8 @@ export class ConfidentialClientApplication extends ClientApplication {
     options: AcquireTokenForClientOptions = {},
   ): Promise<AuthenticationResult> {
     const wanted = validateScopes(scopes);
-    const authority = this.authorityFor(options);
+    const target = this.targetFor(options);
+    const authority = target.authority;
     if (authority.isTenantless) {
       throw new RangeError(
         `acquireTokenForClient needs a tenant: the authority ${authority.url} is multi-tenant; ` +
@@ -107,7 +107,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     const bypassCache = options.forceRefresh === true || options.claimsChallenge !== undefined;
     let fallback: AuthenticationResult | undefined;
     if (!bypassCache) {
-      const location = this.knownCacheLocation(authority);
+      const location = this.knownCacheLocation(target);
       if (location !== undefined) {
         const hit = this.#lookup(location, wanted);
         if (hit !== undefined && !hit.aging) return hit.result;
@@ -117,7 +117,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     const key = `${authority.url}\n${wanted.join(' ')}\n${options.claimsChallenge ?? ''}\n${bypassCache}`;
     const pending = this.#inFlight.get(key);
     if (pending !== undefined) return pending;
-    const started = this.#acquireFromNetwork(authority, wanted, options, bypassCache, fallback);
+    const started = this.#acquireFromNetwork(target, wanted, options, bypassCache, fallback);
     this.#inFlight.set(key, started);
     try {
       return await started;
@@ -134,15 +134,15 @@ export class ConfidentialClientApplication extends ClientApplication {
   }
 
   async #acquireFromNetwork(
-    authority: Authority,
+    target: Target,
     scopes: string[],
     options: AcquireTokenForClientOptions,
     bypassCache: boolean,
     knownFallback: AuthenticationResult | undefined,
   ): Promise<AuthenticationResult> {
     const ctx = this.context(options);
-    const metadata = await this.metadataFor(authority, ctx);
-    const location = this.cacheLocation(authority, metadata);
+    const metadata = await this.metadataFor(target.authority, ctx);
+    const location = this.cacheLocation(target, metadata);
     let fallback = knownFallback;
     if (!bypassCache && fallback === undefined) {
       const hit = this.#lookup(location, scopes);

@@ -1,0 +1,62 @@
+/**
+ * msal-ts: the Microsoft Authentication Library for Node.js, with MSAL Python's surface in TypeScript idiom.
+ *
+ * @example
+ * ```ts
+ * import { ConfidentialClientApplication } from 'msal-ts';
+ * const app = new ConfidentialClientApplication(clientId, { authority, clientCredential: secret });
+ * const { access_token } = await app.acquireTokenForClient(['https://graph.microsoft.com/.default']);
+ * ```
+ * @packageDocumentation
+ */
+export { ConfidentialClientApplication } from './app/confidential-client-application.js';
+export type {
+  AcquireTokenForClientOptions,
+  ConfidentialClientApplicationOptions,
+} from './app/confidential-client-application.js';
+export type { ClientApplicationOptions } from './app/client-application-options.js';
+export type { AuthenticationResult, TokenSource } from './app/authentication-result.js';
+
+export { AuthorityBuilder } from './authority/authority-builder.js';
+export { AZURE_CHINA, AZURE_PUBLIC, AZURE_US_GOVERNMENT } from './authority/clouds.js';
+export type { Authority, AuthorityKind } from './authority/authority.js';
+
+export { TokenCache } from './cache/token-cache.js';
+export { SerializableTokenCache } from './cache/serializable-token-cache.js';
+export type {
+  AccessTokenEntry,
+  Account,
+  AccountEntry,
+  AppMetadataEntry,
+  IdTokenEntry,
+  RefreshTokenEntry,
+  TokenCacheOptions,
+} from './cache/cache-types.js';
+
+export type {
+  CertificateCredential,
+  ClientAssertionCallback,
+  ClientAssertionContext,
+  ClientAssertionCredential,
+  ClientCredential,
+  ClientSecretCredential,
+} from './protocol/client-credential.js';
+
+export { createHttpClient } from './http/undici-http-client.js';
+export type { ClosableHttpClient, HttpClientOptions } from './http/undici-http-client.js';
+export type { HttpClient, HttpRequest, HttpResponse } from './http/http-client.js';
+export type { HttpCacheStore } from './http/http-cache.js';
+
+export {
+  AuthorityValidationError,
+  CacheFormatError,
+  InvalidCredentialError,
+  InvalidResponseError,
+  MsalError,
+  NetworkError,
+  RequestAbortedError,
+  RequestTimeoutError,
+  ServerError,
+} from './errors.js';
+export type { AnyMsalError, MsalErrorCode, ServerErrorBody } from './errors.js';
+export { VERSION } from './version.js';
