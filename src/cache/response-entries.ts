@@ -76,14 +76,12 @@ function claimString(claims: Readonly<Record<string, unknown>>, name: string): s
 function realmOf(event: TokenResponseEvent): string {
   if (event.realm !== undefined) return event.realm;
   if (event.tokenEndpoint === undefined) throw new TypeError('event.realm or event.tokenEndpoint is required');
-  let url: URL;
-  try {
-    url = new URL(event.tokenEndpoint);
-  } catch {
-    throw new TypeError('event.tokenEndpoint must be an absolute URL');
+  // Taken from the text, not from `new URL()`, which would percent-encode the segment; MSAL Python keeps it as given.
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*\/([^/?#]*)/i.exec(event.tokenEndpoint);
+  const tenant = match?.[1];
+  if (tenant === undefined || tenant === '') {
+    throw new TypeError('event.tokenEndpoint must be an absolute URL with a tenant path segment');
   }
-  const tenant = url.pathname.split('/')[1];
-  if (tenant === undefined || tenant === '') throw new TypeError('event.tokenEndpoint must have a tenant path segment');
   return tenant;
 }
 
