@@ -1,0 +1,28 @@
+/**
+ * The state every endpoint handler works with: the directory, the signing key, the stores of issued grants, the
+ * lifetimes and the clock. One per running emulator.
+ */
+import type { Directory } from './directory.js';
+import type { SigningKey } from './jwt.js';
+import type { GrantStores } from './stores.js';
+
+/** Lifetimes in seconds of what the emulator issues. */
+export interface EmulatorLifetimes {
+  accessToken: number;
+  idToken: number;
+  refreshToken: number;
+  authorizationCode: number;
+  deviceCode: number;
+  deviceCodeInterval: number;
+}
+
+/** What handlers share. `now()` is the emulator clock in seconds (injectable for tests). */
+export interface EmulatorContext {
+  readonly directory: Directory;
+  readonly signingKey: SigningKey;
+  readonly stores: GrantStores;
+  readonly lifetimes: EmulatorLifetimes;
+  /** `https://127.0.0.1:PORT`, no trailing slash. */
+  readonly baseUrl: string;
+  now(): number;
+}

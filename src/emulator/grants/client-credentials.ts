@@ -1,0 +1,16 @@
+/** `grant_type=client_credentials`: an app-only token for one `<resource>/.default`. */
+import { AADSTS } from '../aad-errors.js';
+import { authenticateClient, tenantDisplayName } from '../client-auth.js';
+import { parseClientCredentialScope } from '../scopes.js';
+import { appAccessToken } from '../tokens.js';
+import type { GrantHandler } from './grant.js';
+import { requiredParam } from './session.js';
+
+/** Client credentials grant handler. */
+export const clientCredentialsGrant: GrantHandler = (ctx, req, tenant) => {
+  const client = authenticateClient(ctx, req, tenant, true);
+  if (tenant.kind !== 'tenant') throw AADSTS.noTenantInformation();
+  const resource = parseClientCredentialScope(ctx.directory, requiredParam(req.form, 'scope'), tenantDisplayName(tenant));
+  const { token, expiresIn } = appAccessToken(ctx, client.app, tenant.tenant.id, resource, client.acr);
+  return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token };
+};

@@ -1,0 +1,65 @@
+/**
+ * The emulator's request and response values. Handlers return a response value instead of writing to the socket, so
+ * the server can apply injected faults (truncation, malformed bodies) to any endpoint in one place.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** One parsed request, as handlers see it. */
+export interface EmulatorRequest {
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  /** The form body of a `application/x-www-form-urlencoded` POST; empty otherwise. */
+  form: URLSearchParams;
+  rawBody: string;
+  /** The client's `client-request-id`, or a fresh GUID when it sent none. */
+  correlationId: string;
+  traceId: string;
+}
+
+/** One response, not yet sent. */
+export interface EmulatorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+
+/** A JSON response with the caching headers Entra sends. */
+export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): EmulatorResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...NO_STORE, ...headers },
+    body: JSON.stringify(value),
+  };
+}
+
+/** An HTML page. */
+export function htmlResponse(status: number, html: string): EmulatorResponse {
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8', ...NO_STORE }, body: html };
+}
+
+/** A 302 redirect. */
+export function redirectResponse(location: string): EmulatorResponse {
+  return { status: 302, headers: { location, ...NO_STORE }, body: '' };
+}
+
+/** A response without a body. */
+export function emptyResponse(status: number): EmulatorResponse {
+  return { status, headers: NO_STORE, body: '' };
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A plain HTML page in the emulator's look; `body` must already be escaped. */
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}' +
+    'code{background:#f3f3f3;padding:0 .2rem}</style></head>' +
+    `<body><h1>${escapeHtml(title)}</h1>${body}<p><small>msal-ts Entra ID emulator</small></p></body></html>`;
+}

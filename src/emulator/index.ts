@@ -1,0 +1,23 @@
+/**
+ * msal-ts/emulator: a local Microsoft Entra ID look-alike over HTTPS on 127.0.0.1, for testing apps offline.
+ * See docs/emulator.md.
+ */
+export { startEmulator } from './server.js';
+export type { Emulator, EmulatorOptions } from './types.js';
+export type {
+  EmulatorApi,
+  EmulatorApp,
+  EmulatorAppInput,
+  EmulatorCertificateFiles,
+  EmulatorConfig,
+  EmulatorConfigInput,
+  EmulatorGuestMembership,
+  EmulatorResource,
+  EmulatorResourceInput,
+  EmulatorTenant,
+  EmulatorTenantInput,
+  EmulatorUser,
+  EmulatorUserInput,
+} from './config.js';
+export type { EmulatorEndpoint, EmulatorFault, EmulatorFaultKind } from './faults.js';
+export { DEFAULT_IDS, GRAPH_APP_ID, CONSUMERS_TENANT_ID } from './default-config.js';
