@@ -7,11 +7,13 @@ import {
   type ClientAuthenticator,
   type ClientCredential,
 } from '../protocol/client-credential.js';
-import { validateScopes } from '../protocol/scopes.js';
+import { RESERVED_SCOPES, validateScopes } from '../protocol/scopes.js';
 import { buildClientCredentialsRequest } from '../protocol/token-request.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
 import { ClientApplication, type CacheLocation, type RequestContext, type Target } from './client-application.js';
+
+const RESERVED = new Set(RESERVED_SCOPES);
 
 /** Options of {@link ConfidentialClientApplication}. */
 export interface ConfidentialClientApplicationOptions extends ClientApplicationOptions {
@@ -96,6 +98,12 @@ export class ConfidentialClientApplication extends ClientApplication {
     options: AcquireTokenForClientOptions = {},
   ): Promise<AuthenticationResult> {
     const wanted = validateScopes(scopes);
+    const reserved = wanted.find((s) => RESERVED.has(s.toLowerCase()));
+    if (reserved !== undefined) {
+      throw new RangeError(
+        `scopes: "${reserved}" is for user sign-in and has no meaning in an app token; ask for "<resource>/.default"`,
+      );
+    }
     const target = this.targetFor(options);
     const authority = target.authority;
     if (authority.isTenantless) {
