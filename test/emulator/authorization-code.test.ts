@@ -82,7 +82,7 @@ describe('emulator authorize endpoint and authorization code grant', () => {
   });
 
   it('accepts the plain PKCE method and a challenge without a method', async () => {
-    for (const params of [{ code_challenge: verifier, code_challenge_method: 'plain' }, { code_challenge: verifier }]) {
+    for (const params of [{ code_challenge: verifier, code_challenge_method: 'plain' }, { code_challenge: verifier }] as Array<Record<string, string>>) {
       const res = await authorize(params);
       assert.equal((await redeem(codeFrom(res.headers.location))).status, 200);
     }

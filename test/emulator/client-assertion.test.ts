@@ -57,7 +57,7 @@ describe('emulator certificate client assertions', () => {
   });
 
   it('rejects an assertion signed by a different key with AADSTS700027', async () => {
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const res = await request(clientAssertion({ clientId: app.clientId, aud, keyPem: other, certPem, nowSeconds: clock.now() }));
     assert.equal(res.status, 401);
     assert.equal(res.json.error, 'invalid_client');

@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { Agent, request } from 'undici';
+import { readFileSync } from 'node:fs';
+import { removeDir, tempDir } from './helpers.js';
+
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+describe('msal-ts command', () => {
+  it('prints help and version', () => {
+    const help = spawnSync(process.execPath, [...CLI, '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /msal-ts <command>/);
+    const version = spawnSync(process.execPath, [...CLI, '--version'], { encoding: 'utf8' });
+    assert.equal(version.status, 0);
+    assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+/);
+    const bad = spawnSync(process.execPath, [...CLI, 'emulator', '--port', 'x'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--port/);
+    const unknown = spawnSync(process.execPath, [...CLI, 'frobnicate'], { encoding: 'utf8' });
+    assert.equal(unknown.status, 2);
+  });
+
+  it('runs the emulator in the foreground, prints how to use it, and stops on SIGTERM', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, [...CLI, 'emulator', '--port', '0', '--state-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      await new Promise<void>((done, fail) => {
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('Press Ctrl+C to stop.')) done();
+        });
+        child.once('exit', (code) => fail(new Error(`exited early with ${String(code)}: ${out}`)));
+      });
+      const authority = /^Authority:\s+(\S+)$/m.exec(out)?.[1];
+      const caPath = /^CA certificate: (\S+)$/m.exec(out)?.[1];
+      assert.ok(authority && caPath, out);
+      assert.match(out, /NODE_EXTRA_CA_CERTS=/);
+      assert.match(out, /REQUESTS_CA_BUNDLE=/);
+      assert.match(out, /emulator-daemon-secret/);
+      assert.match(out, /alice@contoso\.onmicrosoft\.com/);
+      const agent = new Agent({ connect: { ca: readFileSync(caPath, 'utf8') } });
+      try {
+        const res = await request(`${authority}/v2.0/.well-known/openid-configuration`, { dispatcher: agent });
+        const body = (await res.body.json()) as Record<string, unknown>;
+        assert.equal(res.statusCode, 200);
+        assert.equal(body.issuer, `${authority}/v2.0`);
+      } finally {
+        await agent.close();
+      }
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      removeDir(dir);
+    }
+  });
+});
