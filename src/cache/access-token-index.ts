@@ -1,57 +1,70 @@
 /**
- * The access token index. A hit costs a few hash lookups whatever the size of the cache:
+ * The access token index. A hit costs the same whatever the size of the cache:
  *
- * - a partition key `clientId|environment|realm|homeAccountId|keyId|userAssertionHash` (the first four lower-cased)
- *   leads to the few tokens of one app, tenant, account and binding;
- * - inside a partition, the requested scopes' normalized form (lower-cased, sorted, de-duplicated) leads straight to
- *   tokens whose target is exactly that set, so the common "same scopes as last time" request never scans;
- * - otherwise the partition (and only it) is scanned for a target that contains every requested scope.
+ * - one map access by the account (`home_account_id`, for user tokens) or by the tenant (`realm`, for app tokens),
+ *   with the caller's own strings, whose hashes V8 caches, so a lookup builds and hashes no composite key;
+ * - that leads to the few partitions of one account or tenant (one per client, environment, tenant and binding:
+ *   `key_id`, `userAssertionHash`), compared field by field against interned strings;
+ * - inside the partition, a token whose scopes equal the request's is found by comparing one interned string (or,
+ *   in a partition holding many scope sets, by a per-partition map); otherwise the partition alone is scanned for a
+ *   target containing every requested scope.
  *
- * Scope sets are computed once per entry, when it is indexed, so a lookup parses nothing.
+ * Scope sets, lower-cased fields and expiry numbers are computed once, when an entry is indexed.
  */
 import type { AccessTokenEntry } from './cache-types.js';
 import { MultiMap, indexKey } from './multi-map.js';
+
+/** Access tokens closer to expiry than this (seconds) are treated as absent, as every MSAL does. */
+export const EXPIRY_MARGIN_SECONDS = 300;
+
+/** A partition grows a scope-set map once it holds more tokens than this. */
+const TARGET_MAP_THRESHOLD = 8;
+
+/** The tokens of one client, environment, tenant, account and binding. */
+interface Partition {
+  readonly clientId: string;
+  readonly environment: string;
+  readonly realm: string;
+  readonly homeAccountId: string;
+  readonly keyId: string;
+  readonly userAssertionHash: string;
+  readonly records: AccessTokenRecord[];
+  /** `records[0]` when it is the only one: the common case, read without touching the array. */
+  only: AccessTokenRecord | undefined;
+  byTarget: Map<string, AccessTokenRecord[]> | undefined;
+}
 
 /** An indexed access token: its view plus what lookups compare, computed once. */
 export interface AccessTokenRecord {
   readonly entry: AccessTokenEntry;
   /** Lower-cased scopes of the target. */
   readonly scopes: ReadonlySet<string>;
-  /** {@link normalizeScopes} of the target. */
+  /** Lower-cased, sorted, de-duplicated scopes joined by a space (interned). */
   readonly normalizedTarget: string;
-  readonly partition: string;
-  readonly owner: string;
+  readonly expiresOn: number;
+  readonly refreshOn: number | undefined;
+  /** Lower-cased token type (interned). */
+  readonly tokenType: string;
+  /** Detached until {@link AccessTokenIndex.insert} points it at the shared partition. */
+  partition: Partition;
 }
 
-/** The fields that pick a partition. */
-export interface PartitionFields {
+/** A lookup, with the requested scopes already lower-cased. */
+export interface AccessTokenLookup {
+  /**
+   * No requested scope is empty or holds whitespace, so "same normalized string" means "same scope set" and the
+   * exact path needs no set comparison.
+   */
+  readonly plainScopes: boolean;
   readonly clientId: string;
-  readonly environment: string;
+  readonly environments: readonly string[];
   readonly realm: string;
   readonly homeAccountId: string | undefined;
   readonly keyId: string | undefined;
   readonly userAssertionHash: string | undefined;
-}
-
-/** Access tokens closer to expiry than this (seconds) are treated as absent, as every MSAL does. */
-export const EXPIRY_MARGIN_SECONDS = 300;
-
-const SEP = '\u0000';
-
-/** The partition key. Built by concatenation, not an array join, because it runs on every lookup. */
-export function partitionKey(f: PartitionFields): string {
-  return (
-    f.clientId.toLowerCase() + SEP + f.environment.toLowerCase() + SEP + f.realm.toLowerCase() + SEP +
-    (f.homeAccountId === undefined ? '' : f.homeAccountId.toLowerCase()) + SEP +
-    (f.keyId ?? '') + SEP + (f.userAssertionHash ?? '')
-  );
-}
-
-/** Whose tokens these are, for removeAccount (user tokens) and removeTokensForClient (app tokens). */
-export function ownerKey(homeAccountId: string | undefined, clientId: string, environment: string): string {
-  return homeAccountId === undefined
-    ? indexKey('app', clientId.toLowerCase(), environment.toLowerCase())
-    : indexKey('user', homeAccountId.toLowerCase(), environment.toLowerCase());
+  /** Lower-cased token type to require, or undefined for any. */
+  readonly tokenType: string | undefined;
+  readonly loweredScopes: readonly string[];
 }
 
 /** Lower-cased, sorted, de-duplicated scopes joined by a space: equal sets give equal strings. */
@@ -68,42 +81,9 @@ export function normalizeScopes(lowered: readonly string[]): string {
   return out;
 }
 
-/** Builds the record of an access token view. */
-export function makeAccessTokenRecord(entry: AccessTokenEntry): AccessTokenRecord {
-  const scopes = new Set<string>();
-  for (const s of entry.target.split(/\s+/)) if (s !== '') scopes.add(s.toLowerCase());
-  return {
-    entry,
-    scopes,
-    normalizedTarget: normalizeScopes([...scopes]),
-    partition: partitionKey({
-      clientId: entry.client_id,
-      environment: entry.environment,
-      realm: entry.realm,
-      homeAccountId: entry.home_account_id,
-      keyId: entry.key_id,
-      userAssertionHash: entry.userAssertionHash,
-    }),
-    owner: ownerKey(entry.home_account_id, entry.client_id, entry.environment),
-  };
-}
-
-interface Partition {
-  readonly all: Set<AccessTokenRecord>;
-  readonly byTarget: Map<string, AccessTokenRecord[]>;
-}
-
-/** A lookup: everything but the environment, plus the requested scopes already lower-cased. */
-export interface AccessTokenLookup {
-  readonly clientId: string;
-  readonly environments: readonly string[];
-  readonly realm: string;
-  readonly homeAccountId: string | undefined;
-  readonly keyId: string | undefined;
-  readonly userAssertionHash: string | undefined;
-  /** Lower-cased token type to require, or undefined for any. */
-  readonly tokenType: string | undefined;
-  readonly loweredScopes: readonly string[];
+function containsAll(scopes: ReadonlySet<string>, wanted: readonly string[]): boolean {
+  for (const s of wanted) if (!scopes.has(s)) return false;
+  return true;
 }
 
 /**
@@ -113,114 +93,231 @@ export interface AccessTokenLookup {
 function better(a: AccessTokenRecord, aExact: boolean, b: AccessTokenRecord | undefined, bExact: boolean): boolean {
   if (b === undefined) return true;
   if (aExact !== bExact) return aExact;
-  if (a.entry.expires_on !== b.entry.expires_on) return a.entry.expires_on > b.entry.expires_on;
+  if (a.expiresOn !== b.expiresOn) return a.expiresOn > b.expiresOn;
   return a.entry.key < b.entry.key;
 }
 
-function containsAll(scopes: ReadonlySet<string>, wanted: readonly string[]): boolean {
-  for (const s of wanted) if (!scopes.has(s)) return false;
-  return true;
-}
+type Bucket = Partition | Partition[];
 
 /** The access token index. Keep it in step with the entries: insert and remove every record exactly once. */
 export class AccessTokenIndex {
-  readonly #partitions = new Map<string, Partition>();
+  /** User tokens by lower-cased home account id. */
+  readonly #byAccount = new Map<string, Bucket>();
+  /** App tokens (no account) by lower-cased realm. */
+  readonly #byTenant = new Map<string, Bucket>();
+  /** Tokens by owner: (account, environment) for user tokens, (client, environment) for app tokens. */
   readonly #owners = new MultiMap<AccessTokenRecord>();
+  /** One string object per distinct value, so the hit path compares hot, identical strings. */
+  readonly #interned = new Map<string, string>();
 
-  /** Indexes a record. */
-  insert(r: AccessTokenRecord): void {
-    let p = this.#partitions.get(r.partition);
-    if (p === undefined) {
-      p = { all: new Set(), byTarget: new Map() };
-      this.#partitions.set(r.partition, p);
-    }
-    p.all.add(r);
-    const list = p.byTarget.get(r.normalizedTarget);
-    if (list === undefined) p.byTarget.set(r.normalizedTarget, [r]);
-    else list.push(r);
-    this.#owners.add(r.owner, r);
+  #intern(s: string): string {
+    const existing = this.#interned.get(s);
+    if (existing !== undefined) return existing;
+    this.#interned.set(s, s);
+    return s;
   }
 
-  /** Removes a record from the index. */
+  /** Builds the record of an access token view (does not insert it). */
+  makeRecord(entry: AccessTokenEntry): AccessTokenRecord {
+    const scopes = new Set<string>();
+    for (const s of entry.target.split(/\s+/)) if (s !== '') scopes.add(s.toLowerCase());
+    const partition: Partition = {
+      clientId: this.#intern(entry.client_id.toLowerCase()),
+      environment: this.#intern(entry.environment.toLowerCase()),
+      realm: entry.realm.toLowerCase(),
+      homeAccountId: entry.home_account_id?.toLowerCase() ?? '',
+      keyId: entry.key_id ?? '',
+      userAssertionHash: entry.userAssertionHash ?? '',
+      records: [],
+      only: undefined,
+      byTarget: undefined,
+    };
+    return {
+      entry,
+      scopes,
+      normalizedTarget: this.#intern(normalizeScopes([...scopes])),
+      expiresOn: entry.expires_on,
+      refreshOn: entry.refresh_on,
+      tokenType: this.#intern(entry.token_type.toLowerCase()),
+      partition,
+    };
+  }
+
+  #map(p: Partition): Map<string, Bucket> {
+    return p.homeAccountId === '' ? this.#byTenant : this.#byAccount;
+  }
+
+  #bucketKey(p: Partition): string {
+    return p.homeAccountId === '' ? p.realm : p.homeAccountId;
+  }
+
+  /** Indexes a record, sharing an existing partition with the same fields. */
+  insert(r: AccessTokenRecord): void {
+    const template = r.partition;
+    const map = this.#map(template);
+    const key = this.#bucketKey(template);
+    const bucket = map.get(key);
+    let partition = bucket === undefined ? undefined : findPartition(bucket, template);
+    if (partition === undefined) {
+      partition = template;
+      if (bucket === undefined) map.set(key, partition);
+      else if (Array.isArray(bucket)) bucket.push(partition);
+      else map.set(key, [bucket, partition]);
+    }
+    r.partition = partition;
+    partition.records.push(r);
+    partition.only = partition.records.length === 1 ? r : undefined;
+    if (partition.byTarget !== undefined) addTo(partition.byTarget, r);
+    else if (partition.records.length > TARGET_MAP_THRESHOLD) {
+      partition.byTarget = new Map();
+      for (const each of partition.records) addTo(partition.byTarget, each);
+    }
+    this.#owners.add(ownerKeyOf(partition), r);
+  }
+
+  /** Removes an inserted record. */
   remove(r: AccessTokenRecord): void {
-    const p = this.#partitions.get(r.partition);
-    if (p !== undefined) {
-      p.all.delete(r);
+    const p = r.partition;
+    const i = p.records.indexOf(r);
+    if (i < 0) return;
+    p.records.splice(i, 1);
+    p.only = p.records.length === 1 ? p.records[0] : undefined;
+    this.#owners.delete(ownerKeyOf(p), r);
+    if (p.byTarget !== undefined) {
       const list = p.byTarget.get(r.normalizedTarget);
       if (list !== undefined) {
-        const i = list.indexOf(r);
-        if (i >= 0) list.splice(i, 1);
+        list.splice(list.indexOf(r), 1);
         if (list.length === 0) p.byTarget.delete(r.normalizedTarget);
       }
-      if (p.all.size === 0) this.#partitions.delete(r.partition);
     }
-    this.#owners.delete(r.owner, r);
+    if (p.records.length > 0) return;
+    const map = this.#map(p);
+    const key = this.#bucketKey(p);
+    const bucket = map.get(key);
+    if (bucket === p) map.delete(key);
+    else if (Array.isArray(bucket)) {
+      bucket.splice(bucket.indexOf(p), 1);
+      const only = bucket[0];
+      if (bucket.length === 1 && only !== undefined) map.set(key, only);
+    }
   }
 
-  /** The records of one owner (see {@link ownerKey}). */
-  byOwner(owner: string): ReadonlySet<AccessTokenRecord> | undefined {
-    return this.#owners.get(owner);
+  /** Every user token of one account in one environment, across clients and tenants. */
+  forAccount(homeAccountId: string, environment: string): AccessTokenRecord[] {
+    return [...(this.#owners.get(indexKey('user', homeAccountId.toLowerCase(), environment.toLowerCase())) ?? [])];
+  }
+
+  /** Every app token of one client in one environment, across tenants. */
+  forClient(clientId: string, environment: string): AccessTokenRecord[] {
+    return [...(this.#owners.get(indexKey('app', clientId.toLowerCase(), environment.toLowerCase())) ?? [])];
   }
 
   /**
-   * The best usable token, or undefined. Tokens met that have already expired are pushed to `expired` (allocated by
-   * the caller only when needed) so the caller can purge them after the lookup.
+   * The best usable token, or undefined. Tokens met that have already expired are pushed to `expired` so the caller
+   * can purge them after the lookup.
    */
   find(q: AccessTokenLookup, now: number, expired: AccessTokenRecord[] | undefined): AccessTokenRecord | undefined {
+    const hid = q.homeAccountId === undefined ? '' : q.homeAccountId.toLowerCase();
+    const realm = q.realm.toLowerCase();
+    const bucket = hid === '' ? this.#byTenant.get(realm) : this.#byAccount.get(hid);
+    if (bucket === undefined) return undefined;
+    const clientId = q.clientId.toLowerCase();
+    const keyId = q.keyId ?? '';
+    const uah = q.userAssertionHash ?? '';
     let normalized: string | undefined;
     let distinct = 0;
     for (const environment of q.environments) {
-      const p = this.#partitions.get(
-        partitionKey({
-          clientId: q.clientId,
-          environment,
-          realm: q.realm,
-          homeAccountId: q.homeAccountId,
-          keyId: q.keyId,
-          userAssertionHash: q.userAssertionHash,
-        }),
-      );
+      const env = environment.toLowerCase();
+      let p: Partition | undefined;
+      if (Array.isArray(bucket)) {
+        for (const each of bucket) {
+          if (matches(each, clientId, env, realm, hid, keyId, uah)) {
+            p = each;
+            break;
+          }
+        }
+      } else if (matches(bucket, clientId, env, realm, hid, keyId, uah)) {
+        p = bucket;
+      }
       if (p === undefined) continue;
       if (normalized === undefined) {
         normalized = normalizeScopes(q.loweredScopes);
         distinct = q.loweredScopes.length <= 1 ? q.loweredScopes.length : new Set(q.loweredScopes).size;
       }
-      let best: AccessTokenRecord | undefined;
-      let bestExact = false;
-      // The exact-target list is only an accelerator: every candidate is still checked against the request.
-      const exact = p.byTarget.get(normalized);
-      if (exact !== undefined) {
-        for (const r of exact) {
-          if (!this.#usable(r, q, now, expired)) continue;
-          if (r.scopes.size !== distinct || !containsAll(r.scopes, q.loweredScopes)) continue;
-          if (better(r, true, best, bestExact)) {
-            best = r;
-            bestExact = true;
-          }
-        }
-      }
-      if (best === undefined) {
-        for (const r of p.all) {
-          if (!this.#usable(r, q, now, expired)) continue;
-          if (!containsAll(r.scopes, q.loweredScopes)) continue;
-          const isExact = r.scopes.size === distinct;
-          if (better(r, isExact, best, bestExact)) {
-            best = r;
-            bestExact = isExact;
-          }
-        }
-      }
-      if (best !== undefined) return best;
+      const found = this.#best(p, q, normalized, distinct, now, expired);
+      if (found !== undefined) return found;
     }
     return undefined;
   }
 
-  #usable(r: AccessTokenRecord, q: AccessTokenLookup, now: number, expired: AccessTokenRecord[] | undefined): boolean {
-    const e = r.entry;
-    if (e.expires_on - now < EXPIRY_MARGIN_SECONDS) {
-      if (expired !== undefined && e.expires_on < now) expired.push(r);
-      return false;
+  #best(
+    p: Partition,
+    q: AccessTokenLookup,
+    normalized: string,
+    distinct: number,
+    now: number,
+    expired: AccessTokenRecord[] | undefined,
+  ): AccessTokenRecord | undefined {
+    let best: AccessTokenRecord | undefined;
+    // Tokens whose scope set equals the request's win outright. The normalized string narrows the candidates; only a
+    // request with odd scopes (empty, or holding whitespace) needs the set comparison as well.
+    const only = p.only;
+    if (only !== undefined) {
+      if (only.normalizedTarget === normalized && usable(only, q, now, expired) && (q.plainScopes || sameSet(only, q, distinct))) {
+        return only;
+      }
+    } else {
+      const exact = p.byTarget === undefined ? p.records : (p.byTarget.get(normalized) ?? []);
+      for (const r of exact) {
+        if (r.normalizedTarget !== normalized || !usable(r, q, now, expired)) continue;
+        if (!q.plainScopes && !sameSet(r, q, distinct)) continue;
+        if (better(r, true, best, true)) best = r;
+      }
     }
-    return q.tokenType === undefined || e.token_type.toLowerCase() === q.tokenType;
+    if (best !== undefined) return best;
+    for (const r of p.records) {
+      if (r.normalizedTarget === normalized || !usable(r, q, now, expired)) continue;
+      if (!containsAll(r.scopes, q.loweredScopes)) continue;
+      if (better(r, false, best, false)) best = r;
+    }
+    return best;
   }
+}
+
+function ownerKeyOf(p: Partition): string {
+  return p.homeAccountId === ''
+    ? indexKey('app', p.clientId, p.environment)
+    : indexKey('user', p.homeAccountId, p.environment);
+}
+
+function matches(p: Partition, clientId: string, env: string, realm: string, hid: string, keyId: string, uah: string): boolean {
+  return (
+    p.clientId === clientId && p.environment === env && p.realm === realm && p.homeAccountId === hid &&
+    p.keyId === keyId && p.userAssertionHash === uah
+  );
+}
+
+function findPartition(bucket: Bucket, t: Partition): Partition | undefined {
+  if (!Array.isArray(bucket)) {
+    return matches(bucket, t.clientId, t.environment, t.realm, t.homeAccountId, t.keyId, t.userAssertionHash) ? bucket : undefined;
+  }
+  return bucket.find((p) => matches(p, t.clientId, t.environment, t.realm, t.homeAccountId, t.keyId, t.userAssertionHash));
+}
+
+function sameSet(r: AccessTokenRecord, q: AccessTokenLookup, distinct: number): boolean {
+  return r.scopes.size === distinct && containsAll(r.scopes, q.loweredScopes);
+}
+
+function addTo(map: Map<string, AccessTokenRecord[]>, r: AccessTokenRecord): void {
+  const list = map.get(r.normalizedTarget);
+  if (list === undefined) map.set(r.normalizedTarget, [r]);
+  else list.push(r);
+}
+
+function usable(r: AccessTokenRecord, q: AccessTokenLookup, now: number, expired: AccessTokenRecord[] | undefined): boolean {
+  if (r.expiresOn - now < EXPIRY_MARGIN_SECONDS) {
+    if (expired !== undefined && r.expiresOn < now) expired.push(r);
+    return false;
+  }
+  return q.tokenType === undefined || r.tokenType === q.tokenType;
 }

@@ -4,7 +4,7 @@
  * change signal can never drift from the data.
  */
 import { CacheFormatError } from '../errors.js';
-import { AccessTokenIndex, makeAccessTokenRecord, type AccessTokenRecord } from './access-token-index.js';
+import { AccessTokenIndex, type AccessTokenRecord } from './access-token-index.js';
 import {
   parseAccessToken,
   parseAccount,
@@ -77,7 +77,7 @@ class StoreState {
   readonly appMetadataIndex = new AppMetadataIndex();
   readonly accessTokens = new SectionTable<AccessTokenRecord>((key, raw) => {
     const view = parseAccessToken(key, raw);
-    return view === undefined ? undefined : makeAccessTokenRecord(view);
+    return view === undefined ? undefined : this.accessTokenIndex.makeRecord(view);
   }, this.accessTokenIndex);
   readonly refreshTokens = new SectionTable<RefreshTokenEntry>(parseRefreshToken, this.refreshTokenIndex);
   readonly idTokens = new SectionTable<IdTokenEntry>(parseIdToken, this.idTokenIndex);

@@ -1,7 +1,7 @@
 /**
  * The in-memory token cache in the unified MSAL schema, with indexed lookups.
  */
-import { ownerKey, type AccessTokenRecord } from './access-token-index.js';
+import type { AccessTokenRecord } from './access-token-index.js';
 import { accessTokenKey, accountKey, appMetadataKey, idTokenKey, refreshTokenKey } from './cache-keys.js';
 import { CacheStore } from './cache-store.js';
 import type {
@@ -25,6 +25,9 @@ import { AppMetadataIndex, IdTokenIndex, RefreshTokenIndex, accountEnvKey } from
 import { entriesFromEvent } from './response-entries.js';
 
 const systemClock: Clock = { now: () => Date.now() / 1000 };
+
+/** Whitespace inside a requested scope: such a request cannot use the exact-scope shortcut. */
+const ODD_SCOPE = /\s/;
 
 const DEFAULT_AUTHORITY_TYPES: readonly string[] = ['MSSTS', 'ADFS'];
 
@@ -142,6 +145,8 @@ export class TokenCache {
     const userAssertionHash = optionalString(query.userAssertionHash, 'query.userAssertionHash');
     const tokenType = optionalString(query.tokenType, 'query.tokenType');
     const loweredScopes = scopes.length === 1 ? [(scopes[0] ?? '').toLowerCase()] : scopes.map((s) => s.toLowerCase());
+    let plainScopes = true;
+    for (const s of loweredScopes) if (s === '' || ODD_SCOPE.test(s)) plainScopes = false;
     const expired = this.#purge ? this.#expired : undefined;
     const found = this.store.state.accessTokenIndex.find(
       {
@@ -153,6 +158,7 @@ export class TokenCache {
         userAssertionHash,
         tokenType: tokenType?.toLowerCase(),
         loweredScopes,
+        plainScopes,
       },
       t,
       expired,
@@ -162,7 +168,7 @@ export class TokenCache {
       expired.length = 0;
     }
     if (found === undefined) return undefined;
-    const refreshOn = found.entry.refresh_on;
+    const refreshOn = found.refreshOn;
     return { entry: found.entry, aging: refreshOn !== undefined && refreshOn < t };
   }
 
@@ -267,7 +273,7 @@ export class TokenCache {
     const state = this.store.state;
     const key = accountEnvKey(hid, env);
     return {
-      accessTokens: [...(state.accessTokenIndex.byOwner(ownerKey(hid, '', env)) ?? [])].map((r) => r.entry),
+      accessTokens: state.accessTokenIndex.forAccount(hid, env).map((r) => r.entry),
       refreshTokens: [...(state.refreshTokenIndex.byAccount(key) ?? [])],
       idTokens: [...(state.idTokenIndex.byAccount(key) ?? [])],
       accounts: [...(state.accountIndex.byAccount(key) ?? [])],
@@ -334,9 +340,7 @@ export class TokenCache {
     requireStringArray(environments, 'environments', false);
     let removed = 0;
     for (const env of environments) {
-      const records = this.store.state.accessTokenIndex.byOwner(ownerKey(undefined, clientId, env));
-      if (records === undefined) continue;
-      for (const r of [...records]) if (this.#put('AccessToken', r.entry.key, undefined)) removed++;
+      for (const r of this.store.state.accessTokenIndex.forClient(clientId, env)) if (this.#put('AccessToken', r.entry.key, undefined)) removed++;
     }
     return removed;
   }
