@@ -13,7 +13,7 @@ function part(fields: KeyFields, name: string): string {
 
 /**
  * `{home_account_id}-{environment}-accesstoken-{client_id}-{realm}-{target}`, plus `-{key_id}` for a key-bound token
- * so that tokens bound to different keys (and a Bearer token for the same scopes) can coexist, as MSAL Python 1.31+ does.
+ * so that tokens bound to different keys (and a Bearer token for the same scopes) can coexist, as recent MSAL Python does.
  */
 export function accessTokenKey(fields: KeyFields): string {
   const base = [

@@ -210,7 +210,7 @@ export interface TokenCacheOptions {
   /** Where "now" comes from; defaults to the system clock. */
   readonly clock?: Clock | undefined;
   /**
-   * Delete expired access tokens that a lookup meets (default true, as MSAL Python 1.31+ does). A purge counts as a
+   * Delete expired access tokens that a lookup meets (default true, as MSAL Python has done since late 2024). A purge counts as a
    * change. Turn it off for a read-only cache.
    */
   readonly purgeExpiredAccessTokens?: boolean | undefined;
