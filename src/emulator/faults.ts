@@ -32,7 +32,10 @@ export const ENDPOINTS: readonly EmulatorEndpoint[] = [
 
 /** What a fault does to a response. */
 export type EmulatorFaultKind =
-  /** Answer with this HTTP status (and `Retry-After` when given) instead of the real response. */
+  /**
+   * Answer with this HTTP status (and `Retry-After` when given) instead of the real response: an Entra-style error
+   * body, or `body` when given. A 2xx status needs a `body` (a malformed success response).
+   */
   | { kind: 'status'; status: number; retryAfter?: number; body?: string }
   /** Answer 400 invalid_grant (AADSTS70000), whatever the request. */
   | { kind: 'invalid_grant' }
@@ -101,7 +104,8 @@ export function parseFault(value: unknown, name = 'fault'): PendingFault {
   let fault: EmulatorFaultKind;
   switch (value.kind) {
     case 'status': {
-      const status = optionalInteger(value.status, `${name}.status`, 400, 599);
+      // A 2xx is allowed only with a body: it is how a test sends a malformed "successful" response.
+      const status = optionalInteger(value.status, `${name}.status`, value.body === undefined ? 400 : 200, 599);
       if (status === undefined) throw new TypeError(`${name}.status is required for kind "status"`);
       const retryAfter = optionalInteger(value.retryAfter, `${name}.retryAfter`, 0, 86_400);
       if (value.body !== undefined && typeof value.body !== 'string') throw new TypeError(`${name}.body must be a string`);
