@@ -9,7 +9,7 @@ import Provider from 'oidc-provider';
 import { SignJWT, importPKCS8 } from 'jose';
 import { ConfidentialClientApplication } from '../../src/app/confidential-client-application.js';
 import { makePki, type Pki } from '../http/fixtures.js';
-import { fixtures, hex } from '../protocol/fixtures.js';
+import { fixtures, hex, PASSPHRASE } from '../protocol/fixtures.js';
 
 const SCOPE = 'api.read';
 
@@ -111,6 +111,34 @@ describe('acquireTokenForClient against oidc-provider', () => {
     const app = new ConfidentialClientApplication('daemon-rs256', {
       oidcAuthority: issuer,
       clientCredential: { privateKey: cert.keyPem, thumbprint: hex(cert.sha1Fingerprint) },
+      verify: pki.caPath,
+    });
+    await acquireTwice(app);
+  });
+
+  it('private_key_jwt from a passphrase-encrypted key with its certificate (x5c)', async () => {
+    const { a, encryptedPkcs8 } = fixtures();
+    const app = new ConfidentialClientApplication('daemon-ps256', {
+      oidcAuthority: issuer,
+      clientCredential: { privateKey: encryptedPkcs8, passphrase: PASSPHRASE, publicCertificate: a.certPem },
+      verify: pki.caPath,
+    });
+    await acquireTwice(app);
+  });
+
+  it('a client assertion given as a string', async () => {
+    const key = await importPKCS8(fixtures().a.keyPem, 'PS256');
+    const assertion = await new SignJWT({ jti: randomUUID() })
+      .setProtectedHeader({ alg: 'PS256' })
+      .setIssuer('daemon-ps256')
+      .setSubject('daemon-ps256')
+      .setAudience(`${issuer}/token`)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key);
+    const app = new ConfidentialClientApplication('daemon-ps256', {
+      oidcAuthority: issuer,
+      clientCredential: { clientAssertion: assertion },
       verify: pki.caPath,
     });
     await acquireTwice(app);
