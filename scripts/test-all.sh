@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the suites use: MSAL Python and msal-extensions for the interop tests, openssl for test certificates.
-APT_PACKAGES=(python3-msal python3-msal-extensions openssl)
+# Debian packages the suites use:
+# - MSAL Python + msal-extensions (with PyGObject's libsecret binding) for the interop tests;
+# - chromium for the real-browser tests (driven by playwright-core; no browser download);
+# - a D-Bus session bus and gnome-keyring: a real Secret Service for the libsecret tests;
+# - openssl for test certificates.
+APT_PACKAGES=(python3-msal python3-msal-extensions python3-portalocker python3-gi gir1.2-secret-1
+  chromium dbus dbus-daemon gnome-keyring libsecret-1-0 libsecret-tools openssl)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -20,6 +25,9 @@ fi
 
 # The interop tests drive Debian's MSAL Python; prove it is importable before anything runs.
 /usr/bin/python3 -c 'import msal, msal_extensions' || { echo "MSAL Python is not importable by /usr/bin/python3" >&2; exit 1; }
+for tool in /usr/bin/chromium dbus-run-session gnome-keyring-daemon secret-tool; do
+  command -v "$tool" >/dev/null || { echo "missing $tool after installing ${APT_PACKAGES[*]}" >&2; exit 1; }
+done
 
 echo "== npm ci"
 npm ci --no-audit --no-fund --loglevel=error
@@ -29,5 +37,9 @@ echo "== typecheck"
 npm run typecheck --silent
 echo "== lint"
 npm run lint --silent
-echo "== tests"
-npm test --silent
+echo "== tests (inside a private D-Bus session with an unlocked gnome-keyring: a real Secret Service)"
+KEYRING_HOME=$(mktemp -d)
+trap 'rm -rf "$KEYRING_HOME"' EXIT
+# The keyring lives in a throwaway XDG_DATA_HOME; gnome-keyring-daemon exits with the bus when the tests end.
+XDG_DATA_HOME="$KEYRING_HOME" dbus-run-session -- sh -c \
+  'printf %s msal-ts-ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null && npm test --silent'

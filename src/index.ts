@@ -23,6 +23,7 @@ export type { Authority, AuthorityKind } from './authority/authority.js';
 
 export { TokenCache } from './cache/token-cache.js';
 export { SerializableTokenCache } from './cache/serializable-token-cache.js';
+export type { CacheAccessContext, CachePartition } from './cache/cache-access.js';
 export type {
   AccessTokenEntry,
   Account,

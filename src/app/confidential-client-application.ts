@@ -2,6 +2,7 @@
  * A confidential client: a daemon, web app or web API that holds a credential (secret, certificate or assertion).
  */
 import type { AuthorityMetadata } from '../authority/discovery.js';
+import type { CacheAccessContext } from '../cache/cache-access.js';
 import {
   createClientAuthenticator,
   type ClientAuthenticator,
@@ -117,6 +118,8 @@ export class ConfidentialClientApplication extends ClientApplication {
     if (!bypassCache) {
       const location = this.knownCacheLocation(target);
       if (location !== undefined) {
+        const loading = this.tokenCache.beforeRead(this.#appContext(location, options.correlationId));
+        if (loading !== undefined) await loading;
         const hit = this.#lookup(location, wanted);
         if (hit !== undefined && !hit.aging) return hit.result;
         fallback = hit?.result;
@@ -136,9 +139,20 @@ export class ConfidentialClientApplication extends ClientApplication {
 
   /**
    * Removes the application's own tokens (those from {@link acquireTokenForClient}) from the cache, in every tenant.
+   * Asynchronous because a persisted cache writes the change to its store.
    */
-  removeTokensForClient(): void {
-    this.tokenCache.removeTokensForClient(this.clientId, this.knownEnvironments());
+  async removeTokensForClient(): Promise<void> {
+    const context: CacheAccessContext = { clientId: this.clientId, partition: { kind: 'any' } };
+    await this.tokenCache.write(context, () => this.tokenCache.removeTokensForClient(this.clientId, this.knownEnvironments()));
+  }
+
+  #appContext(location: CacheLocation, correlationId: string | undefined): CacheAccessContext {
+    const environment = location.environments[0] ?? this.authority.host;
+    return {
+      clientId: this.clientId,
+      partition: { kind: 'app', clientId: this.clientId, environment, realm: location.realm },
+      correlationId,
+    };
   }
 
   async #acquireFromNetwork(
@@ -153,6 +167,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     const location = this.cacheLocation(target, metadata);
     let fallback = knownFallback;
     if (!bypassCache && fallback === undefined) {
+      await this.tokenCache.beforeRead(this.#appContext(location, ctx.correlationId));
       const hit = this.#lookup(location, scopes);
       if (hit !== undefined && !hit.aging) return hit.result;
       fallback = hit?.result;
@@ -181,18 +196,17 @@ export class ConfidentialClientApplication extends ClientApplication {
       clientAuthentication: await this.#authenticator.authenticate(tokenEndpoint),
     });
     const response = await this.requestToken(metadata, body, ctx);
-    this.tokenCache.add(
-      {
-        clientId: this.clientId,
-        scopes,
-        environment: location.environments[0] ?? metadata.environment,
-        realm: location.realm,
-        tokenEndpoint,
-        grantType: 'client_credentials',
-        response,
-      },
-      this.now() / 1000,
-    );
+    const event = {
+      clientId: this.clientId,
+      scopes,
+      environment: location.environments[0] ?? metadata.environment,
+      realm: location.realm,
+      tokenEndpoint,
+      grantType: 'client_credentials',
+      response,
+    };
+    const now = this.now() / 1000;
+    await this.tokenCache.write(this.#appContext(location, ctx.correlationId), () => this.tokenCache.add(event, now));
     return this.resultFromResponse(response);
   }
 

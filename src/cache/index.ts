@@ -22,3 +22,4 @@ export type {
   TokenResponse,
   TokenResponseEvent,
 } from './cache-types.js';
+export type { CacheAccessContext, CachePartition } from './cache-access.js';

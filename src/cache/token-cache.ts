@@ -1,6 +1,7 @@
 /**
  * The in-memory token cache in the unified MSAL schema, with indexed lookups.
  */
+import type { CacheAccessContext } from './cache-access.js';
 import type { AccessTokenRecord } from './access-token-index.js';
 import { accessTokenKey, accountKey, appMetadataKey, idTokenKey, refreshTokenKey } from './cache-keys.js';
 import { CacheStore } from './cache-store.js';
@@ -91,6 +92,30 @@ export class TokenCache {
     this.store = new CacheStore(() => {
       this.hasStateChanged = true;
     });
+  }
+
+  /**
+   * Called by applications before they read the cache for a request. A cache kept outside the process reloads here
+   * when its store changed. The in-memory cache does nothing and returns `undefined` (not a promise), so a cache hit
+   * costs no `await`.
+   *
+   * @param context - the application and the partition the request reads.
+   */
+  beforeRead(context: CacheAccessContext): void | Promise<void> {
+    void context;
+  }
+
+  /**
+   * Applies the changes of one token response (or one removal) through `mutate`. A cache kept outside the process
+   * overrides this to lock its store, reload it, run `mutate`, and save once. The in-memory cache just runs `mutate`.
+   *
+   * @param context - the application and the partition being written.
+   * @param mutate - synchronous changes to this cache (`add`, `updateRt`, `remove*`).
+   * @returns what `mutate` returns (a promise of it for caches that do I/O).
+   */
+  write<T>(context: CacheAccessContext, mutate: () => T): T | Promise<T> {
+    void context;
+    return mutate();
   }
 
   #now(now: number | undefined, name: string): number {

@@ -184,7 +184,7 @@ describe('acquireTokenForClient against the emulator', () => {
     assert.equal((await app.acquireTokenForClient(GRAPH, { claimsChallenge: claims })).token_source, 'identity_provider');
     assert.equal(emulator.counters()['token:client_credentials'], 2);
     assert.equal(app.tokenCache.listAccessTokens().length, 1, 'the new token replaced the old one');
-    app.removeTokensForClient();
+    await app.removeTokensForClient();
     assert.equal(app.tokenCache.listAccessTokens().length, 0);
     assert.equal((await app.acquireTokenForClient(GRAPH)).token_source, 'identity_provider');
   });
