@@ -14,7 +14,10 @@ export type MsalErrorCode =
   | 'request_aborted'
   | 'authority_validation_failed'
   | 'cache_format'
-  | 'invalid_credential';
+  | 'invalid_credential'
+  | 'loopback_port_in_use'
+  | 'browser_interaction_timeout'
+  | 'browser_launch_failed';
 
 /** Base class of every error msal-ts throws on purpose. Use `code` to tell them apart. */
 export abstract class MsalError extends Error {
@@ -131,6 +134,28 @@ export class InvalidCredentialError extends MsalError {
   readonly code = 'invalid_credential' as const;
 }
 
+/** The loopback redirect server could not listen on the port the caller chose: another process holds it. */
+export class LoopbackPortInUseError extends MsalError {
+  readonly code = 'loopback_port_in_use' as const;
+  /** The port that was busy. */
+  readonly port: number;
+
+  constructor(port: number, options: { cause?: unknown } = {}) {
+    super(`port ${port} on 127.0.0.1 is already in use; choose another port or 0 for a free one`, options);
+    this.port = port;
+  }
+}
+
+/** No sign-in response reached the loopback redirect server within the timeout. */
+export class BrowserInteractionTimeoutError extends MsalError {
+  readonly code = 'browser_interaction_timeout' as const;
+}
+
+/** No browser could be launched; the user has to open the sign-in URL themselves. */
+export class BrowserLaunchError extends MsalError {
+  readonly code = 'browser_launch_failed' as const;
+}
+
 /** Every concrete error class, for `instanceof` narrowing in one place. */
 export type AnyMsalError =
   | ServerError
@@ -140,4 +165,7 @@ export type AnyMsalError =
   | RequestAbortedError
   | AuthorityValidationError
   | CacheFormatError
-  | InvalidCredentialError;
+  | InvalidCredentialError
+  | LoopbackPortInUseError
+  | BrowserInteractionTimeoutError
+  | BrowserLaunchError;
