@@ -17,7 +17,11 @@ export type MsalErrorCode =
   | 'invalid_credential'
   | 'loopback_port_in_use'
   | 'browser_interaction_timeout'
-  | 'browser_launch_failed';
+  | 'browser_launch_failed'
+  | 'invalid_id_token'
+  | 'state_mismatch'
+  | 'device_code_expired'
+  | 'federated_account_not_supported';
 
 /** Base class of every error msal-ts throws on purpose. Use `code` to tell them apart. */
 export abstract class MsalError extends Error {
@@ -64,16 +68,23 @@ export class ServerError extends MsalError {
   readonly error_uri: string | undefined;
   /** Seconds the server asked us to wait (`Retry-After`), when it did. */
   readonly retryAfter: number | undefined;
+  /**
+   * Set by the silent flow as MSAL Python does: `""` for the suberrors a user cannot act on (`bad_token`,
+   * `token_expired`, `protection_policy_required`, `client_mismatch`, `device_authentication_failed`), otherwise the
+   * suberror itself. `undefined` elsewhere.
+   */
+  readonly classification: string | undefined;
 
   constructor(
     status: number,
     body: ServerErrorBody,
-    options: { correlationId?: string | undefined; retryAfter?: number | undefined } = {},
+    options: { correlationId?: string | undefined; retryAfter?: number | undefined; classification?: string | undefined; cause?: unknown } = {},
   ) {
     // error_description can echo user input (a username); it is the server's text, not ours, and users need it to
     // act, so it is kept, as every MSAL does.
     super(`${body.error}: ${body.error_description ?? '(no description)'}`, {
       correlationId: options.correlationId ?? body.correlation_id,
+      cause: options.cause,
     });
     this.status = status;
     this.error = body.error;
@@ -86,6 +97,7 @@ export class ServerError extends MsalError {
     this.correlation_id = body.correlation_id;
     this.error_uri = body.error_uri;
     this.retryAfter = options.retryAfter;
+    this.classification = options.classification;
   }
 }
 
@@ -156,6 +168,48 @@ export class BrowserLaunchError extends MsalError {
   readonly code = 'browser_launch_failed' as const;
 }
 
+/** Which id token check failed. */
+export type IdTokenCheck =
+  | 'malformed'
+  | 'audience'
+  | 'issuer'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'nonce'
+  | 'max_age'
+  | 'signature'
+  | 'unknown_key';
+
+/** An id token failed validation (audience, issuer, lifetime, nonce, auth_time, or its signature). */
+export class IdTokenError extends MsalError {
+  readonly code = 'invalid_id_token' as const;
+  /** The check that failed. */
+  readonly check: IdTokenCheck;
+
+  constructor(check: IdTokenCheck, message: string, options: { cause?: unknown; correlationId?: string | undefined } = {}) {
+    super(message, options);
+    this.check = check;
+  }
+}
+
+/** The `state` of an authorization response is not the one the flow sent (a forged or mixed-up response). */
+export class StateMismatchError extends MsalError {
+  readonly code = 'state_mismatch' as const;
+}
+
+/** A device code flow expired (or its exit condition said stop) before the user finished signing in. */
+export class DeviceCodeExpiredError extends MsalError {
+  readonly code = 'device_code_expired' as const;
+}
+
+/**
+ * The username/password flow met a federated account (user realm discovery said `Federated`): that needs WS-Trust
+ * with the federation server, which msal-ts does not implement. Use interactive or device code sign-in instead.
+ */
+export class FederatedAccountNotSupportedError extends MsalError {
+  readonly code = 'federated_account_not_supported' as const;
+}
+
 /** Every concrete error class, for `instanceof` narrowing in one place. */
 export type AnyMsalError =
   | ServerError
@@ -168,4 +222,8 @@ export type AnyMsalError =
   | InvalidCredentialError
   | LoopbackPortInUseError
   | BrowserInteractionTimeoutError
-  | BrowserLaunchError;
+  | BrowserLaunchError
+  | IdTokenError
+  | StateMismatchError
+  | DeviceCodeExpiredError
+  | FederatedAccountNotSupportedError;
