@@ -21,7 +21,8 @@ export type MsalErrorCode =
   | 'invalid_id_token'
   | 'state_mismatch'
   | 'device_code_expired'
-  | 'federated_account_not_supported';
+  | 'federated_account_not_supported'
+  | 'distributed_cache';
 
 /** Base class of every error msal-ts throws on purpose. Use `code` to tell them apart. */
 export abstract class MsalError extends Error {
@@ -210,6 +211,30 @@ export class FederatedAccountNotSupportedError extends MsalError {
   readonly code = 'federated_account_not_supported' as const;
 }
 
+/** Why a distributed cache operation failed. */
+export type DistributedCacheFailure =
+  /** The store could not be reached or failed the command (Redis down, restarting, refusing). */
+  | 'unavailable'
+  /** The store did not answer within the operation timeout. */
+  | 'timeout'
+  /** Other instances kept changing the partition: the compare-and-set lost every retry. */
+  | 'conflict';
+
+/**
+ * A distributed token cache could not read or write a partition. Nothing partial was written: the partition in the
+ * store is either the previous one or the new one.
+ */
+export class DistributedCacheError extends MsalError {
+  readonly code = 'distributed_cache' as const;
+  /** What went wrong. */
+  readonly reason: DistributedCacheFailure;
+
+  constructor(reason: DistributedCacheFailure, message: string, options: { cause?: unknown; correlationId?: string | undefined } = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /** Every concrete error class, for `instanceof` narrowing in one place. */
 export type AnyMsalError =
   | ServerError
@@ -226,4 +251,5 @@ export type AnyMsalError =
   | IdTokenError
   | StateMismatchError
   | DeviceCodeExpiredError
-  | FederatedAccountNotSupportedError;
+  | FederatedAccountNotSupportedError
+  | DistributedCacheError;
