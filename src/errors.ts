@@ -22,7 +22,13 @@ export type MsalErrorCode =
   | 'state_mismatch'
   | 'device_code_expired'
   | 'federated_account_not_supported'
-  | 'distributed_cache';
+  | 'distributed_cache'
+  | 'persistence_not_found'
+  | 'persistence_unavailable'
+  | 'persistence_access'
+  | 'persistence_encryption'
+  | 'persistence_decryption'
+  | 'lock_timeout';
 
 /** Base class of every error msal-ts throws on purpose. Use `code` to tell them apart. */
 export abstract class MsalError extends Error {
@@ -235,6 +241,94 @@ export class DistributedCacheError extends MsalError {
   }
 }
 
+/** A persistence has nothing stored yet (no file, no keyring item). A persisted cache treats it as empty. */
+export class PersistenceNotFoundError extends MsalError {
+  readonly code = 'persistence_not_found' as const;
+  /** The file (or signal file) of the persistence. */
+  readonly location: string;
+
+  constructor(location: string, message: string) {
+    super(message);
+    this.location = location;
+  }
+}
+
+/** Why an encrypted persistence cannot be used on this machine. */
+export type PersistenceUnavailableReason =
+  /** The persistence exists for another operating system (Keychain on macOS, DPAPI on Windows, libsecret on Linux). */
+  | 'platform'
+  /** The native library (libsecret-1.so.0, Security.framework, crypt32.dll) or the FFI module could not be loaded. */
+  | 'native_library'
+  /** No D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset or dead), as in SSH sessions and containers. */
+  | 'no_session_bus'
+  /** The session bus has no Secret Service (gnome-keyring, KeePassXC, ...) or it refused the trial run. */
+  | 'no_secret_service'
+  /** The keyring (collection) is locked and unlocking needs a prompt that cannot be shown. */
+  | 'locked';
+
+/** An encrypted store cannot be used here. `reason` says why; the message says what to do. */
+export class PersistenceUnavailableError extends MsalError {
+  readonly code = 'persistence_unavailable' as const;
+  readonly reason: PersistenceUnavailableReason;
+
+  constructor(reason: PersistenceUnavailableReason, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/** A persistence's file or directory could not be read or written (permissions, read-only file system, not a directory). */
+export class PersistenceAccessError extends MsalError {
+  readonly code = 'persistence_access' as const;
+  readonly location: string;
+  /** The system error code, e.g. `EACCES`, `EROFS`, `ENOTDIR`, when there was one. */
+  readonly errno: string | undefined;
+
+  constructor(location: string, message: string, options: { cause?: unknown; errno?: string | undefined } = {}) {
+    super(message, options);
+    this.location = location;
+    this.errno = options.errno;
+  }
+}
+
+/** An encrypted persistence could not encrypt or store the data (keyring refused, DPAPI failed). */
+export class PersistenceEncryptionError extends MsalError {
+  readonly code = 'persistence_encryption' as const;
+  /** The platform's status code (OSStatus, Win32 error), when there was one. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { cause?: unknown; status?: number | undefined } = {}) {
+    super(message, options);
+    this.status = options.status;
+  }
+}
+
+/** Stored data could not be decrypted or read back (another user's DPAPI file, a keyring that refused). */
+export class PersistenceDecryptionError extends MsalError {
+  readonly code = 'persistence_decryption' as const;
+  /** The platform's status code (OSStatus, Win32 error), when there was one. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { cause?: unknown; status?: number | undefined } = {}) {
+    super(message, options);
+    this.status = options.status;
+  }
+}
+
+/** The cross-process lock was not acquired within its timeout: another process holds it and is alive. */
+export class LockTimeoutError extends MsalError {
+  readonly code = 'lock_timeout' as const;
+  readonly lockfilePath: string;
+  /** The pid written in the lock file by its holder, when it could be read. */
+  readonly holderPid: number | undefined;
+
+  constructor(lockfilePath: string, message: string, holderPid: number | undefined) {
+    super(message);
+    this.lockfilePath = lockfilePath;
+    this.holderPid = holderPid;
+  }
+}
+
 /** Every concrete error class, for `instanceof` narrowing in one place. */
 export type AnyMsalError =
   | ServerError
@@ -252,4 +346,10 @@ export type AnyMsalError =
   | StateMismatchError
   | DeviceCodeExpiredError
   | FederatedAccountNotSupportedError
-  | DistributedCacheError;
+  | DistributedCacheError
+  | PersistenceNotFoundError
+  | PersistenceUnavailableError
+  | PersistenceAccessError
+  | PersistenceEncryptionError
+  | PersistenceDecryptionError
+  | LockTimeoutError;
