@@ -1,0 +1,269 @@
+/**
+ * The loopback redirect server of interactive sign-in (RFC 8252 section 7.3): an `http` server on 127.0.0.1 that
+ * receives the authorization response, as a query (GET) or a form (POST, `response_mode=form_post`), answers the
+ * browser with a page, and stops listening as soon as it has what it waited for.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BrowserInteractionTimeoutError, LoopbackPortInUseError, NetworkError, RequestAbortedError } from '../errors.js';
+import {
+  BAD_REQUEST_PAGE,
+  DEFAULT_ERROR_TEMPLATE,
+  DEFAULT_SUCCESS_TEMPLATE,
+  FINISHED_PAGE,
+  NOT_FOUND_PAGE,
+  STATE_MISMATCH_PAGE,
+  WAITING_PAGE,
+  fillTemplate,
+} from './page-template.js';
+import type { AuthResponse, LoopbackServer, LoopbackServerOptions } from './types.js';
+
+const MAX_BODY_BYTES = 64 * 1024;
+/** Browsers keep spare connections open; after the answer they get this long before they are cut. */
+const LINGER_MS = 1000;
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  // Defence in depth: even a template that escaped nothing could not run script or leak the code in a Referer.
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+interface Waiter {
+  state: string;
+  resolve(value: AuthResponse): void;
+  reject(reason: unknown): void;
+  dispose(): void;
+}
+
+interface Arrival {
+  fields: AuthResponse;
+  res: ServerResponse;
+}
+
+function checkOptions(options: LoopbackServerOptions): Required<Pick<LoopbackServerOptions, 'redirectHost'>> & {
+  port: number;
+  successTemplate: string;
+  errorTemplate: string;
+} {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const port = options.port ?? 0;
+  if (typeof port !== 'number' || !Number.isInteger(port)) throw new TypeError('options.port must be an integer');
+  if (port < 0 || port > 65535) throw new RangeError('options.port must be from 0 to 65535');
+  const host = options.redirectHost ?? 'localhost';
+  if (host !== 'localhost' && host !== '127.0.0.1') throw new TypeError("options.redirectHost must be 'localhost' or '127.0.0.1'");
+  for (const name of ['successTemplate', 'errorTemplate'] as const) {
+    const t = options[name];
+    if (t !== undefined && typeof t !== 'string') throw new TypeError(`options.${name} must be a string`);
+  }
+  return {
+    port,
+    redirectHost: host,
+    successTemplate: options.successTemplate ?? DEFAULT_SUCCESS_TEMPLATE,
+    errorTemplate: options.errorTemplate ?? DEFAULT_ERROR_TEMPLATE,
+  };
+}
+
+function sendPage(res: ServerResponse, status: number, html: string, last = false): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers: Record<string, string> = { ...PAGE_HEADERS, 'content-length': String(Buffer.byteLength(html)) };
+  if (last) headers.connection = 'close';
+  res.writeHead(status, headers);
+  res.end(html);
+}
+
+/** The form body of a POST, or undefined when it is too large or not a form. */
+function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  return new Promise((resolve) => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') {
+      req.resume();
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** The fields as a record, or undefined when a field repeats (an ambiguous `state` or `code` is refused, not guessed). */
+function toFields(params: URLSearchParams): AuthResponse | undefined {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of params) {
+    if (Object.hasOwn(fields, k)) return undefined;
+    fields[k] = v;
+  }
+  return fields;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(err.code === 'EADDRINUSE'
+        ? new LoopbackPortInUseError(port, { cause: err })
+        : new NetworkError(`could not listen on 127.0.0.1:${port}`, { cause: err }));
+    };
+    server.once('error', onError);
+    // 127.0.0.1 only: MSAL Python binds 0.0.0.0 inside containers, which exposes the code to the network.
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Starts the loopback redirect server on 127.0.0.1.
+ *
+ * @param options - Port (0 or absent: a free one), the host name of the redirect URI, and the success and error pages.
+ * @returns The running server: send its `redirectUri` in the authorize request, then `waitForResponse({ state })`.
+ * @throws TypeError or RangeError for an invalid option (before listening); {@link LoopbackPortInUseError} when the
+ *   chosen port is busy; {@link NetworkError} when listening fails otherwise.
+ * @example
+ * ```ts
+ * const server = await startLoopbackServer();
+ * await openBrowser(authorizeUrlWith(server.redirectUri, state));
+ * const response = await server.waitForResponse({ state, timeoutMs: 300_000 });
+ * // response.code or response.error; the server has stopped listening.
+ * ```
+ */
+export async function startLoopbackServer(options: LoopbackServerOptions = {}): Promise<LoopbackServer> {
+  const checked = checkOptions(options);
+  let waiter: Waiter | undefined;
+  let waitCalled = false;
+  let finished = false;
+  // Responses that arrive before waitForResponse is called (a fast browser) are held, unanswered, until it is.
+  const early: Arrival[] = [];
+
+  const server = createServer();
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+
+  const shutDown = (graceful: boolean): void => {
+    if (!finished) finished = true;
+    for (const a of early.splice(0)) sendPage(a.res, 410, FINISHED_PAGE, true);
+    if (server.listening) server.close();
+    if (!graceful) {
+      server.closeAllConnections();
+      return;
+    }
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), LINGER_MS).unref();
+  };
+
+  /** Answers one response while waiting; true when it ended the wait. */
+  const consider = (w: Waiter, { fields, res }: Arrival): boolean => {
+    if (fields.state !== w.state) {
+      sendPage(res, 400, STATE_MISMATCH_PAGE);
+      return false;
+    }
+    const isError = Object.hasOwn(fields, 'error');
+    sendPage(res, isError ? 400 : 200, fillTemplate(isError ? checked.errorTemplate : checked.successTemplate, fields), true);
+    waiter = undefined;
+    w.dispose();
+    shutDown(true);
+    w.resolve(fields);
+    return true;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== '/') {
+      req.resume();
+      sendPage(res, 404, NOT_FOUND_PAGE);
+      return;
+    }
+    let params: URLSearchParams | undefined;
+    if (req.method === 'GET') params = url.searchParams;
+    else if (req.method === 'POST') params = await readForm(req);
+    else {
+      req.resume();
+      res.setHeader('allow', 'GET, POST');
+      sendPage(res, 405, BAD_REQUEST_PAGE);
+      return;
+    }
+    const fields = params === undefined ? undefined : toFields(params);
+    if (fields === undefined) {
+      sendPage(res, 400, BAD_REQUEST_PAGE);
+      return;
+    }
+    if (!Object.hasOwn(fields, 'code') && !Object.hasOwn(fields, 'error')) {
+      sendPage(res, 400, WAITING_PAGE);
+      return;
+    }
+    if (finished) {
+      sendPage(res, 410, FINISHED_PAGE, true);
+      return;
+    }
+    if (waiter === undefined) early.push({ fields, res });
+    else consider(waiter, { fields, res });
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+
+  const port = await listen(server, checked.port);
+  const redirectUri = `http://${checked.redirectHost}:${port}`;
+
+  return {
+    redirectUri,
+    waitForResponse(args): Promise<AuthResponse> {
+      if (typeof args !== 'object' || args === null) return Promise.reject(new TypeError('waitForResponse needs { state }'));
+      const { state, timeoutMs, signal } = args;
+      if (typeof state !== 'string' || state === '') return Promise.reject(new TypeError('state must be a non-empty string'));
+      if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))) {
+        return Promise.reject(new RangeError('timeoutMs must be a positive finite number of milliseconds'));
+      }
+      if (signal !== undefined && !(signal instanceof AbortSignal)) return Promise.reject(new TypeError('signal must be an AbortSignal'));
+      if (waitCalled) return Promise.reject(new TypeError('waitForResponse was already called on this server; start a new one'));
+      if (finished) return Promise.reject(new TypeError('the loopback server is closed; start a new one'));
+      waitCalled = true;
+      if (signal?.aborted === true) {
+        shutDown(false);
+        return Promise.reject(new RequestAbortedError('the sign-in was aborted', { cause: signal.reason }));
+      }
+      return new Promise<AuthResponse>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const fail = (err: Error): void => {
+          if (waiter !== w) return;
+          waiter = undefined;
+          w.dispose();
+          shutDown(false);
+          reject(err);
+        };
+        const onAbort = (): void => fail(new RequestAbortedError('the sign-in was aborted', { cause: signal?.reason }));
+        const w: Waiter = {
+          state,
+          resolve,
+          reject: fail,
+          dispose: () => {
+            if (timer !== undefined) clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+          },
+        };
+        waiter = w;
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => fail(new BrowserInteractionTimeoutError(`no sign-in response reached ${redirectUri} within ${timeoutMs} ms`)), timeoutMs);
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        while (early.length > 0 && waiter === w) {
+          const next = early.shift();
+          if (next !== undefined) consider(w, next);
+        }
+      });
+    },
+    close(): Promise<void> {
+      const w = waiter;
+      if (w !== undefined) w.reject(new RequestAbortedError('the loopback server was closed while waiting for the sign-in'));
+      else shutDown(false);
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Launching the system browser for interactive sign-in, through the `open` package (xdg-open, macOS `open`,
+ * PowerShell on Windows and WSL), and the fallback of showing the URL when no browser starts.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type openFunction from 'open';
+import { BrowserLaunchError } from '../errors.js';
+import type { OpenBrowser } from './types.js';
+
+/**
+ * How long a launcher may take to report that it found no browser. xdg-open gives up within milliseconds (exit 3);
+ * a launcher still running after this has handed the URL to a browser that runs in the foreground.
+ */
+const LAUNCHER_VERDICT_MS = 3000;
+
+const HOW_TO = 'no browser could be launched; open the sign-in URL in a browser yourself';
+
+function checkUrl(url: unknown): asserts url is string {
+  if (typeof url !== 'string') throw new TypeError('url must be a string');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError('url must be an absolute URL');
+  }
+  // Anything else could make the launcher run a local file or another program.
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new TypeError('url must be an http or https URL');
+}
+
+/**
+ * The launcher's exit code if it exits within the verdict window, undefined if it is still running. The timer is
+ * kept referenced: `open` unrefs the launcher, and nothing else may be keeping the event loop alive.
+ */
+function exitCodeSoon(child: ChildProcess): Promise<number | null | undefined> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(undefined);
+    }, LAUNCHER_VERDICT_MS);
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      resolve(code);
+    };
+    child.once('exit', onExit);
+  });
+}
+
+/**
+ * Opens `url` in the system browser (the `BROWSER` environment variable is honoured on Linux through xdg-open).
+ *
+ * @throws TypeError when `url` is not an http(s) URL; {@link BrowserLaunchError} when no browser could be launched
+ *   (the launcher is missing or reports failure). The message never contains the URL: it carries the user's
+ *   login hint; give the URL to the user through your own channel (see {@link openBrowserOrShowUrl}).
+ */
+export const defaultOpenBrowser: OpenBrowser = async (url: string): Promise<void> => {
+  checkUrl(url);
+  let open: typeof openFunction;
+  try {
+    // Loaded on first use: applications that never sign in interactively do not pay for it.
+    ({ default: open } = await import('open'));
+  } catch (err) {
+    throw new BrowserLaunchError(`${HOW_TO} (the 'open' package could not be loaded)`, { cause: err });
+  }
+  let child: ChildProcess;
+  try {
+    child = await open(url, { wait: false });
+  } catch (err) {
+    throw new BrowserLaunchError(HOW_TO, { cause: err });
+  }
+  const code = await exitCodeSoon(child);
+  if (code !== undefined && code !== 0) {
+    throw new BrowserLaunchError(`${HOW_TO} (the launcher exited with ${code === null ? 'a signal' : `status ${code}`})`);
+  }
+};
+
+/**
+ * Opens `url` with `openBrowser`; when that fails, hands the URL to `showUrl` so the user can open it (as MSAL
+ * Python's `auth_uri_callback`), and the caller keeps waiting for the redirect.
+ *
+ * @param openBrowser - The launcher, e.g. {@link defaultOpenBrowser} or one that drives a test browser.
+ * @param url - The authorize URL.
+ * @param showUrl - Shows the URL to the user (print it, put it in the UI). Without it, a failure is thrown.
+ * @returns `true` when a browser was launched, `false` when the URL went to `showUrl`.
+ * @throws {@link BrowserLaunchError} when launching failed and there is no `showUrl` (the original error is `cause`).
+ */
+export async function openBrowserOrShowUrl(
+  openBrowser: OpenBrowser,
+  url: string,
+  showUrl?: (url: string) => void | Promise<void>,
+): Promise<boolean> {
+  if (typeof openBrowser !== 'function') throw new TypeError('openBrowser must be a function');
+  if (showUrl !== undefined && typeof showUrl !== 'function') throw new TypeError('showUrl must be a function');
+  try {
+    await openBrowser(url);
+    return true;
+  } catch (err) {
+    if (err instanceof TypeError) throw err;
+    if (showUrl === undefined) throw err instanceof BrowserLaunchError ? err : new BrowserLaunchError(HOW_TO, { cause: err });
+    await showUrl(url);
+    return false;
+  }
+}
