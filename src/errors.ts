@@ -28,7 +28,8 @@ export type MsalErrorCode =
   | 'persistence_access'
   | 'persistence_encryption'
   | 'persistence_decryption'
-  | 'lock_timeout';
+  | 'lock_timeout'
+  | 'managed_identity';
 
 /** Base class of every error msal-ts throws on purpose. Use `code` to tell them apart. */
 export abstract class MsalError extends Error {
@@ -241,6 +242,37 @@ export class DistributedCacheError extends MsalError {
   }
 }
 
+/** Why a managed identity request could not be made (the endpoint's own refusals are {@link ServerError}s). */
+export type ManagedIdentityErrorReason =
+  /** A variable of the detected source is malformed (an endpoint that is not an http(s) URL, a bad thumbprint). */
+  | 'invalid_environment'
+  /** The detected source serves only the system-assigned identity (Azure Arc, Cloud Shell). */
+  | 'user_assigned_not_supported'
+  /** Azure Arc on a platform other than Linux and Windows: there is no trusted key-file directory. */
+  | 'arc_platform_not_supported'
+  /** Azure Arc's first answer had no usable `WWW-Authenticate: Basic realm=<path>` challenge. */
+  | 'arc_invalid_challenge'
+  /** The challenge named a file outside the agent's token directory, or not a `.key` file. */
+  | 'arc_invalid_key_path'
+  /** The key file is larger than 4096 bytes, or not a regular file. */
+  | 'arc_invalid_key_file'
+  /** The key file could not be opened or read. */
+  | 'arc_key_file_unreadable';
+
+/**
+ * A managed identity token could not be requested: a bad environment, an unsupported identity for the source, or an
+ * Azure Arc challenge msal-ts refuses to answer. `reason` says which; messages never contain the key file's content.
+ */
+export class ManagedIdentityError extends MsalError {
+  readonly code = 'managed_identity' as const;
+  readonly reason: ManagedIdentityErrorReason;
+
+  constructor(reason: ManagedIdentityErrorReason, message: string, options: { cause?: unknown; correlationId?: string | undefined } = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /** A persistence has nothing stored yet (no file, no keyring item). A persisted cache treats it as empty. */
 export class PersistenceNotFoundError extends MsalError {
   readonly code = 'persistence_not_found' as const;
@@ -352,4 +384,5 @@ export type AnyMsalError =
   | PersistenceAccessError
   | PersistenceEncryptionError
   | PersistenceDecryptionError
-  | LockTimeoutError;
+  | LockTimeoutError
+  | ManagedIdentityError;
