@@ -12,6 +12,7 @@ await build({
   entryPoints: {
     index: 'src/index.ts',
     emulator: 'src/emulator/index.ts',
+    distributed: 'src/distributed/index.ts',
     cli: 'src/cli/main.ts',
   },
   outdir: 'dist',
