@@ -3,6 +3,7 @@ import type { AuthorityBuilder } from '../authority/authority-builder.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
+import type { Sleep } from './sleep.js';
 
 /** Options of {@link ClientApplication} subclasses, as MSAL Python's `ClientApplication` keyword arguments. */
 export interface ClientApplicationOptions {
@@ -33,4 +34,18 @@ export interface ClientApplicationOptions {
   httpCache?: HttpCacheStore | undefined;
   /** Clock in milliseconds since the epoch, for tests. Default `Date.now`. */
   now?: (() => number) | undefined;
+  /** How polling flows (device code) wait, for tests. Default: a real, abortable timer. */
+  sleep?: Sleep | undefined;
+  /**
+   * Capabilities the app declares to Entra, e.g. `["CP1"]` (it handles claims challenges of continuous access
+   * evaluation). Sent on every user flow as `claims: {"access_token": {"xms_cc": {"values": [...]}}}`, merged with any
+   * claims challenge, as MSAL Python's `client_capabilities`.
+   */
+  clientCapabilities?: readonly string[] | undefined;
+  /** Reserved scopes not to send on user flows (`profile`, `offline_access`; never `openid`), as MSAL Python's `exclude_scopes`. */
+  excludeScopes?: readonly string[] | undefined;
+  /** Sent as the `x-app-name` header. */
+  appName?: string | undefined;
+  /** Sent as the `x-app-ver` header. */
+  appVersion?: string | undefined;
 }

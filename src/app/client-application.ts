@@ -1,52 +1,34 @@
 /**
- * What every application type shares: the authority and its lazily discovered metadata, the transport, the token
- * cache, and the one way a token request is sent and its response parsed.
- *
- * Constructors do no I/O. Discovery happens on first need and is remembered per authority; a cache hit for an Entra
- * authority named by tenant id needs no discovery at all, so a fresh process can be served from a persisted cache
- * without a network request.
+ * What every application type shares: the engine ({@link AppCore}: authority, discovery, transport, cache, id token
+ * validation) and the flows MSAL Python's `ClientApplication` offers to public and confidential clients alike: the auth
+ * code flow, silent acquisition, username/password, refresh token migration and accounts.
  */
-import { randomUUID } from 'node:crypto';
-import { AuthorityMetadataCache } from '../authority/authority-metadata-cache.js';
-import { parseAuthority, withTenant, type Authority } from '../authority/authority.js';
-import { knownAliasesOf } from '../authority/clouds.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
-import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
+import type { Authority } from '../authority/authority.js';
+import type { Account } from '../cache/cache-types.js';
 import type { TokenCache } from '../cache/token-cache.js';
-import type { HttpCacheStore } from '../http/http-cache.js';
-import type { HttpClient } from '../http/http-client.js';
-import { createHttpClient } from '../http/undici-http-client.js';
-import { decodeJwt } from '../protocol/jwt.js';
 import type { TokenRequestBody } from '../protocol/token-request.js';
-import { parseTokenResponse, type TokenResponse } from '../protocol/token-response.js';
-import { VERSION } from '../version.js';
+import type { TokenResponse } from '../protocol/token-response.js';
+import { getAccounts, removeAccount } from './accounts.js';
+import { AppCore, type CacheLocation, type RequestContext, type Target } from './app-core.js';
+import {
+  acquireTokenByAuthCodeFlow,
+  initiateAuthCodeFlow,
+  type AcquireTokenByAuthCodeFlowOptions,
+  type AuthCodeFlow,
+  type AuthorizationResponse,
+  type InitiateAuthCodeFlowOptions,
+} from './auth-code-flow.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
+import { acquireTokenByRefreshToken, type AcquireTokenByRefreshTokenOptions } from './refresh-token.js';
+import { acquireTokenSilent, acquireTokenSilentWithError, type AcquireTokenSilentOptions } from './silent.js';
+import { acquireTokenByUsernamePassword, type AcquireTokenByUsernamePasswordOptions } from './username-password.js';
 
-const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/common';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_REMEMBERED_AUTHORITIES = 100_000;
-
-/** Where an authority's tokens live in the cache. */
-export interface CacheLocation {
-  readonly environments: readonly string[];
-  readonly realm: string;
-}
-
-/** An authority a call targets, and where its tokens live in the cache once that is known. */
-export interface Target {
-  readonly authority: Authority;
-  location: CacheLocation | undefined;
-}
-
-/** Per-request context threaded through one acquisition. */
-export interface RequestContext {
-  readonly correlationId: string;
-  readonly signal: AbortSignal | undefined;
-}
+export type { CacheLocation, RequestContext, Target } from './app-core.js';
 
 /**
- * The base of {@link ConfidentialClientApplication} (and, later, PublicClientApplication). Not exported from the
+ * The base of {@link PublicClientApplication} and {@link ConfidentialClientApplication}. Not exported from the
  * package: the concrete classes are the public surface.
  */
 export abstract class ClientApplication {
@@ -56,186 +38,178 @@ export abstract class ClientApplication {
   readonly tokenCache: TokenCache;
   /** The configured authority, parsed. */
   readonly authority: Authority;
-
-  readonly #http: HttpClient;
-  readonly #httpCache: HttpCacheStore | undefined;
-  readonly #instanceDiscovery: boolean | string;
-  readonly #metadata = new AuthorityMetadataCache();
-  /** Metadata already resolved, by authority URL: read synchronously on the cache-hit path. */
-  readonly #resolved = new Map<string, AuthorityMetadata>();
-  /** Per-call authorities already parsed, by tenant and by URL, with their cache locations once known. */
-  readonly #byTenant = new Map<string, Target>();
-  readonly #byUrl = new Map<string, Target>();
-  readonly #defaultTarget: Target;
-  readonly #headers: Readonly<Record<string, string>>;
+  /** The shared engine the flows run on. */
+  protected readonly core: AppCore;
   /** Milliseconds since the epoch. */
   protected readonly now: () => number;
 
   /**
-   * @throws TypeError naming `clientId`, `authority` or `oidcAuthority` when they are missing or malformed.
+   * @throws TypeError naming `clientId`, `authority`, `oidcAuthority`, `clientCapabilities` or `excludeScopes` when
+   *   they are missing or malformed.
    */
   protected constructor(clientId: string, options: ClientApplicationOptions) {
-    if (typeof clientId !== 'string' || clientId.trim() === '') {
-      throw new TypeError('clientId must be a non-empty string (the application id from the app registration)');
-    }
-    if (options.authority !== undefined && options.oidcAuthority !== undefined) {
-      throw new TypeError('authority and oidcAuthority are mutually exclusive: give one');
-    }
-    this.clientId = clientId;
-    this.authority =
-      options.oidcAuthority !== undefined
-        ? parseAuthority(options.oidcAuthority, { oidcAuthority: true })
-        : parseAuthority(options.authority ?? DEFAULT_AUTHORITY);
-    this.#defaultTarget = { authority: this.authority, location: undefined };
-    this.tokenCache = options.tokenCache ?? new SerializableTokenCache();
-    this.#http =
-      options.httpClient ??
-      createHttpClient({ verify: options.verify, proxy: options.proxy, timeoutMs: options.timeoutMs });
-    this.#httpCache = options.httpCache;
-    this.#instanceDiscovery = options.instanceDiscovery ?? true;
-    this.now = options.now ?? Date.now;
-    this.#headers = Object.freeze({
-      'x-client-sku': 'msal-ts',
-      'x-client-ver': VERSION,
-      'x-client-os': process.platform,
-      'x-ms-lib-capability': 'retry-after, h429',
-    });
+    this.core = new AppCore(clientId, options);
+    this.clientId = this.core.clientId;
+    this.tokenCache = this.core.tokenCache;
+    this.authority = this.core.authority;
+    this.now = this.core.now;
+  }
+
+  /**
+   * Starts an authorization code flow with PKCE and an OIDC nonce: returns the sign-in URL (`auth_uri`) and the flow
+   * to keep (in the web session) until the redirect comes back. Async, unlike MSAL Python's, because discovery is lazy.
+   *
+   * @param scopes - The scopes to consent to (`openid`, `profile`, `offline_access` are added).
+   * @param options - `redirectUri` (required) and the optional authorize parameters.
+   * @throws TypeError/RangeError for malformed scopes or options (before any I/O); discovery errors.
+   * @example
+   * ```ts
+   * const flow = await app.initiateAuthCodeFlow(['User.Read'], { redirectUri: 'https://myapp.example/callback' });
+   * session.flow = flow; // then redirect the browser to flow.auth_uri
+   * ```
+   */
+  initiateAuthCodeFlow(scopes: readonly string[], options: InitiateAuthCodeFlowOptions): Promise<AuthCodeFlow> {
+    return initiateAuthCodeFlow(this.core, scopes, options);
+  }
+
+  /**
+   * Completes an authorization code flow: checks the redirect's `state`, redeems the code with the PKCE verifier,
+   * validates the id token (signature, issuer, audience, lifetime, nonce, `auth_time` when `maxAge` was asked) and
+   * caches the tokens.
+   *
+   * @param flow - What {@link initiateAuthCodeFlow} returned.
+   * @param authResponse - The redirect's query (or form_post) fields, as an object or URLSearchParams.
+   * @param options - `scopes`: a subset of the flow's scopes to redeem for.
+   * @throws StateMismatchError when `state` differs; ServerError for an error response (`status` 0 when it came
+   *   through the redirect) or a refused redemption; IdTokenError when the id token fails validation; TypeError when
+   *   the response has neither `code` nor `error` or the flow is not one; RangeError for scopes outside the flow's.
+   */
+  acquireTokenByAuthCodeFlow(
+    flow: AuthCodeFlow,
+    authResponse: AuthorizationResponse,
+    options: AcquireTokenByAuthCodeFlowOptions = {},
+  ): Promise<AuthenticationResult> {
+    return acquireTokenByAuthCodeFlow(this.core, flow, authResponse, options);
+  }
+
+  /**
+   * Gets a token for a signed-in account without user interaction: from the cache, or by refreshing with a cached
+   * refresh token (the app's own, or its FOCI family's). Resolves `undefined` when that is not possible (nothing
+   * cached, or the refresh was refused): then sign the user in interactively.
+   *
+   * @param scopes - The scopes needed.
+   * @param options - `account` (from {@link getAccounts}), and authority, force refresh, claims challenge.
+   * @throws TypeError/RangeError for malformed scopes or options; network errors and IdTokenError (a refused refresh
+   *   resolves `undefined` instead).
+   * @example
+   * ```ts
+   * const [account] = await app.getAccounts();
+   * const result = account && (await app.acquireTokenSilent(['User.Read'], { account }));
+   * ```
+   */
+  acquireTokenSilent(scopes: readonly string[], options: AcquireTokenSilentOptions): Promise<AuthenticationResult | undefined> {
+    return acquireTokenSilent(this.core, scopes, options);
+  }
+
+  /**
+   * As {@link acquireTokenSilent}, but a refused refresh throws its ServerError, with MSAL Python's `classification`
+   * of its suberror. Still resolves `undefined` when the cache holds nothing for the account.
+   *
+   * @throws ServerError (with `classification`) when the refresh was refused; as {@link acquireTokenSilent} otherwise.
+   */
+  acquireTokenSilentWithError(scopes: readonly string[], options: AcquireTokenSilentOptions): Promise<AuthenticationResult | undefined> {
+    return acquireTokenSilentWithError(this.core, scopes, options);
+  }
+
+  /**
+   * Signs a user in with a username and password (ROPC). Works only for managed (cloud) accounts without MFA; a
+   * federated account throws FederatedAccountNotSupportedError. Prefer interactive or device code sign-in.
+   *
+   * @throws TypeError/RangeError for malformed arguments; FederatedAccountNotSupportedError; ServerError when refused;
+   *   IdTokenError; network errors.
+   */
+  acquireTokenByUsernamePassword(
+    username: string,
+    password: string,
+    scopes: readonly string[],
+    options: AcquireTokenByUsernamePasswordOptions = {},
+  ): Promise<AuthenticationResult> {
+    return acquireTokenByUsernamePassword(this.core, username, password, scopes, options);
+  }
+
+  /**
+   * Migrates a refresh token obtained elsewhere into the cache (the new tokens, including the refresh token, are
+   * stored), as MSAL Python's `acquire_token_by_refresh_token`.
+   *
+   * @throws TypeError/RangeError for malformed arguments; ServerError when refused; IdTokenError; network errors.
+   */
+  acquireTokenByRefreshToken(
+    refreshToken: string,
+    scopes: readonly string[],
+    options: AcquireTokenByRefreshTokenOptions = {},
+  ): Promise<AuthenticationResult> {
+    return acquireTokenByRefreshToken(this.core, refreshToken, scopes, options);
+  }
+
+  /**
+   * The accounts signed in to this app's authority (or an alias of it), one per home account.
+   *
+   * @param username - Only accounts with this username (case-insensitive).
+   */
+  getAccounts(username?: string): Promise<Account[]> {
+    return getAccounts(this.core, username);
+  }
+
+  /**
+   * Signs an account out of this app and forgets it: its refresh tokens of this app or its family, its access tokens,
+   * id tokens and Account entries. Asynchronous because a persisted cache writes the change to its store.
+   */
+  removeAccount(account: Account): Promise<void> {
+    return removeAccount(this.core, account);
   }
 
   /** The authority a call uses (the configured one, or a per-call tenant or authority override), memoized. */
   protected targetFor(override: { tenant?: string | undefined; authority?: string | undefined }): Target {
-    const { tenant, authority: url } = override;
-    if (tenant === undefined && url === undefined) return this.#defaultTarget;
-    if (tenant !== undefined && url !== undefined) {
-      throw new TypeError('options.tenant and options.authority are mutually exclusive: give one');
-    }
-    const memo = tenant !== undefined ? this.#byTenant : this.#byUrl;
-    const key = (tenant ?? url) as string;
-    let target = memo.get(key);
-    if (target === undefined) {
-      if (typeof key !== 'string' || key === '') {
-        throw new TypeError(`options.${tenant !== undefined ? 'tenant' : 'authority'} must be a non-empty string`);
-      }
-      const authority =
-        tenant !== undefined
-          ? withTenant(this.authority, tenant)
-          : parseAuthority(key, { oidcAuthority: this.authority.kind === 'oidc' });
-      target = { authority, location: undefined };
-      if (memo.size >= MAX_REMEMBERED_AUTHORITIES) memo.clear();
-      memo.set(key, target);
-    }
-    return target;
+    return this.core.targetFor(override);
   }
 
-  /**
-   * The cache location of a target when it is known without discovery: an Entra tenant id (its token endpoint
-   * always carries that id), ADFS, or an authority already discovered. Otherwise `undefined`.
-   */
+  /** The cache location of a target when it is known without discovery, else `undefined`. */
   protected knownCacheLocation(target: Target): CacheLocation | undefined {
-    if (target.location !== undefined) return target.location;
-    const { authority } = target;
-    const resolved = this.#resolved.get(authority.url);
-    if (resolved !== undefined) {
-      target.location = locationOf(authority, resolved);
-    } else if (
-      authority.tenant !== undefined &&
-      ((authority.kind === 'aad' && GUID.test(authority.tenant)) || authority.kind === 'adfs')
-    ) {
-      target.location = { environments: knownAliasesOf(authority.host), realm: authority.tenant };
-    }
-    return target.location;
+    return this.core.knownCacheLocation(target);
   }
 
   /** The authority's metadata, discovered once and remembered. */
-  protected async metadataFor(authority: Authority, ctx: RequestContext): Promise<AuthorityMetadata> {
-    const known = this.#resolved.get(authority.url);
-    if (known !== undefined) return known;
-    const metadata = await this.#metadata.resolve(authority, {
-      http: this.#http,
-      httpCache: this.#httpCache,
-      instanceDiscovery: this.#instanceDiscovery,
-      now: this.now,
-      correlationId: ctx.correlationId,
-      signal: ctx.signal,
-      headers: this.#headers,
-    });
-    if (this.#resolved.size >= MAX_REMEMBERED_AUTHORITIES) this.#resolved.clear();
-    this.#resolved.set(authority.url, metadata);
-    return metadata;
+  protected metadataFor(authority: Authority, ctx: RequestContext): Promise<AuthorityMetadata> {
+    return this.core.metadataFor(authority, ctx);
   }
 
   /** Where an authority's tokens live, once its metadata is known. */
   protected cacheLocation(target: Target, metadata: AuthorityMetadata): CacheLocation {
-    target.location ??= locationOf(target.authority, metadata);
-    return target.location;
+    return this.core.cacheLocation(target, metadata);
   }
 
   /** A fresh request context. */
   protected context(options: { correlationId?: string | undefined; signal?: AbortSignal | undefined }): RequestContext {
-    if (options.correlationId !== undefined && typeof options.correlationId !== 'string') {
-      throw new TypeError('options.correlationId must be a string');
-    }
-    return { correlationId: options.correlationId ?? randomUUID(), signal: options.signal };
+    return this.core.context(options);
   }
 
-  /** POSTs a token request and parses the response; throws ServerError / InvalidResponseError / network errors. */
-  protected async requestToken(
-    metadata: AuthorityMetadata,
-    body: TokenRequestBody,
-    ctx: RequestContext,
-  ): Promise<TokenResponse> {
-    const response = await this.#http.send({
-      method: 'POST',
-      url: metadata.token_endpoint,
-      headers: {
-        ...this.#headers,
-        'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
-        'client-request-id': ctx.correlationId,
-      },
-      body: new URLSearchParams(body).toString(),
-      signal: ctx.signal,
-    });
-    return parseTokenResponse(response, { correlationId: ctx.correlationId, now: this.now });
+  /** POSTs a token request and parses the response. */
+  protected requestToken(metadata: AuthorityMetadata, body: TokenRequestBody, ctx: RequestContext): Promise<TokenResponse> {
+    return this.core.requestToken(metadata, body, ctx);
   }
 
   /** The result of a token response, as MSAL Python shapes it. */
   protected resultFromResponse(response: TokenResponse): AuthenticationResult {
-    const result: AuthenticationResult = { ...response, token_source: 'identity_provider' } as AuthenticationResult;
-    if (typeof response.expires_in !== 'number') {
-      result.expires_in =
-        typeof response.expires_on === 'number' ? Math.max(0, Math.floor(response.expires_on - this.now() / 1000)) : 600;
-    }
-    if (typeof response.refresh_in === 'number') {
-      result.refresh_on = Math.floor(this.now() / 1000 + response.refresh_in);
-      delete result.refresh_in;
-    }
-    if (typeof response.id_token === 'string') {
-      result.id_token_claims = decodeJwt(response.id_token, 'id token').payload;
-    }
-    for (const key of Object.keys(result)) if (key.startsWith('_')) delete result[key];
-    return result;
+    return this.core.resultFromResponse(response);
   }
 
-  /** Every host this application's tokens may be cached under: the configured host, its aliases, discovered aliases. */
+  /** Every host this application's tokens may be cached under. */
   protected knownEnvironments(): string[] {
-    const all = new Set(knownAliasesOf(this.authority.host));
-    for (const metadata of this.#resolved.values()) for (const alias of metadata.aliases) all.add(alias);
-    return [...all];
+    return this.core.knownEnvironments();
   }
 
-  /** Default request headers (telemetry and capabilities), for subclasses that send other requests. */
+  /** Default request headers (telemetry and capabilities). */
   protected get defaultHeaders(): Readonly<Record<string, string>> {
-    return this.#headers;
+    return this.core.headers;
   }
-}
-
-function locationOf(authority: Authority, metadata: AuthorityMetadata): CacheLocation {
-  const realm = metadata.tenant ?? firstPathSegment(metadata.token_endpoint) ?? authority.tenant ?? '';
-  const aliases = metadata.aliases.length > 0 ? metadata.aliases : [metadata.environment];
-  return { environments: aliases, realm };
-}
-
-function firstPathSegment(url: string): string | undefined {
-  const segment = new URL(url).pathname.split('/')[1];
-  return segment === undefined || segment === '' ? undefined : segment;
 }

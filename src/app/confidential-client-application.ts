@@ -13,6 +13,7 @@ import { buildClientCredentialsRequest } from '../protocol/token-request.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
 import { ClientApplication, type CacheLocation, type RequestContext, type Target } from './client-application.js';
+import { acquireTokenOnBehalfOf, type AcquireTokenOnBehalfOfOptions, type OboAccountMemo } from './on-behalf-of.js';
 
 const RESERVED = new Set(RESERVED_SCOPES);
 
@@ -64,6 +65,7 @@ export class ConfidentialClientApplication extends ClientApplication {
   readonly #authenticator: ClientAuthenticator;
   /** Concurrent identical requests share one token request. */
   readonly #inFlight = new Map<string, Promise<AuthenticationResult>>();
+  readonly #oboAccounts: OboAccountMemo = new Map();
 
   /**
    * @param clientId - The application (client) id.
@@ -81,6 +83,32 @@ export class ConfidentialClientApplication extends ClientApplication {
       now: this.now,
       isAdfs: this.authority.kind === 'adfs',
     });
+    const authenticator = this.#authenticator;
+    // User flows of the base class (auth code, refresh, ROPC) authenticate the client with the same credential.
+    this.core.authenticate = (tokenEndpoint) => authenticator.authenticate(tokenEndpoint);
+  }
+
+  /**
+   * On-behalf-of: a web API trades the access token it was called with (`userAssertion`) for a token to a downstream
+   * API, for the same user. Cache-first, partitioned by a SHA-256 of the assertion (MSAL Node's `userAssertionHash`),
+   * so a token is only ever served for the assertion it was obtained with. MSAL Python has no cache lookup here.
+   *
+   * @param userAssertion - The incoming access token (for this API).
+   * @param scopes - The downstream API's scopes.
+   * @param options - Claims challenge (skips the cache), force refresh, correlation id, abort signal.
+   * @throws TypeError/RangeError for malformed arguments (before any I/O); ServerError when refused (e.g.
+   *   `invalid_grant` for an expired assertion, `interaction_required` for missing consent); IdTokenError; network errors.
+   * @example
+   * ```ts
+   * const result = await api.acquireTokenOnBehalfOf(incomingBearerToken, ['https://graph.microsoft.com/User.Read']);
+   * ```
+   */
+  acquireTokenOnBehalfOf(
+    userAssertion: string,
+    scopes: readonly string[],
+    options: AcquireTokenOnBehalfOfOptions = {},
+  ): Promise<AuthenticationResult> {
+    return acquireTokenOnBehalfOf(this.core, this.#oboAccounts, userAssertion, scopes, options);
   }
 
   /**
@@ -192,7 +220,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     const body = buildClientCredentialsRequest({
       clientId: this.clientId,
       scopes,
-      claims: options.claimsChallenge,
+      claims: this.core.claims(options.claimsChallenge),
       clientAuthentication: await this.#authenticator.authenticate(tokenEndpoint),
     });
     const response = await this.requestToken(metadata, body, ctx);

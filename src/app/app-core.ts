@@ -1,0 +1,427 @@
+/**
+ * The engine every application type shares: the authority and its lazily discovered metadata, the transport, the
+ * token cache, the issuer's keys, and the one way a token request is sent, its id token validated, its tokens cached
+ * and its result shaped. Internal: the flows (auth-code-flow.ts, silent.ts, device-flow.ts, ...) are functions over it,
+ * and the application classes are thin.
+ *
+ * Constructors do no I/O. Discovery happens on first need and is remembered per authority; a cache hit for an Entra
+ * authority named by tenant id needs no discovery at all.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { AuthorityMetadataCache } from '../authority/authority-metadata-cache.js';
+import { parseAuthority, withTenant, type Authority } from '../authority/authority.js';
+import { knownAliasesOf } from '../authority/clouds.js';
+import type { AuthorityMetadata } from '../authority/discovery.js';
+import { JwksCache } from '../authority/jwks.js';
+import type { CacheAccessContext, CachePartition } from '../cache/cache-access.js';
+import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
+import type { TokenCache } from '../cache/token-cache.js';
+import type { HttpCacheStore } from '../http/http-cache.js';
+import type { HttpClient } from '../http/http-client.js';
+import { createHttpClient } from '../http/undici-http-client.js';
+import { decodeClientInfo } from '../protocol/client-info.js';
+import { validateIdToken } from '../protocol/id-token.js';
+import { decodeJwt } from '../protocol/jwt.js';
+import { decorateScopes, parseScopeString, validateExcludeScopes } from '../protocol/scopes.js';
+import type { TokenRequestBody } from '../protocol/token-request.js';
+import { parseTokenResponse, type TokenResponse } from '../protocol/token-response.js';
+import { VERSION } from '../version.js';
+import type { AuthenticationResult } from './authentication-result.js';
+import { mergeClaims } from './claims.js';
+import type { ClientApplicationOptions } from './client-application-options.js';
+import { defaultSleep, type Sleep } from './sleep.js';
+
+const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/common';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_REMEMBERED_AUTHORITIES = 100_000;
+
+/** Where an authority's tokens live in the cache. */
+export interface CacheLocation {
+  readonly environments: readonly string[];
+  readonly realm: string;
+}
+
+/** An authority a call targets, and where its tokens live in the cache once that is known. */
+export interface Target {
+  readonly authority: Authority;
+  location: CacheLocation | undefined;
+}
+
+/** Per-request context threaded through one acquisition. */
+export interface RequestContext {
+  readonly correlationId: string;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Produces the client authentication fields of a confidential client for a token endpoint. */
+export type Authenticate = (tokenEndpoint: string) => Promise<Record<string, string>>;
+
+/** What a successful user-flow token response is stored as, beyond the response itself. */
+export interface RedeemOptions {
+  /** The grant, for the Account's `account_source`. */
+  readonly grantType: string;
+  /** The scopes requested (decorated); the cache stores the response's `scope` when it has one, as MSAL Python. */
+  readonly scopes: readonly string[];
+  /** Expected id token `nonce` (already hashed). */
+  readonly nonce?: string | undefined;
+  /** `max_age` of the authorization request. */
+  readonly maxAge?: number | undefined;
+  /** A username to record when the id token has none (ROPC). */
+  readonly username?: string | undefined;
+  /** On-behalf-of partition. */
+  readonly userAssertionHash?: string | undefined;
+  /** Extra request headers (`X-AnchorMailbox`). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Refresh flows: do not write an Account, and apply `afterAdd` in the same cache write (the RT update). */
+  readonly skipAccountCreation?: boolean | undefined;
+  readonly keepRefreshTokenOutOfAdd?: boolean | undefined;
+  readonly afterAdd?: ((response: TokenResponse, now: number) => void) | undefined;
+  /** The cache partition; derived from the response when absent. */
+  readonly partition?: CachePartition | undefined;
+}
+
+/** The shared engine of an application. */
+export class AppCore {
+  readonly clientId: string;
+  readonly tokenCache: TokenCache;
+  readonly authority: Authority;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+  readonly sleep: Sleep;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly excludeScopes: readonly string[];
+  readonly clientCapabilities: readonly string[] | undefined;
+  readonly http: HttpClient;
+  readonly jwks: JwksCache;
+  /** Set by confidential clients; public clients send no credential. */
+  authenticate: Authenticate | undefined;
+  /** Concurrent identical silent refreshes share one request. */
+  readonly inFlight = new Map<string, Promise<AuthenticationResult | undefined>>();
+
+  readonly #httpCache: HttpCacheStore | undefined;
+  readonly #instanceDiscovery: boolean | string;
+  readonly #metadata = new AuthorityMetadataCache();
+  readonly #resolved = new Map<string, AuthorityMetadata>();
+  readonly #byTenant = new Map<string, Target>();
+  readonly #byUrl = new Map<string, Target>();
+  readonly #defaultTarget: Target;
+
+  /**
+   * @throws TypeError naming `clientId`, `authority`, `oidcAuthority`, `clientCapabilities` or `excludeScopes` when
+   *   malformed; RangeError when `excludeScopes` holds `openid`.
+   */
+  constructor(clientId: string, options: ClientApplicationOptions) {
+    if (typeof clientId !== 'string' || clientId.trim() === '') {
+      throw new TypeError('clientId must be a non-empty string (the application id from the app registration)');
+    }
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    if (options.authority !== undefined && options.oidcAuthority !== undefined) {
+      throw new TypeError('authority and oidcAuthority are mutually exclusive: give one');
+    }
+    this.clientId = clientId;
+    this.authority =
+      options.oidcAuthority !== undefined
+        ? parseAuthority(options.oidcAuthority, { oidcAuthority: true })
+        : parseAuthority(options.authority ?? DEFAULT_AUTHORITY);
+    this.#defaultTarget = { authority: this.authority, location: undefined };
+    this.tokenCache = options.tokenCache ?? new SerializableTokenCache();
+    this.http =
+      options.httpClient ??
+      createHttpClient({ verify: options.verify, proxy: options.proxy, timeoutMs: options.timeoutMs });
+    this.#httpCache = options.httpCache;
+    this.#instanceDiscovery = options.instanceDiscovery ?? true;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.excludeScopes = validateExcludeScopes(options.excludeScopes);
+    const caps: unknown = options.clientCapabilities;
+    if (caps !== undefined && (!Array.isArray(caps) || !caps.every((c) => typeof c === 'string' && c !== ''))) {
+      throw new TypeError('clientCapabilities must be an array of non-empty strings, e.g. ["CP1"]');
+    }
+    this.clientCapabilities = caps === undefined || caps.length === 0 ? undefined : Object.freeze([...(caps as string[])]);
+    this.jwks = new JwksCache({ http: this.http, now: this.now });
+    this.authenticate = undefined;
+    const headers: Record<string, string> = {
+      'x-client-sku': 'msal-ts',
+      'x-client-ver': VERSION,
+      'x-client-os': process.platform,
+      'x-ms-lib-capability': 'retry-after, h429',
+    };
+    if (options.appName !== undefined) headers['x-app-name'] = String(options.appName);
+    if (options.appVersion !== undefined) headers['x-app-ver'] = String(options.appVersion);
+    this.headers = Object.freeze(headers);
+  }
+
+  /** The authority a call uses (the configured one, or a per-call tenant or authority override), memoized. */
+  targetFor(override: { tenant?: string | undefined; authority?: string | undefined }): Target {
+    const { tenant, authority: url } = override;
+    if (tenant === undefined && url === undefined) return this.#defaultTarget;
+    if (tenant !== undefined && url !== undefined) {
+      throw new TypeError('options.tenant and options.authority are mutually exclusive: give one');
+    }
+    const memo = tenant !== undefined ? this.#byTenant : this.#byUrl;
+    const key = (tenant ?? url) as string;
+    let target = memo.get(key);
+    if (target === undefined) {
+      if (typeof key !== 'string' || key === '') {
+        throw new TypeError(`options.${tenant !== undefined ? 'tenant' : 'authority'} must be a non-empty string`);
+      }
+      const authority =
+        tenant !== undefined
+          ? withTenant(this.authority, tenant)
+          : parseAuthority(key, { oidcAuthority: this.authority.kind === 'oidc' });
+      target = { authority, location: undefined };
+      if (memo.size >= MAX_REMEMBERED_AUTHORITIES) memo.clear();
+      memo.set(key, target);
+    }
+    return target;
+  }
+
+  /**
+   * The cache location of a target when it is known without discovery: an Entra tenant id (its token endpoint
+   * always carries that id), ADFS, or an authority already discovered. Otherwise `undefined`.
+   */
+  knownCacheLocation(target: Target): CacheLocation | undefined {
+    if (target.location !== undefined) return target.location;
+    const { authority } = target;
+    const resolved = this.#resolved.get(authority.url);
+    if (resolved !== undefined) {
+      target.location = locationOf(authority, resolved);
+    } else if (
+      authority.tenant !== undefined &&
+      ((authority.kind === 'aad' && GUID.test(authority.tenant)) || authority.kind === 'adfs')
+    ) {
+      target.location = { environments: knownAliasesOf(authority.host), realm: authority.tenant };
+    }
+    return target.location;
+  }
+
+  /** The authority's metadata, discovered once and remembered. */
+  async metadataFor(authority: Authority, ctx: RequestContext): Promise<AuthorityMetadata> {
+    const known = this.#resolved.get(authority.url);
+    if (known !== undefined) return known;
+    const metadata = await this.#metadata.resolve(authority, {
+      http: this.http,
+      httpCache: this.#httpCache,
+      instanceDiscovery: this.#instanceDiscovery,
+      now: this.now,
+      correlationId: ctx.correlationId,
+      signal: ctx.signal,
+      headers: this.headers,
+    });
+    if (this.#resolved.size >= MAX_REMEMBERED_AUTHORITIES) this.#resolved.clear();
+    this.#resolved.set(authority.url, metadata);
+    return metadata;
+  }
+
+  /** Where an authority's tokens live, once its metadata is known. */
+  cacheLocation(target: Target, metadata: AuthorityMetadata): CacheLocation {
+    target.location ??= locationOf(target.authority, metadata);
+    return target.location;
+  }
+
+  /** A fresh request context. */
+  context(options: { correlationId?: string | undefined; signal?: AbortSignal | undefined }): RequestContext {
+    if (options.correlationId !== undefined && typeof options.correlationId !== 'string') {
+      throw new TypeError('options.correlationId must be a string');
+    }
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new TypeError('options.signal must be an AbortSignal');
+    }
+    return { correlationId: options.correlationId ?? randomUUID(), signal: options.signal };
+  }
+
+  /** The caller's scopes plus the OIDC ones, minus `excludeScopes` (checks them; RangeError for reserved ones). */
+  decorate(scopes: unknown): string[] {
+    return decorateScopes(scopes, this.excludeScopes);
+  }
+
+  /** The `claims` parameter: the claims challenge merged with the app's client capabilities, as MSAL Python. */
+  claims(claimsChallenge: string | undefined): string | undefined {
+    return mergeClaims(this.clientCapabilities, claimsChallenge);
+  }
+
+  /** The client authentication fields (confidential clients), or none. */
+  async clientAuthentication(tokenEndpoint: string): Promise<Record<string, string> | undefined> {
+    return this.authenticate === undefined ? undefined : this.authenticate(tokenEndpoint);
+  }
+
+  /** POSTs a token request and parses the response; throws ServerError / InvalidResponseError / network errors. */
+  async requestToken(
+    metadata: AuthorityMetadata,
+    body: TokenRequestBody,
+    ctx: RequestContext,
+    extraHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<TokenResponse> {
+    const response = await this.http.send({
+      method: 'POST',
+      url: metadata.token_endpoint,
+      headers: {
+        ...this.headers,
+        ...lowerCased(extraHeaders),
+        'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
+        'client-request-id': ctx.correlationId,
+      },
+      body: new URLSearchParams(body).toString(),
+      signal: ctx.signal,
+    });
+    return parseTokenResponse(response, { correlationId: ctx.correlationId, now: this.now });
+  }
+
+  /**
+   * Validates a response's id token (signature against the issuer's JWKS, issuer, audience, lifetime, nonce,
+   * auth_time) and returns its claims, or `undefined` when there is none.
+   */
+  async idTokenClaims(
+    response: TokenResponse,
+    metadata: AuthorityMetadata,
+    ctx: RequestContext,
+    checks: { nonce?: string | undefined; maxAge?: number | undefined } = {},
+  ): Promise<Record<string, unknown> | undefined> {
+    if (typeof response.id_token !== 'string') return undefined;
+    const jwksUri = metadata.jwks_uri;
+    return validateIdToken(response.id_token, {
+      clientId: this.clientId,
+      issuer: metadata.issuer,
+      nonce: checks.nonce,
+      maxAge: checks.maxAge,
+      now: this.now() / 1000,
+      keys:
+        jwksUri === undefined
+          ? undefined
+          : ({ kid }) => this.jwks.keys(jwksUri, kid, { correlationId: ctx.correlationId, signal: ctx.signal, headers: this.headers }),
+    });
+  }
+
+  /**
+   * Sends a user-flow token request, validates the id token, stores the tokens (one cache write) and shapes the
+   * result.
+   */
+  async redeem(
+    target: Target,
+    metadata: AuthorityMetadata,
+    body: TokenRequestBody,
+    ctx: RequestContext,
+    options: RedeemOptions,
+  ): Promise<AuthenticationResult> {
+    const response = await this.requestToken(metadata, body, ctx, options.headers);
+    const claims = await this.idTokenClaims(response, metadata, ctx, { nonce: options.nonce, maxAge: options.maxAge });
+    await this.store(target, metadata, response, claims, ctx, options);
+    return this.resultFromResponse(response, claims);
+  }
+
+  /** Stores a validated token response in the cache, in one write. */
+  async store(
+    target: Target,
+    metadata: AuthorityMetadata,
+    response: TokenResponse,
+    claims: Record<string, unknown> | undefined,
+    ctx: RequestContext,
+    options: RedeemOptions,
+  ): Promise<void> {
+    const location = this.cacheLocation(target, metadata);
+    const environment = location.environments[0] ?? target.authority.host;
+    let cached: TokenResponse = response;
+    if (options.keepRefreshTokenOutOfAdd === true && response.refresh_token !== undefined) {
+      const { refresh_token: _rt, ...rest } = response;
+      void _rt;
+      cached = rest;
+    }
+    const event = {
+      clientId: this.clientId,
+      scopes: typeof response.scope === 'string' ? parseScopeString(response.scope) : options.scopes,
+      environment,
+      realm: location.realm,
+      tokenEndpoint: metadata.token_endpoint,
+      grantType: options.grantType,
+      response: cached,
+      idTokenClaims: claims,
+      username: options.username,
+      userAssertionHash: options.userAssertionHash,
+      skipAccountCreation: options.skipAccountCreation,
+    };
+    const partition = options.partition ?? userPartition(response, claims, environment);
+    const access: CacheAccessContext = { clientId: this.clientId, partition, correlationId: ctx.correlationId };
+    const now = this.now() / 1000;
+    await this.tokenCache.write(access, () => {
+      this.tokenCache.add(event, now);
+      options.afterAdd?.(response, now);
+    });
+  }
+
+  /** The result of a token response, as MSAL Python shapes it. */
+  resultFromResponse(response: TokenResponse, claims?: Record<string, unknown>): AuthenticationResult {
+    const result: AuthenticationResult = { ...response, token_source: 'identity_provider' } as AuthenticationResult;
+    if (typeof response.expires_in !== 'number') {
+      result.expires_in =
+        typeof response.expires_on === 'number' ? Math.max(0, Math.floor(response.expires_on - this.now() / 1000)) : 600;
+    }
+    if (typeof response.refresh_in === 'number') {
+      result.refresh_on = Math.floor(this.now() / 1000 + response.refresh_in);
+      delete result.refresh_in;
+    }
+    if (typeof response.id_token === 'string') {
+      result.id_token_claims = claims ?? decodeJwt(response.id_token, 'id token').payload;
+    }
+    for (const key of Object.keys(result)) if (key.startsWith('_')) delete result[key];
+    return result;
+  }
+
+  /** Every host this application's tokens may be cached under: the configured host, its aliases, discovered aliases. */
+  knownEnvironments(): string[] {
+    const all = new Set(knownAliasesOf(this.authority.host));
+    for (const metadata of this.#resolved.values()) for (const alias of metadata.aliases) all.add(alias);
+    return [...all];
+  }
+
+  /** The environments to look in for the configured authority's accounts: discovered aliases when known. */
+  accountEnvironments(): string[] {
+    const resolved = this.#resolved.get(this.authority.url);
+    const aliases = resolved !== undefined && resolved.aliases.length > 0 ? [...resolved.aliases] : knownAliasesOf(this.authority.host);
+    return [this.authority.host, ...aliases.filter((a) => a !== this.authority.host)];
+  }
+}
+
+/** The cache partition of a user-flow response: its home account, when it says. */
+export function userPartition(
+  response: TokenResponse,
+  claims: Readonly<Record<string, unknown>> | undefined,
+  environment: string,
+): CachePartition {
+  const homeAccountId = homeAccountIdOf(response, claims);
+  return homeAccountId === undefined ? { kind: 'any' } : { kind: 'user', homeAccountId, environment };
+}
+
+/** `uid.utid` from `client_info`, else the id token's `sub` (ADFS, generic OIDC), as the cache derives it. */
+export function homeAccountIdOf(
+  response: { readonly client_info?: string | undefined },
+  claims: Readonly<Record<string, unknown>> | undefined,
+): string | undefined {
+  if (typeof response.client_info === 'string') {
+    const info = decodeClientInfo(response.client_info);
+    return `${info.uid}.${info.utid}`;
+  }
+  const sub = claims?.['sub'];
+  return typeof sub === 'string' && sub !== '' ? sub : undefined;
+}
+
+/** SHA-256 base64url of an incoming assertion: MSAL Node's `userAssertionHash`, the on-behalf-of partition. */
+export function assertionHash(assertion: string): string {
+  return createHash('sha256').update(assertion, 'utf8').digest('base64url');
+}
+
+function lowerCased(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function locationOf(authority: Authority, metadata: AuthorityMetadata): CacheLocation {
+  const realm = metadata.tenant ?? firstPathSegment(metadata.token_endpoint) ?? authority.tenant ?? '';
+  const aliases = metadata.aliases.length > 0 ? metadata.aliases : [metadata.environment];
+  return { environments: aliases, realm };
+}
+
+function firstPathSegment(url: string): string | undefined {
+  const segment = new URL(url).pathname.split('/')[1];
+  return segment === undefined || segment === '' ? undefined : segment;
+}

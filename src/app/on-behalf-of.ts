@@ -1,0 +1,125 @@
+/**
+ * On-behalf-of (a web API trading the user's incoming access token for a token to a downstream API), cache-first and
+ * partitioned by the incoming assertion as MSAL Node does (MSAL Python neither reads the cache nor partitions): tokens
+ * are stored with `userAssertionHash` = base64url(SHA-256(assertion)), so a token obtained for one incoming assertion is
+ * never served for another.
+ *
+ * The cache is keyed by home account too, which is known only from the response's `client_info`. The lookup uses the
+ * account this application last saw for the same assertion, else the incoming token's `oid.tid` (right for members of
+ * their home tenant; a guest's first call in a fresh process misses the cache once).
+ */
+import type { CacheAccessContext } from '../cache/cache-access.js';
+import { decodeJwt } from '../protocol/jwt.js';
+import { validateScopes } from '../protocol/scopes.js';
+import { buildOnBehalfOfRequest, GRANT_TYPE_JWT_BEARER } from '../protocol/token-request.js';
+import { assertionHash, homeAccountIdOf, type AppCore, type CacheLocation } from './app-core.js';
+import type { AuthenticationResult } from './authentication-result.js';
+
+/** Options of `acquireTokenOnBehalfOf`. */
+export interface AcquireTokenOnBehalfOfOptions {
+  /** A claims challenge (JSON) from the downstream API: skips the cache and is sent. */
+  claimsChallenge?: string | undefined;
+  /** Skip the cache lookup. */
+  forceRefresh?: boolean | undefined;
+  correlationId?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+const MAX_REMEMBERED = 10_000;
+
+/** Per application: the home account each recent assertion hash resolved to. */
+export type OboAccountMemo = Map<string, string>;
+
+function accountFromAssertion(assertion: string): string | undefined {
+  try {
+    const { payload } = decodeJwt(assertion);
+    const oid = payload['oid'];
+    const tid = payload['tid'];
+    return typeof oid === 'string' && typeof tid === 'string' ? `${oid}.${tid}` : undefined;
+  } catch {
+    // An opaque or encrypted assertion: no hint, so the lookup relies on the memo.
+    return undefined;
+  }
+}
+
+function lookup(
+  core: AppCore,
+  location: CacheLocation,
+  candidates: readonly string[],
+  scopes: readonly string[],
+  hash: string,
+): { result: AuthenticationResult; aging: boolean } | undefined {
+  const now = core.now() / 1000;
+  for (const homeAccountId of candidates) {
+    const hit = core.tokenCache.findAccessToken(
+      { clientId: core.clientId, environments: location.environments, realm: location.realm, homeAccountId, scopes, userAssertionHash: hash },
+      now,
+    );
+    if (hit === undefined) continue;
+    const result: AuthenticationResult = {
+      access_token: hit.entry.secret,
+      token_type: hit.entry.token_type,
+      expires_in: Math.max(0, Math.floor(hit.entry.expires_on - now)),
+      token_source: 'cache',
+    };
+    if (hit.entry.refresh_on !== undefined) result.refresh_on = hit.entry.refresh_on;
+    return { result, aging: hit.aging };
+  }
+  return undefined;
+}
+
+/** `acquireTokenOnBehalfOf`; see the module notes. */
+export async function acquireTokenOnBehalfOf(
+  core: AppCore,
+  memo: OboAccountMemo,
+  userAssertion: string,
+  scopes: readonly string[],
+  options: AcquireTokenOnBehalfOfOptions = {},
+): Promise<AuthenticationResult> {
+  if (typeof userAssertion !== 'string' || userAssertion === '') throw new TypeError('userAssertion must be the incoming access token (a non-empty string)');
+  const decorated = core.decorate(scopes);
+  const wanted = validateScopes(scopes);
+  if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') throw new TypeError('options.claimsChallenge must be a JSON string');
+  const hash = assertionHash(userAssertion);
+  const access: CacheAccessContext = { clientId: core.clientId, partition: { kind: 'obo', userAssertionHash: hash }, correlationId: options.correlationId };
+  const bypass = options.forceRefresh === true || (options.claimsChallenge !== undefined && options.claimsChallenge !== '');
+  const candidates = [...new Set([memo.get(hash), accountFromAssertion(userAssertion)].filter((c): c is string => c !== undefined))];
+  const target = core.targetFor({});
+  let fallback: AuthenticationResult | undefined;
+  const ctx = core.context(options);
+  if (!bypass) {
+    const location = core.knownCacheLocation(target) ?? core.cacheLocation(target, await core.metadataFor(target.authority, ctx));
+    const loading = core.tokenCache.beforeRead(access);
+    if (loading !== undefined) await loading;
+    const hit = lookup(core, location, candidates, wanted, hash);
+    if (hit !== undefined && !hit.aging) return hit.result;
+    fallback = hit?.result;
+  }
+  try {
+    const metadata = await core.metadataFor(target.authority, ctx);
+    const body = buildOnBehalfOfRequest({
+      clientId: core.clientId,
+      assertion: userAssertion,
+      scopes: decorated,
+      claims: core.claims(options.claimsChallenge),
+      clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
+    });
+    const response = await core.requestToken(metadata, body, ctx);
+    const claims = await core.idTokenClaims(response, metadata, ctx);
+    await core.store(target, metadata, response, claims, ctx, {
+      grantType: GRANT_TYPE_JWT_BEARER,
+      scopes: decorated,
+      userAssertionHash: hash,
+      partition: access.partition,
+    });
+    const homeAccountId = homeAccountIdOf(response, claims);
+    if (homeAccountId !== undefined) {
+      if (memo.size >= MAX_REMEMBERED) memo.clear();
+      memo.set(hash, homeAccountId);
+    }
+    return core.resultFromResponse(response, claims);
+  } catch (err) {
+    if (fallback !== undefined) return fallback;
+    throw err;
+  }
+}
