@@ -17,6 +17,23 @@ export type {
 export type { ClientApplicationOptions } from './app/client-application-options.js';
 export type { AuthenticationResult, TokenSource } from './app/authentication-result.js';
 
+export { ManagedIdentityClient } from './managed-identity/managed-identity-client.js';
+export type {
+  AcquireManagedIdentityTokenOptions,
+  ManagedIdentityClientOptions,
+  ManagedIdentityResult,
+} from './managed-identity/managed-identity-client.js';
+export { SystemAssignedManagedIdentity, UserAssignedManagedIdentity } from './managed-identity/managed-identity.js';
+export type {
+  ManagedIdentity,
+  ManagedIdentityConfig,
+  ManagedIdentityIdType,
+  UserAssignedManagedIdentityInput,
+} from './managed-identity/managed-identity.js';
+export { getManagedIdentitySource } from './managed-identity/source-detection.js';
+export type { ManagedIdentityEnvironment, ManagedIdentitySource } from './managed-identity/source-detection.js';
+export type { Sleep } from './managed-identity/imds-retry.js';
+
 export { AuthorityBuilder } from './authority/authority-builder.js';
 export { AZURE_CHINA, AZURE_PUBLIC, AZURE_US_GOVERNMENT } from './authority/clouds.js';
 export type { Authority, AuthorityKind } from './authority/authority.js';
@@ -53,11 +70,12 @@ export {
   CacheFormatError,
   InvalidCredentialError,
   InvalidResponseError,
+  ManagedIdentityError,
   MsalError,
   NetworkError,
   RequestAbortedError,
   RequestTimeoutError,
   ServerError,
 } from './errors.js';
-export type { AnyMsalError, MsalErrorCode, ServerErrorBody } from './errors.js';
+export type { AnyMsalError, ManagedIdentityErrorReason, MsalErrorCode, ServerErrorBody } from './errors.js';
 export { VERSION } from './version.js';

@@ -3,7 +3,9 @@
  * matches. The admin API and `Emulator.injectFault` both validate through {@link parseFault}.
  */
 
-/** The endpoint families the emulator counts and can fault. */
+import type { EmulatorManagedIdentityEndpoint } from './managed-identity/types.js';
+
+/** The endpoint families the emulator counts and can fault (the `mi-*` ones with `managedIdentity` on). */
 export type EmulatorEndpoint =
   | 'token'
   | 'openid-configuration'
@@ -14,7 +16,8 @@ export type EmulatorEndpoint =
   | 'userrealm'
   | 'devicelogin'
   | 'logout'
-  | 'userinfo';
+  | 'userinfo'
+  | EmulatorManagedIdentityEndpoint;
 
 /** Every endpoint name, in the order counters list them. */
 export const ENDPOINTS: readonly EmulatorEndpoint[] = [
@@ -28,6 +31,12 @@ export const ENDPOINTS: readonly EmulatorEndpoint[] = [
   'devicelogin',
   'logout',
   'userinfo',
+  'mi-imds',
+  'mi-app-service',
+  'mi-machine-learning',
+  'mi-azure-arc',
+  'mi-cloud-shell',
+  'mi-service-fabric',
 ];
 
 /** What a fault does to a response. */

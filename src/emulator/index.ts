@@ -21,3 +21,11 @@ export type {
 } from './config.js';
 export type { EmulatorEndpoint, EmulatorFault, EmulatorFaultKind } from './faults.js';
 export { DEFAULT_IDS, GRAPH_APP_ID, CONSUMERS_TENANT_ID } from './default-config.js';
+export { MANAGED_IDENTITY_IDS } from './managed-identity/identities.js';
+export type { EmulatorManagedIdentityApi } from './managed-identity/attach.js';
+export type {
+  EmulatorManagedIdentityEndpoint,
+  EmulatorManagedIdentityOptions,
+  EmulatorManagedIdentitySource,
+  EmulatorRecordedRequest,
+} from './managed-identity/types.js';

@@ -21,6 +21,7 @@ import { tokenRoutes } from './endpoints/token.js';
 import { canonicalGrantType, Counters, FaultQueue, parseFault, type EmulatorFaultKind } from './faults.js';
 import { jsonResponse, type EmulatorRequest, type EmulatorResponse } from './http.js';
 import { randomGuid } from './ids.js';
+import { checkManagedIdentityOption, managedIdentityApi, startManagedIdentityOption } from './managed-identity/attach.js';
 import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loadOrCreateSigningKey, thumbprints } from './pki.js';
 import { matchRoute, type Route } from './router.js';
 import { GrantStores } from './stores.js';
@@ -128,6 +129,7 @@ function faultResponse(fault: EmulatorFaultKind, req: EmulatorRequest, now: numb
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const checked = checkOptions(options);
+  const arcKeyDirectory = checkManagedIdentityOption(options.managedIdentity, checked.stateDir);
   const config = resolveConfig(options.config);
   const now = (): number => {
     const t = checked.clock();
@@ -271,6 +273,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     now,
   };
   live.ctx = context;
+  const managedIdentity = await startManagedIdentityOption(arcKeyDirectory, { ctx: context, faults, counters, ca }).catch((err: unknown) => {
+    server.close();
+    throw err;
+  });
 
   const emulator: Emulator = {
     url,
@@ -291,11 +297,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     approveDeviceCode: (userCode, username) => approveDeviceCode(context, userCode, username),
     denyDeviceCode: (userCode) => denyDeviceCode(context, userCode),
     revokeRefreshTokens: (username) => context.stores.revokeUser(username),
+    ...managedIdentityApi(managedIdentity),
     close: () =>
       new Promise<void>((done) => {
         for (const t of timers) clearTimeout(t);
         timers.clear();
-        server.close(() => done());
+        server.close(() => void (managedIdentity?.close() ?? Promise.resolve()).then(() => done()));
         server.closeAllConnections();
       }),
   };

@@ -1,6 +1,8 @@
 /** The public option and handle types of the emulator. */
 import type { EmulatorConfig, EmulatorConfigInput } from './config.js';
 import type { EmulatorFault } from './faults.js';
+import type { EmulatorManagedIdentityApi } from './managed-identity/attach.js';
+import type { EmulatorManagedIdentityOptions } from './managed-identity/types.js';
 
 /** Options of {@link startEmulator}. Every field is optional: `startEmulator()` alone gives a working tenant. */
 export interface EmulatorOptions {
@@ -27,10 +29,20 @@ export interface EmulatorOptions {
   deviceCodeIntervalSeconds?: number;
   /** The emulator's clock in seconds since the epoch (fractions allowed); default the system clock. */
   clock?: () => number;
+  /**
+   * Also serve the managed identity sources (IMDS, App Service, Azure ML, Azure Arc, Cloud Shell over http, Service
+   * Fabric over https) on their own 127.0.0.1 listeners; see `managedIdentityEnvironment`. Default off.
+   */
+  managedIdentity?: boolean | EmulatorManagedIdentityOptions;
 }
 
-/** A running emulator. */
-export interface Emulator {
+/**
+ * A running emulator. The managed identity methods (`managedIdentityEnvironment(source)`: the variables that point a
+ * client at one source; `lastManagedIdentityRequest(endpoint)`: what that endpoint last received;
+ * `setArcChallengeRealm(realm)`: make Azure Arc challenges name `realm`, for tests of refused challenges) throw a
+ * TypeError unless the emulator was started with `managedIdentity`.
+ */
+export interface Emulator extends EmulatorManagedIdentityApi {
   /** `https://127.0.0.1:PORT`. */
   readonly url: string;
   /** The default tenant's authority: `url + '/' + tenant id`. */

@@ -1,0 +1,381 @@
+/**
+ * `ManagedIdentityClient`: tokens for an Azure resource's managed identity, from whichever source the environment
+ * names, kept in the token cache under MSAL Python's managed identity layout so the two libraries share a cache file.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { TokenSource } from '../app/authentication-result.js';
+import type { CacheAccessContext } from '../cache/cache-access.js';
+import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
+import type { TokenCache } from '../cache/token-cache.js';
+import { ManagedIdentityError, ServerError } from '../errors.js';
+import type { HttpCacheStore } from '../http/http-cache.js';
+import type { HttpClient } from '../http/http-client.js';
+import { createHttpClient } from '../http/undici-http-client.js';
+import { VERSION } from '../version.js';
+import { defaultSleep, type Sleep } from './imds-retry.js';
+import { testSeamsOf } from './internal-seams.js';
+import { cacheClientId, checkManagedIdentity, type ManagedIdentity, type ManagedIdentityConfig } from './managed-identity.js';
+import { createPinnedHttpClient } from './pinned-http-client.js';
+import {
+  arcEndpoint,
+  defaultHimdsPaths,
+  detectManagedIdentitySource,
+  value,
+  type DetectionHost,
+  type ManagedIdentityEnvironment,
+  type ManagedIdentitySource,
+} from './source-detection.js';
+import type { SourceRequest } from './source-request.js';
+import { appServiceToken } from './sources/app-service.js';
+import { azureArcToken, defaultArcKeyDirectory } from './sources/azure-arc.js';
+import { CLOUD_SHELL_DEFAULT_ENDPOINT, cloudShellToken } from './sources/cloud-shell.js';
+import { imdsEndpoint, imdsToken } from './sources/imds.js';
+import { machineLearningToken } from './sources/machine-learning.js';
+import { serviceFabricToken } from './sources/service-fabric.js';
+import { ManagedIdentityThrottle } from './throttle.js';
+import type { ManagedIdentityToken } from './token-response.js';
+
+/** Where MSAL Python files managed identity tokens: environment "localhost" (since 1.35) and realm "managed_identity". */
+export const MANAGED_IDENTITY_CACHE_ENVIRONMENT = 'localhost';
+/** The realm of managed identity tokens in the cache. */
+export const MANAGED_IDENTITY_CACHE_REALM = 'managed_identity';
+
+const ENVIRONMENTS = [MANAGED_IDENTITY_CACHE_ENVIRONMENT];
+/** MSAL Python asks for a proactive refresh halfway through tokens that live 2 hours or more. */
+const REFRESH_IN_THRESHOLD_SECONDS = 7200;
+
+/** Options of {@link ManagedIdentityClient}. */
+export interface ManagedIdentityClientOptions {
+  /**
+   * The transport. Default: msal-ts's undici client; for Service Fabric, one that trusts exactly the certificate whose
+   * thumbprint is in `IDENTITY_SERVER_THUMBPRINT` (a client given here must do its own pinning).
+   */
+  httpClient?: HttpClient | undefined;
+  /** Where tokens are kept. Default: a new in-memory SerializableTokenCache. */
+  tokenCache?: TokenCache | undefined;
+  /** A Map-like store for throttling state (plain JSON), as MSAL Python's `http_cache`. Default: in memory. */
+  httpCache?: HttpCacheStore | undefined;
+  /** Clock in milliseconds since the epoch. Default `Date.now`. */
+  now?: (() => number) | undefined;
+  /**
+   * The environment variables that name the source (`IDENTITY_ENDPOINT`, `MSI_ENDPOINT`, ...). Default
+   * `process.env`. Read once, at the first request or `getManagedIdentitySource()`.
+   */
+  environment?: ManagedIdentityEnvironment | undefined;
+  /** Client capabilities (e.g. `['CP1']`), sent as `xms_cc` to App Service and Service Fabric. */
+  clientCapabilities?: readonly string[] | undefined;
+  /** How IMDS retries wait (milliseconds). Default: a timer. Tests pass a function that records and returns. */
+  sleep?: Sleep | undefined;
+}
+
+/** Options of {@link ManagedIdentityClient.acquireTokenForClient}. */
+export interface AcquireManagedIdentityTokenOptions {
+  /** The resource (not a scope), e.g. `https://management.azure.com/` or `https://vault.azure.net`. */
+  resource: string;
+  /**
+   * A claims challenge from the resource: the cache is skipped and, on App Service and Service Fabric, the rejected
+   * token's SHA-256 is sent so the source issues a new one. The claims themselves are not sent (as MSAL Python).
+   */
+  claimsChallenge?: string | undefined;
+  /** Skip the cache and ask the source (the new token replaces the cached one). */
+  forceRefresh?: boolean | undefined;
+  /** Aborts the network part of the call (and IMDS's waits between retries). */
+  signal?: AbortSignal | undefined;
+  /** Sent as `x-ms-client-request-id`; a random UUID by default. */
+  correlationId?: string | undefined;
+}
+
+/** A managed identity token, as MSAL Python's result dict. */
+export interface ManagedIdentityResult {
+  access_token: string;
+  token_type: string;
+  /** Seconds until the token expires, as of when the result was produced. */
+  expires_in: number;
+  /** Epoch seconds after which msal-ts refreshes the token proactively. */
+  refresh_on?: number;
+  /** The resource, when the source echoed it. */
+  resource?: string;
+  token_source: TokenSource;
+}
+
+interface ResolvedSource {
+  readonly name: ManagedIdentitySource;
+  readonly http: HttpClient;
+  fetch(req: SourceRequest): Promise<ManagedIdentityToken>;
+}
+
+/**
+ * Acquires tokens for a managed identity, as MSAL Python's `ManagedIdentityClient`.
+ *
+ * The source (Service Fabric, App Service, Azure ML, Azure Arc, Cloud Shell, or the VM's IMDS) is detected from the
+ * environment once per client, at the first request.
+ *
+ * @example
+ * ```ts
+ * const client = new ManagedIdentityClient(new SystemAssignedManagedIdentity());
+ * const { access_token } = await client.acquireTokenForClient({ resource: 'https://vault.azure.net' });
+ * ```
+ */
+export class ManagedIdentityClient {
+  /** The identity tokens are requested for. */
+  readonly identity: ManagedIdentity;
+  /** The token cache this client reads and writes. */
+  readonly tokenCache: TokenCache;
+
+  readonly #http: HttpClient | undefined;
+  readonly #environment: ManagedIdentityEnvironment;
+  readonly #now: () => number;
+  readonly #sleep: Sleep;
+  readonly #capabilities: readonly string[] | undefined;
+  readonly #throttle: ManagedIdentityThrottle;
+  readonly #cacheClientId: string;
+  readonly #context: CacheAccessContext;
+  readonly #inFlight = new Map<string, Promise<ManagedIdentityResult>>();
+  #sourceName: ManagedIdentitySource | undefined;
+  #source: ResolvedSource | undefined;
+
+  /**
+   * @param identity - A {@link SystemAssignedManagedIdentity} or {@link UserAssignedManagedIdentity}, or MSAL Python's
+   *   dict form (`{ ManagedIdentityIdType: 'ClientId', Id: '…' }`, e.g. parsed from a configuration variable).
+   * @param options - Transport, cache, clock and environment.
+   * @throws TypeError when the identity or an option is malformed. Does no I/O.
+   */
+  constructor(identity: ManagedIdentity | ManagedIdentityConfig, options: ManagedIdentityClientOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    this.identity = checkManagedIdentity(identity);
+    for (const name of ['now', 'sleep'] as const) {
+      if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`options.${name} must be a function`);
+    }
+    if (options.environment !== undefined && (typeof options.environment !== 'object' || options.environment === null)) {
+      throw new TypeError('options.environment must be an object of variable names to values');
+    }
+    const caps = options.clientCapabilities;
+    if (caps !== undefined && (!Array.isArray(caps) || !caps.every((c) => typeof c === 'string' && c !== ''))) {
+      throw new TypeError('options.clientCapabilities must be an array of non-empty strings');
+    }
+    if (options.httpClient !== undefined && typeof options.httpClient?.send !== 'function') {
+      throw new TypeError('options.httpClient must have a send(request) method');
+    }
+    this.tokenCache = options.tokenCache ?? new SerializableTokenCache();
+    this.#http = options.httpClient;
+    this.#environment = options.environment ?? process.env;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? defaultSleep;
+    this.#capabilities = caps === undefined ? undefined : caps.slice();
+    this.#throttle = new ManagedIdentityThrottle(options.httpCache ?? new Map<string, unknown>(), this.#now);
+    this.#cacheClientId = cacheClientId(this.identity);
+    this.#context = {
+      clientId: this.#cacheClientId,
+      partition: { kind: 'app', clientId: this.#cacheClientId, environment: MANAGED_IDENTITY_CACHE_ENVIRONMENT, realm: MANAGED_IDENTITY_CACHE_REALM },
+    };
+  }
+
+  /**
+   * Which source this client uses, detected from its environment (once; later calls return the same answer).
+   * `CLOUD_SHELL` tokens are the signed-in user's; `DEFAULT_TO_VM` means IMDS will be tried.
+   */
+  getManagedIdentitySource(): ManagedIdentitySource {
+    this.#sourceName ??= detectManagedIdentitySource(this.#environment, this.#detectionHost());
+    return this.#sourceName;
+  }
+
+  /**
+   * Acquires a token for `resource`: from the cache when one with at least 5 minutes left is there and not due for
+   * refresh, otherwise from the source (a token due for refresh is still returned if the source fails).
+   *
+   * @param options - The resource, and optionally a claims challenge, force refresh, abort signal, correlation id.
+   * @returns The token; `token_source` says whether it came from the cache.
+   * @throws TypeError for a missing resource (before any I/O); ManagedIdentityError for a refused environment,
+   *   identity or Azure Arc challenge; ServerError when the source refuses (also replayed from the throttle for a
+   *   few seconds after a 429/5xx); InvalidResponseError for a malformed answer; NetworkError, RequestTimeoutError,
+   *   RequestAbortedError when the request fails.
+   */
+  async acquireTokenForClient(options: AcquireManagedIdentityTokenOptions): Promise<ManagedIdentityResult> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object with a resource');
+    const { resource, claimsChallenge, forceRefresh } = options;
+    if (typeof resource !== 'string' || resource.trim() === '') {
+      throw new TypeError('options.resource must be a non-empty string, e.g. "https://management.azure.com/"');
+    }
+    if (claimsChallenge !== undefined && (typeof claimsChallenge !== 'string' || claimsChallenge === '')) {
+      throw new TypeError('options.claimsChallenge must be a non-empty string');
+    }
+    if (options.correlationId !== undefined && typeof options.correlationId !== 'string') {
+      throw new TypeError('options.correlationId must be a string');
+    }
+    const loading = this.tokenCache.beforeRead(this.#context);
+    if (loading !== undefined) await loading;
+    const hit = this.#lookup(resource);
+    let fallback: ManagedIdentityResult | undefined;
+    let rejected: string | undefined;
+    if (hit !== undefined) {
+      if (claimsChallenge !== undefined) rejected = hit.secret;
+      else if (forceRefresh !== true) {
+        if (!hit.aging) return hit.result;
+        fallback = hit.result;
+      }
+    }
+    const key = `${resource}\n${claimsChallenge ?? ''}\n${forceRefresh === true}`;
+    const pending = this.#inFlight.get(key);
+    if (pending !== undefined) return pending;
+    const started = this.#fromSource(resource, options, rejected, fallback);
+    this.#inFlight.set(key, started);
+    try {
+      return await started;
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  #lookup(resource: string): { result: ManagedIdentityResult; aging: boolean; secret: string } | undefined {
+    const now = this.#now() / 1000;
+    const hit = this.tokenCache.findAccessToken(
+      { clientId: this.#cacheClientId, environments: ENVIRONMENTS, realm: MANAGED_IDENTITY_CACHE_REALM, homeAccountId: undefined, scopes: [resource] },
+      now,
+    );
+    if (hit === undefined) return undefined;
+    const entry = hit.entry;
+    const result: ManagedIdentityResult = {
+      access_token: entry.secret,
+      token_type: entry.token_type,
+      expires_in: Math.max(0, Math.floor(entry.expires_on - now)),
+      token_source: 'cache',
+    };
+    if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
+    return { result, aging: hit.aging, secret: entry.secret };
+  }
+
+  async #fromSource(
+    resource: string,
+    options: AcquireManagedIdentityTokenOptions,
+    rejected: string | undefined,
+    fallback: ManagedIdentityResult | undefined,
+  ): Promise<ManagedIdentityResult> {
+    const correlationId = options.correlationId ?? randomUUID();
+    let token: ManagedIdentityToken;
+    try {
+      const source = this.#resolve();
+      const throttleKey = `managed-identity ${source.name} ${this.identity.idType} ${this.identity.id ?? ''} ${resource}`;
+      const throttled = this.#throttle.check(throttleKey, correlationId);
+      if (throttled !== undefined) throw throttled;
+      try {
+        token = await source.fetch({
+          http: source.http,
+          identity: this.identity,
+          resource,
+          headers: { 'x-client-sku': 'msal-ts', 'x-client-ver': VERSION, 'x-ms-client-request-id': correlationId },
+          correlationId,
+          signal: options.signal,
+          now: this.#now,
+          tokenSha256ToRefresh: rejected === undefined ? undefined : createHash('sha256').update(rejected, 'utf8').digest('hex'),
+          clientCapabilities: this.#capabilities,
+        });
+      } catch (err) {
+        if (err instanceof ServerError) this.#throttle.record(throttleKey, err);
+        throw err;
+      }
+    } catch (err) {
+      // A token due for refresh is still valid: serve it when the refresh fails, as MSAL Python does.
+      if (fallback !== undefined) return fallback;
+      throw err;
+    }
+    if (token.refresh_in === undefined && token.expires_in >= REFRESH_IN_THRESHOLD_SECONDS) {
+      token.refresh_in = Math.floor(token.expires_in / 2);
+    }
+    const nowSeconds = this.#now() / 1000;
+    const response: Record<string, unknown> = { ...token };
+    await this.tokenCache.write({ ...this.#context, correlationId }, () =>
+      this.tokenCache.add(
+        {
+          clientId: this.#cacheClientId,
+          scopes: [resource],
+          environment: MANAGED_IDENTITY_CACHE_ENVIRONMENT,
+          realm: MANAGED_IDENTITY_CACHE_REALM,
+          response,
+        },
+        nowSeconds,
+      ),
+    );
+    const result: ManagedIdentityResult = {
+      access_token: token.access_token,
+      token_type: token.token_type,
+      expires_in: token.expires_in,
+      token_source: 'identity_provider',
+    };
+    if (token.refresh_in !== undefined) result.refresh_on = Math.floor(nowSeconds + token.refresh_in);
+    if (token.resource !== undefined) result.resource = token.resource;
+    return result;
+  }
+
+  #detectionHost(): DetectionHost {
+    const seams = testSeamsOf(this);
+    return {
+      platform: seams?.platform ?? process.platform,
+      fileExists: existsSync,
+      himds: seams?.himdsPaths ?? defaultHimdsPaths(this.#environment),
+    };
+  }
+
+  /** The source and its settings, read from the environment once. */
+  #resolve(): ResolvedSource {
+    if (this.#source !== undefined) return this.#source;
+    const env = this.#environment;
+    const host = this.#detectionHost();
+    const name = this.getManagedIdentitySource();
+    const need = (variable: string): string => value(env, variable) ?? '';
+    const http = (): HttpClient => this.#http ?? createHttpClient();
+    let source: ResolvedSource;
+    switch (name) {
+      case 'SERVICE_FABRIC': {
+        const thumbprint = need('IDENTITY_SERVER_THUMBPRINT');
+        let pinned: HttpClient;
+        try {
+          pinned = this.#http ?? createPinnedHttpClient(thumbprint);
+        } catch (cause) {
+          throw new ManagedIdentityError('invalid_environment', 'IDENTITY_SERVER_THUMBPRINT is not a SHA-1 or SHA-256 hex thumbprint', { cause });
+        }
+        const endpoint = need('IDENTITY_ENDPOINT');
+        const secret = need('IDENTITY_HEADER');
+        source = { name, http: pinned, fetch: (req) => serviceFabricToken(req, endpoint, secret) };
+        break;
+      }
+      case 'APP_SERVICE': {
+        const endpoint = need('IDENTITY_ENDPOINT');
+        const secret = need('IDENTITY_HEADER');
+        source = { name, http: http(), fetch: (req) => appServiceToken(req, endpoint, secret) };
+        break;
+      }
+      case 'MACHINE_LEARNING': {
+        const endpoint = need('MSI_ENDPOINT');
+        const secret = need('MSI_SECRET');
+        source = { name, http: http(), fetch: (req) => machineLearningToken(req, endpoint, secret) };
+        break;
+      }
+      case 'AZURE_ARC': {
+        const endpoint = arcEndpoint(env, host) ?? '';
+        const directory = testSeamsOf(this)?.arcKeyDirectory;
+        const arcHost = {
+          platform: host.platform,
+          // A test may move the directory, never make an unsupported platform supported.
+          keyDirectory: (platform: NodeJS.Platform): string | undefined =>
+            directory === undefined || defaultArcKeyDirectory(platform) === undefined ? defaultArcKeyDirectory(platform) : directory,
+        };
+        source = { name, http: http(), fetch: (req) => azureArcToken(req, endpoint, arcHost) };
+        break;
+      }
+      case 'CLOUD_SHELL': {
+        const endpoint = value(env, 'MSI_ENDPOINT') ?? CLOUD_SHELL_DEFAULT_ENDPOINT;
+        source = { name, http: http(), fetch: (req) => cloudShellToken(req, endpoint) };
+        break;
+      }
+      case 'DEFAULT_TO_VM': {
+        const endpoint = imdsEndpoint(env);
+        const sleep = this.#sleep;
+        source = { name, http: http(), fetch: (req) => imdsToken(req, endpoint, sleep) };
+        break;
+      }
+    }
+    this.#source = source;
+    return source;
+  }
+}
