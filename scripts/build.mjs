@@ -13,6 +13,7 @@ await build({
     index: 'src/index.ts',
     emulator: 'src/emulator/index.ts',
     distributed: 'src/distributed/index.ts',
+    extensions: 'src/extensions/index.ts',
     cli: 'src/cli/main.ts',
   },
   outdir: 'dist',

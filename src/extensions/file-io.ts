@@ -1,0 +1,169 @@
+/**
+ * The file operations every persistence shares: atomic replace (temp file, fsync, rename in the same directory), reads
+ * that map ENOENT to {@link PersistenceNotFoundError}, a synchronous `stat` for change checks, and a signal-file touch.
+ */
+import { randomBytes } from 'node:crypto';
+import { statSync, type BigIntStats } from 'node:fs';
+import { mkdir, open, readFile, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { PersistenceAccessError, PersistenceNotFoundError } from '../errors.js';
+import type { PersistenceStamp } from './persistence.js';
+
+/** The system error code of a Node.js error (`ENOENT`, `EACCES`, ...), when it has one. */
+export function errnoOf(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
+
+/** A {@link PersistenceAccessError} for a failed file operation, with a message that says what to do. */
+export function accessError(location: string, action: string, err: unknown): PersistenceAccessError {
+  const errno = errnoOf(err);
+  let hint: string;
+  switch (errno) {
+    case 'EACCES':
+    case 'EPERM':
+      hint = ': permission denied; give this user write access to the directory or choose another location';
+      break;
+    case 'EROFS':
+      hint = ': the file system is read-only; choose a writable location';
+      break;
+    case 'ENOTDIR':
+      hint = ': a parent of the path is a file, not a directory';
+      break;
+    case 'EISDIR':
+      hint = ': the path is a directory; give a file path';
+      break;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      hint = ': the disk is full or over quota';
+      break;
+    default:
+      hint = errno === undefined ? '' : ` (${errno})`;
+  }
+  return new PersistenceAccessError(location, `cannot ${action} ${location}${hint}`, { cause: err, errno });
+}
+
+/** The not-found error of a persistence that has nothing stored. */
+export function notFound(location: string, what = 'Persistence'): PersistenceNotFoundError {
+  return new PersistenceNotFoundError(location, `${what} not initialized at ${location}: nothing was saved yet (save() creates it)`);
+}
+
+/**
+ * One synchronous `stat` of `path`, or `undefined` when it does not exist.
+ *
+ * @throws PersistenceAccessError on other failures.
+ */
+export function statStamp(path: string): PersistenceStamp | undefined {
+  let st: BigIntStats | undefined;
+  try {
+    st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch (err) {
+    throw accessError(path, 'examine', err);
+  }
+  if (st === undefined) return undefined;
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
+
+/** Creates `dir` and its missing parents with mode 0700 (existing directories keep their mode). */
+export async function ensureDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw accessError(dir, 'create the directory', err);
+  }
+}
+
+/** Options of {@link writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /**
+   * How far ahead of the wall clock to date the new file's mtime, in milliseconds (0: leave the kernel's). See
+   * docs/extensions.md, "The mtime trap".
+   */
+  mtimeLeadMs: number;
+}
+
+/**
+ * Replaces `path` with `data` atomically: a reader sees the old file or the new one, never a mix. The new file has
+ * mode 0600; missing parent directories are created 0700. A symbolic link at `path` is followed.
+ *
+ * @throws PersistenceAccessError when the directory or file cannot be written.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
+  let target = path;
+  try {
+    target = await realpath(path);
+  } catch {
+    // Not there yet (or a dangling link): write the path itself.
+  }
+  const dir = dirname(target);
+  await ensureDirectory(dir);
+  const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(temp, 'wx', 0o600);
+    await handle.writeFile(data);
+    await handle.sync();
+    if (options.mtimeLeadMs > 0) {
+      // Random microseconds keep two writes in the same millisecond from sharing an mtime.
+      const mtime = (Date.now() + options.mtimeLeadMs + Math.random()) / 1000;
+      await handle.utimes(mtime, mtime);
+    }
+    await handle.close();
+    handle = undefined;
+    await renameReplacing(temp, target);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw accessError(path, 'write', err);
+  }
+}
+
+/** Windows refuses to replace a file another process has open without FILE_SHARE_DELETE: retry briefly. */
+async function renameReplacing(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (err) {
+      const code = errnoOf(err);
+      if (process.platform !== 'win32' || attempt >= 20 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) {
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 10 + attempt * 10));
+    }
+  }
+}
+
+/**
+ * Reads `path` whole.
+ *
+ * @throws PersistenceNotFoundError when it does not exist; PersistenceAccessError on other failures.
+ */
+export async function readFileOrNotFound(path: string, what?: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') throw notFound(path, what);
+    throw accessError(path, 'read', err);
+  }
+}
+
+/**
+ * Updates a signal file's mtime (creating it empty, mode 0600, when missing), dated `mtimeLeadMs` ahead like
+ * {@link writeFileAtomic}'s files.
+ *
+ * @throws PersistenceAccessError when it cannot be created or touched.
+ */
+export async function touchFile(path: string, mtimeLeadMs: number): Promise<void> {
+  await ensureDirectory(dirname(path));
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'a', 0o600);
+    const mtime = (Date.now() + Math.max(0, mtimeLeadMs) + Math.random()) / 1000;
+    await handle.utimes(mtime, mtime);
+  } catch (err) {
+    throw accessError(path, 'touch', err);
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

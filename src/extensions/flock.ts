@@ -1,0 +1,64 @@
+/**
+ * flock(2) through koffi, the advisory lock .NET's `FileShare.None` and portalocker (MSAL Python's lock) take on the
+ * lock file. Linux (glibc or musl) and macOS; elsewhere, or when libc cannot be loaded, it is reported unavailable and
+ * the lock relies on O_EXCL alone.
+ */
+import { loadLibrary, loadKoffi, type NativeFunction } from './native.js';
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+
+/** The outcome of a non-blocking flock attempt. */
+export type FlockResult = 'locked' | 'busy';
+
+/** A loaded flock binding. */
+export interface Flock {
+  /** Tries LOCK_EX|LOCK_NB on `fd`. Throws on errors other than "held by someone else". */
+  tryExclusive(fd: number): FlockResult;
+  /** Releases the flock held on `fd` (closing the fd does it too). */
+  unlock(fd: number): void;
+}
+
+const LIBC: Partial<Record<NodeJS.Platform, readonly string[]>> = {
+  linux: ['libc.so.6', 'libc.musl-x86_64.so.1', 'libc.musl-aarch64.so.1', 'libc.so'],
+  darwin: ['/usr/lib/libSystem.B.dylib'],
+  freebsd: ['libc.so.7'],
+};
+
+let binding: Flock | null | undefined;
+
+/**
+ * The flock binding, or `undefined` where there is none (Windows, or libc/koffi not loadable). Loaded once, on first
+ * use.
+ */
+export function getFlock(): Flock | undefined {
+  if (binding !== undefined) return binding ?? undefined;
+  const candidates = LIBC[process.platform];
+  if (candidates === undefined) {
+    binding = null;
+    return undefined;
+  }
+  try {
+    const koffi = loadKoffi();
+    const flock: NativeFunction = loadLibrary(candidates, 'libc').func('int flock(int fd, int operation)');
+    // EWOULDBLOCK: 11 on Linux, 35 on macOS and the BSDs.
+    const wouldBlock = process.platform === 'linux' ? 11 : 35;
+    binding = {
+      tryExclusive(fd: number): FlockResult {
+        for (;;) {
+          if (flock(fd, LOCK_EX | LOCK_NB) === 0) return 'locked';
+          const errno = koffi.errno();
+          if (errno === wouldBlock) return 'busy';
+          if (errno !== 4 /* EINTR */) throw Object.assign(new Error(`flock failed with errno ${errno}`), { errno });
+        }
+      },
+      unlock(fd: number): void {
+        flock(fd, LOCK_UN);
+      },
+    };
+  } catch {
+    binding = null;
+  }
+  return binding ?? undefined;
+}

@@ -1,0 +1,184 @@
+/**
+ * An http cache (MSAL Python's `http_cache`) kept in a persistence, so that discovery documents fetched by one process
+ * serve the next run and other processes without a network request.
+ */
+import { CacheFormatError, PersistenceNotFoundError } from '../errors.js';
+import type { HttpCacheStore } from '../http/http-cache.js';
+import { CrossPlatLock, type CrossPlatLockOptions } from './cross-plat-lock.js';
+import { sameStamp, type Persistence, type PersistenceStamp } from './persistence.js';
+
+const FORMAT = 'msal-ts-http-cache/1';
+
+/** Default upper bound of the persisted JSON, in bytes. */
+export const DEFAULT_HTTP_CACHE_MAX_BYTES = 1024 * 1024;
+
+/** Options of {@link PersistedHttpCache.open}. */
+export interface PersistedHttpCacheOptions {
+  /** Upper bound of the persisted JSON in bytes; the oldest entries are dropped beyond it. Default 1 MiB. */
+  maxBytes?: number | undefined;
+  /** The lock file. Default `<persistence.location>.lockfile`. */
+  lockLocation?: string | undefined;
+  /** Timeout, retry delay and stale-lock recovery of the cross-process lock. */
+  lock?: CrossPlatLockOptions | undefined;
+  /**
+   * Receives a failure of a background save (the store API is synchronous, so saves happen after `set`). Default:
+   * `process.emitWarning`. {@link PersistedHttpCache.flush} also rethrows it.
+   */
+  onError?: ((err: unknown) => void) | undefined;
+}
+
+function parse(text: string, location: string): Map<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new CacheFormatError(`${location} is not an msal-ts http cache (not JSON); move or delete it`, { cause: err });
+  }
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    (doc as Record<string, unknown>).format !== FORMAT ||
+    typeof (doc as Record<string, unknown>).entries !== 'object' ||
+    (doc as Record<string, unknown>).entries === null
+  ) {
+    throw new CacheFormatError(`${location} is not an msal-ts http cache (format "${FORMAT}"); move or delete it`);
+  }
+  return new Map(Object.entries((doc as { entries: Record<string, unknown> }).entries));
+}
+
+/**
+ * A persisted {@link HttpCacheStore} for the `httpCache` option of an application. It holds only discovery responses
+ * (plain JSON, no tokens or secrets), so a plaintext {@link FilePersistence} is the usual choice.
+ *
+ * `get` serves from memory; `set` and `delete` are saved in the background (locked, merged with what other processes
+ * saved meanwhile, written once per burst); `flush()` waits for that.
+ *
+ * @example
+ * ```ts
+ * const httpCache = await PersistedHttpCache.open(new FilePersistence('~/.myapp/http_cache.json'));
+ * const app = new ConfidentialClientApplication(clientId, { authority, clientCredential, httpCache });
+ * ```
+ */
+export class PersistedHttpCache implements HttpCacheStore {
+  readonly persistence: Persistence;
+  readonly #lock: CrossPlatLock;
+  readonly #maxBytes: number;
+  readonly #onError: (err: unknown) => void;
+  #entries: Map<string, unknown>;
+  #stamp: PersistenceStamp | undefined;
+  /** Changes not saved yet: a value, or `undefined` for a deletion. */
+  #pending = new Map<string, { value: unknown } | undefined>();
+  #flushing: Promise<void> | undefined;
+  #lastError: Error | undefined;
+
+  private constructor(persistence: Persistence, entries: Map<string, unknown>, stamp: PersistenceStamp | undefined, options: PersistedHttpCacheOptions) {
+    this.persistence = persistence;
+    this.#entries = entries;
+    this.#stamp = stamp;
+    this.#maxBytes = options.maxBytes ?? DEFAULT_HTTP_CACHE_MAX_BYTES;
+    this.#lock = new CrossPlatLock(options.lockLocation ?? `${persistence.location}.lockfile`, options.lock);
+    this.#onError = options.onError ?? ((err: unknown) => process.emitWarning(`msal-ts: could not save the http cache: ${err instanceof Error ? err.message : 'unknown error'}`));
+  }
+
+  /**
+   * Loads the persisted http cache (empty when nothing was saved yet).
+   *
+   * @throws CacheFormatError when the persistence holds something else (it is never overwritten then); the
+   *   persistence's errors; TypeError / RangeError for bad arguments.
+   */
+  static async open(persistence: Persistence, options: PersistedHttpCacheOptions = {}): Promise<PersistedHttpCache> {
+    if (typeof persistence !== 'object' || persistence === null || typeof persistence.load !== 'function') {
+      throw new TypeError('persistence must implement Persistence');
+    }
+    if (options.maxBytes !== undefined && (!Number.isInteger(options.maxBytes) || options.maxBytes < 1024)) {
+      throw new RangeError('options.maxBytes must be an integer of at least 1024');
+    }
+    if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('options.onError must be a function');
+    const stamp = persistence.stamp();
+    let entries = new Map<string, unknown>();
+    try {
+      entries = parse(await persistence.load(), persistence.location);
+    } catch (err) {
+      if (!(err instanceof PersistenceNotFoundError)) throw err;
+    }
+    return new PersistedHttpCache(persistence, entries, stamp, options);
+  }
+
+  /** The entry, or `undefined`. */
+  get(key: string): unknown {
+    return this.#entries.get(key);
+  }
+
+  /** Sets an entry (plain JSON data) and schedules a save. */
+  set(key: string, value: unknown): this {
+    this.#entries.set(key, value);
+    this.#pending.set(key, { value });
+    this.#schedule();
+    return this;
+  }
+
+  /** Deletes an entry and schedules a save. */
+  delete(key: string): boolean {
+    const had = this.#entries.delete(key);
+    this.#pending.set(key, undefined);
+    this.#schedule();
+    return had;
+  }
+
+  /**
+   * Waits until every change so far is saved.
+   *
+   * @throws the last background save failure (LockTimeoutError, CacheFormatError, the persistence's errors).
+   */
+  async flush(): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing;
+    const err = this.#lastError;
+    this.#lastError = undefined;
+    if (err !== undefined) throw err;
+  }
+
+  #schedule(): void {
+    // One save per burst: discovery writes an entry and the store's index back to back.
+    this.#flushing ??= new Promise<void>((r) => setImmediate(r))
+      .then(() => this.#save())
+      .catch((err: unknown) => {
+        this.#lastError = err instanceof Error ? err : new Error('http cache save failed', { cause: err });
+        this.#onError(err);
+      })
+      .finally(() => {
+        this.#flushing = undefined;
+        if (this.#pending.size > 0) this.#schedule();
+      });
+  }
+
+  async #save(): Promise<void> {
+    const pending = this.#pending;
+    this.#pending = new Map();
+    await this.#lock.withLock(async () => {
+      const stamp = this.persistence.stamp();
+      let merged = this.#entries;
+      if (stamp !== undefined && (this.#stamp === undefined || !sameStamp(stamp, this.#stamp))) {
+        try {
+          merged = parse(await this.persistence.load(), this.persistence.location);
+        } catch (err) {
+          if (!(err instanceof PersistenceNotFoundError)) throw err;
+          merged = new Map();
+        }
+        for (const [key, change] of pending) {
+          if (change === undefined) merged.delete(key);
+          else merged.set(key, change.value);
+        }
+      }
+      let text = JSON.stringify({ format: FORMAT, entries: Object.fromEntries(merged) });
+      while (Buffer.byteLength(text) > this.#maxBytes && merged.size > 0) {
+        const oldest = merged.keys().next().value;
+        if (oldest === undefined) break;
+        merged.delete(oldest);
+        text = JSON.stringify({ format: FORMAT, entries: Object.fromEntries(merged) });
+      }
+      await this.persistence.save(text);
+      this.#entries = merged;
+      this.#stamp = this.persistence.stamp();
+    });
+  }
+}

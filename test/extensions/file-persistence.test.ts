@@ -1,0 +1,122 @@
+// FilePersistence on a real file system: modes, atomic replacement (a reader in this process never sees a torn file
+// while another process rewrites large content), not-found and access errors with what to do.
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import {
+  DEFAULT_MTIME_LEAD_MS,
+  FilePersistence,
+  PersistenceAccessError,
+  PersistenceNotFoundError,
+} from '../../src/extensions/index.js';
+import { exited, runFixture, startFixture, tempDir, waitForLine } from './helpers.js';
+
+describe('FilePersistence', () => {
+  const { dir, cleanup } = tempDir('file');
+  after(cleanup);
+
+  it('creates the file 0600 and missing parent directories 0700', async () => {
+    const file = join(dir, 'a', 'b', 'cache.json');
+    const p = new FilePersistence(file);
+    await p.save('{"x": 1}');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'a')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dir, 'a', 'b')).mode & 0o777, 0o700);
+    assert.equal(await p.load(), '{"x": 1}');
+    assert.equal(p.isEncrypted, false);
+  });
+
+  it('replaces the file by rename (a new inode every save), 0600 even when the old file was 0644', async () => {
+    const file = join(dir, 'replace.json');
+    writeFileSync(file, 'old', { mode: 0o644 });
+    const before = statSync(file).ino;
+    const p = new FilePersistence(file);
+    await p.save('new ünïcødé');
+    const st = statSync(file);
+    assert.notEqual(st.ino, before);
+    assert.equal(st.mode & 0o777, 0o600);
+    assert.equal(readFileSync(file, 'utf8'), 'new ünïcødé');
+  });
+
+  it('dates the mtime ahead of the clock (the mtime trap remedy), and not when the lead is 0', async () => {
+    const file = join(dir, 'mtime.json');
+    const ahead = new FilePersistence(file);
+    const t0 = Date.now();
+    await ahead.save('a');
+    assert.ok(ahead.timeLastModified() >= t0 + DEFAULT_MTIME_LEAD_MS - 5, 'mtime is dated ahead');
+    const plain = new FilePersistence(file, { mtimeLeadMs: 0 });
+    await plain.save('b');
+    assert.ok(plain.timeLastModified() <= Date.now() + 5, 'mtime is the present');
+    assert.throws(() => new FilePersistence(file, { mtimeLeadMs: -1 }), RangeError);
+  });
+
+  it('throws PersistenceNotFoundError before the first save, from load and timeLastModified', async () => {
+    const p = new FilePersistence(join(dir, 'missing', 'nothing.json'));
+    await assert.rejects(p.load(), PersistenceNotFoundError);
+    assert.throws(() => p.timeLastModified(), PersistenceNotFoundError);
+    assert.equal(p.stamp(), undefined);
+  });
+
+  it('expands ~ and rejects an empty location before any I/O', () => {
+    assert.equal(new FilePersistence('~/x/y.json').location, join(homedir(), 'x', 'y.json'));
+    assert.throws(() => new FilePersistence(''), TypeError);
+  });
+
+  it('touch() creates an empty 0600 file and moves its mtime', async () => {
+    const p = new FilePersistence(join(dir, 'touched'));
+    await p.touch();
+    assert.equal(statSync(p.location).mode & 0o777, 0o600);
+    assert.equal(readFileSync(p.location, 'utf8'), '');
+  });
+
+  it('reports a parent that is a file as PersistenceAccessError (ENOTDIR), not a crash', async () => {
+    writeFileSync(join(dir, 'plainfile'), 'x');
+    const p = new FilePersistence(join(dir, 'plainfile', 'cache.json'));
+    const err = await p.save('x').catch((e: unknown) => e);
+    assert.ok(err instanceof PersistenceAccessError, String(err));
+    assert.equal(err.code, 'persistence_access');
+    assert.ok(err.errno === 'ENOTDIR' || err.errno === 'EEXIST', err.errno);
+  });
+
+  it('reports a read-only directory as PersistenceAccessError and leaves the file as it was', async () => {
+    const ro = join(dir, 'readonly');
+    mkdirSync(ro);
+    const file = join(ro, 'cache.json');
+    writeFileSync(file, 'precious', { mode: 0o644 });
+    chmodSync(dir, 0o755);
+    chmodSync(ro, 0o555);
+    // root ignores directory permissions: run the writer as nobody then.
+    const asNobody = process.getuid?.() === 0;
+    if (asNobody) chownSync(file, 65534, 65534);
+    const out = await runFixture('save-as.ts', [file], asNobody ? { uid: 65534 } : {});
+    assert.match(out, /^PersistenceAccessError EACCES cannot write .*permission denied/m);
+    assert.equal(readFileSync(file, 'utf8'), 'precious');
+  });
+
+  it('a reader never sees a torn file while another process rewrites megabytes', async () => {
+    const file = join(dir, 'atomic.txt');
+    const size = 1_000_000;
+    const writer = startFixture('worker.ts', ['save-loop', file, '40', String(size)]);
+    try {
+      await waitForLine(writer, 'ready');
+      let reads = 0;
+      let sawB = false;
+      while (writer.exitCode === null) {
+        const text = await readFile(file, 'utf8');
+        reads++;
+        const whole = text === 'A'.repeat(size) || text === 'B'.repeat(size * 2);
+        assert.ok(whole, `read ${reads} saw a torn file of ${text.length} characters`);
+        if (text.startsWith('B')) sawB = true;
+        if (reads > 2000) break;
+      }
+      assert.ok(reads > 1);
+      assert.ok(sawB || writer.exitCode !== null, 'the reader overlapped the writer');
+      assert.equal(await exited(writer), 0);
+    } finally {
+      if (writer.exitCode === null) writer.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,71 @@
+// Shared by the msal-ts/extensions tests: temporary directories, child processes running TypeScript fixtures, and the
+// real Secret Service check.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export const PYTHON = '/usr/bin/python3';
+export const FIXTURES = join(import.meta.dirname, 'fixtures');
+export const run = promisify(execFile);
+
+/** A fresh private directory, removed by the returned cleanup. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `msal-ts-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs a TypeScript fixture in a child Node.js process and resolves with its stdout (rejects on a non-zero exit). */
+export async function runFixture(
+  script: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; uid?: number } = {},
+): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(FIXTURES, script), ...args], {
+    env: options.env ?? process.env,
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
+    timeout: options.timeoutMs ?? 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/** Starts a TypeScript fixture without waiting for it. The caller kills it by pid. */
+export function startFixture(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Resolves with the first stdout line of a child that contains `marker`. */
+export function waitForLine(child: ChildProcess, marker: string, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`no "${marker}" from child within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.stdout?.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      const line = buffer.split('\n').find((l) => l.includes(marker));
+      if (line !== undefined) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited (${code}) before "${marker}"; stderr: ${stderr}`));
+    });
+  });
+}
+
+/** Waits for a child to exit. */
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** How to run the libsecret suites, for failure messages. */
+export const KEYRING_HINT =
+  "run the suite inside a D-Bus session with an unlocked gnome-keyring: XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- sh -c 'printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && node scripts/run-tests.mjs test/extensions'";
