@@ -1,0 +1,177 @@
+// CrossPlatLock with real processes: the lock file protocol, mutual exclusion, timeouts naming a live holder, and the
+// recovery of locks left by dead processes (never a live holder's).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CrossPlatLock, LockTimeoutError } from '../../src/extensions/index.js';
+import { exited, PYTHON, startFixture, tempDir, waitForLine } from './helpers.js';
+
+/** The pid of a process that has exited (and been reaped). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  const pid = child.pid;
+  await exited(child);
+  assert.ok(pid !== undefined);
+  return pid;
+}
+
+function age(path: string, seconds: number): void {
+  const t = Date.now() / 1000 - seconds;
+  utimesSync(path, t, t);
+}
+
+describe('CrossPlatLock', () => {
+  const { dir, cleanup } = tempDir('lock');
+  after(cleanup);
+
+  it('writes "<pid> <argv[1]>" into a 0600 lock file and removes it on release', async () => {
+    const path = join(dir, 'a', 'cache.json.lockfile');
+    const lock = new CrossPlatLock(path);
+    const held = await lock.acquire();
+    assert.equal(readFileSync(path, 'utf8'), `${process.pid} ${process.argv[1] ?? ''}`);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(held.recoveredStale, false);
+    await held.release();
+    await held.release();
+    assert.equal(existsSync(path), false);
+  });
+
+  it('releases through await using', async () => {
+    const path = join(dir, 'using.lockfile');
+    {
+      await using held = await new CrossPlatLock(path).acquire();
+      assert.ok(existsSync(path));
+      void held;
+    }
+    assert.equal(existsSync(path), false);
+  });
+
+  it('times out with LockTimeoutError naming a live holder, and never breaks its lock', async () => {
+    const path = join(dir, 'held.lockfile');
+    const holder = startFixture('worker.ts', ['hold-lock', path]);
+    try {
+      const line = await waitForLine(holder, 'held');
+      const pid = Number(line.split(' ')[1]);
+      age(path, 3600);
+      const err = await new CrossPlatLock(path, { timeoutMs: 300, retryDelayMs: 20, staleAfterMs: 1000 })
+        .acquire()
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof LockTimeoutError, String(err));
+      assert.equal(err.code, 'lock_timeout');
+      assert.equal(err.holderPid, pid);
+      assert.match(err.message, /delete the lock file/);
+      assert.equal(readFileSync(path, 'utf8').split(' ')[0], String(pid), 'the live holder keeps its lock');
+    } finally {
+      holder.kill('SIGKILL');
+      await exited(holder);
+    }
+  });
+
+  it('recovers at once a lock whose holder was SIGKILLed', async () => {
+    const path = join(dir, 'killed.lockfile');
+    const holder = startFixture('worker.ts', ['hold-lock', path]);
+    await waitForLine(holder, 'held');
+    holder.kill('SIGKILL');
+    await exited(holder);
+    assert.ok(existsSync(path), 'the killed holder left its lock file');
+    const held = await new CrossPlatLock(path, { timeoutMs: 2000 }).acquire();
+    assert.equal(held.recoveredStale, true);
+    assert.equal(readFileSync(path, 'utf8').split(' ')[0], String(process.pid));
+    await held.release();
+  });
+
+  it('recovers a lock naming a dead pid, and one naming our own pid that we do not hold (pid reuse)', async () => {
+    for (const pid of [await deadPid(), process.pid]) {
+      const path = join(dir, `pid-${pid}.lockfile`);
+      writeFileSync(path, `${pid} some-script.py`, { mode: 0o600 });
+      const held = await new CrossPlatLock(path, { timeoutMs: 2000 }).acquire();
+      assert.equal(held.recoveredStale, true);
+      await held.release();
+    }
+  });
+
+  it('recovers a lock file with no pid only once it is older than staleAfterMs', async () => {
+    const path = join(dir, 'empty.lockfile');
+    writeFileSync(path, '');
+    const young = await new CrossPlatLock(path, { timeoutMs: 200, retryDelayMs: 20, staleAfterMs: 60_000 })
+      .acquire()
+      .catch((e: unknown) => e);
+    assert.ok(young instanceof LockTimeoutError);
+    assert.equal(young.holderPid, undefined);
+    age(path, 120);
+    const held = await new CrossPlatLock(path, { timeoutMs: 2000, staleAfterMs: 60_000 }).acquire();
+    assert.equal(held.recoveredStale, true);
+    await held.release();
+  });
+
+  it('does not break a lock file whose holder still holds flock, even if the pid in it is dead', async () => {
+    const path = join(dir, 'flocked.lockfile');
+    writeFileSync(path, `${await deadPid()} dead`);
+    age(path, 3600);
+    // A live process (as .NET or portalocker would) holds flock on the file.
+    const py = spawn(PYTHON, [
+      '-c',
+      'import fcntl,sys,time\nf=open(sys.argv[1],"rb")\nfcntl.flock(f,fcntl.LOCK_EX)\nprint("flocked",flush=True)\ntime.sleep(60)',
+      path,
+    ]);
+    try {
+      await waitForLine(py, 'flocked');
+      const err = await new CrossPlatLock(path, { timeoutMs: 300, retryDelayMs: 20, staleAfterMs: 1000 })
+        .acquire()
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof LockTimeoutError, String(err));
+      assert.ok(existsSync(path));
+    } finally {
+      py.kill('SIGKILL');
+      await exited(py);
+    }
+    const held = await new CrossPlatLock(path, { timeoutMs: 2000 }).acquire();
+    assert.equal(held.recoveredStale, true, 'recovered once the flock holder is gone');
+    await held.release();
+  });
+
+  it('takes flock on the lock file, so a flock-only peer (.NET, portalocker) waits for it', async () => {
+    const path = join(dir, 'peer.lockfile');
+    const held = await new CrossPlatLock(path).acquire();
+    const probe = `import fcntl,sys\nf=open(sys.argv[1],"rb")\ntry:\n  fcntl.flock(f,fcntl.LOCK_EX|fcntl.LOCK_NB); print("free")\nexcept OSError: print("busy")`;
+    const busy = await new Promise<string>((resolve) => {
+      const py = spawn(PYTHON, ['-c', probe, path]);
+      let out = '';
+      py.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      py.on('exit', () => resolve(out.trim()));
+    });
+    await held.release();
+    assert.equal(busy, 'busy');
+  });
+
+  it('serializes processes: 4 writers x 25 read-increment-write cycles lose no increment', async () => {
+    const counter = join(dir, 'counter.txt');
+    writeFileSync(counter, '0');
+    const children = [0, 1, 2, 3].map(() =>
+      spawn(process.execPath, [
+        '--import',
+        'tsx',
+        '-e',
+        `import { CrossPlatLock } from ${JSON.stringify(join(import.meta.dirname, '../../src/extensions/index.js'))};
+         import { readFileSync, writeFileSync } from 'node:fs';
+         const lock = new CrossPlatLock(${JSON.stringify(counter + '.lockfile')}, { retryDelayMs: 5 });
+         for (let i = 0; i < 25; i++) await lock.withLock(async () => {
+           const n = Number(readFileSync(${JSON.stringify(counter)}, 'utf8'));
+           await new Promise((r) => setImmediate(r));
+           writeFileSync(${JSON.stringify(counter)}, String(n + 1));
+         });`,
+      ]),
+    );
+    const codes = await Promise.all(children.map(exited));
+    assert.deepEqual(codes, [0, 0, 0, 0]);
+    assert.equal(readFileSync(counter, 'utf8'), '100');
+  });
+
+  it('rejects bad options before any I/O', () => {
+    assert.throws(() => new CrossPlatLock(''), TypeError);
+    assert.throws(() => new CrossPlatLock('x', { timeoutMs: -1 }), RangeError);
+    assert.throws(() => new CrossPlatLock('x', { retryDelayMs: 0 }), RangeError);
+  });
+});
