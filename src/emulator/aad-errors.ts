@@ -132,6 +132,9 @@ export const AADSTS = {
     aad('invalid_request', 50011, `The redirect URI '${uri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`),
   unsupportedResponseType: (type: string) =>
     aad('unsupported_response_type', 700054, `response_type '${type}' is not supported by this emulator; use 'code'.`),
+  consentDeclined: () => aad('access_denied', 65004, 'User declined to consent to access the app.'),
+  consentRequired: (clientId: string, name: string) =>
+    aad('consent_required', 65001, `The user or administrator has not consented to use the application with ID '${clientId}' named '${name}'. Send an interactive authorization request for this user and resource.`),
   loginRequired: () =>
     aad('login_required', 50058, 'A silent sign-in request was sent but no user is signed in.'),
   invalidRequest: (message: string) => aad('invalid_request', 900144, message),

@@ -4,6 +4,7 @@
  */
 import type { Directory } from './directory.js';
 import type { SigningKey } from './jwt.js';
+import type { SignInState } from './sign-in-state.js';
 import type { GrantStores } from './stores.js';
 
 /** Lifetimes in seconds of what the emulator issues. */
@@ -21,6 +22,8 @@ export interface EmulatorContext {
   readonly directory: Directory;
   readonly signingKey: SigningKey;
   readonly stores: GrantStores;
+  /** Browser sessions, sign-ins in progress and consents of the interactive pages. */
+  readonly signIn: SignInState;
   readonly lifetimes: EmulatorLifetimes;
   /** `https://127.0.0.1:PORT`, no trailing slash. */
   readonly baseUrl: string;

@@ -14,9 +14,11 @@ import { DEFAULT_IDS, resolveConfig } from './default-config.js';
 import { Directory } from './directory.js';
 import { adminRoutes } from './endpoints/admin.js';
 import { authorizeRoutes } from './endpoints/authorize.js';
-import { approveDeviceCode, denyDeviceCode, deviceAuthorizationRoutes } from './endpoints/device-authorization.js';
+import { approveDeviceCode, denyDeviceCode } from './device-approval.js';
+import { deviceAuthorizationRoutes } from './endpoints/device-authorization.js';
 import { discoveryRoutes } from './endpoints/discovery.js';
 import { sessionRoutes } from './endpoints/session.js';
+import { signInRoutes } from './endpoints/sign-in.js';
 import { tokenRoutes } from './endpoints/token.js';
 import { canonicalGrantType, Counters, FaultQueue, parseFault, type EmulatorFaultKind } from './faults.js';
 import { jsonResponse, type EmulatorRequest, type EmulatorResponse } from './http.js';
@@ -24,6 +26,7 @@ import { randomGuid } from './ids.js';
 import { checkManagedIdentityOption, managedIdentityApi, startManagedIdentityOption } from './managed-identity/attach.js';
 import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loadOrCreateSigningKey, thumbprints } from './pki.js';
 import { matchRoute, type Route } from './router.js';
+import { SignInState } from './sign-in-state.js';
 import { GrantStores } from './stores.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
@@ -268,6 +271,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     directory: new Directory(config),
     signingKey,
     stores: new GrantStores(),
+    signIn: new SignInState(`msal_ts_emulator_${port}`),
     lifetimes: checked.lifetimes,
     baseUrl: url,
     now,
@@ -322,6 +326,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...tokenRoutes,
     ...deviceAuthorizationRoutes,
     ...authorizeRoutes,
+    ...signInRoutes,
     ...sessionRoutes,
   ];
   return emulator;

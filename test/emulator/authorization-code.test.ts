@@ -27,6 +27,8 @@ describe('emulator authorize endpoint and authorization code grant', () => {
       scope: 'https://graph.microsoft.com/User.Read openid profile offline_access',
       state: 'st-1',
       login_hint: DEFAULT_IDS.aliceUsername,
+      // The no-UI mode: without it (or config.autoApprove) the emulator shows its sign-in page.
+      emulator_auto: '1',
       ...params,
     }).toString()}`);
   const codeFrom = (location: unknown): string => {
@@ -157,12 +159,15 @@ describe('emulator authorize endpoint and authorization code grant', () => {
     assert.match(res.body, /onload="document\.forms\[0\]\.submit\(\)"/);
   });
 
-  it('answers prompt=none without a usable user with login_required, and shows a placeholder page otherwise', async () => {
+  it('answers prompt=none without a usable user with login_required, and shows the sign-in page otherwise', async () => {
     const none = await authorize({ login_hint: 'nobody@contoso.onmicrosoft.com', prompt: 'none' });
     assert.equal(new URL(String(none.headers.location)).searchParams.get('error'), 'login_required');
     const page = await authorize({ login_hint: 'nobody@contoso.onmicrosoft.com' });
     assert.equal(page.status, 200);
-    assert.match(page.body, /autoApprove/);
+    assert.match(page.body, /<form method="post" action="\/signin\/password">/);
+    assert.match(page.body, /name="username"[^>]*value="nobody@contoso\.onmicrosoft\.com"/);
+    const ui = await authorize({ emulator_auto: '0' });
+    assert.match(ui.body, /value="alice@contoso\.onmicrosoft\.com"/, 'login_hint alone prefills the form and does not sign in');
   });
 
   it('counts authorize requests', async () => {

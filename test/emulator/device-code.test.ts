@@ -98,9 +98,12 @@ describe('emulator device code flow', () => {
     assert.equal(aadCode(noScope), 900144);
   });
 
-  it('serves a devicelogin page that explains approval', async () => {
+  it('serves a devicelogin page with a code form, prefilled from ?otc=', async () => {
     const res = await t.get('/devicelogin');
     assert.equal(res.status, 200);
-    assert.match(res.body, /_emulator\/device\/approve/);
+    assert.match(res.body, /<form method="post" action="\/devicelogin">/);
+    assert.match(res.body, /<input type="hidden" name="csrf" value="[^"]+">/);
+    const prefilled = await t.get('/devicelogin?otc=ABC%22DEF');
+    assert.match(prefilled.body, /name="otc"[^>]*value="ABC&#34;DEF"/);
   });
 });

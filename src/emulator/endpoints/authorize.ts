@@ -1,19 +1,24 @@
 /**
- * The authorize endpoint, in no-UI mode: the user is the request's `login_hint` (when it names a configured user)
- * or the configured `autoApprove` user, and the endpoint redirects straight back with a code. Errors before the
- * redirect URI is validated are shown as a page (as Entra does); later ones go back to the app.
- * `signInPage` is where an interactive sign-in page plugs in.
+ * The authorize endpoint. It validates the request (errors before the redirect URI is known are shown as a page, as
+ * Entra does; later ones go back to the app), then signs the user in one of two ways:
+ * - no-UI mode, when the emulator is configured with `autoApprove` or the request has `emulator_auto=1`: the user is
+ *   the request's `login_hint` (when it names a configured user) or the `autoApprove` user, and the endpoint
+ *   redirects straight back with a code;
+ * - otherwise the sign-in pages (sign-in-flow.ts): password, consent, and single sign-on through a session cookie,
+ *   with `prompt=login|consent|select_account|none`.
  */
-import { AadFailure, AADSTS } from '../aad-errors.js';
+import { AADSTS, AadFailure } from '../aad-errors.js';
+import { failToApp, finishAuthorize } from '../authorize-response.js';
 import { tenantDisplayName } from '../client-auth.js';
 import type { EmulatorApp, EmulatorUser } from '../config.js';
 import type { EmulatorContext } from '../context.js';
-import { checkAppForAuthority, userSession } from '../grants/session.js';
-import { escapeHtml, htmlResponse, page, redirectResponse, type EmulatorRequest, type EmulatorResponse } from '../http.js';
+import type { TenantRef } from '../directory.js';
+import { checkAppForAuthority } from '../grants/session.js';
+import { escapeHtml, htmlResponse, page, type EmulatorRequest, type EmulatorResponse } from '../http.js';
 import { param, type Route } from '../router.js';
 import { parseUserScopes } from '../scopes.js';
-import { randomGuid } from '../ids.js';
-import { clientInfo } from '../tokens.js';
+import { advance, consentItems } from '../sign-in-flow.js';
+import type { AuthorizeTarget } from '../sign-in-state.js';
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -33,45 +38,15 @@ export function redirectUriMatches(registered: string, requested: string): boole
   return q.protocol === 'http:' && q.hostname === r.hostname && path(q) === path(r) && q.search === r.search;
 }
 
-type ResponseMode = 'query' | 'fragment' | 'form_post';
+const PROMPTS = ['login', 'none', 'consent', 'select_account'];
 
 function errorPage(failure: AadFailure): EmulatorResponse {
   const { code, message } = failure.spec;
   return htmlResponse(400, page('Sign in', `<p>Sorry, but we're having trouble signing you in.</p><p><code>AADSTS${code}</code>: ${escapeHtml(message)}</p>`));
 }
 
-/** Sends `values` back to the app at `redirectUri` with the requested response mode. */
-export function respondToApp(redirectUri: string, mode: ResponseMode, values: Record<string, string>): EmulatorResponse {
-  if (mode === 'form_post') {
-    const inputs = Object.entries(values)
-      .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
-      .join('');
-    return htmlResponse(
-      200,
-      '<!doctype html><html><head><title>Working...</title></head><body onload="document.forms[0].submit()">' +
-        `<form method="POST" action="${escapeHtml(redirectUri)}">${inputs}<noscript><p>Script is disabled. Click Submit to continue.</p>` +
-        '<input type="submit" value="Submit"></noscript></form></body></html>',
-    );
-  }
-  const url = new URL(redirectUri);
-  const params = new URLSearchParams(values);
-  if (mode === 'fragment') url.hash = params.toString();
-  else for (const [k, v] of params) url.searchParams.append(k, v);
-  return redirectResponse(url.toString());
-}
-
-function errorValues(failure: AadFailure, req: EmulatorRequest, state: string | null): Record<string, string> {
-  const values: Record<string, string> = {
-    error: failure.spec.error,
-    error_description: `AADSTS${failure.spec.code}: ${failure.spec.message}\r\nTrace ID: ${req.traceId}\r\nCorrelation ID: ${req.correlationId}`,
-    error_uri: `https://login.microsoftonline.com/error?code=${failure.spec.code}`,
-  };
-  if (state !== null) values.state = state;
-  return values;
-}
-
-/** The user signed in without UI, or undefined when a sign-in page would be needed. */
-function chooseUser(ctx: EmulatorContext, params: URLSearchParams): EmulatorUser | undefined {
+/** The no-UI user: the `login_hint` user, else the `autoApprove` user; undefined when neither names a configured user. */
+function autoUser(ctx: EmulatorContext, params: URLSearchParams): EmulatorUser | undefined {
   const hint = params.get('login_hint');
   const hinted = hint === null ? undefined : ctx.directory.user(hint);
   if (hinted !== undefined) return hinted;
@@ -79,17 +54,35 @@ function chooseUser(ctx: EmulatorContext, params: URLSearchParams): EmulatorUser
   return auto === undefined ? undefined : ctx.directory.user(auto);
 }
 
-/** What a sign-in page gets when one is needed; for now it explains how to enable the no-UI mode. */
-function signInPage(app: EmulatorApp): EmulatorResponse {
-  return htmlResponse(
-    200,
-    page(
-      'Sign in',
-      `<p>${escapeHtml(app.displayName)} asks you to sign in, but this emulator has no sign-in page yet.</p>` +
-        '<p>Pass <code>login_hint</code> with the username of a configured user, or start the emulator with ' +
-        '<code>config.autoApprove</code> set to a username.</p>',
-    ),
-  );
+/** `prompt`, as a set; throws for a value the emulator does not implement. */
+function parsePrompt(value: string | null): Set<string> {
+  const prompts = new Set((value ?? '').split(/\s+/).filter((p) => p !== ''));
+  for (const p of prompts) {
+    if (!PROMPTS.includes(p)) throw AADSTS.invalidRequest(`The prompt value '${p}' is not supported; use login, none, consent or select_account.`);
+  }
+  if (prompts.has('none') && prompts.size > 1) throw AADSTS.invalidRequest("prompt=none cannot be combined with another prompt value.");
+  return prompts;
+}
+
+interface ValidRequest {
+  app: EmulatorApp;
+  tenant: TenantRef;
+  scope: string;
+  target: AuthorizeTarget;
+}
+
+/** prompt=none: only the browser session's user, only with consent already given. */
+function silent(ctx: EmulatorContext, req: EmulatorRequest, request: ValidRequest, params: URLSearchParams): EmulatorResponse {
+  const session = ctx.signIn.session(req.headers.cookie, ctx.now());
+  const current = session?.username;
+  const hint = params.get('login_hint');
+  const user = current === undefined ? undefined : ctx.directory.user(current);
+  if (session === undefined || user === undefined || (hint !== null && hint.toLowerCase() !== user.username.toLowerCase())) {
+    throw AADSTS.loginRequired();
+  }
+  const keys = consentItems(ctx, request).map((i) => i.key);
+  if (!ctx.signIn.hasConsent(user.username, request.app.clientId, keys)) throw AADSTS.consentRequired(request.app.clientId, request.app.displayName);
+  return finishAuthorize(ctx, req, { ...request, user, authTime: session.authTime ?? ctx.now() });
 }
 
 function authorize(ctx: EmulatorContext, req: EmulatorRequest, tenantSegment: string): EmulatorResponse {
@@ -106,9 +99,19 @@ function authorize(ctx: EmulatorContext, req: EmulatorRequest, tenantSegment: st
   if (redirectUri === undefined || !app.redirectUris.some((r) => redirectUriMatches(r, redirectUri))) {
     return errorPage(AADSTS.redirectNotRegistered(redirectUri ?? '', app.clientId));
   }
-  const state = params.get('state');
   const modeParam = params.get('response_mode') ?? 'query';
-  const mode: ResponseMode = modeParam === 'fragment' || modeParam === 'form_post' ? modeParam : 'query';
+  const mode: AuthorizeTarget['mode'] = modeParam === 'fragment' || modeParam === 'form_post' ? modeParam : 'query';
+  const challenge = params.get('code_challenge') ?? undefined;
+  const methodParam = params.get('code_challenge_method');
+  const target: AuthorizeTarget = {
+    redirectUri,
+    mode,
+    state: params.get('state') ?? undefined,
+    nonce: params.get('nonce') ?? undefined,
+    codeChallenge: challenge,
+    codeChallengeMethod: challenge === undefined ? undefined : methodParam === 'S256' ? 'S256' : 'plain',
+    wantsClientInfo: params.get('client_info') === '1',
+  };
   try {
     if (modeParam !== mode) throw AADSTS.invalidRequest(`The response_mode '${modeParam}' is not supported.`);
     const responseType = params.get('response_type');
@@ -116,41 +119,38 @@ function authorize(ctx: EmulatorContext, req: EmulatorRequest, tenantSegment: st
     checkAppForAuthority(app, tenant);
     const scope = params.get('scope') ?? 'openid profile';
     parseUserScopes(ctx.directory, app, scope, tenantDisplayName(tenant));
-    const challenge = params.get('code_challenge') ?? undefined;
-    const methodParam = params.get('code_challenge_method');
     if (methodParam !== null && methodParam !== 'S256' && methodParam !== 'plain') {
       throw AADSTS.invalidRequest(`The code_challenge_method '${methodParam}' is not supported; use S256 or plain.`);
     }
-    const user = chooseUser(ctx, params);
-    if (user === undefined) {
-      if (params.get('prompt') === 'none') throw AADSTS.loginRequired();
-      return signInPage(app);
+    const prompts = parsePrompt(params.get('prompt'));
+    const request: ValidRequest = { app, tenant, scope, target };
+    if (ctx.directory.config.autoApprove !== undefined || params.get('emulator_auto') === '1') {
+      const user = autoUser(ctx, params);
+      if (user !== undefined) return finishAuthorize(ctx, req, { ...request, user, authTime: ctx.now() });
     }
+    if (prompts.has('none')) return silent(ctx, req, request, params);
     const now = ctx.now();
-    const session = userSession(ctx, app, user, tenant, { authTime: now, amr: ['pwd'] });
-    const code = ctx.stores.addCode(
+    const existing = ctx.signIn.session(req.headers.cookie, now);
+    const session = existing ?? ctx.signIn.newSession(now);
+    const interaction = ctx.signIn.start(
       {
-        clientId: app.clientId,
-        redirectUri,
+        sessionId: session.id,
+        app,
+        tenant,
         scope,
-        username: user.username,
-        tenantId: session.membership.tenantId,
-        nonce: params.get('nonce') ?? undefined,
-        codeChallenge: challenge,
-        codeChallengeMethod: challenge === undefined ? undefined : methodParam === 'S256' ? 'S256' : 'plain',
-        authTime: now,
-        expiresAt: now + ctx.lifetimes.authorizationCode,
-        redeemed: false,
+        loginHint: params.get('login_hint') ?? undefined,
+        forceLogin: prompts.has('login'),
+        forceConsent: prompts.has('consent'),
+        pickAccount: prompts.has('select_account'),
+        target: { kind: 'authorize', authorize: target },
       },
       now,
     );
-    const values: Record<string, string> = { code };
-    if (params.get('client_info') === '1') values.client_info = clientInfo(user);
-    if (state !== null) values.state = state;
-    values.session_state = randomGuid();
-    return respondToApp(redirectUri, mode, values);
+    const res = advance(ctx, req, session, interaction);
+    if (existing === undefined) res.headers['set-cookie'] = ctx.signIn.setCookie(session);
+    return res;
   } catch (err) {
-    if (err instanceof AadFailure) return respondToApp(redirectUri, mode, errorValues(err, req, state));
+    if (err instanceof AadFailure) return failToApp(target, err, req);
     throw err;
   }
 }

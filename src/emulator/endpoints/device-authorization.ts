@@ -1,40 +1,66 @@
 /**
- * The device authorization endpoint (`/oauth2/v2.0/devicecode`), the verification page (`/devicelogin`), and the
- * approval used by the admin API. The page only explains how to approve for now; a later sign-in UI replaces it.
+ * The device authorization endpoint (`/oauth2/v2.0/devicecode`) and the verification page (`/devicelogin`): enter
+ * the user code (prefilled from `?otc=`, as a `verification_uri_complete` would), then the sign-in pages (account,
+ * password, consent), then "you may close this window". Approval without a browser is in device-approval.ts.
  */
 import { AADSTS } from '../aad-errors.js';
 import { tenantDisplayName } from '../client-auth.js';
 import type { EmulatorContext } from '../context.js';
 import { checkAppForAuthority, requireTenant, requiredParam } from '../grants/session.js';
-import { escapeHtml, htmlResponse, jsonResponse, page } from '../http.js';
+import { jsonResponse, type EmulatorRequest, type EmulatorResponse } from '../http.js';
 import { param, type Route } from '../router.js';
 import { parseUserScopes } from '../scopes.js';
+import { advance } from '../sign-in-flow.js';
+import { deviceCodePage, signInProblemPage } from '../sign-in-pages.js';
 
-/**
- * Approves a pending device code for `username`. Throws RangeError naming the argument when the code is unknown,
- * expired or no longer pending, or the user cannot sign in to the code's tenant.
- */
-export function approveDeviceCode(ctx: EmulatorContext, userCode: string, username: string): void {
-  const record = ctx.stores.deviceCodeByUserCode(userCode);
-  if (record === undefined) throw new RangeError(`userCode: no device code with user code ${userCode}`);
-  if (record.status !== 'pending') throw new RangeError(`userCode: device code ${userCode} is already ${record.status}`);
-  if (ctx.now() > record.expiresAt) throw new RangeError(`userCode: device code ${userCode} has expired`);
-  const user = ctx.directory.user(username);
-  if (user === undefined) throw new RangeError(`username: no configured user ${username}`);
-  if (record.tenantId !== undefined && ctx.directory.membership(user, record.tenantId) === undefined) {
-    throw new RangeError(`username: ${username} is not a member or guest of tenant ${record.tenantId}`);
-  }
-  record.status = 'approved';
-  record.username = user.username;
-  record.authTime = ctx.now();
+export { approveDeviceCode, denyDeviceCode } from '../device-approval.js';
+
+/** The code entry page, with a session (and its cookie) for the CSRF token. */
+function codeEntry(ctx: EmulatorContext, req: EmulatorRequest): EmulatorResponse {
+  const now = ctx.now();
+  const existing = ctx.signIn.session(req.headers.cookie, now);
+  const session = existing ?? ctx.signIn.newSession(now);
+  const otc = req.url.searchParams.get('otc') ?? undefined;
+  const res = deviceCodePage({ csrf: session.csrf }, { code: otc, confirm: otc !== undefined });
+  if (existing === undefined) res.headers['set-cookie'] = ctx.signIn.setCookie(session);
+  return res;
 }
 
-/** Declines a pending device code (the user pressed "Cancel"); the next poll gets access_denied. */
-export function denyDeviceCode(ctx: EmulatorContext, userCode: string): void {
-  const record = ctx.stores.deviceCodeByUserCode(userCode);
-  if (record === undefined) throw new RangeError(`userCode: no device code with user code ${userCode}`);
-  if (record.status !== 'pending') throw new RangeError(`userCode: device code ${userCode} is already ${record.status}`);
-  record.status = 'denied';
+/** The entered code: starts a sign-in for the code's app, or shows the form again with what went wrong. */
+function codeEntered(ctx: EmulatorContext, req: EmulatorRequest): EmulatorResponse {
+  const now = ctx.now();
+  const session = ctx.signIn.session(req.headers.cookie, now);
+  if (session === undefined) {
+    return signInProblemPage(400, 'Your sign-in session has expired, or this browser does not keep cookies. Open the sign-in page again.');
+  }
+  if (!ctx.signIn.csrfMatches(session, req.form.get('csrf'))) {
+    return signInProblemPage(403, 'This request could not be verified. Open the sign-in page again.');
+  }
+  const entered = (req.form.get('otc') ?? '').trim();
+  const record = entered === '' ? undefined : ctx.stores.deviceCodeByUserCode(entered);
+  const again = (error: string): EmulatorResponse => deviceCodePage({ csrf: session.csrf }, { code: entered === '' ? undefined : entered, error });
+  if (record === undefined) return again("That code didn't work. Check the code and try again.");
+  if (now > record.expiresAt) return again('That code has expired. Go back to your app or device to get a new one.');
+  if (record.status !== 'pending') return again('That code was already used. Go back to your app or device to get a new one.');
+  const app = ctx.directory.app(record.clientId);
+  const tenant = record.tenantId === undefined ? undefined : ctx.directory.resolveTenant(record.tenantId);
+  if (app === undefined) return again("That code didn't work. Check the code and try again.");
+  const interaction = ctx.signIn.start(
+    {
+      sessionId: session.id,
+      app,
+      tenant: tenant ?? { kind: 'common', segment: 'common' },
+      scope: record.scope,
+      loginHint: undefined,
+      forceLogin: false,
+      forceConsent: false,
+      // A device code can be phished; Entra always shows whose account will be used.
+      pickAccount: true,
+      target: { kind: 'device', userCode: record.userCode },
+    },
+    now,
+  );
+  return advance(ctx, req, session, interaction);
 }
 
 /** The device code routes. */
@@ -80,18 +106,6 @@ export const deviceAuthorizationRoutes: Route[] = [
       });
     },
   },
-  {
-    methods: ['GET'],
-    pattern: /^\/devicelogin$/,
-    endpoint: 'devicelogin',
-    handle: (ctx, req) => {
-      const code = req.url.searchParams.get('otc') ?? req.url.searchParams.get('user_code') ?? 'USERCODE';
-      const body =
-        '<p>This emulator has no interactive device sign-in page yet. Approve the code through the admin API:</p>' +
-        `<pre>curl --cacert CA.pem -X POST ${escapeHtml(ctx.baseUrl)}/_emulator/device/approve \\\n` +
-        `  -H 'content-type: application/json' \\\n  -d '{"user_code":"${escapeHtml(code)}","username":"user@contoso.onmicrosoft.com"}'</pre>` +
-        '<p>or call <code>emulator.approveDeviceCode(userCode, username)</code> in-process.</p>';
-      return htmlResponse(200, page('Enter code', body));
-    },
-  },
+  { methods: ['GET'], pattern: /^\/devicelogin$/, endpoint: 'devicelogin', handle: codeEntry },
+  { methods: ['POST'], pattern: /^\/devicelogin$/, endpoint: 'devicelogin', handle: codeEntered },
 ];
