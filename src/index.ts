@@ -14,8 +14,25 @@ export type {
   AcquireTokenForClientOptions,
   ConfidentialClientApplicationOptions,
 } from './app/confidential-client-application.js';
+export type { AcquireTokenOnBehalfOfOptions } from './app/on-behalf-of.js';
+export { PublicClientApplication } from './app/public-client-application.js';
+export type { PublicClientApplicationOptions } from './app/public-client-application.js';
 export type { ClientApplicationOptions } from './app/client-application-options.js';
 export type { AuthenticationResult, TokenSource } from './app/authentication-result.js';
+export { Prompt } from './app/auth-code-flow.js';
+export type {
+  AcquireTokenByAuthCodeFlowOptions,
+  AuthCodeFlow,
+  AuthorizationResponse,
+  InitiateAuthCodeFlowOptions,
+} from './app/auth-code-flow.js';
+export type { AcquireTokenSilentOptions } from './app/silent.js';
+export type { AcquireTokenInteractiveOptions } from './app/interactive.js';
+export type { AcquireTokenByDeviceFlowOptions, DeviceFlow, InitiateDeviceFlowOptions } from './app/device-flow.js';
+export type { AcquireTokenByUsernamePasswordOptions } from './app/username-password.js';
+export type { AcquireTokenByRefreshTokenOptions } from './app/refresh-token.js';
+export type { IdTokenValidationOptions } from './protocol/id-token.js';
+export { validateIdToken } from './protocol/id-token.js';
 
 export { ManagedIdentityClient } from './managed-identity/managed-identity-client.js';
 export type {
@@ -67,8 +84,15 @@ export type { HttpCacheStore } from './http/http-cache.js';
 
 export {
   AuthorityValidationError,
+  BrowserInteractionTimeoutError,
+  BrowserLaunchError,
   CacheFormatError,
+  DeviceCodeExpiredError,
+  FederatedAccountNotSupportedError,
+  IdTokenError,
   InvalidCredentialError,
+  LoopbackPortInUseError,
+  StateMismatchError,
   InvalidResponseError,
   ManagedIdentityError,
   MsalError,
@@ -77,5 +101,5 @@ export {
   RequestTimeoutError,
   ServerError,
 } from './errors.js';
-export type { AnyMsalError, ManagedIdentityErrorReason, MsalErrorCode, ServerErrorBody } from './errors.js';
+export type { AnyMsalError, IdTokenCheck, ManagedIdentityErrorReason, MsalErrorCode, ServerErrorBody } from './errors.js';
 export { VERSION } from './version.js';
