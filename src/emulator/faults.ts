@@ -19,7 +19,7 @@ export type EmulatorEndpoint =
   | 'userinfo'
   | EmulatorManagedIdentityEndpoint;
 
-/** Every endpoint name, in the order counters list them. */
+/** Every endpoint name, in the order counters list them (the `mi-*` ones only when those endpoints run). */
 export const ENDPOINTS: readonly EmulatorEndpoint[] = [
   'token',
   'openid-configuration',
@@ -178,6 +178,13 @@ export class FaultQueue {
 /** Request counters per endpoint and per `token:<grant type>`. */
 export class Counters {
   private counts = new Map<string, number>();
+  /** Endpoints listed with 0 when unused: the managed identity ones join when their listeners start. */
+  private listed: readonly EmulatorEndpoint[] = ENDPOINTS.filter((e) => !e.startsWith('mi-'));
+
+  /** Lists `endpoints` in every snapshot from now on, 0 when unused. */
+  list(endpoints: readonly EmulatorEndpoint[]): void {
+    this.listed = ENDPOINTS.filter((e) => this.listed.includes(e) || endpoints.includes(e));
+  }
 
   increment(endpoint: EmulatorEndpoint, grantType: string | undefined): void {
     this.counts.set(endpoint, (this.counts.get(endpoint) ?? 0) + 1);
@@ -194,7 +201,7 @@ export class Counters {
   /** A snapshot: every endpoint (0 when unused) plus the grant-type keys seen since the last reset. */
   snapshot(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const e of ENDPOINTS) out[e] = this.counts.get(e) ?? 0;
+    for (const e of this.listed) out[e] = this.counts.get(e) ?? 0;
     for (const [k, v] of this.counts) if (!(k in out)) out[k] = v;
     return out;
   }

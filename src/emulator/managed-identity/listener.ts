@@ -139,6 +139,7 @@ export async function startManagedIdentityEndpoints(options: ManagedIdentityEndp
     arcPending: new Map(),
     arcRealmOverride: undefined,
   };
+  options.counters.list([...HTTP_ROUTES, ...HTTPS_ROUTES].map((r) => r.endpoint));
   const recorded = new Map<EmulatorManagedIdentityEndpoint, EmulatorRecordedRequest>();
   const timers = new Set<NodeJS.Timeout>();
 
