@@ -25,12 +25,23 @@ export function accessTokenKey(fields: KeyFields): string {
     part(fields, 'target'),
   ].join('-');
   const keyId = part(fields, 'key_id');
-  return (keyId === '' ? base : `${base}-${keyId}`).toLowerCase();
+  return withAssertionHash((keyId === '' ? base : `${base}-${keyId}`).toLowerCase(), fields);
+}
+
+/**
+ * On-behalf-of entries carry the hash of the incoming assertion (`userAssertionHash`); it ends their key, so tokens
+ * obtained with different assertions for the same user and scopes coexist instead of replacing each other. MSAL Python
+ * has no such partition (its OBO tokens never carry the field, so its keys are unchanged). The hash is base64url and
+ * kept in its case.
+ */
+function withAssertionHash(key: string, fields: KeyFields): string {
+  const hash = part(fields, 'userAssertionHash');
+  return hash === '' ? key : `${key}-${hash}`;
 }
 
 /** `{home_account_id}-{environment}-refreshtoken-{client_id}--{target}`: RTs are cross-tenant, so the realm part is empty. */
 export function refreshTokenKey(fields: KeyFields): string {
-  return [
+  const key = [
     part(fields, 'home_account_id'),
     part(fields, 'environment'),
     'RefreshToken',
@@ -40,6 +51,7 @@ export function refreshTokenKey(fields: KeyFields): string {
   ]
     .join('-')
     .toLowerCase();
+  return withAssertionHash(key, fields);
 }
 
 /** `{home_account_id}-{environment}-idtoken-{client_id}-{realm}-` (the schema keeps an empty target part). */

@@ -62,11 +62,14 @@ describe('on-behalf-of against the emulator', () => {
     assert.equal(third.token_source, 'identity_provider');
     assert.notEqual(third.access_token, first.access_token);
     assert.equal(emulator.counters()['token:jwt-bearer'], 2);
-    // The cache key (MSAL Python's) has no assertion hash, so the second token replaced the first entry: the first
-    // assertion now misses and gets its own token again, never the other assertion's.
+    // The assertion hash ends the cache key, so both partitions coexist: each assertion is served its own token.
     const fourth = await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ);
-    assert.notEqual(fourth.access_token, third.access_token);
-    assert.equal(fourth.token_source, 'identity_provider');
+    assert.equal(fourth.token_source, 'cache');
+    assert.equal(fourth.access_token, first.access_token);
+    const fifth = await api.acquireTokenOnBehalfOf(otherAssertion, GRAPH_USER_READ);
+    assert.equal(fifth.token_source, 'cache');
+    assert.equal(fifth.access_token, third.access_token);
+    assert.equal(emulator.counters()['token:jwt-bearer'], 2);
   });
 
   it('a fresh process finds a member user\'s token from the assertion alone', async () => {
