@@ -3,9 +3,10 @@
  * a `<cache>.lockfile` created with O_CREAT|O_EXCL (mode 0600) holding `"<pid> <argv[1]>"`, flock'ed where flock
  * exists, released by unlink. Unlike those peers, a lock left by a dead process is recovered (docs/extensions.md).
  */
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { link, open, readdir, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { LockTimeoutError } from '../errors.js';
 import { accessError, ensureDirectory, errnoOf } from './file-io.js';
 import { getFlock, type Flock } from './flock.js';
@@ -78,6 +79,8 @@ export class CrossPlatLock {
   readonly #retryDelayMs: number;
   readonly #staleAfterMs: number;
   readonly #useFlock: boolean;
+  /** Windows keeps O_EXCL: a file pending deletion there makes link() and open() fail alike. */
+  #useLink = process.platform !== 'win32';
 
   /**
    * @param lockfilePath - the lock file, usually `<cache file>.lockfile`. No I/O happens here.
@@ -110,7 +113,7 @@ export class CrossPlatLock {
     for (;;) {
       let handle: FileHandle | undefined;
       try {
-        handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR, 0o600);
+        handle = await this.#create(flock, deadline);
       } catch (err) {
         const code = errnoOf(err);
         if (code === 'ENOENT') {
@@ -119,11 +122,12 @@ export class CrossPlatLock {
         }
         // Windows answers EPERM/EACCES for a file pending deletion.
         const busy = code === 'EEXIST' || (process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES'));
-        if (!busy) throw accessError(path, 'create the lock file', err);
+        if (!busy) throw err instanceof LockTimeoutError ? err : accessError(path, 'create the lock file', err);
         const seen = await this.#inspect();
         if (seen === undefined) continue;
         lastHolder = seen.pid;
         if (seen.stale && (await this.#breakStale(seen, flock))) {
+          if (!recovered) await this.#sweepOrphans();
           recovered = true;
           continue;
         }
@@ -131,24 +135,63 @@ export class CrossPlatLock {
         await sleep(this.#retryDelayMs * (0.5 + Math.random()));
         continue;
       }
-      heldHere.add(path);
-      try {
-        if (flock !== undefined) {
-          // Someone who opens without O_EXCL (.NET, portalocker after its own timeout) may hold flock on our new file.
-          while (flock.tryExclusive(handle.fd) === 'busy') {
-            if (performance.now() >= deadline) throw this.#timeout(undefined);
-            await sleep(this.#retryDelayMs * (0.5 + Math.random()));
-          }
-        }
-        await handle.write(`${process.pid} ${process.argv[1] ?? ''}`);
-      } catch (err) {
-        heldHere.delete(path);
-        await unlink(path).catch(() => undefined);
-        await handle.close().catch(() => undefined);
-        throw err;
-      }
       return this.#handle(handle, flock, recovered);
     }
+  }
+
+  /**
+   * Creates the lock file, flock'ed and holding our pid, or throws the creation error (EEXIST when held).
+   *
+   * Where hard links work, the file is prepared under a private name and linked into place (link fails with EEXIST
+   * exactly as O_EXCL does), so it never exists empty or unlocked: a holder killed at any moment leaves a file naming
+   * its pid, which the dead-pid check recovers at once. Elsewhere, O_EXCL on the path itself.
+   */
+  async #create(flock: Flock | undefined, deadline: number): Promise<FileHandle> {
+    const path = this.lockfilePath;
+    const content = `${process.pid} ${process.argv[1] ?? ''}`;
+    if (this.#useLink) {
+      const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      const handle = await open(temp, 'wx', 0o600);
+      try {
+        if (flock !== undefined) flock.tryExclusive(handle.fd);
+        await handle.write(content);
+        try {
+          await link(temp, path);
+          heldHere.add(path);
+        } catch (err) {
+          const code = errnoOf(err);
+          if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
+          // A file system without hard links (FAT, some network shares): O_EXCL from now on.
+          this.#useLink = false;
+          await handle.close();
+          return await this.#create(flock, deadline);
+        }
+      } catch (err) {
+        await handle.close().catch(() => undefined);
+        throw err;
+      } finally {
+        await unlink(temp).catch(() => undefined);
+      }
+      return handle;
+    }
+    const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR, 0o600);
+    heldHere.add(path);
+    try {
+      if (flock !== undefined) {
+        // Someone who opens without O_EXCL (.NET, portalocker after its own timeout) may hold flock on our new file.
+        while (flock.tryExclusive(handle.fd) === 'busy') {
+          if (performance.now() >= deadline) throw this.#timeout(undefined);
+          await sleep(this.#retryDelayMs * (0.5 + Math.random()));
+        }
+      }
+      await handle.write(content);
+    } catch (err) {
+      heldHere.delete(path);
+      await unlink(path).catch(() => undefined);
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
+    return handle;
   }
 
   /**
@@ -195,6 +238,32 @@ export class CrossPlatLock {
         'If no such process is running, delete the lock file; otherwise raise options.timeoutMs',
       holder,
     );
+  }
+
+  /**
+   * Removes the temporary files a process killed mid-write left next to the lock: `<lock>.<pid>.<hex>.tmp` (a lock
+   * being created) and `.<cache>.<pid>.<hex>.tmp` (a save), for pids that no longer run. Best effort.
+   */
+  async #sweepOrphans(): Promise<void> {
+    const dir = dirname(this.lockfilePath);
+    const lockName = basename(this.lockfilePath);
+    const cacheName = lockName.endsWith('.lockfile') ? lockName.slice(0, -'.lockfile'.length) : undefined;
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      let rest: string | undefined;
+      if (name.startsWith(`${lockName}.`)) rest = name.slice(lockName.length + 1);
+      else if (cacheName !== undefined && name.startsWith(`.${cacheName}.`)) rest = name.slice(cacheName.length + 2);
+      const match = rest === undefined ? null : /^(\d+)\.[0-9a-f]+\.tmp$/.exec(rest);
+      if (match?.[1] === undefined) continue;
+      const pid = Number(match[1]);
+      if (pid === process.pid || holderState(pid, 0).state !== 'dead') continue;
+      await unlink(join(dir, name)).catch(() => undefined);
+    }
   }
 
   /** Reads the current lock file and judges it, or `undefined` when it vanished meanwhile. */

@@ -70,14 +70,20 @@ describe('CrossPlatLock', () => {
   });
 
   it('recovers at once a lock whose holder was SIGKILLed', async () => {
-    const path = join(dir, 'killed.lockfile');
+    const path = join(dir, 'killed.json.lockfile');
     const holder = startFixture('worker.ts', ['hold-lock', path]);
-    await waitForLine(holder, 'held');
+    const pid = Number((await waitForLine(holder, 'held')).split(' ')[1]);
     holder.kill('SIGKILL');
     await exited(holder);
     assert.ok(existsSync(path), 'the killed holder left its lock file');
+    // What a process killed mid-save or mid-acquire leaves behind, and a live process's file that must stay.
+    const orphans = [join(dir, `.killed.json.${pid}.0a1b.tmp`), join(dir, `killed.json.lockfile.${pid}.0a1b.tmp`)];
+    const live = join(dir, `.killed.json.${process.pid}.0a1b.tmp`);
+    for (const f of [...orphans, live]) writeFileSync(f, 'partial');
     const held = await new CrossPlatLock(path, { timeoutMs: 2000 }).acquire();
     assert.equal(held.recoveredStale, true);
+    for (const f of orphans) assert.equal(existsSync(f), false, `${f} was swept`);
+    assert.ok(existsSync(live), "a live process's temporary file stays");
     assert.equal(readFileSync(path, 'utf8').split(' ')[0], String(process.pid));
     await held.release();
   });
