@@ -18,7 +18,9 @@ import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
+import { createThrottledHttpClient } from '../http/throttled-http-client.js';
 import { createHttpClient } from '../http/undici-http-client.js';
+import { createLogSink, type LogSink } from '../logger.js';
 import { decodeClientInfo } from '../protocol/client-info.js';
 import { validateIdToken } from '../protocol/id-token.js';
 import { decodeJwt } from '../protocol/jwt.js';
@@ -30,6 +32,8 @@ import type { AuthenticationResult } from './authentication-result.js';
 import { mergeClaims } from './claims.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
 import { defaultSleep, type Sleep } from './sleep.js';
+import { ServerTelemetry, tagForGrant, type TelemetryTag } from './telemetry.js';
+import { finishTokenRequest } from './token-outcome.js';
 
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/common';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,6 +55,8 @@ export interface Target {
 export interface RequestContext {
   readonly correlationId: string;
   readonly signal: AbortSignal | undefined;
+  /** The API and refresh reason for telemetry; inferred from the grant type when absent. */
+  readonly telemetry?: TelemetryTag | undefined;
 }
 
 /** Produces the client authentication fields of a confidential client for a token endpoint. */
@@ -93,6 +99,10 @@ export class AppCore {
   readonly clientCapabilities: readonly string[] | undefined;
   readonly http: HttpClient;
   readonly jwks: JwksCache;
+  /** The user's logger, with PII masking. */
+  readonly log: LogSink;
+  /** Cache hits and failures reported in the next request's telemetry headers. */
+  readonly telemetry = new ServerTelemetry();
   /** Set by confidential clients; public clients send no credential. */
   authenticate: Authenticate | undefined;
   /** Concurrent identical silent refreshes share one request. */
@@ -110,7 +120,7 @@ export class AppCore {
    * @throws TypeError naming `clientId`, `authority`, `oidcAuthority`, `clientCapabilities` or `excludeScopes` when
    *   malformed; RangeError when `excludeScopes` holds `openid`.
    */
-  constructor(clientId: string, options: ClientApplicationOptions) {
+  constructor(clientId: string, options: ClientApplicationOptions, defaults: { throttleSeconds: number } = { throttleSeconds: 60 }) {
     if (typeof clientId !== 'string' || clientId.trim() === '') {
       throw new TypeError('clientId must be a non-empty string (the application id from the app registration)');
     }
@@ -125,13 +135,23 @@ export class AppCore {
         : parseAuthority(options.authority ?? DEFAULT_AUTHORITY);
     this.#defaultTarget = { authority: this.authority, location: undefined };
     this.tokenCache = options.tokenCache ?? new SerializableTokenCache();
-    this.http =
-      options.httpClient ??
-      createHttpClient({ verify: options.verify, proxy: options.proxy, timeoutMs: options.timeoutMs });
     this.#httpCache = options.httpCache;
     this.#instanceDiscovery = options.instanceDiscovery ?? true;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? defaultSleep;
+    this.log = createLogSink(options.logger, options.piiLoggingEnabled);
+    // MSAL Python always wraps the transport, the user's included; throttle state lives in the user's http cache.
+    this.http = createThrottledHttpClient(
+      options.httpClient ?? createHttpClient({ verify: options.verify, proxy: options.proxy, timeoutMs: options.timeoutMs }),
+      {
+        store: options.httpCache,
+        defaultThrottleSeconds: defaults.throttleSeconds,
+        maxRetries: options.maxRetries,
+        now: this.now,
+        sleep: this.sleep,
+        log: this.log,
+      },
+    );
     this.excludeScopes = validateExcludeScopes(options.excludeScopes);
     const caps: unknown = options.clientCapabilities;
     if (caps !== undefined && (!Array.isArray(caps) || !caps.every((c) => typeof c === 'string' && c !== ''))) {
@@ -220,14 +240,14 @@ export class AppCore {
   }
 
   /** A fresh request context. */
-  context(options: { correlationId?: string | undefined; signal?: AbortSignal | undefined }): RequestContext {
+  context(options: { correlationId?: string | undefined; signal?: AbortSignal | undefined }, telemetry?: TelemetryTag): RequestContext {
     if (options.correlationId !== undefined && typeof options.correlationId !== 'string') {
       throw new TypeError('options.correlationId must be a string');
     }
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
       throw new TypeError('options.signal must be an AbortSignal');
     }
-    return { correlationId: options.correlationId ?? randomUUID(), signal: options.signal };
+    return { correlationId: options.correlationId ?? randomUUID(), signal: options.signal, telemetry };
   }
 
   /** The caller's scopes plus the OIDC ones, minus `excludeScopes` (checks them; RangeError for reserved ones). */
@@ -252,19 +272,23 @@ export class AppCore {
     ctx: RequestContext,
     extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<TokenResponse> {
-    const response = await this.http.send({
-      method: 'POST',
-      url: metadata.token_endpoint,
-      headers: {
-        ...this.headers,
-        ...lowerCased(extraHeaders),
-        'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
-        'client-request-id': ctx.correlationId,
-      },
-      body: new URLSearchParams(body).toString(),
-      signal: ctx.signal,
-    });
-    return parseTokenResponse(response, { correlationId: ctx.correlationId, now: this.now });
+    const tag = ctx.telemetry ?? tagForGrant(body.grant_type);
+    const outcome = this.http
+      .send({
+        method: 'POST',
+        url: metadata.token_endpoint,
+        headers: {
+          ...this.headers,
+          ...lowerCased(extraHeaders),
+          ...this.telemetry.headers(tag),
+          'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
+          'client-request-id': ctx.correlationId,
+        },
+        body: new URLSearchParams(body).toString(),
+        signal: ctx.signal,
+      })
+      .then((response) => parseTokenResponse(response, { correlationId: ctx.correlationId, now: this.now }));
+    return finishTokenRequest(outcome, { telemetry: this.telemetry, tag, log: this.log, ctx, body });
   }
 
   /**

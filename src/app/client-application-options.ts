@@ -3,6 +3,7 @@ import type { AuthorityBuilder } from '../authority/authority-builder.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
+import type { Logger } from '../logger.js';
 import type { Sleep } from './sleep.js';
 
 /** Options of {@link ClientApplication} subclasses, as MSAL Python's `ClientApplication` keyword arguments. */
@@ -48,4 +49,16 @@ export interface ClientApplicationOptions {
   appName?: string | undefined;
   /** Sent as the `x-app-ver` header. */
   appVersion?: string | undefined;
+  /** Where msal-ts logs (nothing is logged without one). See {@link Logger}. */
+  logger?: Logger | undefined;
+  /**
+   * Log usernames, claims, tokens and secrets in clear. Default false: they appear as `********`. Turn on only to
+   * debug, never in production logs.
+   */
+  piiLoggingEnabled?: boolean | undefined;
+  /**
+   * How many times a request is resent after a 429, a 5xx (when `Retry-After` is absent or at most 10 s) or a
+   * connection failure. Default 1; 0 turns retrying off. Throttling of repeated failures applies regardless.
+   */
+  maxRetries?: number | undefined;
 }

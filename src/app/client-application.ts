@@ -21,6 +21,7 @@ import {
 } from './auth-code-flow.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
+import type { TelemetryTag } from './telemetry.js';
 import { acquireTokenByRefreshToken, type AcquireTokenByRefreshTokenOptions } from './refresh-token.js';
 import { acquireTokenSilent, acquireTokenSilentWithError, type AcquireTokenSilentOptions } from './silent.js';
 import { acquireTokenByUsernamePassword, type AcquireTokenByUsernamePasswordOptions } from './username-password.js';
@@ -47,8 +48,8 @@ export abstract class ClientApplication {
    * @throws TypeError naming `clientId`, `authority`, `oidcAuthority`, `clientCapabilities` or `excludeScopes` when
    *   they are missing or malformed.
    */
-  protected constructor(clientId: string, options: ClientApplicationOptions) {
-    this.core = new AppCore(clientId, options);
+  protected constructor(clientId: string, options: ClientApplicationOptions, defaults?: { throttleSeconds: number }) {
+    this.core = new AppCore(clientId, options, defaults);
     this.clientId = this.core.clientId;
     this.tokenCache = this.core.tokenCache;
     this.authority = this.core.authority;
@@ -189,8 +190,8 @@ export abstract class ClientApplication {
   }
 
   /** A fresh request context. */
-  protected context(options: { correlationId?: string | undefined; signal?: AbortSignal | undefined }): RequestContext {
-    return this.core.context(options);
+  protected context(options: { correlationId?: string | undefined; signal?: AbortSignal | undefined }, telemetry?: TelemetryTag): RequestContext {
+    return this.core.context(options, telemetry);
   }
 
   /** POSTs a token request and parses the response. */

@@ -12,6 +12,7 @@ import { RESERVED_SCOPES, validateScopes } from '../protocol/scopes.js';
 import { buildClientCredentialsRequest } from '../protocol/token-request.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
+import { API_IDS } from './telemetry.js';
 import { ClientApplication, type CacheLocation, type RequestContext, type Target } from './client-application.js';
 import { acquireTokenOnBehalfOf, type AcquireTokenOnBehalfOfOptions, type OboAccountMemo } from './on-behalf-of.js';
 
@@ -74,7 +75,8 @@ export class ConfidentialClientApplication extends ClientApplication {
    *   used (a key that does not match its certificate, a wrong passphrase).
    */
   constructor(clientId: string, options: ConfidentialClientApplicationOptions) {
-    super(clientId, options);
+    // MSAL Python's confidential default: a daemon backs off 5 s after a 429/5xx without Retry-After.
+    super(clientId, options, { throttleSeconds: 5 });
     if (options.clientCredential === undefined) {
       throw new TypeError('clientCredential is required for a ConfidentialClientApplication');
     }
@@ -190,7 +192,10 @@ export class ConfidentialClientApplication extends ClientApplication {
     bypassCache: boolean,
     knownFallback: AuthenticationResult | undefined,
   ): Promise<AuthenticationResult> {
-    const ctx = this.context(options);
+    const ctx = this.context(options, {
+      apiId: API_IDS.acquireTokenForClient,
+      refreshReason: bypassCache ? 1 : knownFallback !== undefined ? 4 : 2,
+    });
     const metadata = await this.metadataFor(target.authority, ctx);
     const location = this.cacheLocation(target, metadata);
     let fallback = knownFallback;
@@ -251,6 +256,7 @@ export class ConfidentialClientApplication extends ClientApplication {
       now,
     );
     if (hit === undefined) return undefined;
+    if (!hit.aging) this.core.telemetry.cacheHit();
     const entry = hit.entry;
     const result: AuthenticationResult = {
       access_token: entry.secret,

@@ -4,6 +4,7 @@
  * `getAccounts` and `acquireTokenSilent` work from then on.
  */
 import { buildRefreshTokenRequest } from '../protocol/token-request.js';
+import { API_IDS } from './telemetry.js';
 import type { AppCore } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
 
@@ -22,7 +23,7 @@ export async function acquireTokenByRefreshToken(
 ): Promise<AuthenticationResult> {
   if (typeof refreshToken !== 'string' || refreshToken === '') throw new TypeError('refreshToken must be a non-empty string');
   const decorated = core.decorate(scopes);
-  const ctx = core.context(options);
+  const ctx = core.context(options, { apiId: API_IDS.acquireTokenByRefreshToken, refreshReason: 0 });
   const target = core.targetFor({});
   const metadata = await core.metadataFor(target.authority, ctx);
   const body = buildRefreshTokenRequest({

@@ -13,6 +13,7 @@ import { validateScopes } from '../protocol/scopes.js';
 import { buildRefreshTokenRequest } from '../protocol/token-request.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AppCore, CacheLocation, RequestContext, Target } from './app-core.js';
+import { API_IDS } from './telemetry.js';
 import type { AuthenticationResult } from './authentication-result.js';
 
 /** Options of `acquireTokenSilent` / `acquireTokenSilentWithError`. */
@@ -127,7 +128,10 @@ async function refresh(
   skipLookup: boolean,
   knownFallback: AuthenticationResult | undefined,
 ): Promise<AuthenticationResult | undefined> {
-  const ctx = core.context(options);
+  const ctx = core.context(options, {
+    apiId: API_IDS.acquireTokenSilent,
+    refreshReason: skipLookup ? 1 : knownFallback !== undefined ? 4 : 2,
+  });
   let fallback = knownFallback;
   try {
     const metadata = await core.metadataFor(target.authority, ctx);
@@ -162,6 +166,7 @@ function lookup(
     now,
   );
   if (hit === undefined) return undefined;
+  if (!hit.aging) core.telemetry.cacheHit();
   const entry = hit.entry;
   const result: AuthenticationResult = {
     access_token: entry.secret,

@@ -34,6 +34,12 @@ export interface HttpClientOptions {
    * `requests` does; they are read on the first request.
    */
   proxy?: string | undefined;
+  /**
+   * Never send link-local and loopback targets (`169.254.0.0/16` such as IMDS's `169.254.169.254`, `127.0.0.0/8`,
+   * `::1`, `localhost`) through a proxy, whether the proxy comes from `proxy` or the environment: a corporate proxy
+   * cannot reach this machine's metadata endpoints, and must not see their requests. Default false.
+   */
+  bypassProxyForLocalTargets?: boolean | undefined;
   /** Limit for a whole request, from sending to the last byte of the body, in milliseconds. Default 30000. */
   timeoutMs?: number | undefined;
   /** Limit for establishing the TCP + TLS connection, in milliseconds. Default 10000. */
@@ -59,6 +65,8 @@ type RequestFn = typeof undiciRequestFn;
 interface Runtime {
   request: RequestFn;
   dispatcher: Dispatcher;
+  /** A proxy-free dispatcher for local targets, when a proxy is in use and local targets bypass it. */
+  direct: Dispatcher | undefined;
 }
 
 /**
@@ -91,12 +99,12 @@ export function createHttpClient(options: HttpClientOptions = {}): ClosableHttpC
     const signal = callerSignal === undefined ? timeoutSignal : AbortSignal.any([callerSignal, timeoutSignal]);
     try {
       runtime ??= loadRuntime(settings);
-      const { request: undiciRequest, dispatcher } = await runtime;
+      const { request: undiciRequest, dispatcher, direct } = await runtime;
       const res = await undiciRequest(target, {
         method: request.method,
         headers: request.headers,
         body: request.body,
-        dispatcher,
+        dispatcher: direct !== undefined && isLocalHost(target.hostname) ? direct : dispatcher,
         signal,
       });
       const headers = flattenHeaders(res.headers);
@@ -132,12 +140,14 @@ export function createHttpClient(options: HttpClientOptions = {}): ClosableHttpC
     if (current === undefined) return;
     const loaded = await current.catch(() => undefined);
     await loaded?.dispatcher.close();
+    await loaded?.direct?.close();
   };
 
   return { send, close };
 }
 
 interface Settings {
+  bypassLocal: boolean;
   verify: boolean | string;
   ca: string | undefined;
   proxy: string | undefined;
@@ -159,7 +169,10 @@ function checkOptions(options: HttpClientOptions): Settings {
     throw new TypeError('options.ca cannot be combined with options.verify = false (nothing would be verified)');
   }
   if (options.proxy !== undefined) checkProxyUrl(options.proxy);
+  const bypassLocal = options.bypassProxyForLocalTargets ?? false;
+  if (typeof bypassLocal !== 'boolean') throw new TypeError('options.bypassProxyForLocalTargets must be a boolean');
   return {
+    bypassLocal,
     verify,
     ca: options.ca,
     proxy: options.proxy,
@@ -211,9 +224,23 @@ async function loadRuntime(settings: Settings): Promise<Runtime> {
   } else if (PROXY_ENV_NAMES.some((name) => (process.env[name] ?? '') !== '')) {
     dispatcher = new undici.EnvHttpProxyAgent({ connect: tls, requestTls: tls, proxyTls: tls });
   } else {
-    dispatcher = new undici.Agent({ connect: tls });
+    return { request: undici.request, dispatcher: new undici.Agent({ connect: tls }), direct: undefined };
   }
-  return { request: undici.request, dispatcher };
+  const direct = settings.bypassLocal ? new undici.Agent({ connect: tls }) : undefined;
+  return { request: undici.request, dispatcher, direct };
+}
+
+/**
+ * Whether a URL host is this machine or link-local: `localhost` (and `*.localhost`), 127.0.0.0/8, `::1`,
+ * 169.254.0.0/16 and fe80::/10. `hostname` is as `URL` gives it (IPv6 in brackets).
+ */
+export function isLocalHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '::1' || /^fe[89ab][0-9a-f]:/.test(host)) return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(host.replace(/^::ffff:/, ''));
+  if (v4 === null) return false;
+  return v4[1] === '127' || (v4[1] === '169' && v4[2] === '254');
 }
 
 interface TlsOptions {

@@ -323,7 +323,7 @@ export class ManagedIdentityClient {
     const host = this.#detectionHost();
     const name = this.getManagedIdentitySource();
     const need = (variable: string): string => value(env, variable) ?? '';
-    const http = (): HttpClient => this.#http ?? createHttpClient();
+    const http = (): HttpClient => this.#http ?? createHttpClient({ bypassProxyForLocalTargets: true });
     let source: ResolvedSource;
     switch (name) {
       case 'SERVICE_FABRIC': {

@@ -107,12 +107,15 @@ describe('silent token acquisition against the emulator', () => {
   it('invalid_grant keeps the refresh token: silent resolves undefined, WithError throws it', async () => {
     const { app, cache, account } = await signIn();
     t += 3600;
-    emulator.injectFault({ kind: 'invalid_grant', endpoint: 'token', grantType: 'refresh_token', count: 2 });
+    emulator.injectFault({ kind: 'invalid_grant', endpoint: 'token', grantType: 'refresh_token', count: 1 });
     assert.equal(await app.acquireTokenSilent(GRAPH_USER_READ, { account }), undefined);
+    // The identical request is answered from the 60 s "UI required" throttle, as MSAL Python does.
     const err = await app.acquireTokenSilentWithError(GRAPH_USER_READ, { account }).catch((e: unknown) => e);
     assert.ok(err instanceof ServerError);
     assert.equal(err.error, 'invalid_grant');
+    assert.equal(emulator.counters()['token:refresh_token'], 1);
     assert.equal(refreshTokens(cache).length, 1, 'the refresh token is kept');
+    t += 61;
     const recovered = await app.acquireTokenSilent(GRAPH_USER_READ, { account });
     assert.equal(recovered?.token_source, 'identity_provider');
   });
@@ -124,6 +127,7 @@ describe('silent token acquisition against the emulator', () => {
     const suppressed = await app.acquireTokenSilentWithError(GRAPH_USER_READ, { account, forceRefresh: true }).catch((e: unknown) => e);
     assert.ok(suppressed instanceof ServerError);
     assert.equal(suppressed.classification, '');
+    t += 61; // past the "UI required" throttle of the identical request
     emulator.injectFault({ kind: 'status', status: 400, body: body('basic_action'), endpoint: 'token', grantType: 'refresh_token' });
     const kept = await app.acquireTokenSilentWithError(GRAPH_USER_READ, { account, forceRefresh: true }).catch((e: unknown) => e);
     assert.ok(kept instanceof ServerError);
@@ -140,11 +144,13 @@ describe('silent token acquisition against the emulator', () => {
     const aging = await app.acquireTokenSilent(GRAPH_USER_READ, { account, forceRefresh: true });
     assert.equal(aging?.refresh_on, t + 600);
     t += 700;
-    emulator.injectFault({ kind: 'status', status: 503, endpoint: 'token' });
+    // count 2: the first answer and the one retry.
+    emulator.injectFault({ kind: 'status', status: 503, endpoint: 'token', count: 2 });
     const fallback = await app.acquireTokenSilent(GRAPH_USER_READ, { account });
     assert.equal(fallback?.token_source, 'cache');
     assert.equal(fallback.access_token, aging.access_token);
-    emulator.injectFault({ kind: 'reset', endpoint: 'token' });
+    t += 61; // past the throttle the 503 started
+    emulator.injectFault({ kind: 'reset', endpoint: 'token', count: 2 });
     const despiteNetwork = await app.acquireTokenSilent(GRAPH_USER_READ, { account });
     assert.equal(despiteNetwork?.access_token, aging.access_token, 'a network failure falls back too');
     const refreshed = await app.acquireTokenSilent(GRAPH_USER_READ, { account });

@@ -1,0 +1,254 @@
+/**
+ * Throttling and a bounded retry around any {@link HttpClient}, as MSAL Python's `ThrottledHttpClient` plus the one
+ * retry its default session makes.
+ *
+ * Throttling (POST only, state in the user's http cache, plain JSON):
+ * - A 429, a 5xx, or any response with `Retry-After` is remembered under
+ *   `POST {url} client_id={} scope={} hash={sha256(refresh_token|code|username)} 429/5xx/Retry-After` for
+ *   `Retry-After` seconds (default 60 s for public clients, 5 s for confidential ones, at most 3600 s).
+ * - An exact 400 without `Retry-After` ("UI required": `invalid_grant`, `interaction_required`...) is remembered under
+ *   `POST {url} hash={sha256(the form minus client_assertion)} 400` for 60 s, except device code polling, whose 400s
+ *   (`authorization_pending`) are the protocol.
+ * - While an entry lives, the same request is answered locally with the remembered error and nothing is sent.
+ *
+ * Retry: a request whose answer is a 429 or 5xx, or that failed without any response (`NetworkError`: reset, refused,
+ * truncated body), is sent again, at most `maxRetries` times (default 1), after `Retry-After` or `retryDelayMs`.
+ * A `Retry-After` longer than `maxRetryAfterSeconds` (default 10) or a delay past the overall deadline ends the
+ * retries. Timeouts and aborts are never retried. Token requests are safe to resend: the body is an immutable string
+ * (rebuilt identically), and a code or refresh token redeemed twice at worst answers `invalid_grant`.
+ */
+import { createHash } from 'node:crypto';
+import { NetworkError, RequestAbortedError } from '../errors.js';
+import { SILENT_LOG, type LogSink } from '../logger.js';
+import { parseRetryAfter } from '../protocol/retry-after.js';
+import { readExpiring, writeExpiring, type HttpCacheStore } from './http-cache.js';
+import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
+
+/** Options of {@link createThrottledHttpClient}. */
+export interface ThrottleOptions {
+  /** Where throttle state lives: the user's http cache. Default: a private in-memory Map. */
+  store?: HttpCacheStore | undefined;
+  /** Quiet period after a 429/5xx without `Retry-After`, in seconds. Default 60 (MSAL's public client value). */
+  defaultThrottleSeconds?: number | undefined;
+  /** Quiet period after a "UI required" 400, in seconds. Default 60. */
+  uiRequiredSeconds?: number | undefined;
+  /** Resends after a 429, 5xx or network failure. Default 1; 0 turns retrying off. */
+  maxRetries?: number | undefined;
+  /** Delay before a resend when the server gave no `Retry-After`, in milliseconds. Default 1000. */
+  retryDelayMs?: number | undefined;
+  /** The longest `Retry-After` worth waiting for in-process, in seconds. Default 10. */
+  maxRetryAfterSeconds?: number | undefined;
+  /** Overall deadline of one `send` including its retries, in milliseconds. Default 60000. */
+  deadlineMs?: number | undefined;
+  /** Clock, milliseconds since the epoch. Default `Date.now`. */
+  now?: (() => number) | undefined;
+  /** How a retry waits; must reject when the signal aborts. Default a real timer. */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  /** Where retries and local throttling are reported. */
+  log?: LogSink | undefined;
+}
+
+/** Header set on a response replayed from the throttle state (it never came from the server). */
+export const THROTTLED_LOCALLY_HEADER = 'x-msal-ts-throttled';
+
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const MAX_THROTTLE_SECONDS = 3600;
+// Fields of an OAuth2 error body worth replaying; anything else (HTML, echoes of the request) is not stored.
+const ERROR_FIELDS = ['error', 'error_description', 'error_codes', 'suberror', 'claims', 'timestamp', 'trace_id', 'correlation_id', 'error_uri'];
+
+interface Remembered {
+  status: number;
+  body: string;
+  expiresAt: number;
+}
+
+/**
+ * Wraps `inner` with throttling and a bounded retry.
+ *
+ * @param inner - the transport (the user's or the default undici client).
+ * @param options - store, durations, clock, sleep, logger.
+ * @returns a client with the same contract as `inner`; throttled answers carry the {@link THROTTLED_LOCALLY_HEADER}.
+ * @throws RangeError / TypeError when an option is malformed.
+ * @example
+ * ```ts
+ * const http = createThrottledHttpClient(createHttpClient(), { store: httpCache, defaultThrottleSeconds: 5 });
+ * ```
+ */
+export function createThrottledHttpClient(inner: HttpClient, options: ThrottleOptions = {}): HttpClient {
+  if (typeof inner !== 'object' || inner === null || typeof inner.send !== 'function') {
+    throw new TypeError('inner must be an HttpClient (an object with send(request))');
+  }
+  const store = options.store ?? new Map<string, unknown>();
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? timerSleep;
+  const log = options.log ?? SILENT_LOG;
+  const defaultSeconds = nonNegative('defaultThrottleSeconds', options.defaultThrottleSeconds, 60);
+  const uiRequiredSeconds = nonNegative('uiRequiredSeconds', options.uiRequiredSeconds, 60);
+  const maxRetries = nonNegative('maxRetries', options.maxRetries, 1);
+  const retryDelayMs = nonNegative('retryDelayMs', options.retryDelayMs, 1000);
+  const maxRetryAfter = nonNegative('maxRetryAfterSeconds', options.maxRetryAfterSeconds, 10);
+  const deadlineMs = nonNegative('deadlineMs', options.deadlineMs, 60_000);
+
+  const send = async (request: HttpRequest): Promise<HttpResponse> => {
+    const keys = request.method === 'POST' ? throttleKeys(request) : undefined;
+    const correlationId = request.headers['client-request-id'];
+    if (keys !== undefined) {
+      for (const key of [keys.transient, keys.uiRequired]) {
+        const hit = toRemembered(readExpiring(store, key, { now }));
+        if (hit === undefined) continue;
+        const wait = Math.max(1, Math.ceil((hit.expiresAt - now()) / 1000));
+        log.warning('request throttled locally: the previous identical request failed; nothing sent', {
+          correlationId,
+          status: hit.status,
+          retryAfterSeconds: wait,
+        });
+        return {
+          status: hit.status,
+          headers: { 'content-type': 'application/json', 'retry-after': String(wait), [THROTTLED_LOCALLY_HEADER]: '1' },
+          body: hit.body,
+        };
+      }
+    }
+
+    const started = now();
+    let retries = 0;
+    for (;;) {
+      let response: HttpResponse;
+      try {
+        response = await inner.send(request);
+      } catch (err) {
+        // Only a failure without any answer is transient; timeouts may still be running server-side, aborts are final.
+        if (!(err instanceof NetworkError) || retries >= maxRetries || now() + retryDelayMs - started > deadlineMs) throw err;
+        retries += 1;
+        log.info('network failure; retrying once', { correlationId, code: err.code, attempt: retries });
+        await pause(sleep, retryDelayMs, request.signal, correlationId);
+        continue;
+      }
+      const transient = response.status === 429 || response.status >= 500;
+      if (transient && retries < maxRetries) {
+        const retryAfter = parseRetryAfter(response.headers['retry-after'], now());
+        const delay = retryAfter === undefined ? retryDelayMs : retryAfter * 1000;
+        const withinBudget = now() + delay - started <= deadlineMs;
+        if ((retryAfter === undefined || retryAfter <= maxRetryAfter) && withinBudget) {
+          retries += 1;
+          log.info('transient HTTP status; retrying', { correlationId, status: response.status, delayMs: delay, attempt: retries });
+          await pause(sleep, delay, request.signal, correlationId);
+          continue;
+        }
+      }
+      if (keys !== undefined) remember(response, keys);
+      return response;
+    }
+  };
+
+  const remember = (response: HttpResponse, keys: ThrottleKeys): void => {
+    const retryAfterHeader = response.headers['retry-after'];
+    let key: string;
+    let seconds: number;
+    // A success is never replayed (it would hold tokens), even with Retry-After.
+    if (response.status < 400) return;
+    if (response.status === 429 || response.status >= 500 || retryAfterHeader !== undefined) {
+      key = keys.transient;
+      seconds = Math.min(MAX_THROTTLE_SECONDS, parseRetryAfter(retryAfterHeader, now()) ?? defaultSeconds);
+    } else if (response.status === 400 && !keys.deviceCode) {
+      key = keys.uiRequired;
+      seconds = uiRequiredSeconds;
+    } else {
+      return;
+    }
+    if (seconds <= 0) return;
+    const expiresAt = now() + seconds * 1000;
+    const value: Remembered = { status: response.status, body: errorBodyOf(response.body), expiresAt };
+    try {
+      writeExpiring(store, key, value, expiresAt, { now });
+    } catch (err) {
+      // A user store that refuses writes costs the throttle, not the request.
+      log.warning('http cache refused the throttle entry', { reason: err instanceof Error ? err.name : 'unknown' });
+    }
+  };
+
+  return { send };
+}
+
+interface ThrottleKeys {
+  transient: string;
+  uiRequired: string;
+  deviceCode: boolean;
+}
+
+/** MSAL Python's two throttle keys for a form-encoded POST. Secrets enter only as SHA-256 digests. */
+export function throttleKeys(request: Pick<HttpRequest, 'url' | 'body'>): ThrottleKeys {
+  const form = new URLSearchParams(request.body ?? '');
+  const account = form.get('refresh_token') ?? form.get('code') ?? form.get('username') ?? '';
+  const transient =
+    `POST ${request.url} client_id=${form.get('client_id') ?? ''} scope=${form.get('scope') ?? ''} ` +
+    `hash=${sha256(account)} 429/5xx/Retry-After`;
+  // A fresh client assertion (new jti, iat) per attempt must not make the same request look new.
+  form.delete('client_assertion');
+  form.sort();
+  const uiRequired = `POST ${request.url} hash=${sha256(form.toString())} 400`;
+  return { transient, uiRequired, deviceCode: form.get('grant_type') === DEVICE_CODE_GRANT };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Keeps only the OAuth2 error fields of a body (no HTML, nothing else the server echoed); `''` when there are none. */
+function errorBodyOf(body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return '';
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return '';
+  const source = parsed as Record<string, unknown>;
+  if (typeof source['error'] !== 'string') return '';
+  const kept: Record<string, unknown> = {};
+  for (const field of ERROR_FIELDS) if (source[field] !== undefined) kept[field] = source[field];
+  return JSON.stringify(kept);
+}
+
+function toRemembered(value: unknown): Remembered | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v['status'] !== 'number' || typeof v['body'] !== 'string' || typeof v['expiresAt'] !== 'number') return undefined;
+  return { status: v['status'], body: v['body'], expiresAt: v['expiresAt'] };
+}
+
+async function pause(
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+  correlationId: string | undefined,
+): Promise<void> {
+  if (signal?.aborted === true) throw new RequestAbortedError('aborted by the caller before a retry', { cause: signal.reason, correlationId });
+  try {
+    await sleep(ms, signal);
+  } catch (err) {
+    if (err instanceof RequestAbortedError) throw err;
+    throw new RequestAbortedError('aborted by the caller while waiting to retry', { cause: err, correlationId });
+  }
+}
+
+const timerSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new RequestAbortedError('aborted by the caller while waiting to retry', { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`options.${name} must be a non-negative finite number`);
+  }
+  return value;
+}
