@@ -143,7 +143,9 @@ export async function initiateAuthCodeFlow(
     // Entra routes the request to the user's home region by this hint, as MSAL Python sends it.
     ['X-AnchorMailbox', loginHint === undefined ? undefined : `UPN:${loginHint}`],
   ];
-  for (const [name, value] of params) if (value !== undefined) url.searchParams.append(name, value);
+  // `set`, not `append`: an authorization endpoint whose query already names one of these (a tampered discovery
+  // document's `redirect_uri=https://elsewhere`) must not get a second value that a server might read first.
+  for (const [name, value] of params) if (value !== undefined) url.searchParams.set(name, value);
   const flow: AuthCodeFlow = {
     state,
     redirect_uri: redirectUri,

@@ -141,6 +141,8 @@ export async function startLoopbackServer(options: LoopbackServerOptions = {}): 
   let finished = false;
   // Responses that arrive before waitForResponse is called (a fast browser) are held, unanswered, until it is.
   const early: Arrival[] = [];
+  // Filled once the port is known; no request can arrive before.
+  const ownHosts = new Set<string>();
 
   const server = createServer();
   const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
@@ -173,6 +175,13 @@ export async function startLoopbackServer(options: LoopbackServerOptions = {}): 
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Only the redirect to this server's own loopback address counts: a page that rebinds its DNS name to 127.0.0.1
+    // reaches this port too, under its own Host name.
+    if (!ownHosts.has((req.headers.host ?? '').toLowerCase())) {
+      req.resume();
+      sendPage(res, 400, BAD_REQUEST_PAGE);
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname !== '/') {
       req.resume();
@@ -211,6 +220,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions = {}): 
 
   const port = await listen(server, checked.port);
   const redirectUri = `http://${checked.redirectHost}:${port}`;
+  ownHosts.add(`localhost:${port}`).add(`127.0.0.1:${port}`);
 
   return {
     redirectUri,
