@@ -210,7 +210,7 @@ export class AppCore {
       authority.tenant !== undefined &&
       ((authority.kind === 'aad' && GUID.test(authority.tenant)) || authority.kind === 'adfs')
     ) {
-      target.location = { environments: knownAliasesOf(authority.host), realm: authority.tenant };
+      target.location = { environments: withPortAlias(authority, knownAliasesOf(authority.host)), realm: authority.tenant };
     }
     return target.location;
   }
@@ -392,7 +392,7 @@ export class AppCore {
 
   /** Every host this application's tokens may be cached under: the configured host, its aliases, discovered aliases. */
   knownEnvironments(): string[] {
-    const all = new Set(knownAliasesOf(this.authority.host));
+    const all = new Set(withPortAlias(this.authority, knownAliasesOf(this.authority.host)));
     for (const metadata of this.#resolved.values()) for (const alias of metadata.aliases) all.add(alias);
     return [...all];
   }
@@ -401,7 +401,7 @@ export class AppCore {
   accountEnvironments(): string[] {
     const resolved = this.#resolved.get(this.authority.url);
     const aliases = resolved !== undefined && resolved.aliases.length > 0 ? [...resolved.aliases] : knownAliasesOf(this.authority.host);
-    return [this.authority.host, ...aliases.filter((a) => a !== this.authority.host)];
+    return withPortAlias(this.authority, [this.authority.host, ...aliases.filter((a) => a !== this.authority.host)]);
   }
 }
 
@@ -442,7 +442,18 @@ function lowerCased(headers: Readonly<Record<string, string>>): Record<string, s
 function locationOf(authority: Authority, metadata: AuthorityMetadata): CacheLocation {
   const realm = metadata.tenant ?? firstPathSegment(metadata.token_endpoint) ?? authority.tenant ?? '';
   const aliases = metadata.aliases.length > 0 ? metadata.aliases : [metadata.environment];
-  return { environments: aliases, realm };
+  return { environments: withPortAlias(authority, aliases), realm };
+}
+
+/**
+ * The environments to read, plus `host:port` when the authority has a port: MSAL Python and msal-ts write the host
+ * alone, msal-node writes the host with its port, so entries msal-node wrote for the same authority are found too.
+ * Writes keep going to the first environment (the host alone), where MSAL Python looks.
+ */
+function withPortAlias(authority: Authority, environments: readonly string[]): string[] {
+  const out = [...environments];
+  if (authority.hostWithPort !== authority.host && !out.includes(authority.hostWithPort)) out.push(authority.hostWithPort);
+  return out;
 }
 
 function firstPathSegment(url: string): string | undefined {
