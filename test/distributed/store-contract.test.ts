@@ -183,7 +183,7 @@ describe('Redis', () => {
   });
 
   after(async () => {
-    await client?.close();
+    client?.destroy();
     await server?.stop();
   });
 
