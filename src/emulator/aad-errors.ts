@@ -94,6 +94,11 @@ export const AADSTS = {
     aad('invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
   malformedGrant: () => aad('invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.'),
   grantForOtherClient: () => aad('invalid_grant', 70000, 'Provided grant is invalid or malformed. The grant was issued to a different client.'),
+  /** A family refresh token redeemed by an app outside the family: Entra says so with `suberror: client_mismatch`. */
+  familyClientMismatch: () =>
+    aad('invalid_grant', 70000, 'Provided grant is invalid or malformed. The client is not a member of the family of the refresh token.', {
+      suberror: 'client_mismatch',
+    }),
   grantForOtherTenant: () =>
     aad('invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.'),
   pkceMismatch: () =>

@@ -15,6 +15,8 @@ export interface EmulatorLifetimes {
   authorizationCode: number;
   deviceCode: number;
   deviceCodeInterval: number;
+  /** Lifetimes from which `refresh_in` is sent; 0 for never. */
+  refreshInMinLifetime: number;
 }
 
 /** What handlers share. `now()` is the emulator clock in seconds (injectable for tests). */

@@ -70,6 +70,8 @@ function checkOptions(options: EmulatorOptions): { port: number; stateDir: strin
       authorizationCode: positiveInteger(options.authorizationCodeLifetimeSeconds, 'authorizationCodeLifetimeSeconds', 600),
       deviceCode: positiveInteger(options.deviceCodeLifetimeSeconds, 'deviceCodeLifetimeSeconds', 900),
       deviceCodeInterval: positiveInteger(options.deviceCodeIntervalSeconds, 'deviceCodeIntervalSeconds', 5),
+      refreshInMinLifetime:
+        options.refreshInMinLifetimeSeconds === 0 ? 0 : positiveInteger(options.refreshInMinLifetimeSeconds, 'refreshInMinLifetimeSeconds', 7200),
     },
   };
 }

@@ -21,6 +21,12 @@ function lifetimeFor(ctx: EmulatorContext, app: EmulatorApp): number {
   return app.accessTokenLifetimeSeconds ?? ctx.lifetimes.accessToken;
 }
 
+/** `refresh_in` for a token of `expiresIn` seconds: half of it for long-lived tokens, as Entra does; else none. */
+export function refreshInFor(ctx: EmulatorContext, expiresIn: number): { refresh_in?: number } {
+  const min = ctx.lifetimes.refreshInMinLifetime;
+  return min > 0 && expiresIn >= min ? { refresh_in: Math.floor(expiresIn / 2) } : {};
+}
+
 function baseAccessClaims(ctx: EmulatorContext, resource: ResolvedResource, tenantId: string, app: EmulatorApp, acr: ClientAuthLevel): Record<string, unknown> {
   const now = Math.floor(ctx.now());
   const exp = now + lifetimeFor(ctx, app);
@@ -127,6 +133,7 @@ export function userTokenResponse(ctx: EmulatorContext, req: UserTokenRequest): 
     scope: scopes.echo,
     expires_in: expiresIn,
     ext_expires_in: expiresIn,
+    ...refreshInFor(ctx, expiresIn),
     access_token: userAccessToken(ctx, app, session, scopes, req.acr),
   };
   if (scopes.oidc.includes('offline_access')) {

@@ -27,6 +27,11 @@ export interface EmulatorOptions {
   deviceCodeLifetimeSeconds?: number;
   /** Device code polling interval in seconds; default 5. */
   deviceCodeIntervalSeconds?: number;
+  /**
+   * Access tokens at least this long-lived (seconds) come with `refresh_in` = half their lifetime, as Entra sends for
+   * long-lived tokens; default 7200. 0 never sends `refresh_in`.
+   */
+  refreshInMinLifetimeSeconds?: number;
   /** The emulator's clock in seconds since the epoch (fractions allowed); default the system clock. */
   clock?: () => number;
   /**

@@ -197,8 +197,9 @@ describe('silent token acquisition against the emulator', () => {
       assert.equal(emulator.counters()['token:refresh_token'], 1);
 
       // A second family refresh token (app B's own): client_mismatch on the newest stops the loop.
-      await signIn(DEFAULT_IDS.familyClientIdB, { cache: a.cache });
+      // B's token is the newer one (the attempt with A's is still in the 60 s "UI required" throttle).
       t += 1;
+      await signIn(DEFAULT_IDS.familyClientIdB, { cache: a.cache });
       const mismatch = JSON.stringify({ error: 'invalid_grant', error_description: 'AADSTS70000', suberror: 'client_mismatch' });
       emulator.injectFault({ kind: 'status', status: 400, body: mismatch, endpoint: 'token', grantType: 'refresh_token', count: 5 });
       assert.equal(refreshTokens(a.cache).length, 2);

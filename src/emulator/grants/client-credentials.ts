@@ -2,7 +2,7 @@
 import { AADSTS } from '../aad-errors.js';
 import { authenticateClient, tenantDisplayName } from '../client-auth.js';
 import { parseClientCredentialScope } from '../scopes.js';
-import { appAccessToken } from '../tokens.js';
+import { appAccessToken, refreshInFor } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
 import { requiredParam } from './session.js';
 
@@ -12,5 +12,5 @@ export const clientCredentialsGrant: GrantHandler = (ctx, req, tenant) => {
   if (tenant.kind !== 'tenant') throw AADSTS.noTenantInformation();
   const resource = parseClientCredentialScope(ctx.directory, requiredParam(req.form, 'scope'), tenantDisplayName(tenant));
   const { token, expiresIn } = appAccessToken(ctx, client.app, tenant.tenant.id, resource, client.acr);
-  return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token };
+  return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, ...refreshInFor(ctx, expiresIn), access_token: token };
 };

@@ -16,7 +16,9 @@ export const refreshTokenGrant: GrantHandler = (ctx, req, tenant) => {
   const record = ctx.stores.refreshTokens.get(token);
   if (record === undefined) throw AADSTS.refreshTokenInvalid();
   const sameFamily = record.familyId !== undefined && record.familyId === app.familyId;
-  if (record.clientId !== app.clientId && !sameFamily) throw AADSTS.grantForOtherClient();
+  if (record.clientId !== app.clientId && !sameFamily) {
+    throw record.familyId !== undefined ? AADSTS.familyClientMismatch() : AADSTS.grantForOtherClient();
+  }
   if (record.revoked) throw AADSTS.refreshTokenRevoked();
   const now = ctx.now();
   if (now > record.expiresAt) {
