@@ -78,6 +78,12 @@ export type {
 } from './protocol/client-credential.js';
 
 export { createHttpClient } from './http/undici-http-client.js';
+export { createThrottledHttpClient, THROTTLED_LOCALLY_HEADER } from './http/throttled-http-client.js';
+export type { ThrottleOptions } from './http/throttled-http-client.js';
+export type { Logger, LogContext, LogLevel } from './logger.js';
+export { PII_MASK, maskPii } from './logger.js';
+export { claimsChallengeFrom, parseWwwAuthenticate } from './protocol/www-authenticate.js';
+export type { AuthChallenge } from './protocol/www-authenticate.js';
 export type { ClosableHttpClient, HttpClientOptions } from './http/undici-http-client.js';
 export type { HttpClient, HttpRequest, HttpResponse } from './http/http-client.js';
 export type { HttpCacheStore } from './http/http-cache.js';
