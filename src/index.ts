@@ -88,24 +88,33 @@ export type { ClosableHttpClient, HttpClientOptions } from './http/undici-http-c
 export type { HttpClient, HttpRequest, HttpResponse } from './http/http-client.js';
 export type { HttpCacheStore } from './http/http-cache.js';
 
+// Every error class, including those msal-ts/extensions and msal-ts/distributed throw, so `instanceof` works from the
+// core entry point (errors.ts loads no native code).
 export {
   AuthorityValidationError,
   BrowserInteractionTimeoutError,
   BrowserLaunchError,
   CacheFormatError,
   DeviceCodeExpiredError,
+  DistributedCacheError,
   FederatedAccountNotSupportedError,
   IdTokenError,
   InvalidCredentialError,
-  LoopbackPortInUseError,
-  StateMismatchError,
   InvalidResponseError,
+  LockTimeoutError,
+  LoopbackPortInUseError,
   ManagedIdentityError,
   MsalError,
   NetworkError,
+  PersistenceAccessError,
+  PersistenceDecryptionError,
+  PersistenceEncryptionError,
+  PersistenceNotFoundError,
+  PersistenceUnavailableError,
   RequestAbortedError,
   RequestTimeoutError,
   ServerError,
+  StateMismatchError,
 } from './errors.js';
 export type { AnyMsalError, IdTokenCheck, ManagedIdentityErrorReason, MsalErrorCode, ServerErrorBody } from './errors.js';
 export { VERSION } from './version.js';
