@@ -76,6 +76,8 @@ export interface RedeemOptions {
   readonly username?: string | undefined;
   /** On-behalf-of partition. */
   readonly userAssertionHash?: string | undefined;
+  /** The key a key-bound token (SSH certificate) is cached under: `data.key_id`. */
+  readonly keyId?: string | undefined;
   /** Extra request headers (`X-AnchorMailbox`). */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Refresh flows: do not write an Account, and apply `afterAdd` in the same cache write (the RT update). */
@@ -361,6 +363,7 @@ export class AppCore {
       idTokenClaims: claims,
       username: options.username,
       userAssertionHash: options.userAssertionHash,
+      keyId: options.keyId,
       skipAccountCreation: options.skipAccountCreation,
     };
     const partition = options.partition ?? userPartition(response, claims, environment);

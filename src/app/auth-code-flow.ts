@@ -12,6 +12,7 @@ import { isScopeSubset, scopeToWire } from '../protocol/scopes.js';
 import { buildAuthorizationCodeRequest } from '../protocol/token-request.js';
 import type { AppCore } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
+import { checkData, type TokenRequestData } from './extra-data.js';
 
 /** The OIDC `prompt` values (MSAL Python's `Prompt`). */
 export const Prompt = Object.freeze({
@@ -70,6 +71,8 @@ export interface InitiateAuthCodeFlowOptions {
 export interface AcquireTokenByAuthCodeFlowOptions {
   /** A subset of the flow's scopes to redeem the code for (when consent covered several resources). */
   scopes?: readonly string[] | undefined;
+  /** Extra token request fields (MSAL Python's `data`), e.g. `{ token_type: 'ssh-cert', req_cnf, key_id }`. */
+  data?: TokenRequestData | undefined;
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -199,6 +202,7 @@ export async function acquireTokenByAuthCodeFlow(
 ): Promise<AuthenticationResult> {
   const flow = checkFlow(flowInput);
   const response = responseFields(authResponse);
+  const extra = checkData(options.data);
   if (response['state'] !== flow.state) {
     throw new StateMismatchError('the authorization response does not carry the state this flow sent (a forged or mixed-up response)');
   }
@@ -221,12 +225,14 @@ export async function acquireTokenByAuthCodeFlow(
       scopes,
       claims: core.claims(flow.claims_challenge),
       clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
+      data: extra.fields,
     });
     return core.redeem(target, metadata, body, ctx, {
       grantType: 'authorization_code',
       scopes,
       nonce: nonceHash(flow.nonce),
       maxAge: flow.max_age,
+      keyId: extra.keyId,
       headers: anchorFromClientInfo(response['client_info']),
     });
   }

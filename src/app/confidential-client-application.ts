@@ -2,6 +2,7 @@
  * A confidential client: a daemon, web app or web API that holds a credential (secret, certificate or assertion).
  */
 import type { AuthorityMetadata } from '../authority/discovery.js';
+import { IMDS_REGION_TIMEOUT_MS, type RegionEnvironment } from '../authority/region.js';
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import {
   createClientAuthenticator,
@@ -9,9 +10,13 @@ import {
   type ClientCredential,
 } from '../protocol/client-credential.js';
 import { RESERVED_SCOPES, validateScopes } from '../protocol/scopes.js';
+import type { HttpClient } from '../http/http-client.js';
+import { createHttpClient } from '../http/undici-http-client.js';
 import { buildClientCredentialsRequest } from '../protocol/token-request.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
+import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
+import { RegionalRouting } from './regional-routing.js';
 import { API_IDS } from './telemetry.js';
 import { ClientApplication, type CacheLocation, type RequestContext, type Target } from './client-application.js';
 import { acquireTokenOnBehalfOf, type AcquireTokenOnBehalfOfOptions, type OboAccountMemo } from './on-behalf-of.js';
@@ -28,6 +33,17 @@ export interface ConfidentialClientApplicationOptions extends ClientApplicationO
   clientCredential: ClientCredential;
   /** Extra or overriding claims in the client assertions msal-ts signs with a certificate. */
   clientClaims?: Record<string, unknown> | undefined;
+  /**
+   * The Azure region whose Entra endpoint serves {@link ConfidentialClientApplication.acquireTokenForClient} (ESTS-R),
+   * as MSAL Python's `azure_region`: a region name such as `'westus2'`; {@link AZURE_REGION_AUTO_DETECT} (`'auto'`) to
+   * detect it (`REGION_NAME`, else the VM's instance metadata service with a 2 s timeout; once per application); or
+   * `false` / `'disabled'` for the global endpoint even when `MSAL_FORCE_REGION` is set. Default: the
+   * `MSAL_FORCE_REGION` environment variable, else no region. When detection fails, the global endpoint is used.
+   * Only Entra authorities with a host name have regional endpoints; other flows always use the global one.
+   */
+  azureRegion?: string | false | undefined;
+  /** Environment variables (`MSAL_FORCE_REGION`, `REGION_NAME`). Default `process.env`, read at construction and on detection. */
+  environment?: RegionEnvironment | undefined;
 }
 
 /** Options of {@link ConfidentialClientApplication.acquireTokenForClient}. */
@@ -47,6 +63,12 @@ export interface AcquireTokenForClientOptions {
   correlationId?: string | undefined;
   /** Aborts the network part of the call. */
   signal?: AbortSignal | undefined;
+  /**
+   * Extra token request fields (MSAL Python's `data`). An SSH certificate for the app:
+   * `{ token_type: 'ssh-cert', req_cnf: JSON.stringify(publicJwk), key_id: publicJwk.kid }`; it is cached under its
+   * `key_id` and served from the cache only to requests with the same `key_id` and `token_type`.
+   */
+  data?: TokenRequestData | undefined;
 }
 
 /**
@@ -67,6 +89,7 @@ export class ConfidentialClientApplication extends ClientApplication {
   /** Concurrent identical requests share one token request. */
   readonly #inFlight = new Map<string, Promise<AuthenticationResult>>();
   readonly #oboAccounts: OboAccountMemo = new Map();
+  readonly #regions: RegionalRouting;
 
   /**
    * @param clientId - The application (client) id.
@@ -88,6 +111,13 @@ export class ConfidentialClientApplication extends ClientApplication {
     const authenticator = this.#authenticator;
     // User flows of the base class (auth code, refresh, ROPC) authenticate the client with the same credential.
     this.core.authenticate = (tokenEndpoint) => authenticator.authenticate(tokenEndpoint);
+    const environment = options.environment ?? process.env;
+    if (typeof environment !== 'object' || environment === null) throw new TypeError('options.environment must be an object of strings');
+    // The IMDS probe never goes through a proxy (it cannot reach this machine's metadata service) and gives up fast.
+    const probe = (): HttpClient =>
+      options.httpClient ??
+      createHttpClient({ verify: options.verify, proxy: options.proxy, bypassProxyForLocalTargets: true, timeoutMs: IMDS_REGION_TIMEOUT_MS });
+    this.#regions = new RegionalRouting(options.azureRegion, environment, probe, this.core.log);
   }
 
   /**
@@ -129,6 +159,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     options: AcquireTokenForClientOptions = {},
   ): Promise<AuthenticationResult> {
     const wanted = validateScopes(scopes);
+    const extra = checkData(options.data);
     const reserved = wanted.find((s) => RESERVED.has(s.toLowerCase()));
     if (reserved !== undefined) {
       throw new RangeError(
@@ -150,15 +181,15 @@ export class ConfidentialClientApplication extends ClientApplication {
       if (location !== undefined) {
         const loading = this.tokenCache.beforeRead(this.#appContext(location, options.correlationId));
         if (loading !== undefined) await loading;
-        const hit = this.#lookup(location, wanted);
+        const hit = this.#lookup(location, wanted, extra);
         if (hit !== undefined && !hit.aging) return hit.result;
         fallback = hit?.result;
       }
     }
-    const key = `${authority.url}\n${wanted.join(' ')}\n${options.claimsChallenge ?? ''}\n${bypassCache}`;
+    const key = `${authority.url}\n${wanted.join(' ')}\n${options.claimsChallenge ?? ''}\n${bypassCache}\n${extra.identity}`;
     const pending = this.#inFlight.get(key);
     if (pending !== undefined) return pending;
-    const started = this.#acquireFromNetwork(target, wanted, options, bypassCache, fallback);
+    const started = this.#acquireFromNetwork(target, wanted, options, extra, bypassCache, fallback);
     this.#inFlight.set(key, started);
     try {
       return await started;
@@ -189,6 +220,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     target: Target,
     scopes: string[],
     options: AcquireTokenForClientOptions,
+    extra: ExtraData,
     bypassCache: boolean,
     knownFallback: AuthenticationResult | undefined,
   ): Promise<AuthenticationResult> {
@@ -201,12 +233,15 @@ export class ConfidentialClientApplication extends ClientApplication {
     let fallback = knownFallback;
     if (!bypassCache && fallback === undefined) {
       await this.tokenCache.beforeRead(this.#appContext(location, ctx.correlationId));
-      const hit = this.#lookup(location, scopes);
+      const hit = this.#lookup(location, scopes, extra);
       if (hit !== undefined && !hit.aging) return hit.result;
       fallback = hit?.result;
     }
     try {
-      return await this.#redeem(metadata.token_endpoint, metadata, location, scopes, options, ctx);
+      const endpoint = this.#regions.enabled
+        ? await this.#regions.tokenEndpoint(target.authority, metadata.token_endpoint, ctx.signal)
+        : metadata.token_endpoint;
+      return await this.#redeem(endpoint, metadata, location, scopes, options, extra, ctx);
     } catch (err) {
       // An aging token is still valid: serve it when the proactive refresh fails, as MSAL Python does.
       if (fallback !== undefined) return fallback;
@@ -220,30 +255,36 @@ export class ConfidentialClientApplication extends ClientApplication {
     location: CacheLocation,
     scopes: string[],
     options: AcquireTokenForClientOptions,
+    extra: ExtraData,
     ctx: RequestContext,
   ): Promise<AuthenticationResult> {
     const body = buildClientCredentialsRequest({
       clientId: this.clientId,
       scopes,
       claims: this.core.claims(options.claimsChallenge),
-      clientAuthentication: await this.#authenticator.authenticate(tokenEndpoint),
+      // The assertion's audience stays the global token endpoint, also for a regional request, as MSAL Python signs it.
+      clientAuthentication: await this.#authenticator.authenticate(metadata.token_endpoint),
+      data: extra.fields,
     });
-    const response = await this.requestToken(metadata, body, ctx);
+    const sentTo = tokenEndpoint === metadata.token_endpoint ? metadata : { ...metadata, token_endpoint: tokenEndpoint };
+    const response = await this.requestToken(sentTo, body, ctx);
     const event = {
       clientId: this.clientId,
       scopes,
+      // The global host, also for a regional token: lookups (ours and other MSALs') find it there.
       environment: location.environments[0] ?? metadata.environment,
       realm: location.realm,
-      tokenEndpoint,
+      tokenEndpoint: metadata.token_endpoint,
       grantType: 'client_credentials',
       response,
+      keyId: extra.keyId,
     };
     const now = this.now() / 1000;
     await this.tokenCache.write(this.#appContext(location, ctx.correlationId), () => this.tokenCache.add(event, now));
     return this.resultFromResponse(response);
   }
 
-  #lookup(location: CacheLocation, scopes: readonly string[]): { result: AuthenticationResult; aging: boolean } | undefined {
+  #lookup(location: CacheLocation, scopes: readonly string[], extra: ExtraData): { result: AuthenticationResult; aging: boolean } | undefined {
     const now = this.now() / 1000;
     const hit = this.tokenCache.findAccessToken(
       {
@@ -252,6 +293,8 @@ export class ConfidentialClientApplication extends ClientApplication {
         realm: location.realm,
         homeAccountId: undefined,
         scopes,
+        keyId: extra.keyId,
+        tokenType: extra.tokenType,
       },
       now,
     );

@@ -10,6 +10,7 @@ import { scopeToWire } from '../protocol/scopes.js';
 import { buildDeviceCodeRequest, GRANT_TYPE_DEVICE_CODE } from '../protocol/token-request.js';
 import type { AppCore } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
+import { checkData, type TokenRequestData } from './extra-data.js';
 
 /**
  * A device flow: the server's device authorization response plus `expires_at` (epoch seconds) and the scopes and
@@ -39,6 +40,8 @@ export interface AcquireTokenByDeviceFlowOptions {
   signal?: AbortSignal | undefined;
   /** A claims challenge (JSON) from a resource. */
   claimsChallenge?: string | undefined;
+  /** Extra token request fields (MSAL Python's `data`), e.g. `{ token_type: 'ssh-cert', req_cnf, key_id }`. */
+  data?: TokenRequestData | undefined;
 }
 
 const RETRIABLE = new Set(['authorization_pending', 'slow_down']);
@@ -92,6 +95,7 @@ export async function acquireTokenByDeviceFlow(
   const exitCondition = options.exitCondition ?? ((f: DeviceFlow) => f.expires_at < core.now() / 1000);
   if (typeof exitCondition !== 'function') throw new TypeError('options.exitCondition must be a function');
   const claims = core.claims(options.claimsChallenge);
+  const extra = checkData(options.data);
   const ctx = core.context({ correlationId: flow.correlation_id, signal: options.signal });
   const target = core.targetFor({});
   const metadata = await core.metadataFor(target.authority, ctx);
@@ -101,10 +105,11 @@ export async function acquireTokenByDeviceFlow(
       deviceCode: flow.device_code,
       claims,
       clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
+      data: extra.fields,
     });
     let pending: ServerError;
     try {
-      return await core.redeem(target, metadata, body, ctx, { grantType: GRANT_TYPE_DEVICE_CODE, scopes: flow.scope });
+      return await core.redeem(target, metadata, body, ctx, { grantType: GRANT_TYPE_DEVICE_CODE, scopes: flow.scope, keyId: extra.keyId });
     } catch (err) {
       if (!(err instanceof ServerError) || !RETRIABLE.has(err.error)) throw err;
       pending = err;

@@ -9,6 +9,7 @@ import type { OpenBrowser } from '../interactive/types.js';
 import type { AppCore } from './app-core.js';
 import { acquireTokenByAuthCodeFlow, initiateAuthCodeFlow } from './auth-code-flow.js';
 import type { AuthenticationResult } from './authentication-result.js';
+import { checkData, type TokenRequestData } from './extra-data.js';
 
 /** Options of `acquireTokenInteractive`. */
 export interface AcquireTokenInteractiveOptions {
@@ -45,6 +46,8 @@ export interface AcquireTokenInteractiveOptions {
   responseMode?: 'query' | 'form_post' | undefined;
   /** Aborts waiting (and the requests). */
   signal?: AbortSignal | undefined;
+  /** Extra fields of the code redemption (MSAL Python's `data`), e.g. `{ token_type: 'ssh-cert', req_cnf, key_id }`. */
+  data?: TokenRequestData | undefined;
   correlationId?: string | undefined;
 }
 
@@ -63,6 +66,7 @@ export async function acquireTokenInteractive(
   optionalFunction(options.openBrowser, 'openBrowser');
   optionalFunction(options.showUrl, 'showUrl');
   optionalFunction(options.onBeforeLaunchingUi, 'onBeforeLaunchingUi');
+  checkData(options.data);
   if (options.timeoutMs !== undefined && (typeof options.timeoutMs !== 'number' || !(options.timeoutMs > 0))) {
     throw new RangeError('options.timeoutMs must be a positive number of milliseconds');
   }
@@ -91,7 +95,11 @@ export async function acquireTokenInteractive(
     options.onBeforeLaunchingUi?.({ ui: 'browser' });
     await openBrowserOrShowUrl(options.openBrowser ?? defaultOpenBrowser, flow.auth_uri, options.showUrl);
     const response = await waiting;
-    return await acquireTokenByAuthCodeFlow(core, flow, response, { correlationId: options.correlationId, signal: options.signal });
+    return await acquireTokenByAuthCodeFlow(core, flow, response, {
+      correlationId: options.correlationId,
+      signal: options.signal,
+      data: options.data,
+    });
   } finally {
     await server.close();
   }

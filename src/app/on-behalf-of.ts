@@ -14,6 +14,7 @@ import { validateScopes } from '../protocol/scopes.js';
 import { buildOnBehalfOfRequest, GRANT_TYPE_JWT_BEARER } from '../protocol/token-request.js';
 import { assertionHash, homeAccountIdOf, type AppCore, type CacheLocation } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
+import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 
 /** Options of `acquireTokenOnBehalfOf`. */
 export interface AcquireTokenOnBehalfOfOptions {
@@ -21,6 +22,8 @@ export interface AcquireTokenOnBehalfOfOptions {
   claimsChallenge?: string | undefined;
   /** Skip the cache lookup. */
   forceRefresh?: boolean | undefined;
+  /** Extra token request fields (MSAL Python's `data`), e.g. `{ token_type: 'ssh-cert', req_cnf, key_id }`. */
+  data?: TokenRequestData | undefined;
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -48,11 +51,12 @@ function lookup(
   candidates: readonly string[],
   scopes: readonly string[],
   hash: string,
+  extra: ExtraData,
 ): { result: AuthenticationResult; aging: boolean } | undefined {
   const now = core.now() / 1000;
   for (const homeAccountId of candidates) {
     const hit = core.tokenCache.findAccessToken(
-      { clientId: core.clientId, environments: location.environments, realm: location.realm, homeAccountId, scopes, userAssertionHash: hash },
+      { clientId: core.clientId, environments: location.environments, realm: location.realm, homeAccountId, scopes, userAssertionHash: hash, keyId: extra.keyId, tokenType: extra.tokenType },
       now,
     );
     if (hit === undefined) continue;
@@ -80,6 +84,7 @@ export async function acquireTokenOnBehalfOf(
   const decorated = core.decorate(scopes);
   const wanted = validateScopes(scopes);
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') throw new TypeError('options.claimsChallenge must be a JSON string');
+  const extra = checkData(options.data);
   const hash = assertionHash(userAssertion);
   const access: CacheAccessContext = { clientId: core.clientId, partition: { kind: 'obo', userAssertionHash: hash }, correlationId: options.correlationId };
   const bypass = options.forceRefresh === true || (options.claimsChallenge !== undefined && options.claimsChallenge !== '');
@@ -91,7 +96,7 @@ export async function acquireTokenOnBehalfOf(
     const location = core.knownCacheLocation(target) ?? core.cacheLocation(target, await core.metadataFor(target.authority, ctx));
     const loading = core.tokenCache.beforeRead(access);
     if (loading !== undefined) await loading;
-    const hit = lookup(core, location, candidates, wanted, hash);
+    const hit = lookup(core, location, candidates, wanted, hash, extra);
     if (hit !== undefined && !hit.aging) return hit.result;
     fallback = hit?.result;
   }
@@ -103,6 +108,7 @@ export async function acquireTokenOnBehalfOf(
       scopes: decorated,
       claims: core.claims(options.claimsChallenge),
       clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
+      data: extra.fields,
     });
     const response = await core.requestToken(metadata, body, ctx);
     const claims = await core.idTokenClaims(response, metadata, ctx);
@@ -110,6 +116,7 @@ export async function acquireTokenOnBehalfOf(
       grantType: GRANT_TYPE_JWT_BEARER,
       scopes: decorated,
       userAssertionHash: hash,
+      keyId: extra.keyId,
       partition: access.partition,
     });
     const homeAccountId = homeAccountIdOf(response, claims);

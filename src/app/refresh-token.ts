@@ -7,9 +7,12 @@ import { buildRefreshTokenRequest } from '../protocol/token-request.js';
 import { API_IDS } from './telemetry.js';
 import type { AppCore } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
+import { checkData, type TokenRequestData } from './extra-data.js';
 
 /** Options of `acquireTokenByRefreshToken`. */
 export interface AcquireTokenByRefreshTokenOptions {
+  /** Extra token request fields (MSAL Python's `data`), e.g. `{ token_type: 'ssh-cert', req_cnf, key_id }`. */
+  data?: TokenRequestData | undefined;
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -23,6 +26,7 @@ export async function acquireTokenByRefreshToken(
 ): Promise<AuthenticationResult> {
   if (typeof refreshToken !== 'string' || refreshToken === '') throw new TypeError('refreshToken must be a non-empty string');
   const decorated = core.decorate(scopes);
+  const extra = checkData(options.data);
   const ctx = core.context(options, { apiId: API_IDS.acquireTokenByRefreshToken, refreshReason: 0 });
   const target = core.targetFor({});
   const metadata = await core.metadataFor(target.authority, ctx);
@@ -32,6 +36,7 @@ export async function acquireTokenByRefreshToken(
     scopes: decorated,
     claims: core.claims(undefined),
     clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
+    data: extra.fields,
   });
-  return core.redeem(target, metadata, body, ctx, { grantType: 'refresh_token', scopes: decorated });
+  return core.redeem(target, metadata, body, ctx, { grantType: 'refresh_token', scopes: decorated, keyId: extra.keyId });
 }

@@ -15,6 +15,7 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AppCore, CacheLocation, RequestContext, Target } from './app-core.js';
 import { API_IDS } from './telemetry.js';
 import type { AuthenticationResult } from './authentication-result.js';
+import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 
 /** Options of `acquireTokenSilent` / `acquireTokenSilentWithError`. */
 export interface AcquireTokenSilentOptions {
@@ -26,6 +27,11 @@ export interface AcquireTokenSilentOptions {
   forceRefresh?: boolean | undefined;
   /** A claims challenge (JSON) from a resource: skips the access token cache and is sent with the refresh. */
   claimsChallenge?: string | undefined;
+  /**
+   * Extra token request fields (MSAL Python's `data`), sent with a refresh. A `key_id` makes the cache lookup find only
+   * tokens bound to that key, e.g. an SSH certificate: `{ token_type: 'ssh-cert', req_cnf, key_id }`.
+   */
+  data?: TokenRequestData | undefined;
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -65,6 +71,7 @@ export async function acquireTokenSilentWithError(
   const decorated = core.decorate(scopes);
   const wanted = validateScopes(scopes);
   const account = checkAccount(options.account);
+  const extra = checkData(options.data);
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') {
     throw new TypeError('options.claimsChallenge must be a JSON string');
   }
@@ -78,16 +85,16 @@ export async function acquireTokenSilentWithError(
     if (location !== undefined) {
       const loading = core.tokenCache.beforeRead(access);
       if (loading !== undefined) await loading;
-      const hit = lookup(core, location, account.home_account_id, wanted);
+      const hit = lookup(core, location, account.home_account_id, wanted, extra);
       if (hit !== undefined && !hit.aging) return hit.result;
       fallback = hit?.result;
       looked = true;
     }
   }
-  const key = [target.authority.url, account.home_account_id, [...wanted].sort().join(' '), options.claimsChallenge ?? '', String(bypass)].join('\n');
+  const key = [target.authority.url, account.home_account_id, [...wanted].sort().join(' '), options.claimsChallenge ?? '', String(bypass), extra.identity].join('\n');
   const pending = core.inFlight.get(key);
   if (pending !== undefined) return pending;
-  const started = refresh(core, target, account, wanted, decorated, options, bypass || looked, fallback);
+  const started = refresh(core, target, account, wanted, decorated, options, extra, bypass || looked, fallback);
   core.inFlight.set(key, started);
   try {
     return await started;
@@ -125,6 +132,7 @@ async function refresh(
   wanted: readonly string[],
   decorated: readonly string[],
   options: AcquireTokenSilentOptions,
+  extra: ExtraData,
   skipLookup: boolean,
   knownFallback: AuthenticationResult | undefined,
 ): Promise<AuthenticationResult | undefined> {
@@ -138,11 +146,11 @@ async function refresh(
     const location = core.cacheLocation(target, metadata);
     await core.tokenCache.beforeRead(userAccess(core, target, account, ctx.correlationId));
     if (!skipLookup) {
-      const hit = lookup(core, location, account.home_account_id, wanted);
+      const hit = lookup(core, location, account.home_account_id, wanted, extra);
       if (hit !== undefined && !hit.aging) return hit.result;
       fallback = hit?.result;
     }
-    const attempt = await refreshFromCache(core, target, metadata, location, account, decorated, options.claimsChallenge, ctx);
+    const attempt = await refreshFromCache(core, target, metadata, location, account, decorated, options.claimsChallenge, extra, ctx);
     if (attempt === undefined) return fallback;
     if ('ok' in attempt) return attempt.ok;
     if (fallback !== undefined) return fallback;
@@ -159,10 +167,19 @@ function lookup(
   location: CacheLocation,
   homeAccountId: string,
   scopes: readonly string[],
+  extra: ExtraData,
 ): { result: AuthenticationResult; aging: boolean } | undefined {
   const now = core.now() / 1000;
   const hit = core.tokenCache.findAccessToken(
-    { clientId: core.clientId, environments: location.environments, realm: location.realm, homeAccountId, scopes },
+    {
+      clientId: core.clientId,
+      environments: location.environments,
+      realm: location.realm,
+      homeAccountId,
+      scopes,
+      keyId: extra.keyId,
+      tokenType: extra.tokenType,
+    },
     now,
   );
   if (hit === undefined) return undefined;
@@ -187,13 +204,14 @@ async function refreshFromCache(
   account: Account,
   scopes: readonly string[],
   claimsChallenge: string | undefined,
+  extra: ExtraData,
   ctx: RequestContext,
 ): Promise<Attempt | undefined> {
   let last: Attempt | undefined;
   const [primary, ...aliases] = location.environments;
   for (const env of [primary ?? target.authority.host, ...aliases]) {
     if (env !== primary && !core.tokenCache.hasRefreshTokens(env)) continue;
-    const attempt = await refreshInEnvironment(core, target, metadata, env, account, scopes, claimsChallenge, ctx);
+    const attempt = await refreshInEnvironment(core, target, metadata, env, account, scopes, claimsChallenge, extra, ctx);
     if (attempt !== undefined && 'ok' in attempt) return attempt;
     last = attempt ?? last;
   }
@@ -208,12 +226,13 @@ async function refreshInEnvironment(
   account: Account,
   scopes: readonly string[],
   claimsChallenge: string | undefined,
+  extra: ExtraData,
   ctx: RequestContext,
 ): Promise<Attempt | undefined> {
   const cache = core.tokenCache;
   const hid = account.home_account_id;
   const tryAll = (rts: RefreshTokenEntry[], stopOnClientMismatch: boolean): Promise<Attempt | undefined> =>
-    tryRefreshTokens(core, target, metadata, rts, hid, scopes, claimsChallenge, ctx, stopOnClientMismatch);
+    tryRefreshTokens(core, target, metadata, rts, hid, scopes, claimsChallenge, extra, ctx, stopOnClientMismatch);
   const appMetadata = cache.getAppMetadata(env, core.clientId);
   if (appMetadata === undefined) {
     // Family membership unknown (first use of this app): a family token that works proves membership.
@@ -237,6 +256,7 @@ async function tryRefreshTokens(
   homeAccountId: string,
   scopes: readonly string[],
   claimsChallenge: string | undefined,
+  extra: ExtraData,
   ctx: RequestContext,
   stopOnClientMismatch: boolean,
 ): Promise<Attempt | undefined> {
@@ -248,6 +268,7 @@ async function tryRefreshTokens(
       scopes,
       claims: core.claims(claimsChallenge),
       clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
+      data: extra.fields,
     });
     let response;
     try {
@@ -263,6 +284,7 @@ async function tryRefreshTokens(
     await core.store(target, metadata, response, claims, ctx, {
       grantType: 'refresh_token',
       scopes,
+      keyId: extra.keyId,
       // A concurrent removeAccount must not be undone by a refresh.
       skipAccountCreation: true,
       keepRefreshTokenOutOfAdd: true,

@@ -8,11 +8,14 @@ import { FederatedAccountNotSupportedError, InvalidResponseError } from '../erro
 import { buildPasswordRequest } from '../protocol/token-request.js';
 import type { AppCore, RequestContext } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
+import { checkData, type TokenRequestData } from './extra-data.js';
 
 /** Options of `acquireTokenByUsernamePassword`. */
 export interface AcquireTokenByUsernamePasswordOptions {
   /** A claims challenge (JSON) from a resource. */
   claimsChallenge?: string | undefined;
+  /** Extra token request fields (MSAL Python's `data`), e.g. `{ token_type: 'ssh-cert', req_cnf, key_id }`. */
+  data?: TokenRequestData | undefined;
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -32,6 +35,7 @@ export async function acquireTokenByUsernamePassword(
   if (typeof password !== 'string' || password === '') throw new TypeError('password must be a non-empty string');
   const decorated = core.decorate(scopes);
   const claims = core.claims(options.claimsChallenge);
+  const extra = checkData(options.data);
   const ctx = core.context(options);
   const target = core.targetFor({});
   // Only Entra work and school authorities have user realm discovery; ADFS, B2C, CIAM and generic OIDC do not.
@@ -44,11 +48,13 @@ export async function acquireTokenByUsernamePassword(
     scopes: decorated,
     claims,
     clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
+    data: extra.fields,
   });
   return core.redeem(target, metadata, body, ctx, {
     grantType: 'password',
     scopes: decorated,
     username,
+    keyId: extra.keyId,
     headers: { 'X-AnchorMailbox': `upn:${username}` },
   });
 }

@@ -5,6 +5,7 @@
 import type { Directory } from './directory.js';
 import type { SigningKey } from './jwt.js';
 import type { SignInState } from './sign-in-state.js';
+import type { SshCertificateAuthority } from './ssh-certificate.js';
 import type { GrantStores } from './stores.js';
 
 /** Lifetimes in seconds of what the emulator issues. */
@@ -23,6 +24,8 @@ export interface EmulatorLifetimes {
 export interface EmulatorContext {
   readonly directory: Directory;
   readonly signingKey: SigningKey;
+  /** Signs the SSH certificates of `token_type=ssh-cert` requests. */
+  readonly sshCa: SshCertificateAuthority;
   readonly stores: GrantStores;
   /** Browser sessions, sign-ins in progress and consents of the interactive pages. */
   readonly signIn: SignInState;

@@ -27,6 +27,7 @@ import { checkManagedIdentityOption, managedIdentityApi, startManagedIdentityOpt
 import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loadOrCreateSigningKey, thumbprints } from './pki.js';
 import { matchRoute, type Route } from './router.js';
 import { SignInState } from './sign-in-state.js';
+import { loadOrCreateSshCa } from './ssh-certificate.js';
 import { GrantStores } from './stores.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
@@ -144,6 +145,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   await mkdir(checked.stateDir, { recursive: true, mode: 0o700 });
   const ca = await loadOrCreateCa(checked.stateDir);
   const signingKey = await loadOrCreateSigningKey(checked.stateDir);
+  const sshCa = await loadOrCreateSshCa(checked.stateDir);
   const certApp = config.apps.find((a) => a.clientId === DEFAULT_IDS.certificateClientId);
   if (certApp !== undefined && certApp.certificates.length === 0) {
     const credential = await loadOrCreateAppCertificate(checked.stateDir, certApp.displayName);
@@ -272,6 +274,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const context: EmulatorContext = {
     directory: new Directory(config),
     signingKey,
+    sshCa,
     stores: new GrantStores(),
     signIn: new SignInState(`msal_ts_emulator_${port}`),
     lifetimes: checked.lifetimes,
@@ -290,6 +293,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port,
     caPath: join(checked.stateDir, 'ca', 'cert.pem'),
     caPem: ca.certificatePem,
+    sshCaPublicKey: sshCa.publicKeyLine,
     stateDir: checked.stateDir,
     config,
     authorityFor(tenant: string): string {

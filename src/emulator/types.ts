@@ -56,6 +56,11 @@ export interface Emulator extends EmulatorManagedIdentityApi {
   /** The PEM file of the emulator's CA; point NODE_EXTRA_CA_CERTS or REQUESTS_CA_BUNDLE at it. */
   readonly caPath: string;
   readonly caPem: string;
+  /**
+   * The public key of the CA that signs `token_type=ssh-cert` certificates, as an OpenSSH line (for sshd's
+   * `TrustedUserCAKeys`). Kept in `<stateDir>/ssh-ca/`.
+   */
+  readonly sshCaPublicKey: string;
   readonly stateDir: string;
   /** The resolved directory (with secrets: this is in-process). */
   readonly config: EmulatorConfig;

@@ -12,6 +12,7 @@ import { passwordGrant } from '../grants/password.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { requireTenant } from '../grants/session.js';
 import { jsonResponse } from '../http.js';
+import { withSshCertificate } from '../ssh-certificate.js';
 import { param, type Route } from '../router.js';
 
 const GRANTS: Record<string, GrantHandler> = {
@@ -40,7 +41,7 @@ export const tokenRoutes: Route[] = [
       if (grantType === null || grantType === '') throw AADSTS.missingParameter('grant_type');
       const grant = GRANTS[grantType];
       if (grant === undefined) throw AADSTS.unsupportedGrant(grantType);
-      return jsonResponse(200, grant(ctx, req, tenant));
+      return jsonResponse(200, withSshCertificate(ctx.sshCa, req.form, grant(ctx, req, tenant), ctx.now()));
     },
   },
 ];
