@@ -31,6 +31,9 @@ export type { AcquireTokenInteractiveOptions } from './app/interactive.js';
 export type { AcquireTokenByDeviceFlowOptions, DeviceFlow, InitiateDeviceFlowOptions } from './app/device-flow.js';
 export type { AcquireTokenByUsernamePasswordOptions } from './app/username-password.js';
 export type { AcquireTokenByRefreshTokenOptions } from './app/refresh-token.js';
+export type { TokenRequestData } from './app/extra-data.js';
+export { AZURE_REGION_AUTO_DETECT, AZURE_REGION_DISABLED, regionalHost } from './authority/region.js';
+export type { RegionEnvironment } from './authority/region.js';
 export type { IdTokenValidationOptions } from './protocol/id-token.js';
 export { validateIdToken } from './protocol/id-token.js';
 
