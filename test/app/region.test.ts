@@ -13,7 +13,8 @@ const GRAPH = ['https://graph.microsoft.com/.default'];
 const TENANT = DEFAULT_IDS.tenantId;
 const regionalToken = (region: string): string => `https://${region}.login.microsoft.com/${TENANT}/oauth2/v2.0/token`;
 
-type ImdsAnswer = string | 'unreachable' | 'hang';
+/** A location IMDS answers, or `unreachable` / `hang`. */
+type ImdsAnswer = string;
 
 describe('regional token endpoints (acquireTokenForClient)', () => {
   let emulator: Emulator;
