@@ -13,9 +13,9 @@ import {
   type RegionChoice,
   type RegionEnvironment,
 } from '../authority/region.js';
-import { RequestAbortedError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
+import { untilAborted } from './abortable.js';
 
 /** A confidential client's region handling. */
 export class RegionalRouting {
@@ -67,24 +67,6 @@ export class RegionalRouting {
       this.#log.info(region === undefined ? 'no region detected; using the global endpoint' : 'region detected', { region });
       return region;
     });
-    return signal === undefined ? this.#detected : untilAborted(this.#detected, signal);
+    return untilAborted(this.#detected, signal, 'the region detection');
   }
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new RequestAbortedError('aborted by the caller', { cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new RequestAbortedError('aborted by the caller while detecting the region', { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }

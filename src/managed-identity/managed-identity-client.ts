@@ -4,6 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { joinInFlight } from '../app/abortable.js';
 import type { TokenSource } from '../app/authentication-result.js';
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
@@ -217,7 +218,11 @@ export class ManagedIdentityClient {
     }
     const key = `${resource}\n${claimsChallenge ?? ''}\n${forceRefresh === true}`;
     const pending = this.#inFlight.get(key);
-    if (pending !== undefined) return pending;
+    if (pending !== undefined) {
+      // This caller's signal ends only its own wait; another caller's abort makes this one start its own request.
+      const joined = await joinInFlight(pending, options.signal);
+      return joined !== undefined ? joined.value : this.acquireTokenForClient(options);
+    }
     const started = this.#fromSource(resource, options, rejected, fallback);
     this.#inFlight.set(key, started);
     try {

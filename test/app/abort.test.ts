@@ -243,6 +243,70 @@ describe('abort: every network method honours its signal', () => {
     });
   }
 
+  /** Identical concurrent calls share one request; each caller's signal must end only its own wait. */
+  const shared: Array<{ name: string; endpoint: EmulatorEndpoint; prepare(): Promise<{ call(signal?: AbortSignal): Promise<unknown> }> }> = [
+    {
+      name: 'ConfidentialClientApplication.acquireTokenForClient',
+      endpoint: 'token',
+      prepare: () => {
+        const { app } = confidentialApp(DEFAULT_IDS.daemonClientId, DEFAULT_IDS.daemonSecret);
+        return Promise.resolve({ call: (signal) => app.acquireTokenForClient(GRAPH_APP, { signal }) });
+      },
+    },
+    {
+      name: 'PublicClientApplication.acquireTokenSilent',
+      endpoint: 'token',
+      prepare: async () => {
+        const { app, account } = await signedIn();
+        return { call: (signal) => app.acquireTokenSilent(GRAPH_USER_READ, { account, forceRefresh: true, signal }) };
+      },
+    },
+    {
+      name: 'ManagedIdentityClient.acquireTokenForClient',
+      endpoint: 'mi-app-service',
+      prepare: () => {
+        const client = new ManagedIdentityClient(new SystemAssignedManagedIdentity(), { environment: emulator.managedIdentityEnvironment('APP_SERVICE') });
+        return Promise.resolve({ call: (signal) => client.acquireTokenForClient({ resource: 'https://storage.azure.com/', signal }) });
+      },
+    },
+  ];
+
+  async function held(endpoint: EmulatorEndpoint, seen: number): Promise<void> {
+    while ((emulator.counters()[endpoint] ?? 0) === seen) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  for (const c of shared) {
+    it(`${c.name}: a waiter's abort ends its own wait only; the shared request still serves the others`, async () => {
+      const { call } = await c.prepare();
+      const seen = emulator.counters()[c.endpoint] ?? 0;
+      emulator.injectFault({ kind: 'delay', ms: 1000, endpoint: c.endpoint });
+      const leader = call();
+      const controller = new AbortController();
+      const waiter = call(controller.signal);
+      waiter.catch(() => undefined);
+      await held(c.endpoint, seen);
+      controller.abort();
+      await assert.rejects(waiter, RequestAbortedError);
+      assert.ok(await leader, 'the request the waiter had joined completed');
+      assert.equal((emulator.counters()[c.endpoint] ?? 0) - seen, 1, 'one request for both');
+    });
+
+    it(`${c.name}: the first caller's abort does not fail a caller that joined it`, async () => {
+      const { call } = await c.prepare();
+      const seen = emulator.counters()[c.endpoint] ?? 0;
+      emulator.injectFault({ kind: 'delay', ms: 120_000, endpoint: c.endpoint });
+      const controller = new AbortController();
+      const leader = call(controller.signal);
+      leader.catch(() => undefined);
+      const joiner = call();
+      await held(c.endpoint, seen);
+      controller.abort();
+      await assert.rejects(leader, RequestAbortedError);
+      assert.ok(await joiner, 'the joiner sent its own request and got a token');
+      assert.equal((emulator.counters()[c.endpoint] ?? 0) - seen, 2);
+    });
+  }
+
   it("per-request timeout: the app's timeoutMs gives RequestTimeoutError, nothing cached", async () => {
     const { app, snapshot } = confidentialApp(DEFAULT_IDS.daemonClientId, DEFAULT_IDS.daemonSecret, { timeoutMs: 300 });
     await app.acquireTokenForClient(['https://vault.azure.net/.default']); // discovery done
