@@ -7,7 +7,8 @@
 //      the tokens missing from the final file.
 // The peers are installed on demand outside the repository (bench/fixtures/peers.ts); when they cannot be, the bench
 // says why and runs msal-ts alone.
-// Run: npm run bench (or node --import tsx bench/persisted.ts [--budget-ms 5000] [--runs 21] [--writes 50] [--no-peers])
+// Run: npm run bench (or node --import tsx bench/persisted.ts [--budget-ms 5000] [--runs 21] [--writes 50] [--rounds 3]
+// [--no-peers] [--only 1,2,3])
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -39,17 +40,22 @@ interface Args {
   budgetMs: number;
   runs: number;
   writes: number;
+  rounds: number;
   peers: boolean;
+  /** Scenario numbers to run (1: hits, 2: cold start, 3: writers); all by default. */
+  only: Set<string>;
 }
 
 function parse(argv: readonly string[]): Args {
-  const args: Args = { budgetMs: 5_000, runs: 21, writes: 50, peers: true };
+  const args: Args = { budgetMs: 5_000, runs: 21, writes: 50, rounds: 3, peers: true, only: new Set(['1', '2', '3']) };
   for (let i = 0; i < argv.length; i++) {
     const next = (): number => Number(argv[++i]);
     if (argv[i] === '--budget-ms') args.budgetMs = Math.min(next(), 15_000);
     else if (argv[i] === '--runs') args.runs = next();
     else if (argv[i] === '--writes') args.writes = next();
+    else if (argv[i] === '--rounds') args.rounds = next();
     else if (argv[i] === '--no-peers') args.peers = false;
+    else if (argv[i] === '--only') args.only = new Set((argv[++i] ?? '').split(','));
   }
   return args;
 }
@@ -149,6 +155,11 @@ async function coldStart(args: Args, dir: string, peers: Peers | undefined): Pro
   });
   const ours = medians[1] ?? NaN;
   const fastestPeer = peers === undefined ? undefined : Math.min(medians[2] ?? NaN, medians[3] ?? NaN);
+  const base = medians[0] ?? NaN;
+  console.log(
+    `above the bare node baseline: msal-ts +${ms(ours - base)}` +
+      (fastestPeer === undefined ? '' : `, msal-node + extensions (fastest) +${ms(fastestPeer - base)}`),
+  );
   return [
     `2. cold start ${ms(ours)}: under 100 ms ${ours < 100 ? 'MET' : 'MISSED'}` +
       (fastestPeer === undefined ? '; no msal-node to compare' : `; faster than msal-node's fastest (${ms(fastestPeer)}): ${ours < fastestPeer ? 'MET' : 'MISSED'}`),
@@ -177,11 +188,18 @@ function countFinal(file: string, writes: number): { found: number; expected: nu
   return { found, expected, readable: true };
 }
 
-async function writersOf(library: string, file: string, writes: number, peersDir: string): Promise<WriterResult[]> {
+interface Round {
+  results: WriterResult[];
+  /** Distinct stderr lines of the writers (msal-node-extensions leaks lock file handles: Node warns). */
+  warnings: string[];
+}
+
+async function writersOf(library: string, file: string, writes: number, peersDir: string): Promise<Round> {
   const procs = Array.from({ length: WRITERS }, (_, w) => {
     const spec = { mode: 'writer', library, file, writer: w, count: writes, peersDir };
-    return spawn(process.execPath, ['--import', 'tsx', SELF, '--child', JSON.stringify(spec)], { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] });
+    return spawn(process.execPath, ['--import', 'tsx', SELF, '--child', JSON.stringify(spec)], { cwd: REPO, stdio: 'pipe' });
   });
+  const warnings = new Set<string>();
   const outputs = procs.map((p) => {
     let text = '';
     let onReady: () => void = () => undefined;
@@ -191,38 +209,66 @@ async function writersOf(library: string, file: string, writes: number, peersDir
       text += chunk;
       if (text.includes('ready\n')) onReady();
     });
+    let errText = '';
+    p.stderr.setEncoding('utf8');
+    p.stderr.on('data', (chunk: string) => (errText += chunk));
     const done = new Promise<string>((resolve, reject) => {
       p.on('error', reject);
-      p.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`${library} writer exited with ${code}`))));
+      p.on('close', (code) => {
+        for (const line of errText.split('\n')) if (line.trim() !== '') warnings.add(line.replace(/^\(node:\d+\) /, '').replace(/descriptor \d+/, 'descriptor N'));
+        if (code === 0) resolve(text);
+        else reject(new Error(`${library} writer exited with ${code}: ${errText.trim()}`));
+      });
     });
     return { ready: Promise.race([ready, done.then(() => undefined)]), done };
   });
   await Promise.all(outputs.map((o) => o.ready));
   for (const p of procs) p.stdin.end('go\n');
   const texts = await Promise.all(outputs.map((o) => o.done));
-  return texts.map((t) => JSON.parse(t.trim().split('\n').pop() ?? '') as WriterResult);
+  return { results: texts.map((t) => JSON.parse(t.trim().split('\n').pop() ?? '') as WriterResult), warnings: [...warnings] };
 }
 
 async function writers(args: Args, dir: string, peers: Peers | undefined): Promise<string[]> {
-  console.log(`\n3. ${WRITERS} writer processes, ${args.writes} new tokens each (one locked write per token response) into one persisted file`);
+  console.log(
+    `\n3. ${WRITERS} writer processes, ${args.writes} new tokens each (one locked write per token response, lock defaults) into one ` +
+      `persisted file; ${args.rounds} rounds per library, alternating`,
+  );
   const libraries = peers === undefined ? ['msal-ts'] : ['msal-ts', 'msal-node'];
+  const summary = new Map<string, { rates: number[]; lost: number; expected: number; corrupt: number; failed: number; warnings: Set<string> }>();
+  for (let round = 1; round <= args.rounds; round++) {
+    for (const library of libraries) {
+      const file = join(dir, `writers-${library}-${round}`, 'cache.json');
+      const { results, warnings } = await writersOf(library, file, args.writes, peers?.dir ?? '');
+      const span = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start));
+      const written = results.reduce((a, r) => a + r.written, 0);
+      const errors = results.reduce((a, r) => a + r.errors, 0);
+      const final = countFinal(file, args.writes);
+      const lost = final.expected - final.found;
+      const firstError = results.find((r) => r.firstError !== undefined)?.firstError;
+      const rate = written / (span / 1000);
+      const s = summary.get(library) ?? { rates: [], lost: 0, expected: 0, corrupt: 0, failed: 0, warnings: new Set<string>() };
+      s.rates.push(rate);
+      s.lost += lost;
+      s.expected += final.expected;
+      s.corrupt += final.readable ? 0 : 1;
+      s.failed += errors;
+      for (const w of warnings) s.warnings.add(w);
+      summary.set(library, s);
+      console.log(
+        `round ${round} ${library.padEnd(9)} ${rate.toFixed(0).padStart(5)} writes/s  (${written} writes in ${ms(span)}, ` +
+          `${errors} failed calls${firstError === undefined ? '' : ` e.g. "${firstError}"`}; final file: ` +
+          (final.readable ? `${final.found} of ${final.expected} tokens, ${lost} lost)` : 'NOT valid JSON: every token lost)'),
+      );
+    }
+  }
   const goals: string[] = [];
-  for (const library of libraries) {
-    const file = join(dir, `writers-${library}`, 'cache.json');
-    const results = await writersOf(library, file, args.writes, peers?.dir ?? '');
-    const span = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start));
-    const written = results.reduce((a, r) => a + r.written, 0);
-    const errors = results.reduce((a, r) => a + r.errors, 0);
-    const final = countFinal(file, args.writes);
-    const lost = final.expected - final.found;
-    const firstError = results.find((r) => r.firstError !== undefined)?.firstError;
+  for (const [library, s] of summary) {
     const name = library === 'msal-ts' ? 'msal-ts PersistedTokenCache' : 'msal-node PersistenceCachePlugin';
-    console.log(
-      `${name.padEnd(33)} ${(written / (span / 1000)).toFixed(0).padStart(5)} writes/s  (${written} writes in ${ms(span)}, ` +
-        `${errors} failed calls${firstError === undefined ? '' : ` e.g. "${firstError}"`}; final file: ` +
-        (final.readable ? `${final.found} of ${final.expected} tokens, ${lost} lost)` : 'NOT valid JSON, every token lost)'),
+    for (const w of s.warnings) console.log(`${library} writers' stderr: ${w}`);
+    goals.push(
+      `3. ${name}: median ${median(s.rates).toFixed(0)} writes/s; ${s.lost} of ${s.expected} tokens lost over ${args.rounds} rounds` +
+        `${s.corrupt > 0 ? ` (${s.corrupt} rounds ended with a corrupt file)` : ''}; ${s.failed} failed calls`,
     );
-    goals.push(`3. ${name}: ${(written / (span / 1000)).toFixed(0)} writes/s, ${lost} of ${final.expected} tokens lost${final.readable ? '' : ' (corrupt file)'}`);
   }
   return goals;
 }
@@ -247,7 +293,10 @@ async function main(): Promise<void> {
       const { msal } = loadPeers(peers.dir);
       writeFileSync(join(dir, 'cold-msal-node.json'), await msalNodeCache(msal, tenantIds(COLD_TOKENS)), { mode: 0o600 });
     }
-    const goals = [...(await hits(args, dir, peers)), ...(await coldStart(args, dir, peers)), ...(await writers(args, dir, peers))];
+    const goals: string[] = [];
+    if (args.only.has('1')) goals.push(...(await hits(args, dir, peers)));
+    if (args.only.has('2')) goals.push(...(await coldStart(args, dir, peers)));
+    if (args.only.has('3')) goals.push(...(await writers(args, dir, peers)));
     console.log('\ngoals');
     for (const g of goals) console.log(g);
   } finally {
