@@ -106,7 +106,7 @@ describe('abort: every network method honours its signal', () => {
                 // The stand-in browser follows the redirect; its own request finishes whatever the app does.
                 openBrowser: (url) => {
                   void browser.open(url).catch(() => undefined);
-                  return Promise.resolve(true);
+                  return Promise.resolve();
                 },
               });
             } finally {
@@ -244,7 +244,7 @@ describe('abort: every network method honours its signal', () => {
   }
 
   /** Identical concurrent calls share one request; each caller's signal must end only its own wait. */
-  const shared: Array<{ name: string; endpoint: EmulatorEndpoint; prepare(): Promise<{ call(signal?: AbortSignal): Promise<unknown> }> }> = [
+  const shared: Array<{ name: string; endpoint: EmulatorEndpoint; prepare(): Promise<{ call: (signal?: AbortSignal) => Promise<unknown> }> }> = [
     {
       name: 'ConfidentialClientApplication.acquireTokenForClient',
       endpoint: 'token',
@@ -277,7 +277,7 @@ describe('abort: every network method honours its signal', () => {
 
   for (const c of shared) {
     it(`${c.name}: a waiter's abort ends its own wait only; the shared request still serves the others`, async () => {
-      const { call } = await c.prepare();
+      const call = (await c.prepare()).call;
       const seen = emulator.counters()[c.endpoint] ?? 0;
       emulator.injectFault({ kind: 'delay', ms: 1000, endpoint: c.endpoint });
       const leader = call();
@@ -292,7 +292,7 @@ describe('abort: every network method honours its signal', () => {
     });
 
     it(`${c.name}: the first caller's abort does not fail a caller that joined it`, async () => {
-      const { call } = await c.prepare();
+      const call = (await c.prepare()).call;
       const seen = emulator.counters()[c.endpoint] ?? 0;
       emulator.injectFault({ kind: 'delay', ms: 120_000, endpoint: c.endpoint });
       const controller = new AbortController();
