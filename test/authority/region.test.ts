@@ -140,31 +140,35 @@ describe('detectRegion', () => {
     }
   });
 
-  it('gives up on an IMDS that does not answer within the timeout (default client, no proxy)', async (t) => {
-    let seen: IncomingHttpHeaders | undefined;
-    let path = '';
-    const silent = createServer((req) => {
-      seen = req.headers;
-      path = req.url ?? '';
-      // Never answers, as 169.254.169.254 off Azure.
+  async function localImds(t: { after: (fn: () => void) => void }, answer: boolean) {
+    const seen: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
+    const server = createServer((req, res) => {
+      seen.push({ path: req.url ?? '', headers: req.headers });
+      // Without an answer, as 169.254.169.254 off Azure.
+      if (answer) res.end('westus3');
     });
-    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     t.after(() => {
-      silent.closeAllConnections();
-      silent.close();
+      server.closeAllConnections();
+      server.close();
     });
-    const port = (silent.address() as AddressInfo).port;
-    // A proxy that does not exist: the request only succeeds in reaching the server because local targets bypass it.
-    const http = createHttpClient({ proxy: 'http://127.0.0.1:9', bypassProxyForLocalTargets: true });
-    const region = await detectRegion({
-      environment: {},
-      http,
-      log: SILENT_LOG,
-      imdsUrl: `http://127.0.0.1:${port}/metadata/instance/compute/location?format=text&api-version=2021-01-01`,
-      timeoutMs: 200,
-    });
-    assert.equal(region, undefined);
-    assert.equal(seen?.['metadata'], 'true');
-    assert.equal(path, '/metadata/instance/compute/location?format=text&api-version=2021-01-01');
+    const port = (server.address() as AddressInfo).port;
+    return { seen, url: `http://127.0.0.1:${port}/metadata/instance/compute/location?format=text&api-version=2021-01-01` };
+  }
+
+  // A proxy that does not exist: a request reaches the local IMDS only because local targets bypass it.
+  const probe = () => createHttpClient({ proxy: 'http://127.0.0.1:9', bypassProxyForLocalTargets: true });
+
+  it('reaches a local IMDS directly, past a configured proxy (the default probe transport)', async (t) => {
+    const imds = await localImds(t, true);
+    const region = await detectRegion({ environment: {}, http: probe(), log: SILENT_LOG, imdsUrl: imds.url, timeoutMs: 30_000 });
+    assert.equal(region, 'westus3');
+    assert.equal(imds.seen[0]?.headers['metadata'], 'true');
+    assert.equal(imds.seen[0]?.path, '/metadata/instance/compute/location?format=text&api-version=2021-01-01');
+  });
+
+  it('gives up on an IMDS that does not answer within the timeout', async (t) => {
+    const imds = await localImds(t, false);
+    assert.equal(await detectRegion({ environment: {}, http: probe(), log: SILENT_LOG, imdsUrl: imds.url, timeoutMs: 200 }), undefined);
   });
 });
