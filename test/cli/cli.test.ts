@@ -1,0 +1,357 @@
+// The built `msal-ts` command (dist/cli.js) end to end against the emulator, each run a child process with a private
+// HOME: device code login approved through the admin API by this (other) process, browser login through BROWSER,
+// tokens served from the persisted cache with no HTTP request (the emulator's counters), accounts, logout, --json,
+// and every exit code.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
+import {
+  adminPost,
+  emulatorFlags,
+  ensureBuilt,
+  privateEnv,
+  REPO,
+  runCli,
+  startCli,
+  totalRequests,
+  USER_CODE,
+} from './helpers.js';
+
+const ALICE = DEFAULT_IDS.aliceUsername;
+const BOB = DEFAULT_IDS.bobUsername;
+const GRAPH = 'https://graph.microsoft.com/User.Read';
+const MAIL = 'https://graph.microsoft.com/Mail.Read';
+
+describe('msal-ts command against the emulator', () => {
+  let emulator: Emulator;
+  let home: string;
+  let env: Record<string, string>;
+  let flags: string[];
+
+  before(async () => {
+    ensureBuilt();
+    emulator = await startEmulator({ deviceCodeIntervalSeconds: 1 });
+    ({ home, env } = await privateEnv());
+    flags = emulatorFlags(emulator);
+  });
+  after(async () => {
+    await emulator.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  /** `login --device-code`, approved (or denied) through the admin API once the CLI shows the code. */
+  async function deviceLogin(username: string | undefined, extra: string[] = [], runEnv = env): Promise<{ code: number | null; stdout: string; stderr: string; userCode: string }> {
+    const cli = startCli(['login', '--device-code', ...flags, ...extra], runEnv);
+    const [, userCode = ''] = await cli.waitForStderr(USER_CODE);
+    if (username === undefined) await adminPost(emulator, '/_emulator/device/deny', { user_code: userCode });
+    else await adminPost(emulator, '/_emulator/device/approve', { user_code: userCode, username });
+    return { ...(await cli.done), userCode };
+  }
+
+  it('--help works for every command and exits 0; no command is bad usage (2)', async () => {
+    for (const command of ['login', 'token', 'accounts', 'logout', 'emulator']) {
+      const r = await runCli([command, '--help'], env);
+      assert.equal(r.code, 0, command);
+      assert.match(r.stdout, new RegExp(`^Usage: msal-ts ${command}`), command);
+      assert.match(r.stdout, /Exit codes|docs\/emulator\.md/, command);
+    }
+    const top = await runCli(['--help'], env);
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /Commands:\n {2}login/);
+    const none = await runCli([], env);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^Usage: msal-ts <command>/);
+  });
+
+  it('token --no-interactive before anyone signed in exits 3 with one line on stderr', async () => {
+    const r = await runCli(['token', '--scope', GRAPH, '--no-interactive', ...flags], env);
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^msal-ts token: interaction required: nobody is signed in; run `msal-ts login`/);
+  });
+
+  it('login --device-code shows the code and URL, waits for the approval, and stores the account (--json)', async () => {
+    emulator.resetCounters();
+    const r = await deviceLogin(ALICE, ['--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`open ${emulator.url}/devicelogin in a browser`));
+    assert.match(r.userCode, /^[A-Z0-9]{6,}$/);
+    assert.match(r.stderr, /warning: tokens are stored unencrypted in .*token-cache\.json \(--plaintext-cache/);
+    const out = JSON.parse(r.stdout) as { account: Record<string, string>; expires_on: number; token_source: string };
+    assert.equal(out.account['username'], ALICE);
+    assert.equal(out.account['tenant_id'], DEFAULT_IDS.tenantId);
+    assert.equal(out.token_source, 'identity_provider');
+    assert.ok(out.expires_on > Date.now() / 1000);
+    assert.equal(emulator.counters()['devicecode'], 1);
+    const cache = JSON.parse(await readFile(join(home, 'cache', 'msal-ts', 'token-cache.json'), 'utf8')) as Record<string, object>;
+    assert.equal(Object.keys(cache['RefreshToken'] ?? {}).length, 1, 'the refresh token is persisted');
+  });
+
+  it('token: the first call refreshes for the new scope, the next is served from the persisted cache with no HTTP request', async () => {
+    emulator.resetCounters();
+    const first = await runCli(['token', '--scope', MAIL, '--json', ...flags], env);
+    assert.equal(first.code, 0, first.stderr);
+    const a = JSON.parse(first.stdout) as Record<string, unknown>;
+    assert.equal(a['token_source'], 'identity_provider');
+    assert.equal(emulator.counters()['token:refresh_token'], 1);
+
+    emulator.resetCounters();
+    const second = await runCli(['token', '--scope', MAIL, '--json', '--no-interactive', ...flags], env);
+    assert.equal(second.code, 0, second.stderr);
+    const b = JSON.parse(second.stdout) as Record<string, unknown>;
+    assert.equal(b['token_source'], 'cache');
+    assert.equal(b['access_token'], a['access_token']);
+    assert.equal(b['account'], ALICE);
+    assert.equal(b['token_type'], 'Bearer');
+    assert.ok(typeof b['expires_in'] === 'number' && b['expires_in'] > 3000);
+    assert.equal(totalRequests(emulator.counters()), 0, JSON.stringify(emulator.counters()));
+    assert.equal(second.stderr, '', 'a cache hit prints nothing on stderr');
+
+    const raw = await runCli(['token', '--scope', MAIL, ...flags], env);
+    assert.equal(raw.code, 0);
+    assert.equal(raw.stdout, `${String(a['access_token'])}\n`, 'without --json: the raw token and a newline');
+    assert.equal(totalRequests(emulator.counters()), 0);
+  });
+
+  it('accounts lists the signed-in account (text and --json)', async () => {
+    const text = await runCli(['accounts', ...flags], env);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, new RegExp(`^${ALICE}\ttenant ${DEFAULT_IDS.tenantId}\t`));
+    const json = await runCli(['accounts', '--json', ...flags], env);
+    const list = JSON.parse(json.stdout) as Array<Record<string, string>>;
+    assert.deepEqual(list.map((x) => [x['username'], x['tenant_id']]), [[ALICE, DEFAULT_IDS.tenantId]]);
+    assert.match(list[0]?.['home_account_id'] ?? '', new RegExp(`\\.${DEFAULT_IDS.tenantId}$`));
+  });
+
+  it('with two accounts, token and logout need --account (2); --account picks one', async () => {
+    const r = await deviceLogin(BOB, ['--tenant', DEFAULT_IDS.tenantId]);
+    assert.equal(r.code, 0, r.stderr);
+    const ambiguous = await runCli(['token', '--scope', GRAPH, '--no-interactive', ...flags], env);
+    assert.equal(ambiguous.code, 2);
+    assert.match(ambiguous.stderr, /2 accounts are signed in \(.*\): choose one with --account/);
+    const logoutAmbiguous = await runCli(['logout', ...flags], env);
+    assert.equal(logoutAmbiguous.code, 2);
+    const bob = await runCli(['logout', '--account', BOB, '--json', ...flags], env);
+    assert.equal(bob.code, 0, bob.stderr);
+    assert.deepEqual(JSON.parse(bob.stdout), { signed_out: [BOB] });
+    const alice = await runCli(['token', '--scope', GRAPH, '--account', ALICE, '--no-interactive', ...flags], env);
+    assert.equal(alice.code, 0, alice.stderr);
+  });
+
+  it('logout removes the account: accounts is empty and token --no-interactive exits 3 again', async () => {
+    const r = await runCli(['logout', ...flags], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `Signed out ${ALICE}.\n`);
+    const list = await runCli(['accounts', '--json', ...flags], env);
+    assert.deepEqual(JSON.parse(list.stdout), []);
+    const again = await runCli(['token', '--scope', GRAPH, '--no-interactive', ...flags], env);
+    assert.equal(again.code, 3);
+    const noop = await runCli(['logout', ...flags], env);
+    assert.equal(noop.code, 0);
+    assert.match(noop.stderr, /No account was signed in/);
+  });
+
+  it('login through the browser: BROWSER gets the authorize URL and the loopback redirect completes the sign-in', async () => {
+    const browser = `${process.execPath} ${join(REPO, 'test', 'cli', 'fixtures', 'fake-browser.mjs')}`;
+    const runEnv = { ...env, BROWSER: browser, FAKE_BROWSER_CA: emulator.caPath };
+    emulator.resetCounters();
+    const r = await runCli(['token', '--scope', GRAPH, '--login-hint', ALICE, '--timeout', '60', '--json', ...flags], runEnv);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Opening your browser to sign in/);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.equal(out['token_source'], 'identity_provider');
+    assert.equal(out['account'], ALICE);
+    assert.equal(emulator.counters()['authorize'], 1);
+    assert.equal(emulator.counters()['token:authorization_code'], 1);
+  });
+
+  it('exit 4 when the sign-in is refused: an unknown client id, and a declined device code', async () => {
+    const unknown = await runCli(['login', '--device-code', ...emulatorFlags(emulator, '99999999-9999-4999-8999-999999999999')], env);
+    assert.equal(unknown.code, 4);
+    assert.equal(unknown.stderr.trimEnd().split('\n').length, 1, unknown.stderr);
+    assert.match(unknown.stderr, /^msal-ts login: .*AADSTS700016/);
+
+    const denied = await deviceLogin(undefined);
+    assert.equal(denied.code, 4);
+    assert.match(denied.stderr, /access_denied/);
+  });
+
+  it('--verbose prints the full error: class, code, correlation id and the stack', async () => {
+    const r = await runCli(['login', '--device-code', '--verbose', ...emulatorFlags(emulator, '99999999-9999-4999-8999-999999999999')], env);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /ServerError \[server_error\]: unauthorized_client|ServerError \[server_error\]: invalid_client/);
+    assert.match(r.stderr, /correlationId: "[0-9a-f-]{36}"/);
+    assert.match(r.stderr, /error_codes: \[700016\]/);
+    assert.match(r.stderr, /\n {2}at /);
+  });
+
+  it('exit 5 when the identity provider cannot be reached', async () => {
+    const r = await runCli(
+      ['login', '--device-code', '--client-id', DEFAULT_IDS.publicClientId, '--authority', `https://127.0.0.1:1/${DEFAULT_IDS.tenantId}`, '--no-instance-discovery', '--plaintext-cache'],
+      env,
+    );
+    assert.equal(r.code, 5, r.stderr);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+  });
+
+  it('exit 5 when the service is failing (503), not 4', async () => {
+    // More faults than the HTTP layer's bounded retry (one) consumes.
+    emulator.injectFault({ kind: 'status', status: 503, endpoint: 'devicecode', count: 3 });
+    try {
+      const r = await runCli(['login', '--device-code', ...flags], env);
+      assert.equal(r.code, 5, r.stderr);
+      assert.match(r.stderr, /^msal-ts login: /);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    } finally {
+      emulator.clearFaults();
+    }
+  });
+
+  it('exit 2 for bad usage: unknown command or option, a bad value, no client id, no scope', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['token', '--bogus', ...flags], /Unknown option '--bogus'.*msal-ts token --help/],
+      [['login', '--port', 'eighty', ...flags], /--port must be an integer/],
+      [['accounts', '--plaintext-cache'], /no client id: pass --client-id/],
+      [['token', ...flags], /no scope: pass --scope/],
+      [['logout', '--all', '--account', ALICE, ...flags], /--all and --account cannot be used together/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args, env);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    }
+  });
+
+  it('exit 6 when no encrypted store works and --plaintext-cache was not given, naming the flag', async () => {
+    const noBus = { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, 'no-bus')}` };
+    const flagsEncrypted = flags.filter((f) => f !== '--plaintext-cache');
+    const r = await runCli(['accounts', ...flagsEncrypted], noBus);
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /^msal-ts accounts: the encrypted token cache is not available \(.*\); pass --plaintext-cache/);
+  });
+
+  it('encrypted by default: with a Secret Service, the token lives in the keyring and the file is only a signal', async () => {
+    const { home: h4, env: env4 } = await privateEnv({ XDG_DATA_HOME: join(home, 'keyring-data') });
+    try {
+      const browser = `${process.execPath} ${join(REPO, 'test', 'cli', 'fixtures', 'fake-browser.mjs')}`;
+      const base = ['token', '--scope', GRAPH, '--json', ...flags.filter((f) => f !== '--plaintext-cache')];
+      const cli = (extra: string): string => [process.execPath, join(REPO, 'dist', 'cli.js'), ...base, extra].map((a) => `'${a}'`).join(' ');
+      // A private D-Bus session with an unlocked gnome-keyring, as scripts/test-all.sh gives the whole suite.
+      const script =
+        'printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && ' +
+        `${cli('--login-hint=' + ALICE)} && ${cli('--no-interactive')}`;
+      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        const child = spawn('dbus-run-session', ['--', 'sh', '-c', script], {
+          env: { ...env4, BROWSER: browser, FAKE_BROWSER_CA: emulator.caPath },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.on('close', (code) => done({ code, stdout, stderr }));
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const [first, second] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+      assert.equal(first?.['token_source'], 'identity_provider');
+      assert.equal(second?.['token_source'], 'cache');
+      assert.equal(second?.['access_token'], first?.['access_token']);
+      assert.doesNotMatch(r.stderr, /unencrypted/);
+      const dir = join(h4, 'cache', 'msal-ts');
+      assert.equal(existsSync(join(dir, 'token-cache.json')), false, 'no plaintext cache');
+      assert.equal(await readFile(join(dir, 'token-cache.bin'), 'utf8'), '', 'the signal file holds nothing');
+    } finally {
+      await rm(h4, { recursive: true, force: true });
+    }
+  });
+
+  it('exit 6 on a corrupt cache file, which is left as it was', async () => {
+    const { home: h2, env: env2 } = await privateEnv();
+    try {
+      const file = join(h2, 'cache', 'msal-ts', 'token-cache.json');
+      await mkdir(join(h2, 'cache', 'msal-ts'), { recursive: true });
+      await writeFile(file, 'not json');
+      const r = await runCli(['accounts', ...flags], env2);
+      assert.equal(r.code, 6, r.stderr);
+      assert.match(r.stderr, /does not hold an MSAL token cache/);
+      assert.equal(await readFile(file, 'utf8'), 'not json');
+    } finally {
+      await rm(h2, { recursive: true, force: true });
+    }
+  });
+
+  it('settings come from environment variables and a config file profile, flags winning', async () => {
+    const { home: h3, env: env3 } = await privateEnv();
+    try {
+      await mkdir(join(h3, 'config', 'msal-ts'), { recursive: true });
+      await writeFile(
+        join(h3, 'config', 'msal-ts', 'config.json'),
+        JSON.stringify({
+          authority: 'https://login.microsoftonline.com/organizations',
+          profiles: { emu: { authority: emulator.authority, ca: emulator.caPath, instanceDiscovery: false, scopes: GRAPH } },
+        }),
+      );
+      const runEnv = { ...env3, MSAL_TS_CLIENT_ID: DEFAULT_IDS.publicClientId, MSAL_TS_PLAINTEXT_CACHE: '1', MSAL_TS_PROFILE: 'emu' };
+      const cli = startCli(['token', '--device-code', '--json'], runEnv);
+      const [, userCode = ''] = await cli.waitForStderr(USER_CODE);
+      await adminPost(emulator, '/_emulator/device/approve', { user_code: userCode, username: ALICE });
+      const r = await cli.done;
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as Record<string, string>;
+      assert.match(out['scope'] ?? '', /User\.Read/);
+      // A flag beats the profile: an unknown profile named on the command line is bad usage.
+      const bad = await runCli(['accounts', '--profile', 'nope'], runEnv);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /has no profile "nope"/);
+    } finally {
+      await rm(h3, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('msal-ts emulator, and --emulator in the other commands', () => {
+  it('runs in the foreground printing authority, CA and users; --emulator finds it; SIGTERM stops it cleanly', async () => {
+    ensureBuilt();
+    const { home, env } = await privateEnv();
+    const stateDir = join(home, 'emulator');
+    const child = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'emulator', '--state-dir', stateDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      await new Promise<void>((resolveReady, reject) => {
+        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 20_000);
+        child.stdout.on('data', () => {
+          if (out.includes('Press Ctrl+C')) {
+            clearTimeout(timer);
+            resolveReady();
+          }
+        });
+      });
+      assert.match(out, /^Authority: {6}https:\/\/127\.0\.0\.1:\d+\/aaaabbbb-0000-cccc-1111-dddd2222eeee$/m);
+      assert.match(out, new RegExp(`^CA certificate: ${stateDir}/ca/cert\\.pem$`, 'm'));
+      assert.match(out, new RegExp(`${ALICE} +password: alice-password`));
+      assert.ok(existsSync(join(stateDir, 'cli-emulator.json')));
+
+      const r = await runCli(['accounts', '--emulator', '--emulator-state-dir', stateDir, '--plaintext-cache', '--json'], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), []);
+      const missing = await runCli(['accounts', '--emulator', '--emulator-state-dir', join(home, 'none'), '--plaintext-cache'], env);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /no running emulator found/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await closed, 0);
+    assert.match(out, /Emulator stopped\.\n$/);
+    assert.equal(existsSync(join(stateDir, 'cli-emulator.json')), false, 'the state file goes with the emulator');
+    await rm(home, { recursive: true, force: true });
+  });
+});

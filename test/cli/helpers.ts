@@ -1,0 +1,131 @@
+// Helpers of the CLI tests: the built command (dist/cli.js) run as a child process with a private HOME and cache, and
+// the emulator's admin API called over HTTPS as a second party would.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DEFAULT_IDS, type Emulator } from '../../src/emulator/index.js';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+export const CLI = join(REPO, 'dist', 'cli.js');
+
+/** Builds dist/ when it is missing (scripts/test-all.sh builds before the tests; a lone test run may not have). */
+export function ensureBuilt(): void {
+  if (!existsSync(CLI)) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
+}
+
+/** A private HOME with its own XDG folders, and an environment with no MSAL_TS_* leaking in from the runner. */
+export async function privateEnv(extra: Record<string, string> = {}): Promise<{ home: string; env: Record<string, string> }> {
+  const home = await mkdtemp(join(tmpdir(), 'msal-ts-cli-'));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('MSAL_TS_') && k !== 'BROWSER') env[k] = v;
+  Object.assign(env, {
+    HOME: home,
+    XDG_CACHE_HOME: join(home, 'cache'),
+    XDG_CONFIG_HOME: join(home, 'config'),
+    NO_COLOR: '1',
+    ...extra,
+  });
+  return { home, env };
+}
+
+/** The flags that point the CLI at an in-process emulator with a plaintext cache. */
+export function emulatorFlags(emulator: Emulator, clientId: string = DEFAULT_IDS.publicClientId): string[] {
+  return ['--client-id', clientId, '--authority', emulator.authority, '--ca', emulator.caPath, '--no-instance-discovery', '--plaintext-cache'];
+}
+
+/** What a finished CLI run printed. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running CLI child with its output so far. */
+export interface CliChild {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in stderr. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  done: Promise<CliRun>;
+}
+
+/** Starts `node dist/cli.js ...args`. */
+export function startCli(args: readonly string[], env: Record<string, string>): CliChild {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: Array<() => void> = [];
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    for (const w of waiters.splice(0)) w();
+  });
+  // A run that hangs (waiting for a sign-in nobody makes) must fail its test, not the whole suite's time budget.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const done = new Promise<CliRun>((resolveRun) => {
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      for (const w of waiters.splice(0)) w();
+      resolveRun({ code, stdout: out, stderr: err });
+    });
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    done,
+    waitForStderr(pattern, timeoutMs = 20_000) {
+      return new Promise((resolveMatch, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} in stderr after ${timeoutMs} ms: ${err}`)), timeoutMs);
+        const check = (): void => {
+          const m = err.match(pattern);
+          if (m !== null) {
+            clearTimeout(timer);
+            resolveMatch(m);
+          } else if (child.exitCode !== null) {
+            clearTimeout(timer);
+            reject(new Error(`the CLI exited (${child.exitCode}) before ${pattern} appeared: ${err}`));
+          } else {
+            waiters.push(check);
+          }
+        };
+        check();
+      });
+    },
+  };
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
+  return startCli(args, env).done;
+}
+
+/** POSTs JSON to the emulator's admin API over HTTPS, trusting its CA, as another process would. */
+export function adminPost(emulator: Emulator, path: string, body: unknown): Promise<unknown> {
+  return new Promise((resolveBody, reject) => {
+    const req = request(`${emulator.url}${path}`, { method: 'POST', ca: emulator.caPem, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        if (res.statusCode === 200) resolveBody(JSON.parse(text));
+        else reject(new Error(`${path}: HTTP ${res.statusCode ?? '?'} ${text}`));
+      });
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** Request counts per endpoint only ("token:<grant>" keys repeat the "token" count). */
+export function totalRequests(counters: Record<string, number>): number {
+  return Object.entries(counters)
+    .filter(([k]) => !k.includes(':'))
+    .reduce((sum, [, v]) => sum + v, 0);
+}
+
+/** The device code the CLI printed ("enter the code XXXX"). */
+export const USER_CODE = /enter the code (\S+)/;
