@@ -132,13 +132,19 @@ function parseState(text: string): StoreState {
   return state;
 }
 
+/**
+ * Called after every {@link CacheStore.write}: the entry as it was and as it is now (`undefined`: absent). A write that
+ * deletes an absent key reports `undefined` twice.
+ */
+export type EntryWriteListener = (section: CacheSection, key: string, before: RawEntry | undefined, after: RawEntry | undefined) => void;
+
 /** The state holder. Swaps whole states on load, so a failed load leaves the previous state untouched. */
 export class CacheStore {
   #state = new StoreState();
-  readonly #onWrite: () => void;
+  readonly #onWrite: EntryWriteListener;
 
-  /** @param onWrite - called after every write (the change signal). */
-  constructor(onWrite: () => void) {
+  /** @param onWrite - called after every write: the change signal, and what changed. Not called by {@link load}. */
+  constructor(onWrite: EntryWriteListener) {
     this.#onWrite = onWrite;
   }
 
@@ -155,15 +161,11 @@ export class CacheStore {
     const state = this.#state;
     state.ensureSection(section);
     const table = state.table(section);
-    let changed: boolean;
-    if (raw === undefined) {
-      changed = table.delete(key);
-    } else {
-      table.set(key, raw);
-      changed = true;
-    }
-    this.#onWrite();
-    return changed;
+    const before = table.entries.get(key)?.raw;
+    if (raw === undefined) table.delete(key);
+    else table.set(key, raw);
+    this.#onWrite(section, key, before, raw);
+    return raw !== undefined || before !== undefined;
   }
 
   /** Replaces the whole state with a parsed text; throws {@link CacheFormatError} and changes nothing on bad input. */

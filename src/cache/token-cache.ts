@@ -3,6 +3,7 @@
  */
 import type { CacheAccessContext } from './cache-access.js';
 import type { AccessTokenRecord } from './access-token-index.js';
+import type { RawEntry } from './cache-entries.js';
 import { accessTokenKey, accountKey, appMetadataKey, idTokenKey, refreshTokenKey } from './cache-keys.js';
 import { CacheStore } from './cache-store.js';
 import type {
@@ -89,9 +90,22 @@ export class TokenCache {
     if (typeof clock.now !== 'function') throw new TypeError('options.clock.now must be a function');
     this.#clock = clock;
     this.#purge = options.purgeExpiredAccessTokens ?? true;
-    this.store = new CacheStore(() => {
+    this.store = new CacheStore((section, key, before, after) => {
       this.hasStateChanged = true;
+      this.entryWritten(section, key, before, after);
     });
+  }
+
+  /**
+   * Called after every change of one entry (by `add`, `remove*`, a lookup's purge, or a subclass's own loading), with
+   * the entry before and after (`undefined`: absent). Does nothing here; a cache that mirrors changes elsewhere (the
+   * distributed cache) overrides it to learn exactly which entries a mutation touched, without diffing.
+   */
+  protected entryWritten(section: CacheSection, key: string, before: RawEntry | undefined, after: RawEntry | undefined): void {
+    void section;
+    void key;
+    void before;
+    void after;
   }
 
   /**

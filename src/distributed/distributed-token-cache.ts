@@ -181,22 +181,16 @@ export class DistributedTokenCache extends TokenCache {
       throw new RangeError('options.maxStalenessSeconds must be a non-negative number');
     }
     this.#staleness = staleness;
+  }
 
-    // CacheStore.write is the one place entries change; recording its calls during a mutation tells exactly which
-    // entries the mutation touched, without diffing the cache.
-    const cacheStore = this.store;
-    const write = cacheStore.write.bind(cacheStore);
-    cacheStore.write = (section, key, raw) => {
-      const journal = this.#journal;
-      if (journal === undefined) return write(section, key, raw);
-      const before = cacheStore.state.table(section).entries.get(key)?.raw;
-      const changed = write(section, key, raw);
-      const id = `${section}\n${key}`;
-      const seen = journal.get(id);
-      if (seen === undefined) journal.set(id, { section, key, before, after: raw });
-      else seen.after = raw;
-      return changed;
-    };
+  /** Records, while a mutation runs, each entry it writes or removes: exactly what the store must learn. */
+  protected override entryWritten(section: CacheSection, key: string, before: RawEntry | undefined, after: RawEntry | undefined): void {
+    const journal = this.#journal;
+    if (journal === undefined) return; // loading or forgetting partitions, not a mutation
+    const id = `${section}\n${key}`;
+    const seen = journal.get(id);
+    if (seen === undefined) journal.set(id, { section, key, before, after });
+    else seen.after = after;
   }
 
   /** How many partitions this instance holds in memory (at most `maxPartitions`). */
@@ -249,6 +243,15 @@ export class DistributedTokenCache extends TokenCache {
     const partition = checkContext(context);
     if (typeof mutate !== 'function') throw new TypeError('mutate must be a function');
     if (this.#journal !== undefined) return mutate(); // nested: the outer write records and persists it
+    // The mutation decides from what memory holds (a sign-out removes the refresh tokens it sees), so the partition it
+    // names is read first, as beforeRead reads it: an instance that never loaded it, or holds an old version, would
+    // otherwise remove nothing, or only what it knew of.
+    const loading = partition.kind === 'any' ? undefined : this.beforeRead(context);
+    if (loading !== undefined) return loading.then(() => this.#mutate(context, partition, mutate));
+    return this.#mutate(context, partition, mutate);
+  }
+
+  #mutate<T>(context: CacheAccessContext, partition: CachePartition, mutate: () => T): T | Promise<T> {
     const journal = new Map<string, JournalEntry>();
     this.#journal = journal;
     let result: T;

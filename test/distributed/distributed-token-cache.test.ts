@@ -282,6 +282,29 @@ describe('DistributedTokenCache', () => {
     assert.equal(store.ttl('msal:app:user:carol.contoso'), 3600 * 24);
   });
 
+  it('a sign-out on an instance that never read the partition removes what the store holds (regression: it removed nothing)', async () => {
+    const { store, make } = setup();
+    const a = make();
+    await a.write(ANY, () => a.add(signInEvent('alice', 'contoso', 'a1'), T0));
+    const b = make();
+    const signOut = (cache: DistributedTokenCache) => () => {
+      const entries = cache.getAccountEntries('alice.contoso', ENV);
+      for (const rt of entries.refreshTokens) cache.removeRt(rt);
+      for (const at of entries.accessTokens) cache.removeAt(at);
+    };
+    await b.write(userContext('alice.contoso'), signOut(b));
+    const doc = await stored(store, 'msal:app:user:alice.contoso');
+    assert.equal(doc['RefreshToken'], undefined);
+    assert.equal(doc['AccessToken'], undefined);
+
+    // A holds the partition from before B's sign-out and a new sign-in by C: its own removal reads the latest first.
+    const c = make();
+    await c.write(ANY, () => c.add(signInEvent('alice', 'contoso', 'a2'), T0));
+    await a.write(userContext('alice.contoso'), signOut(a));
+    const after = await stored(store, 'msal:app:user:alice.contoso');
+    assert.equal(after['RefreshToken'], undefined, 'the refresh token C added is removed too');
+  });
+
   it('applies removals to the stored partition', async () => {
     const { store, make } = setup();
     const web = make();
@@ -371,7 +394,8 @@ describe('DistributedTokenCache', () => {
   it('forgets the changes of a mutation that throws', async () => {
     const { store, make } = setup();
     const cache = make();
-    assert.throws(() =>
+    // The write reads the partition first, so the mutation's error arrives as a rejection.
+    await assert.rejects(async () =>
       cache.write(appContext('contoso'), () => {
         cache.add(appTokenEvent('contoso', SCOPE, 'half'), T0);
         throw new Error('boom');
