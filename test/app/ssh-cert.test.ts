@@ -169,6 +169,18 @@ describe('SSH certificates (data.token_type = ssh-cert)', () => {
     assert.equal(http.to('/token').length, before, 'both served from the cache');
   });
 
+  it('acquireTokenByUsernamePassword with data: the sign-in itself returns a certificate, cached under key_id', async () => {
+    const key = sshKey(generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey, 'ec-key-2');
+    const cache = new SerializableTokenCache();
+    const app = makePca(emulator, DEFAULT_IDS.publicClientId, { tokenCache: cache });
+    const result = await app.acquireTokenByUsernamePassword(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword, GRAPH_USER_READ, { data: key.data });
+    assert.equal(result.token_type, 'ssh-cert');
+    assert.ok(inspect(result.access_token, 'ecdsa-sha2-nistp384-cert-v01@openssh.com').includes(`Public key: ECDSA-CERT ${key.fingerprint}`));
+    const [entry] = accessTokens(cache);
+    assert.equal(entry?.['key_id'], key.kid);
+    assert.equal(entry['token_type'], 'ssh-cert');
+  });
+
   it('a tampered certificate does not verify (ssh-keygen checks the CA signature)', async () => {
     const key = sshKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey, 'rsa-key-3');
     const { app } = daemon();
