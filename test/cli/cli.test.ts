@@ -212,6 +212,15 @@ describe('msal-ts command against the emulator', () => {
     }
   });
 
+  it('exit 130 on Ctrl+C while waiting for the device code sign-in, nobody signed in', async () => {
+    const cli = startCli(['login', '--device-code', ...flags], env);
+    await cli.waitForStderr(USER_CODE);
+    cli.child.kill('SIGINT');
+    const r = await cli.done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /msal-ts login: interrupted: nobody was signed in\n$/);
+  });
+
   it('exit 2 for bad usage: unknown command or option, a bad value, no client id, no scope', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['frobnicate'], /unknown command 'frobnicate'/],
@@ -287,7 +296,7 @@ describe('msal-ts command against the emulator', () => {
     }
   });
 
-  it('settings come from environment variables and a config file profile, flags winning', async () => {
+  it('settings come from environment variables and a config file profile; an unknown profile is bad usage', async () => {
     const { home: h3, env: env3 } = await privateEnv();
     try {
       await mkdir(join(h3, 'config', 'msal-ts'), { recursive: true });
@@ -306,7 +315,6 @@ describe('msal-ts command against the emulator', () => {
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout) as Record<string, string>;
       assert.match(out['scope'] ?? '', /User\.Read/);
-      // A flag beats the profile: an unknown profile named on the command line is bad usage.
       const bad = await runCli(['accounts', '--profile', 'nope'], runEnv);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /has no profile "nope"/);
