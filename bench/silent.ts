@@ -1,0 +1,219 @@
+// Bench: acquireTokenSilent cache hits with 1, 1,000 and 10,000 signed-in accounts in ONE cache, and getAccounts with
+// 100, 1,000 and 10,000 accounts, msal-ts beside @azure/msal-node 7 on the same cache file. The cache is msal-node's own:
+// msal-node writes one account's entries (a code redemption answered by a fake network client), which are
+// cloned with new user ids; both libraries load that same file. Both get a network client that throws, so every timed
+// call is a cache hit. Calls cycle through every account, each account served once before timing.
+// Run: npm run bench (or node --import tsx bench/silent.ts [--sizes 1,1000] [--budget-ms 20000])
+import os from 'node:os';
+import * as msalNode from '@azure/msal-node';
+import { PublicClientApplication, SerializableTokenCache, type Account, type HttpClient } from '../src/index.js';
+import { median, ns, parseArgs } from './util.js';
+
+const CLIENT_ID = '22223333-cccc-4444-dddd-5555eeee6666';
+const TENANT = 'aaaabbbb-0000-cccc-1111-dddd2222eeee';
+const AUTHORITY = `https://login.microsoftonline.com/${TENANT}`;
+const SCOPES = ['https://graph.microsoft.com/User.Read'];
+const TEMPLATE_UID = '7e4a0000-0000-4000-8000-00000000f00d';
+const { sizes, budgetMs } = parseArgs(process.argv.slice(2), [1, 1_000, 10_000]);
+const ACCOUNT_LIST_SIZES = [100, 1_000, 10_000];
+
+const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const uidOf = (i: number): string => `7e4a0000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+
+/** An unsigned-looking id token (neither library checks signatures of cached tokens). */
+function idToken(uid: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    aud: CLIENT_ID,
+    iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+    iat: now,
+    nbf: now,
+    exp: now + 86_400,
+    oid: uid,
+    sub: `sub-${uid}`,
+    tid: TENANT,
+    preferred_username: `u-${uid}@contoso.com`,
+    name: `User ${uid}`,
+    ver: '2.0',
+  };
+  return `${b64({ alg: 'RS256', typ: 'JWT', kid: 'bench' })}.${b64(claims)}.c2ln`;
+}
+
+/** msal-node writes one account's entries; they are cloned for `count` accounts. Returns the serialized cache. */
+async function buildCache(count: number): Promise<string> {
+  const seed = new msalNode.PublicClientApplication({
+    auth: { clientId: CLIENT_ID, authority: AUTHORITY },
+    system: {
+      networkClient: {
+        sendGetRequestAsync: () => Promise.reject(new Error('bench: unexpected GET')),
+        sendPostRequestAsync: () =>
+          Promise.resolve({
+            status: 200,
+            headers: {},
+            body: {
+              token_type: 'Bearer',
+              scope: 'https://graph.microsoft.com/User.Read openid profile',
+              expires_in: 86_400,
+              ext_expires_in: 86_400,
+              access_token: 'at-template',
+              refresh_token: 'rt-template',
+              id_token: idToken(TEMPLATE_UID),
+              client_info: b64({ uid: TEMPLATE_UID, utid: TENANT }),
+            },
+          }) as never,
+      },
+    },
+  });
+  // acquireTokenByCode, not acquireTokenByRefreshToken: msal-node 7 caches nothing from the latter.
+  await seed.acquireTokenByCode({ code: 'seed', redirectUri: 'http://localhost', scopes: SCOPES });
+  const template = JSON.parse(seed.getTokenCache().serialize()) as Record<string, Record<string, Record<string, unknown>>>;
+  const out: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const [section, entries] of Object.entries(template)) {
+    out[section] = {};
+    const target = out[section];
+    for (const [key, entry] of Object.entries(entries)) {
+      if (!key.includes(TEMPLATE_UID)) {
+        target[key] = entry;
+        continue;
+      }
+      const text = JSON.stringify(entry);
+      for (let i = 0; i < count; i++) {
+        const uid = uidOf(i);
+        const copy = JSON.parse(text.replaceAll(TEMPLATE_UID, uid)) as Record<string, unknown>;
+        if (section === 'AccessToken') copy['secret'] = `at-${i}`;
+        if (section === 'RefreshToken') copy['secret'] = `rt-${i}`;
+        if (section === 'IdToken') copy['secret'] = idToken(uid);
+        if (section === 'Account' && typeof copy['client_info'] === 'string') copy['client_info'] = b64({ uid, utid: TENANT });
+        target[key.replaceAll(TEMPLATE_UID, uid)] = copy;
+      }
+    }
+  }
+  return JSON.stringify(out);
+}
+
+interface Measured {
+  median: number;
+  calls: number;
+}
+
+/**
+ * Median nanoseconds per call over batches of `batch` calls cycling through `count` inputs, each called once first.
+ * Gives up (undefined) when the warm-up alone overruns the budget.
+ */
+async function measure(call: (i: number) => Promise<unknown>, count: number, batch: number): Promise<Measured | undefined> {
+  const samples: number[] = [];
+  const deadline = performance.now() + budgetMs;
+  for (let i = 0; i < count; i++) {
+    await call(i);
+    if (i % 100 === 0 && performance.now() > deadline) return undefined;
+  }
+  let i = 0;
+  while (samples.length < 500 && performance.now() < deadline) {
+    const start = process.hrtime.bigint();
+    for (let k = 0; k < batch; k++) await call(i++ % count);
+    samples.push(Number(process.hrtime.bigint() - start) / batch);
+  }
+  return samples.length === 0 ? undefined : { median: median(samples), calls: samples.length * batch };
+}
+
+const noNetwork: HttpClient = { send: () => Promise.reject(new Error('bench: unexpected network request')) };
+const nodeNoNetwork = {
+  sendGetRequestAsync: () => Promise.reject(new Error('bench: unexpected GET')),
+  sendPostRequestAsync: () => Promise.reject(new Error('bench: unexpected POST')),
+};
+
+async function ours(serialized: string): Promise<{ app: PublicClientApplication; accounts: Account[] }> {
+  const cache = new SerializableTokenCache();
+  cache.deserialize(serialized);
+  const app = new PublicClientApplication(CLIENT_ID, { authority: AUTHORITY, tokenCache: cache, httpClient: noNetwork });
+  const byUid = new Map((await app.getAccounts()).map((a) => [a.local_account_id, a]));
+  const accounts: Account[] = [];
+  for (let i = 0; byUid.has(uidOf(i)); i++) accounts.push(byUid.get(uidOf(i)) as Account);
+  return { app, accounts };
+}
+
+/**
+ * msal-node on the same file. Its accounts are built from the one getAllAccounts returns for account 0's shape, not
+ * listed: getAllAccounts grows with the square of the accounts (seconds at 1,000, minutes at 10,000).
+ */
+async function theirs(serialized: string, count: number): Promise<{ app: msalNode.PublicClientApplication; accounts: msalNode.AccountInfo[] }> {
+  const app = new msalNode.PublicClientApplication({ auth: { clientId: CLIENT_ID, authority: AUTHORITY }, system: { networkClient: nodeNoNetwork } });
+  app.getTokenCache().deserialize(serialized);
+  const accounts: msalNode.AccountInfo[] = [];
+  for (let i = 0; i < count; i++) {
+    const uid = uidOf(i);
+    accounts.push({
+      homeAccountId: `${uid}.${TENANT}`,
+      environment: 'login.windows.net',
+      tenantId: TENANT,
+      username: `u-${uid}@contoso.com`,
+      localAccountId: uid,
+    });
+  }
+  return { app, accounts };
+}
+
+async function silentHits(size: number): Promise<[Measured | undefined, Measured | undefined, string]> {
+  const serialized = await buildCache(size);
+  const a = await ours(serialized);
+  if (a.accounts.length !== size) throw new Error(`msal-ts found ${a.accounts.length} of ${size} accounts`);
+  const last = size - 1;
+  const check = await a.app.acquireTokenSilent(SCOPES, { account: a.accounts[last] as Account });
+  if (check?.token_source !== 'cache' || check.access_token !== `at-${last}`) throw new Error('msal-ts: not the right cache hit');
+  const mine = await measure((i) => a.app.acquireTokenSilent(SCOPES, { account: a.accounts[i] as Account }), size, 100);
+  let note = '';
+  let other: Measured | undefined;
+  try {
+    const n = await theirs(serialized, size);
+    const r = await n.app.acquireTokenSilent({ scopes: SCOPES, account: n.accounts[last] as msalNode.AccountInfo });
+    if (!r.fromCache || r.accessToken !== `at-${last}`) throw new Error('not the right cache hit');
+    other = await measure((i) => n.app.acquireTokenSilent({ scopes: SCOPES, account: n.accounts[i] as msalNode.AccountInfo }), size, 100);
+    if (other === undefined) note = ` (msal-node did not finish one pass over ${size} accounts in ${budgetMs} ms)`;
+  } catch (err) {
+    note = ` (msal-node failed: ${(err as Error).message})`;
+  }
+  return [mine, other, note];
+}
+
+/** getAccounts for msal-ts; getAllAccounts for msal-node unless `skipNode` (its estimated time is over the budget). */
+async function accountLists(size: number, skipNode: boolean): Promise<[Measured | undefined, Measured | undefined]> {
+  const serialized = await buildCache(size);
+  const a = await ours(serialized);
+  const mine = await measure(async () => {
+    if ((await a.app.getAccounts()).length !== size) throw new Error('msal-ts: wrong account count');
+  }, 1, 10);
+  if (skipNode) return [mine, undefined];
+  const n = await theirs(serialized, 0);
+  // One call per sample: at 1,000 accounts one msal-node call takes seconds.
+  const other = await measure(async () => {
+    if ((await n.app.getAllAccounts()).length !== size) throw new Error('msal-node: wrong account count');
+  }, 1, 1);
+  return [mine, other];
+}
+
+const show = (r: Measured | undefined): string => (r === undefined ? 'n/a' : ns(r.median));
+const ratio = (a: Measured | undefined, b: Measured | undefined): string =>
+  a === undefined || b === undefined ? 'n/a' : `${(b.median / a.median).toFixed(0)}x`;
+
+console.log(`node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'})`);
+console.log(`acquireTokenSilent cache hit, N accounts in one cache: median per call (budget ${budgetMs} ms per run)`);
+console.log('accounts    msal-ts        msal-node      msal-node / msal-ts');
+for (const size of sizes) {
+  const [mine, other, note] = await silentHits(size);
+  console.log(`${String(size).padEnd(11)} ${show(mine).padEnd(14)} ${show(other).padEnd(14)} ${ratio(mine, other)}${note}`);
+}
+console.log('getAccounts (msal-node: getAllAccounts) returning N accounts: median per call, and per account returned');
+console.log('accounts    msal-ts        per account    msal-node      per account    msal-node / msal-ts');
+let previous: { size: number; ms: number } | undefined;
+for (const size of ACCOUNT_LIST_SIZES) {
+  // msal-node's time grows with the square of the accounts: skip a size whose estimated single call overruns the budget.
+  const estimateMs = previous === undefined ? 0 : previous.ms * (size / previous.size) ** 2;
+  const skipNode = estimateMs > budgetMs;
+  const [mine, other] = await accountLists(size, skipNode);
+  if (other !== undefined) previous = { size, ms: other.median / 1e6 };
+  const per = (r: Measured | undefined): string => (r === undefined ? 'n/a' : ns(r.median / size));
+  const note = skipNode ? ` (msal-node skipped: about ${(estimateMs / 1000).toFixed(0)} s per call estimated)` : '';
+  console.log(
+    `${String(size).padEnd(11)} ${show(mine).padEnd(14)} ${per(mine).padEnd(14)} ${show(other).padEnd(14)} ${per(other).padEnd(14)} ${ratio(mine, other)}${note}`,
+  );
+}
