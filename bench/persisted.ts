@@ -276,7 +276,10 @@ async function writers(args: Args, dir: string, peers: Peers | undefined): Promi
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   console.log('persisted token cache bench');
-  console.log(`node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'})`);
+  console.log(
+    `node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), ` +
+      `1-min load average ${os.loadavg()[0]?.toFixed(2) ?? '?'} at the start`,
+  );
   ensureDist();
   const outcome = args.peers ? preparePeers() : { ok: false as const, reason: '--no-peers was given', log: [] };
   for (const line of outcome.log) console.log(line);
@@ -297,7 +300,7 @@ async function main(): Promise<void> {
     if (args.only.has('1')) goals.push(...(await hits(args, dir, peers)));
     if (args.only.has('2')) goals.push(...(await coldStart(args, dir, peers)));
     if (args.only.has('3')) goals.push(...(await writers(args, dir, peers)));
-    console.log('\ngoals');
+    console.log(`\ngoals (1-min load average ${os.loadavg()[0]?.toFixed(2) ?? '?'} at the end)`);
     for (const g of goals) console.log(g);
   } finally {
     rmSync(dir, { recursive: true, force: true });
