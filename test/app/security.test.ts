@@ -111,7 +111,7 @@ describe('sign-in attacks are refused and leave the cache untouched', () => {
       cache,
       () =>
         app.acquireTokenInteractive(GRAPH_USER_READ, {
-          timeoutMs: 1000,
+          timeoutMs: 2000,
           openBrowser: async (url) => {
             const back = await authorizeWithoutUi(emulator, url);
             const redirect = new URL(new URL(url).searchParams.get('redirect_uri') ?? '');
@@ -234,7 +234,7 @@ describe('sign-in attacks are refused and leave the cache untouched', () => {
       cache,
       () =>
         app.acquireTokenInteractive(GRAPH_USER_READ, {
-          timeoutMs: 1000,
+          timeoutMs: 2000,
           openBrowser: async (url) => {
             const back = await authorizeWithoutUi(emulator, url);
             const redirect = new URL(new URL(url).searchParams.get('redirect_uri') ?? '');
