@@ -136,7 +136,7 @@ async function ours(serialized: string): Promise<{ app: PublicClientApplication;
  * msal-node on the same file. Its accounts are built from the one getAllAccounts returns for account 0's shape, not
  * listed: getAllAccounts grows with the square of the accounts (seconds at 1,000, minutes at 10,000).
  */
-async function theirs(serialized: string, count: number): Promise<{ app: msalNode.PublicClientApplication; accounts: msalNode.AccountInfo[] }> {
+function theirs(serialized: string, count: number): { app: msalNode.PublicClientApplication; accounts: msalNode.AccountInfo[] } {
   const app = new msalNode.PublicClientApplication({ auth: { clientId: CLIENT_ID, authority: AUTHORITY }, system: { networkClient: nodeNoNetwork } });
   app.getTokenCache().deserialize(serialized);
   const accounts: msalNode.AccountInfo[] = [];
@@ -164,7 +164,7 @@ async function silentHits(size: number): Promise<[Measured | undefined, Measured
   let note = '';
   let other: Measured | undefined;
   try {
-    const n = await theirs(serialized, size);
+    const n = theirs(serialized, size);
     const r = await n.app.acquireTokenSilent({ scopes: SCOPES, account: n.accounts[last] as msalNode.AccountInfo });
     if (!r.fromCache || r.accessToken !== `at-${last}`) throw new Error('not the right cache hit');
     other = await measure((i) => n.app.acquireTokenSilent({ scopes: SCOPES, account: n.accounts[i] as msalNode.AccountInfo }), size, 100);
@@ -183,7 +183,7 @@ async function accountLists(size: number, skipNode: boolean): Promise<[Measured 
     if ((await a.app.getAccounts()).length !== size) throw new Error('msal-ts: wrong account count');
   }, 1, 10);
   if (skipNode) return [mine, undefined];
-  const n = await theirs(serialized, 0);
+  const n = theirs(serialized, 0);
   // One call per sample: at 1,000 accounts one msal-node call takes seconds.
   const other = await measure(async () => {
     if ((await n.app.getAllAccounts()).length !== size) throw new Error('msal-node: wrong account count');
