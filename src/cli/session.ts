@@ -3,6 +3,7 @@
  * library core when a command needs the app, msal-ts/extensions (and through it koffi) when the cache is opened; the
  * HTTP stack (undici) loads itself on the first request, so a token served from the cache never loads it.
  */
+import { dirname, join } from 'node:path';
 import type { Account } from '../cache/cache-types.js';
 import type { PublicClientApplication } from '../app/public-client-application.js';
 import type { Persistence } from '../extensions/persistence.js';
@@ -70,9 +71,16 @@ export async function openSession(settings: Settings, io: Io): Promise<Session> 
   const storage = storageName(persistence);
   debug(`token cache: ${persistence.location} (${storage})`);
   debug(`client id ${settings.clientId}, authority ${settings.authority}${settings.ca === undefined ? '' : `, CA ${settings.ca}`}`);
+  // Discovery documents are public: a plaintext file beside the token cache lets the next run skip discovery.
+  const httpCachePath = join(dirname(settings.cachePath), 'http-cache.json');
+  const httpCache = await ext.PersistedHttpCache.open(new ext.FilePersistence(httpCachePath)).catch((err: unknown) => {
+    debug(`http cache ${httpCachePath} not used: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  });
   const app = new PublicClientApplication(settings.clientId, {
     authority: settings.authority,
     tokenCache: new ext.PersistedTokenCache(persistence),
+    httpCache,
     verify: settings.ca ?? true,
     instanceDiscovery: settings.instanceDiscovery,
     appName: 'msal-ts-cli',

@@ -99,6 +99,7 @@ describe('msal-ts command against the emulator', () => {
     const a = JSON.parse(first.stdout) as Record<string, unknown>;
     assert.equal(a['token_source'], 'identity_provider');
     assert.equal(emulator.counters()['token:refresh_token'], 1);
+    assert.equal(emulator.counters()['openid-configuration'] ?? 0, 0, 'discovery came from the http cache login persisted');
 
     emulator.resetCounters();
     const second = await runCli(['token', '--scope', MAIL, '--json', '--no-interactive', ...flags], env);
@@ -207,8 +208,15 @@ describe('msal-ts command against the emulator', () => {
       assert.equal(r.code, 5, r.stderr);
       assert.match(r.stderr, /^msal-ts login: /);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      // The failure is remembered in the persisted http cache: the next run does not call the failing service again.
+      emulator.clearFaults();
+      emulator.resetCounters();
+      const again = await runCli(['login', '--device-code', ...flags], env);
+      assert.equal(again.code, 5, again.stderr);
+      assert.equal(emulator.counters()['devicecode'] ?? 0, 0, 'throttled locally, across processes');
     } finally {
       emulator.clearFaults();
+      await rm(join(home, 'cache', 'msal-ts', 'http-cache.json'), { force: true });
     }
   });
 
