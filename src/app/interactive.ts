@@ -3,8 +3,6 @@
  * `acquire_token_interactive`): an auth code flow whose redirect URI is `http://localhost:<port>`, the browser opened
  * on its sign-in URL, and the code redeemed when the browser comes back.
  */
-import { defaultOpenBrowser, openBrowserOrShowUrl } from '../interactive/open-browser.js';
-import { startLoopbackServer } from '../interactive/loopback-server.js';
 import type { OpenBrowser } from '../interactive/types.js';
 import type { AppCore } from './app-core.js';
 import { acquireTokenByAuthCodeFlow, initiateAuthCodeFlow } from './auth-code-flow.js';
@@ -70,6 +68,12 @@ export async function acquireTokenInteractive(
   if (options.timeoutMs !== undefined && (typeof options.timeoutMs !== 'number' || !(options.timeoutMs > 0))) {
     throw new RangeError('options.timeoutMs must be a positive number of milliseconds');
   }
+  // Loaded on first use: node:http and the browser launcher are not worth their import time to apps that never sign
+  // a user in interactively (daemons, CLIs served from the cache).
+  const [{ startLoopbackServer }, { defaultOpenBrowser, openBrowserOrShowUrl }] = await Promise.all([
+    import('../interactive/loopback-server.js'),
+    import('../interactive/open-browser.js'),
+  ]);
   const server = await startLoopbackServer({
     port: options.port,
     redirectHost: options.redirectHost,
