@@ -289,7 +289,13 @@ export class AppCore {
         body: new URLSearchParams(body).toString(),
         signal: ctx.signal,
       })
-      .then((response) => parseTokenResponse(response, { correlationId: ctx.correlationId, now: this.now }));
+      .then((response) => {
+        const parsed = parseTokenResponse(response, { correlationId: ctx.correlationId, now: this.now });
+        // The request's client-request-id travels with the result, as it does with errors, so a caller can quote it
+        // to support; a server that echoed its own wins.
+        if (typeof parsed['correlation_id'] !== 'string') parsed['correlation_id'] = ctx.correlationId;
+        return parsed;
+      });
     return finishTokenRequest(outcome, { telemetry: this.telemetry, tag, log: this.log, ctx, body });
   }
 

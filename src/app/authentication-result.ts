@@ -23,6 +23,11 @@ export interface AuthenticationResult {
   id_token_claims?: Record<string, unknown>;
   client_info?: string;
   token_source: TokenSource;
+  /**
+   * The `client-request-id` of the token request (from the identity provider only; a cache hit made no request).
+   * Errors carry the same id as `correlationId`.
+   */
+  correlation_id?: string;
   /** Anything else the server sent. */
   [field: string]: unknown;
 }

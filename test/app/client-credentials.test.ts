@@ -197,6 +197,16 @@ describe('acquireTokenForClient against the emulator', () => {
     assert.equal(emulator.counters()['token:client_credentials'], 1);
   });
 
+  it('returns the correlation id it sent with a token from the identity provider', async () => {
+    const app = makeApp(DEFAULT_IDS.daemonClientId, DEFAULT_IDS.daemonSecret);
+    const result = await app.acquireTokenForClient(GRAPH, { correlationId: 'corr-ok-1' });
+    assert.equal(result.token_source, 'identity_provider');
+    assert.equal(result.correlation_id, 'corr-ok-1');
+    const generated = await app.acquireTokenForClient(GRAPH, { forceRefresh: true });
+    assert.match(generated.correlation_id ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(app.tokenCache.listAccessTokens().length, 1);
+  });
+
   it('sends the correlation id and returns it on server errors', async () => {
     const app = makeApp(DEFAULT_IDS.daemonClientId, 'wrong-secret');
     await assert.rejects(app.acquireTokenForClient(GRAPH, { correlationId: 'corr-123' }), (err: unknown) => {
