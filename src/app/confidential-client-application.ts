@@ -13,9 +13,9 @@ import { RESERVED_SCOPES, validateScopes } from '../protocol/scopes.js';
 import type { HttpClient } from '../http/http-client.js';
 import { createHttpClient } from '../http/undici-http-client.js';
 import { buildClientCredentialsRequest } from '../protocol/token-request.js';
+import { shareInFlight } from '../util/in-flight.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
-import { joinInFlight } from './abortable.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 import { RegionalRouting } from './regional-routing.js';
 import { API_IDS } from './telemetry.js';
@@ -188,19 +188,13 @@ export class ConfidentialClientApplication extends ClientApplication {
       }
     }
     const key = `${authority.url}\n${wanted.join(' ')}\n${options.claimsChallenge ?? ''}\n${bypassCache}\n${extra.identity}`;
-    const pending = this.#inFlight.get(key);
-    if (pending !== undefined) {
-      // This caller's signal ends only its own wait; another caller's abort makes this one start its own request.
-      const joined = await joinInFlight(pending, options.signal);
-      return joined !== undefined ? joined.value : this.acquireTokenForClient(scopes, options);
-    }
-    const started = this.#acquireFromNetwork(target, wanted, options, extra, bypassCache, fallback);
-    this.#inFlight.set(key, started);
-    try {
-      return await started;
-    } finally {
-      this.#inFlight.delete(key);
-    }
+    return shareInFlight(
+      this.#inFlight,
+      key,
+      options.signal,
+      () => this.#acquireFromNetwork(target, wanted, options, extra, bypassCache, fallback),
+      () => this.acquireTokenForClient(scopes, options),
+    );
   }
 
   /**

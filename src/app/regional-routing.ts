@@ -15,7 +15,7 @@ import {
 } from '../authority/region.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
-import { untilAborted } from './abortable.js';
+import { untilAborted } from '../util/in-flight.js';
 
 /** A confidential client's region handling. */
 export class RegionalRouting {
@@ -67,6 +67,6 @@ export class RegionalRouting {
       this.#log.info(region === undefined ? 'no region detected; using the global endpoint' : 'region detected', { region });
       return region;
     });
-    return untilAborted(this.#detected, signal, 'the region detection');
+    return untilAborted(this.#detected, signal, 'aborted by the caller while waiting for the region detection');
   }
 }

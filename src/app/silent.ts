@@ -11,11 +11,11 @@ import type { Account, RefreshTokenEntry } from '../cache/cache-types.js';
 import { ServerError } from '../errors.js';
 import { validateScopes } from '../protocol/scopes.js';
 import { buildRefreshTokenRequest } from '../protocol/token-request.js';
+import { shareInFlight } from '../util/in-flight.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AppCore, CacheLocation, RequestContext, Target } from './app-core.js';
 import { API_IDS } from './telemetry.js';
 import type { AuthenticationResult } from './authentication-result.js';
-import { joinInFlight } from './abortable.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 
 /** Options of `acquireTokenSilent` / `acquireTokenSilentWithError`. */
@@ -93,19 +93,13 @@ export async function acquireTokenSilentWithError(
     }
   }
   const key = [target.authority.url, account.home_account_id, [...wanted].sort().join(' '), options.claimsChallenge ?? '', String(bypass), extra.identity].join('\n');
-  const pending = core.inFlight.get(key);
-  if (pending !== undefined) {
-    // This caller's signal ends only its own wait; another caller's abort makes this one start its own refresh.
-    const joined = await joinInFlight(pending, options.signal);
-    return joined !== undefined ? joined.value : acquireTokenSilentWithError(core, scopes, options);
-  }
-  const started = refresh(core, target, account, wanted, decorated, options, extra, bypass || looked, fallback);
-  core.inFlight.set(key, started);
-  try {
-    return await started;
-  } finally {
-    core.inFlight.delete(key);
-  }
+  return shareInFlight(
+    core.inFlight,
+    key,
+    options.signal,
+    () => refresh(core, target, account, wanted, decorated, options, extra, bypass || looked, fallback),
+    () => acquireTokenSilentWithError(core, scopes, options),
+  );
 }
 
 /** `acquireTokenSilent`: as {@link acquireTokenSilentWithError}, but a refresh refused by the server resolves `undefined`. */

@@ -3,6 +3,7 @@
  * authority per process and concurrent first calls share one request.
  */
 import { RequestAbortedError } from '../errors.js';
+import { untilAborted } from '../util/in-flight.js';
 import type { Authority } from './authority.js';
 import { resolveAuthorityMetadata } from './discovery.js';
 import type { AuthorityMetadata, ResolveAuthorityOptions } from './discovery.js';
@@ -65,30 +66,11 @@ export class AuthorityMetadataCache {
         this.#entries.delete(oldest);
       }
     }
-    return signal === undefined ? pending : abortable(pending, signal);
+    return untilAborted(pending, signal, 'authority discovery aborted by the caller');
   }
 
   /** Forgets everything (e.g. after a tenant was re-homed). */
   clear(): void {
     this.#entries.clear();
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(new RequestAbortedError('authority discovery aborted by the caller', { cause: signal.reason }));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }

@@ -4,7 +4,6 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { joinInFlight } from '../app/abortable.js';
 import type { TokenSource } from '../app/authentication-result.js';
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
@@ -13,6 +12,7 @@ import { ManagedIdentityError, ServerError } from '../errors.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
 import { createHttpClient } from '../http/undici-http-client.js';
+import { shareInFlight } from '../util/in-flight.js';
 import { VERSION } from '../version.js';
 import { defaultSleep, type Sleep } from './imds-retry.js';
 import { testSeamsOf } from './internal-seams.js';
@@ -217,19 +217,13 @@ export class ManagedIdentityClient {
       }
     }
     const key = `${resource}\n${claimsChallenge ?? ''}\n${forceRefresh === true}`;
-    const pending = this.#inFlight.get(key);
-    if (pending !== undefined) {
-      // This caller's signal ends only its own wait; another caller's abort makes this one start its own request.
-      const joined = await joinInFlight(pending, options.signal);
-      return joined !== undefined ? joined.value : this.acquireTokenForClient(options);
-    }
-    const started = this.#fromSource(resource, options, rejected, fallback);
-    this.#inFlight.set(key, started);
-    try {
-      return await started;
-    } finally {
-      this.#inFlight.delete(key);
-    }
+    return shareInFlight(
+      this.#inFlight,
+      key,
+      options.signal,
+      () => this.#fromSource(resource, options, rejected, fallback),
+      () => this.acquireTokenForClient(options),
+    );
   }
 
   #lookup(resource: string): { result: ManagedIdentityResult; aging: boolean; secret: string } | undefined {
