@@ -64,6 +64,19 @@ export function statStamp(path: string): PersistenceStamp | undefined {
   return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
 }
 
+/**
+ * The mtime of `path` in seconds since the epoch (sub-millisecond part dropped), as `Persistence.timeLastModified`
+ * reports it.
+ *
+ * @param what - Names the persistence in the not-found error.
+ * @throws PersistenceNotFoundError when `path` does not exist; PersistenceAccessError on other failures.
+ */
+export function mtimeSeconds(path: string, what?: string): number {
+  const stamp = statStamp(path);
+  if (stamp === undefined) throw notFound(path, what);
+  return Number(stamp.mtimeNs / 1000n) / 1000;
+}
+
 /** Creates `dir` and its missing parents with mode 0700 (existing directories keep their mode). */
 export async function ensureDirectory(dir: string): Promise<void> {
   try {

@@ -1,7 +1,7 @@
 /**
  * MSAL Python's `FilePersistence`: a plaintext file, mode 0600, replaced atomically on every save.
  */
-import { readFileOrNotFound, statStamp, notFound, touchFile, writeFileAtomic } from './file-io.js';
+import { mtimeSeconds, readFileOrNotFound, statStamp, touchFile, writeFileAtomic } from './file-io.js';
 import { resolveLocation, type Persistence, type PersistenceStamp } from './persistence.js';
 
 /**
@@ -68,9 +68,7 @@ export class FilePersistence implements Persistence {
 
   /** @inheritDoc Persistence.timeLastModified */
   timeLastModified(): number {
-    const stamp = statStamp(this.location);
-    if (stamp === undefined) throw notFound(this.location);
-    return Number(stamp.mtimeNs / 1000n) / 1000;
+    return mtimeSeconds(this.location);
   }
 
   /** @inheritDoc Persistence.stamp */

@@ -4,7 +4,7 @@
  * not been run by this project's tests (they run on Linux).
  */
 import { PersistenceDecryptionError, PersistenceEncryptionError, PersistenceUnavailableError } from '../errors.js';
-import { notFound, statStamp, touchFile } from './file-io.js';
+import { mtimeSeconds, notFound, statStamp, touchFile } from './file-io.js';
 import { checkMtimeLead } from './file-persistence.js';
 import { loadKoffi, loadLibrary, type Koffi, type NativeFunction } from './native.js';
 import { resolveLocation, sha256Hex, type Persistence, type PersistenceStamp } from './persistence.js';
@@ -180,9 +180,7 @@ export class KeychainPersistence implements Persistence {
 
   /** @inheritDoc Persistence.timeLastModified */
   timeLastModified(): number {
-    const stamp = statStamp(this.location);
-    if (stamp === undefined) throw notFound(this.location, 'Keychain persistence');
-    return Number(stamp.mtimeNs / 1000n) / 1000;
+    return mtimeSeconds(this.location, 'Keychain persistence');
   }
 
   /** @inheritDoc Persistence.stamp */

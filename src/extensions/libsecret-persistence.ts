@@ -8,7 +8,7 @@ import {
   PersistenceUnavailableError,
   type PersistenceUnavailableReason,
 } from '../errors.js';
-import { notFound, statStamp, touchFile } from './file-io.js';
+import { mtimeSeconds, notFound, statStamp, touchFile } from './file-io.js';
 import { checkMtimeLead } from './file-persistence.js';
 import { createSecretAgent, LibsecretCallError, type SecretAgent } from './libsecret.js';
 import { resolveLocation, sha256Hex, type Persistence, type PersistenceStamp } from './persistence.js';
@@ -182,9 +182,7 @@ export class LibsecretPersistence implements Persistence {
 
   /** @inheritDoc Persistence.timeLastModified */
   timeLastModified(): number {
-    const stamp = statStamp(this.location);
-    if (stamp === undefined) throw notFound(this.location, 'Keyring persistence');
-    return Number(stamp.mtimeNs / 1000n) / 1000;
+    return mtimeSeconds(this.location, 'Keyring persistence');
   }
 
   /** @inheritDoc Persistence.stamp */
