@@ -21,6 +21,7 @@ import { sessionRoutes } from './endpoints/session.js';
 import { signInRoutes } from './endpoints/sign-in.js';
 import { tokenRoutes } from './endpoints/token.js';
 import { canonicalGrantType, Counters, FaultQueue, parseFault, type EmulatorFaultKind } from './faults.js';
+import { FaultDelays } from './fault-delays.js';
 import { jsonResponse, type EmulatorRequest, type EmulatorResponse } from './http.js';
 import { randomGuid } from './ids.js';
 import { checkManagedIdentityOption, managedIdentityApi, startManagedIdentityOption } from './managed-identity/attach.js';
@@ -162,7 +163,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const faults = new FaultQueue();
   const counters = new Counters();
-  const timers = new Set<NodeJS.Timeout>();
+  const delays = new FaultDelays();
   // Filled in once the port, and so the base URL, is known.
   const live: { ctx: EmulatorContext | undefined; routes: Route[] } = { ctx: undefined, routes: [] };
 
@@ -224,13 +225,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           return;
         }
         if (fault.kind === 'delay') {
-          await new Promise<void>((done) => {
-            const t = setTimeout(() => {
-              timers.delete(t);
-              done();
-            }, fault.ms);
-            timers.add(t);
-          });
+          await delays.wait(fault.ms);
           if (res.destroyed) return;
         }
         truncate = fault.kind === 'truncated';
@@ -310,8 +305,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...managedIdentityApi(managedIdentity),
     close: () =>
       new Promise<void>((done) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
+        delays.cancelAll();
         server.close(() => void (managedIdentity?.close() ?? Promise.resolve()).then(() => done()));
         server.closeAllConnections();
       }),

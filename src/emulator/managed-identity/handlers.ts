@@ -118,16 +118,12 @@ function appServiceError(status: number, message: string): EmulatorResponse {
   return jsonResponse(status, { statusCode: status, message, correlationId: randomToken(8) });
 }
 
-/** `GET /msi/token` on App Service (2019-08-01). */
-export function appService(state: ManagedIdentityState, req: ManagedIdentityRequest): EmulatorResponse {
-  if (req.headers['x-identity-header'] !== state.appServiceSecret) {
-    return appServiceError(401, 'The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.');
-  }
-  const apiVersion = req.url.searchParams.get('api-version');
-  if (apiVersion !== '2019-08-01') return appServiceError(400, `The api-version '${apiVersion ?? ''}' is not supported; use 2019-08-01.`);
-  const resource = req.url.searchParams.get('resource');
-  if (resource === null || resource === '') return appServiceError(400, 'The resource parameter is required.');
-  const selector = selectorOf(req.url.searchParams, { client_id: 'clientId', object_id: 'objectId', principal_id: 'objectId', mi_res_id: 'resourceId' });
+/** The token (or error) of an App Service-shaped source, once the request's own checks passed. */
+function appServiceStyleToken(
+  state: ManagedIdentityState,
+  selector: IdentitySelector | { refused: string },
+  resource: string,
+): EmulatorResponse {
   if ('refused' in selector) return appServiceError(400, selector.refused);
   const identity = findIdentity(selector);
   if (identity === undefined) return appServiceError(400, 'Unable to load the proper Managed Identity.');
@@ -144,6 +140,19 @@ export function appService(state: ManagedIdentityState, req: ManagedIdentityRequ
   });
 }
 
+/** `GET /msi/token` on App Service (2019-08-01). */
+export function appService(state: ManagedIdentityState, req: ManagedIdentityRequest): EmulatorResponse {
+  if (req.headers['x-identity-header'] !== state.appServiceSecret) {
+    return appServiceError(401, 'The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.');
+  }
+  const apiVersion = req.url.searchParams.get('api-version');
+  if (apiVersion !== '2019-08-01') return appServiceError(400, `The api-version '${apiVersion ?? ''}' is not supported; use 2019-08-01.`);
+  const resource = req.url.searchParams.get('resource');
+  if (resource === null || resource === '') return appServiceError(400, 'The resource parameter is required.');
+  const selector = selectorOf(req.url.searchParams, { client_id: 'clientId', object_id: 'objectId', principal_id: 'objectId', mi_res_id: 'resourceId' });
+  return appServiceStyleToken(state, selector, resource);
+}
+
 /** `GET /MSI/auth` on Azure Machine Learning (the 2017-09-01 API). */
 export function machineLearning(state: ManagedIdentityState, req: ManagedIdentityRequest): EmulatorResponse {
   if (req.headers.secret !== state.machineLearningSecret) return appServiceError(401, 'The secret header is missing or does not match MSI_SECRET.');
@@ -154,18 +163,7 @@ export function machineLearning(state: ManagedIdentityState, req: ManagedIdentit
   // The 2017-09-01 API reads the client id from `clientid`; `client_id` would be silently ignored by the real
   // service and yield the wrong identity, so the emulator refuses it outright.
   const selector = selectorOf(req.url.searchParams, { clientid: 'clientId', object_id: 'objectId', msi_res_id: 'resourceId' });
-  if ('refused' in selector) return appServiceError(400, selector.refused);
-  const identity = findIdentity(selector);
-  if (identity === undefined) return appServiceError(400, 'Unable to load the proper Managed Identity.');
-  const issued = issue(state.ctx, identity, resource);
-  if (issued === undefined) return appServiceError(500, 'An unexpected error occured while fetching the AAD Token.');
-  return jsonResponse(200, {
-    access_token: issued.token,
-    expires_on: String(issued.now + issued.expiresIn),
-    resource,
-    token_type: 'Bearer',
-    client_id: identity.clientId,
-  });
+  return appServiceStyleToken(state, selector, resource);
 }
 
 function serviceFabricError(status: number, code: string, message: string): EmulatorResponse {

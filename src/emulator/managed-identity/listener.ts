@@ -11,6 +11,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { EmulatorContext } from '../context.js';
 import type { Counters, EmulatorFaultKind, FaultQueue } from '../faults.js';
+import { FaultDelays } from '../fault-delays.js';
 import { jsonResponse, type EmulatorResponse } from '../http.js';
 import { randomToken } from '../ids.js';
 import { issueServerCertificate, thumbprints, type KeyAndCertificate } from '../pki.js';
@@ -141,7 +142,7 @@ export async function startManagedIdentityEndpoints(options: ManagedIdentityEndp
   };
   options.counters.list([...HTTP_ROUTES, ...HTTPS_ROUTES].map((r) => r.endpoint));
   const recorded = new Map<EmulatorManagedIdentityEndpoint, EmulatorRecordedRequest>();
-  const timers = new Set<NodeJS.Timeout>();
+  const delays = new FaultDelays();
 
   const dispatch = async (routes: readonly MiRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -174,13 +175,7 @@ export async function startManagedIdentityEndpoints(options: ManagedIdentityEndp
         return;
       }
       if (fault.kind === 'delay') {
-        await new Promise<void>((done) => {
-          const t = setTimeout(() => {
-            timers.delete(t);
-            done();
-          }, fault.ms);
-          timers.add(t);
-        });
+        await delays.wait(fault.ms);
         if (res.destroyed) return;
       }
       truncate = fault.kind === 'truncated';
@@ -269,8 +264,7 @@ export async function startManagedIdentityEndpoints(options: ManagedIdentityEndp
       state.arcRealmOverride = realm;
     },
     close: async () => {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      delays.cancelAll();
       await Promise.all([closeServer(plain), closeServer(tls)]);
     },
   };
