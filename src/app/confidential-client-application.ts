@@ -188,6 +188,20 @@ export class ConfidentialClientApplication extends ClientApplication {
       }
     }
     const key = `${authority.url}\n${wanted.join(' ')}\n${options.claimsChallenge ?? ''}\n${bypassCache}\n${extra.identity}`;
+    return this.#shareNetworkRequest(key, scopes, options, target, wanted, extra, bypassCache, fallback);
+  }
+
+  // Apart from acquireTokenForClient so that its closures do not make every cache hit allocate a context.
+  #shareNetworkRequest(
+    key: string,
+    scopes: readonly string[],
+    options: AcquireTokenForClientOptions,
+    target: Target,
+    wanted: string[],
+    extra: ExtraData,
+    bypassCache: boolean,
+    fallback: AuthenticationResult | undefined,
+  ): Promise<AuthenticationResult> {
     return shareInFlight(
       this.#inFlight,
       key,

@@ -93,11 +93,28 @@ export async function acquireTokenSilentWithError(
     }
   }
   const key = [target.authority.url, account.home_account_id, [...wanted].sort().join(' '), options.claimsChallenge ?? '', String(bypass), extra.identity].join('\n');
+  return shareRefresh(key, core, scopes, options, target, account, wanted, decorated, extra, bypass || looked, fallback);
+}
+
+// Apart from acquireTokenSilentWithError so that its closures do not make every cache hit allocate a context.
+function shareRefresh(
+  key: string,
+  core: AppCore,
+  scopes: readonly string[],
+  options: AcquireTokenSilentOptions,
+  target: Target,
+  account: Account,
+  wanted: readonly string[],
+  decorated: readonly string[],
+  extra: ExtraData,
+  skipLookup: boolean,
+  fallback: AuthenticationResult | undefined,
+): Promise<AuthenticationResult | undefined> {
   return shareInFlight(
     core.inFlight,
     key,
     options.signal,
-    () => refresh(core, target, account, wanted, decorated, options, extra, bypass || looked, fallback),
+    () => refresh(core, target, account, wanted, decorated, options, extra, skipLookup, fallback),
     () => acquireTokenSilentWithError(core, scopes, options),
   );
 }

@@ -217,6 +217,17 @@ export class ManagedIdentityClient {
       }
     }
     const key = `${resource}\n${claimsChallenge ?? ''}\n${forceRefresh === true}`;
+    return this.#shareSourceRequest(key, resource, options, rejected, fallback);
+  }
+
+  // Apart from acquireTokenForClient so that its closures do not make every cache hit allocate a context.
+  #shareSourceRequest(
+    key: string,
+    resource: string,
+    options: AcquireManagedIdentityTokenOptions,
+    rejected: string | undefined,
+    fallback: ManagedIdentityResult | undefined,
+  ): Promise<ManagedIdentityResult> {
     return shareInFlight(
       this.#inFlight,
       key,
