@@ -43,10 +43,39 @@ function optTime(raw: RawEntry, field: string, section: string): number | undefi
   throw new CacheFormatError(`an entry in ${section} has a ${typeof value} in "${field}" where a timestamp belongs`);
 }
 
-/** An empty or absent home account id both mean "app token" (Python writes null, Node writes ""). */
-function homeAccountId(raw: RawEntry, section: string): string | undefined {
-  const value = optString(raw, 'home_account_id', section);
+/** A string field where an empty string means absent, as other MSALs write it. */
+function optNonEmpty(raw: RawEntry, field: string, section: string): string | undefined {
+  const value = optString(raw, field, section);
   return value === '' ? undefined : value;
+}
+
+/** The assertion hash of an on-behalf-of token: MSAL Node's camelCase name first, then MSAL .NET's. */
+function userAssertionHash(raw: RawEntry, section: string): string | undefined {
+  const value = optString(raw, 'userAssertionHash', section) ?? optString(raw, 'user_assertion_hash', section);
+  return value === '' ? undefined : value;
+}
+
+/** The fields every credential (access, refresh and id token) carries, read in one place. */
+interface CredentialFields {
+  readonly credential_type: string | undefined;
+  readonly secret: string | undefined;
+  readonly home_account_id: string | undefined;
+  readonly environment: string | undefined;
+  readonly client_id: string | undefined;
+}
+
+/**
+ * Reads the common credential fields. An empty or absent home account id both mean "app token" (Python writes null,
+ * Node writes "").
+ */
+function credentialFields(raw: RawEntry, section: string): CredentialFields {
+  return {
+    credential_type: optString(raw, 'credential_type', section),
+    secret: optString(raw, 'secret', section),
+    home_account_id: optNonEmpty(raw, 'home_account_id', section),
+    environment: optString(raw, 'environment', section),
+    client_id: optString(raw, 'client_id', section),
+  };
 }
 
 /**
@@ -56,11 +85,7 @@ function homeAccountId(raw: RawEntry, section: string): string | undefined {
  */
 export function parseAccessToken(key: string, raw: RawEntry): AccessTokenEntry | undefined {
   const s = 'AccessToken';
-  const credentialType = optString(raw, 'credential_type', s);
-  const secret = optString(raw, 'secret', s);
-  const hid = homeAccountId(raw, s);
-  const environment = optString(raw, 'environment', s);
-  const clientId = optString(raw, 'client_id', s);
+  const c = credentialFields(raw, s);
   const realm = optString(raw, 'realm', s);
   const target = optString(raw, 'target', s);
   const tokenType = optString(raw, 'token_type', s);
@@ -69,16 +94,17 @@ export function parseAccessToken(key: string, raw: RawEntry): AccessTokenEntry |
   const extended = optTime(raw, 'extended_expires_on', s) ?? optTime(raw, 'ext_expires_on', s);
   const refreshOn = optTime(raw, 'refresh_on', s);
   const keyId = optString(raw, 'key_id', s) ?? optString(raw, 'kid', s);
-  const uah = optString(raw, 'userAssertionHash', s) ?? optString(raw, 'user_assertion_hash', s);
+  const uah = userAssertionHash(raw, s);
   const extKey = raw['additionalCacheKeyComponents'] ?? raw['ext_cache_key'];
   if (extKey !== undefined && extKey !== null && extKey !== '') return undefined;
+  const { secret, environment, client_id: clientId } = c;
   if (secret === undefined || environment === undefined || clientId === undefined || realm === undefined) return undefined;
   if (expiresOn === undefined || Number.isNaN(expiresOn)) return undefined;
   return {
     key,
-    credential_type: credentialType,
+    credential_type: c.credential_type,
     secret,
-    home_account_id: hid,
+    home_account_id: c.home_account_id,
     environment,
     client_id: clientId,
     realm,
@@ -89,7 +115,7 @@ export function parseAccessToken(key: string, raw: RawEntry): AccessTokenEntry |
     extended_expires_on: nanToUndefined(extended),
     refresh_on: nanToUndefined(refreshOn),
     key_id: keyId === '' ? undefined : keyId,
-    userAssertionHash: uah === '' ? undefined : uah,
+    userAssertionHash: uah,
   };
 }
 
@@ -100,47 +126,41 @@ function nanToUndefined(value: number | undefined): number | undefined {
 /** A refresh token view, or `undefined` when the entry lacks what a refresh needs. */
 export function parseRefreshToken(key: string, raw: RawEntry): RefreshTokenEntry | undefined {
   const s = 'RefreshToken';
-  const credentialType = optString(raw, 'credential_type', s);
-  const secret = optString(raw, 'secret', s);
-  const hid = homeAccountId(raw, s);
-  const environment = optString(raw, 'environment', s);
-  const clientId = optString(raw, 'client_id', s);
+  const c = credentialFields(raw, s);
   const target = optString(raw, 'target', s);
-  const familyId = optString(raw, 'family_id', s);
+  const familyId = optNonEmpty(raw, 'family_id', s);
   const modified = optTime(raw, 'last_modification_time', s);
-  const uah = optString(raw, 'userAssertionHash', s) ?? optString(raw, 'user_assertion_hash', s);
+  const uah = userAssertionHash(raw, s);
+  const { secret, environment, client_id: clientId } = c;
   if (secret === undefined || environment === undefined || clientId === undefined) return undefined;
   return {
     key,
-    credential_type: credentialType,
+    credential_type: c.credential_type,
     secret,
-    home_account_id: hid,
+    home_account_id: c.home_account_id,
     environment,
     client_id: clientId,
     target,
-    family_id: familyId === '' ? undefined : familyId,
+    family_id: familyId,
     last_modification_time: nanToUndefined(modified),
-    userAssertionHash: uah === '' ? undefined : uah,
+    userAssertionHash: uah,
   };
 }
 
 /** An id token view, or `undefined`. */
 export function parseIdToken(key: string, raw: RawEntry): IdTokenEntry | undefined {
   const s = 'IdToken';
-  const credentialType = optString(raw, 'credential_type', s);
-  const secret = optString(raw, 'secret', s);
-  const hid = homeAccountId(raw, s);
-  const environment = optString(raw, 'environment', s);
+  const c = credentialFields(raw, s);
   const realm = optString(raw, 'realm', s);
-  const clientId = optString(raw, 'client_id', s);
+  const { secret, environment, client_id: clientId } = c;
   if (secret === undefined || environment === undefined || clientId === undefined) return undefined;
-  return { key, credential_type: credentialType, secret, home_account_id: hid, environment, realm, client_id: clientId };
+  return { key, credential_type: c.credential_type, secret, home_account_id: c.home_account_id, environment, realm, client_id: clientId };
 }
 
 /** An account view, or `undefined` when it has no home account id or environment. */
 export function parseAccount(key: string, raw: RawEntry): AccountEntry | undefined {
   const s = 'Account';
-  const hid = homeAccountId(raw, s);
+  const hid = optNonEmpty(raw, 'home_account_id', s);
   const environment = optString(raw, 'environment', s);
   const realm = optString(raw, 'realm', s);
   const localAccountId = optString(raw, 'local_account_id', s);
@@ -196,7 +216,7 @@ export function parseAppMetadata(key: string, raw: RawEntry): AppMetadataEntry |
   const s = 'AppMetadata';
   const clientId = optString(raw, 'client_id', s);
   const environment = optString(raw, 'environment', s);
-  const familyId = optString(raw, 'family_id', s);
+  const familyId = optNonEmpty(raw, 'family_id', s);
   if (clientId === undefined || environment === undefined) return undefined;
-  return { key, client_id: clientId, environment, family_id: familyId === '' ? undefined : familyId };
+  return { key, client_id: clientId, environment, family_id: familyId };
 }
