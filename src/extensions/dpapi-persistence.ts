@@ -4,7 +4,7 @@
  * entropy). Written against Microsoft's documented API; it has not been run by this project's tests (they run on Linux).
  */
 import { PersistenceDecryptionError, PersistenceEncryptionError, PersistenceUnavailableError } from '../errors.js';
-import { mtimeSeconds, readFileOrNotFound, statStamp, writeFileAtomic } from './file-io.js';
+import { mtimeMs, readFileOrNotFound, statStamp, writeFileAtomic } from './file-io.js';
 import { checkMtimeLead, type FilePersistenceOptions } from './file-persistence.js';
 import { loadKoffi, loadLibrary, type Koffi, type NativeFunction } from './native.js';
 import { resolveLocation, type Persistence, type PersistenceStamp } from './persistence.js';
@@ -128,7 +128,7 @@ export class FilePersistenceWithDataProtection implements Persistence {
 
   /** @inheritDoc Persistence.timeLastModified */
   timeLastModified(): number {
-    return mtimeSeconds(this.location);
+    return mtimeMs(this.location);
   }
 
   /** @inheritDoc Persistence.stamp */

@@ -65,13 +65,13 @@ export function statStamp(path: string): PersistenceStamp | undefined {
 }
 
 /**
- * The mtime of `path` in seconds since the epoch (sub-millisecond part dropped), as `Persistence.timeLastModified`
- * reports it.
+ * The mtime of `path` in milliseconds since the epoch (to the microsecond; Python gives seconds), as
+ * `Persistence.timeLastModified` reports it.
  *
  * @param what - Names the persistence in the not-found error.
  * @throws PersistenceNotFoundError when `path` does not exist; PersistenceAccessError on other failures.
  */
-export function mtimeSeconds(path: string, what?: string): number {
+export function mtimeMs(path: string, what?: string): number {
   const stamp = statStamp(path);
   if (stamp === undefined) throw notFound(path, what);
   return Number(stamp.mtimeNs / 1000n) / 1000;

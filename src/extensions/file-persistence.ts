@@ -1,7 +1,7 @@
 /**
  * MSAL Python's `FilePersistence`: a plaintext file, mode 0600, replaced atomically on every save.
  */
-import { mtimeSeconds, readFileOrNotFound, statStamp, touchFile, writeFileAtomic } from './file-io.js';
+import { mtimeMs, readFileOrNotFound, statStamp, touchFile, writeFileAtomic } from './file-io.js';
 import { resolveLocation, type Persistence, type PersistenceStamp } from './persistence.js';
 
 /**
@@ -68,7 +68,7 @@ export class FilePersistence implements Persistence {
 
   /** @inheritDoc Persistence.timeLastModified */
   timeLastModified(): number {
-    return mtimeSeconds(this.location);
+    return mtimeMs(this.location);
   }
 
   /** @inheritDoc Persistence.stamp */

@@ -4,7 +4,7 @@
  * not been run by this project's tests (they run on Linux).
  */
 import { PersistenceDecryptionError, PersistenceEncryptionError, PersistenceUnavailableError } from '../errors.js';
-import { mtimeSeconds, notFound, statStamp, touchFile } from './file-io.js';
+import { mtimeMs, notFound, statStamp, touchFile } from './file-io.js';
 import { checkMtimeLead } from './file-persistence.js';
 import { loadKoffi, loadLibrary, type Koffi, type NativeFunction } from './native.js';
 import { resolveLocation, sha256Hex, type Persistence, type PersistenceStamp } from './persistence.js';
@@ -180,7 +180,7 @@ export class KeychainPersistence implements Persistence {
 
   /** @inheritDoc Persistence.timeLastModified */
   timeLastModified(): number {
-    return mtimeSeconds(this.location, 'Keychain persistence');
+    return mtimeMs(this.location, 'Keychain persistence');
   }
 
   /** @inheritDoc Persistence.stamp */

@@ -8,7 +8,7 @@ import {
   PersistenceUnavailableError,
   type PersistenceUnavailableReason,
 } from '../errors.js';
-import { mtimeSeconds, notFound, statStamp, touchFile } from './file-io.js';
+import { mtimeMs, notFound, statStamp, touchFile } from './file-io.js';
 import { checkMtimeLead } from './file-persistence.js';
 import { createSecretAgent, LibsecretCallError, type SecretAgent } from './libsecret.js';
 import { resolveLocation, sha256Hex, type Persistence, type PersistenceStamp } from './persistence.js';
@@ -182,7 +182,7 @@ export class LibsecretPersistence implements Persistence {
 
   /** @inheritDoc Persistence.timeLastModified */
   timeLastModified(): number {
-    return mtimeSeconds(this.location, 'Keyring persistence');
+    return mtimeMs(this.location, 'Keyring persistence');
   }
 
   /** @inheritDoc Persistence.stamp */
