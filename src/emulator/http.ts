@@ -2,7 +2,7 @@
  * The emulator's request and response values. Handlers return a response value instead of writing to the socket, so
  * the server can apply injected faults (truncation, malformed bodies) to any endpoint in one place.
  */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 /** One parsed request, as handlers see it. */
 export interface EmulatorRequest {
@@ -22,6 +22,23 @@ export interface EmulatorResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+}
+
+/**
+ * Reads a request body as UTF-8, or resolves `undefined` when it is longer than `maxBytes`. An oversized body is
+ * drained rather than kept, so the listener can still answer (413) on the same connection.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+    });
+    req.on('end', () => done(size > maxBytes ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', fail);
+  });
 }
 
 const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };

@@ -22,7 +22,7 @@ import { signInRoutes } from './endpoints/sign-in.js';
 import { tokenRoutes } from './endpoints/token.js';
 import { canonicalGrantType, Counters, FaultQueue, parseFault, type EmulatorFaultKind } from './faults.js';
 import { FaultDelays } from './fault-delays.js';
-import { jsonResponse, type EmulatorRequest, type EmulatorResponse } from './http.js';
+import { jsonResponse, readBody, type EmulatorRequest, type EmulatorResponse } from './http.js';
 import { randomGuid } from './ids.js';
 import { checkManagedIdentityOption, managedIdentityApi, startManagedIdentityOption } from './managed-identity/attach.js';
 import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loadOrCreateSigningKey, thumbprints } from './pki.js';
@@ -76,19 +76,6 @@ function checkOptions(options: EmulatorOptions): { port: number; stateDir: strin
         options.refreshInMinLifetimeSeconds === 0 ? 0 : positiveInteger(options.refreshInMinLifetimeSeconds, 'refreshInMinLifetimeSeconds', 7200),
     },
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => done(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', fail);
-  });
 }
 
 function faultResponse(fault: EmulatorFaultKind, req: EmulatorRequest, now: number, baseUrl: string): EmulatorResponse | undefined {
@@ -172,7 +159,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (context === undefined) throw new Error('request before the emulator finished starting');
     const url = new URL(req.url ?? '/', context.baseUrl);
     const method = req.method ?? 'GET';
-    const rawBody = await readBody(req);
+    const rawBody = await readBody(req, MAX_BODY_BYTES);
     const header = req.headers['client-request-id'];
     const contentType = req.headers['content-type'] ?? '';
     const request: EmulatorRequest = {

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { EmulatorContext } from '../context.js';
 import type { Counters, EmulatorFaultKind, FaultQueue } from '../faults.js';
 import { FaultDelays } from '../fault-delays.js';
-import { jsonResponse, type EmulatorResponse } from '../http.js';
+import { jsonResponse, readBody, type EmulatorResponse } from '../http.js';
 import { randomToken } from '../ids.js';
 import { issueServerCertificate, thumbprints, type KeyAndCertificate } from '../pki.js';
 import {
@@ -99,19 +99,6 @@ function faultResponse(fault: EmulatorFaultKind, dialect: Dialect): EmulatorResp
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => done(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', fail);
-  });
-}
-
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(req.headers)) if (v !== undefined) out[name.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
@@ -147,7 +134,7 @@ export async function startManagedIdentityEndpoints(options: ManagedIdentityEndp
   const dispatch = async (routes: readonly MiRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
     const send = (response: EmulatorResponse, truncate = false): void => {
       const bytes = Buffer.from(response.body, 'utf8');
       res.writeHead(response.status, { ...response.headers, 'content-length': String(bytes.length) });
