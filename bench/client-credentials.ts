@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { ConfidentialClientApplication, SerializableTokenCache, type HttpClient } from '../src/index.js';
 import * as msalNode from '@azure/msal-node';
-import { median, ns, parseArgs, tenantIds } from './util.js';
+import { measure, ns, parseArgs, tenantIds, type Measured } from './util.js';
 
 const CLIENT_ID = '00001111-aaaa-2222-bbbb-3333cccc4444';
 const SCOPES = ['https://graph.microsoft.com/.default'];
@@ -16,33 +16,7 @@ const noNetwork: HttpClient = {
   send: () => Promise.reject(new Error('bench: unexpected network request')),
 };
 
-/**
- * Median nanoseconds per call, over batches of 100 calls cycling through every tenant (so memory is as cold as a
- * daemon serving all its tenants makes it). Every tenant is called once first, so first-use work (parsing each
- * tenant's authority) is not measured. Gives up when the warm-up alone does not finish within `budget` ms.
- */
-async function measure(
-  call: (i: number) => Promise<unknown>,
-  count: number,
-  budget: number,
-): Promise<{ median: number; calls: number } | undefined> {
-  const batch = 100;
-  const samples: number[] = [];
-  const deadline = performance.now() + budget;
-  for (let i = 0; i < count; i++) {
-    await call(i);
-    if (i % 100 === 0 && performance.now() > deadline) return undefined;
-  }
-  let i = 0;
-  while (samples.length < 500 && performance.now() < deadline) {
-    const start = process.hrtime.bigint();
-    for (let k = 0; k < batch; k++) await call(i++ % count);
-    samples.push(Number(process.hrtime.bigint() - start) / batch);
-  }
-  return samples.length === 0 ? undefined : { median: median(samples), calls: samples.length * batch };
-}
-
-async function msalTs(tenants: string[]): Promise<{ median: number; calls: number } | undefined> {
+async function msalTs(tenants: string[]): Promise<Measured | undefined> {
   const cache = new SerializableTokenCache();
   for (const tenant of tenants) {
     cache.add({
@@ -62,7 +36,7 @@ async function msalTs(tenants: string[]): Promise<{ median: number; calls: numbe
   });
   const check = await app.acquireTokenForClient(SCOPES, { tenant: tenants[tenants.length - 1] });
   if (check.token_source !== 'cache') throw new Error('msal-ts: not a cache hit');
-  return measure((i) => app.acquireTokenForClient(SCOPES, { tenant: tenants[i] }), tenants.length, budgetMs);
+  return measure((i) => app.acquireTokenForClient(SCOPES, { tenant: tenants[i] }), tenants.length, 100, budgetMs);
 }
 
 /** A msal-node cache with one app token per tenant, made from an entry msal-node wrote itself. */
@@ -93,7 +67,7 @@ async function msalNodeCache(tenants: string[]): Promise<string> {
   return JSON.stringify(json);
 }
 
-async function msalNodeRun(tenants: string[]): Promise<{ median: number; calls: number } | undefined> {
+async function msalNodeRun(tenants: string[]): Promise<Measured | undefined> {
   const serialized = await msalNodeCache(tenants);
   const app = new msalNode.ConfidentialClientApplication({
     auth: { clientId: CLIENT_ID, authority: `https://login.microsoftonline.com/${tenants[0] ?? ''}`, clientSecret: 'bench-secret' },
@@ -111,6 +85,7 @@ async function msalNodeRun(tenants: string[]): Promise<{ median: number; calls: 
   return measure(
     (i) => app.acquireTokenByClientCredential({ scopes: SCOPES, authority: authorities[i], correlationId: randomUUID() }),
     tenants.length,
+    100,
     budgetMs,
   );
 }
@@ -122,7 +97,7 @@ let largestNode = 0;
 for (const size of sizes) {
   const tenants = tenantIds(size);
   const ours = await msalTs(tenants);
-  let theirs: { median: number; calls: number } | undefined;
+  let theirs: Measured | undefined;
   let note = '';
   try {
     theirs = await msalNodeRun(tenants);

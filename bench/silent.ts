@@ -7,7 +7,7 @@
 import os from 'node:os';
 import * as msalNode from '@azure/msal-node';
 import { PublicClientApplication, SerializableTokenCache, type Account, type HttpClient } from '../src/index.js';
-import { median, ns, parseArgs } from './util.js';
+import { measure, ns, parseArgs, type Measured } from './util.js';
 
 const CLIENT_ID = '22223333-cccc-4444-dddd-5555eeee6666';
 const TENANT = 'aaaabbbb-0000-cccc-1111-dddd2222eeee';
@@ -91,31 +91,6 @@ async function buildCache(count: number): Promise<string> {
   return JSON.stringify(out);
 }
 
-interface Measured {
-  median: number;
-  calls: number;
-}
-
-/**
- * Median nanoseconds per call over batches of `batch` calls cycling through `count` inputs, each called once first.
- * Gives up (undefined) when the warm-up alone overruns the budget.
- */
-async function measure(call: (i: number) => Promise<unknown>, count: number, batch: number): Promise<Measured | undefined> {
-  const samples: number[] = [];
-  const deadline = performance.now() + budgetMs;
-  for (let i = 0; i < count; i++) {
-    await call(i);
-    if (i % 100 === 0 && performance.now() > deadline) return undefined;
-  }
-  let i = 0;
-  while (samples.length < 500 && performance.now() < deadline) {
-    const start = process.hrtime.bigint();
-    for (let k = 0; k < batch; k++) await call(i++ % count);
-    samples.push(Number(process.hrtime.bigint() - start) / batch);
-  }
-  return samples.length === 0 ? undefined : { median: median(samples), calls: samples.length * batch };
-}
-
 const noNetwork: HttpClient = { send: () => Promise.reject(new Error('bench: unexpected network request')) };
 const nodeNoNetwork = {
   sendGetRequestAsync: () => Promise.reject(new Error('bench: unexpected GET')),
@@ -160,14 +135,14 @@ async function silentHits(size: number): Promise<[Measured | undefined, Measured
   const last = size - 1;
   const check = await a.app.acquireTokenSilent(SCOPES, { account: a.accounts[last] as Account });
   if (check?.token_source !== 'cache' || check.access_token !== `at-${last}`) throw new Error('msal-ts: not the right cache hit');
-  const mine = await measure((i) => a.app.acquireTokenSilent(SCOPES, { account: a.accounts[i] as Account }), size, 100);
+  const mine = await measure((i) => a.app.acquireTokenSilent(SCOPES, { account: a.accounts[i] as Account }), size, 100, budgetMs);
   let note = '';
   let other: Measured | undefined;
   try {
     const n = theirs(serialized, size);
     const r = await n.app.acquireTokenSilent({ scopes: SCOPES, account: n.accounts[last] as msalNode.AccountInfo });
     if (!r.fromCache || r.accessToken !== `at-${last}`) throw new Error('not the right cache hit');
-    other = await measure((i) => n.app.acquireTokenSilent({ scopes: SCOPES, account: n.accounts[i] as msalNode.AccountInfo }), size, 100);
+    other = await measure((i) => n.app.acquireTokenSilent({ scopes: SCOPES, account: n.accounts[i] as msalNode.AccountInfo }), size, 100, budgetMs);
     if (other === undefined) note = ` (msal-node did not finish one pass over ${size} accounts in ${budgetMs} ms)`;
   } catch (err) {
     note = ` (msal-node failed: ${(err as Error).message})`;
@@ -181,13 +156,13 @@ async function accountLists(size: number, skipNode: boolean): Promise<[Measured 
   const a = await ours(serialized);
   const mine = await measure(async () => {
     if ((await a.app.getAccounts()).length !== size) throw new Error('msal-ts: wrong account count');
-  }, 1, 10);
+  }, 1, 10, budgetMs);
   if (skipNode) return [mine, undefined];
   const n = theirs(serialized, 0);
   // One call per sample: at 1,000 accounts one msal-node call takes seconds.
   const other = await measure(async () => {
     if ((await n.app.getAllAccounts()).length !== size) throw new Error('msal-node: wrong account count');
-  }, 1, 1);
+  }, 1, 1, budgetMs);
   return [mine, other];
 }
 

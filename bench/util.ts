@@ -34,3 +34,35 @@ export function parseArgs(argv: readonly string[], defaultSizes: number[]): { si
   }
   return { sizes, budgetMs };
 }
+
+/** One measured run: median nanoseconds per call, and how many calls the samples cover. */
+export interface Measured {
+  median: number;
+  calls: number;
+}
+
+/**
+ * Median nanoseconds per call, over batches of `batch` calls cycling through `count` inputs. Every input is called
+ * once first, so first-use work (parsing a tenant's authority, say) is not measured and memory is as cold as a
+ * process serving all its inputs makes it. Gives up (undefined) when the warm-up alone overruns `budgetMs`.
+ */
+export async function measure(
+  call: (i: number) => Promise<unknown>,
+  count: number,
+  batch: number,
+  budgetMs: number,
+): Promise<Measured | undefined> {
+  const samples: number[] = [];
+  const deadline = performance.now() + budgetMs;
+  for (let i = 0; i < count; i++) {
+    await call(i);
+    if (i % 100 === 0 && performance.now() > deadline) return undefined;
+  }
+  let i = 0;
+  while (samples.length < 500 && performance.now() < deadline) {
+    const start = process.hrtime.bigint();
+    for (let k = 0; k < batch; k++) await call(i++ % count);
+    samples.push(Number(process.hrtime.bigint() - start) / batch);
+  }
+  return samples.length === 0 ? undefined : { median: median(samples), calls: samples.length * batch };
+}
