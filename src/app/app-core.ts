@@ -14,6 +14,7 @@ import { knownAliasesOf } from '../authority/clouds.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import { JwksCache } from '../authority/jwks.js';
 import type { CacheAccessContext, CachePartition } from '../cache/cache-access.js';
+import type { AccessTokenHit } from '../cache/cache-types.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
@@ -31,6 +32,7 @@ import { VERSION } from '../version.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import { mergeClaims } from './claims.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
+import type { ExtraData } from './extra-data.js';
 import { defaultSleep, type Sleep } from './sleep.js';
 import { ServerTelemetry, tagForGrant, type TelemetryTag } from './telemetry.js';
 import { finishTokenRequest } from './token-outcome.js';
@@ -86,6 +88,12 @@ export interface RedeemOptions {
   readonly afterAdd?: ((response: TokenResponse, now: number) => void) | undefined;
   /** The cache partition; derived from the response when absent. */
   readonly partition?: CachePartition | undefined;
+}
+
+/** A cached access token shaped as a result, and whether it is aging (past `refresh_on`: refresh, and serve it if that fails). */
+export interface CachedToken {
+  readonly result: AuthenticationResult;
+  readonly aging: boolean;
 }
 
 /** The shared engine of an application. */
@@ -381,6 +389,34 @@ export class AppCore {
     });
   }
 
+  /**
+   * The cached access token of an account (`homeAccountId`) or of the app itself (`undefined`) in a location. A hit
+   * that needs no refresh counts as a cache hit in the next request's telemetry.
+   */
+  lookupAccessToken(
+    location: CacheLocation,
+    homeAccountId: string | undefined,
+    scopes: readonly string[],
+    extra: ExtraData,
+  ): CachedToken | undefined {
+    const now = this.now() / 1000;
+    const hit = this.tokenCache.findAccessToken(
+      {
+        clientId: this.clientId,
+        environments: location.environments,
+        realm: location.realm,
+        homeAccountId,
+        scopes,
+        keyId: extra.keyId,
+        tokenType: extra.tokenType,
+      },
+      now,
+    );
+    if (hit === undefined) return undefined;
+    if (!hit.aging) this.telemetry.cacheHit();
+    return cachedToken(hit, now);
+  }
+
   /** The result of a token response, as MSAL Python shapes it. */
   resultFromResponse(response: TokenResponse, claims?: Record<string, unknown>): AuthenticationResult {
     const result: AuthenticationResult = { ...response, token_source: 'identity_provider' } as AuthenticationResult;
@@ -412,6 +448,19 @@ export class AppCore {
     const aliases = resolved !== undefined && resolved.aliases.length > 0 ? [...resolved.aliases] : knownAliasesOf(this.authority.host);
     return withPortAlias(this.authority, [this.authority.host, ...aliases.filter((a) => a !== this.authority.host)]);
   }
+}
+
+/** A cache hit as a result: the token, its remaining lifetime at `now` (seconds since the epoch), its `refresh_on`. */
+export function cachedToken(hit: AccessTokenHit, now: number): CachedToken {
+  const entry = hit.entry;
+  const result: AuthenticationResult = {
+    access_token: entry.secret,
+    token_type: entry.token_type,
+    expires_in: Math.max(0, Math.floor(entry.expires_on - now)),
+    token_source: 'cache',
+  };
+  if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
+  return { result, aging: hit.aging };
 }
 
 /** The cache partition of a user-flow response: its home account, when it says. */

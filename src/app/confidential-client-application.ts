@@ -182,7 +182,7 @@ export class ConfidentialClientApplication extends ClientApplication {
       if (location !== undefined) {
         const loading = this.tokenCache.beforeRead(this.#appContext(location, options.correlationId));
         if (loading !== undefined) await loading;
-        const hit = this.#lookup(location, wanted, extra);
+        const hit = this.core.lookupAccessToken(location, undefined, wanted, extra);
         if (hit !== undefined && !hit.aging) return hit.result;
         fallback = hit?.result;
       }
@@ -246,7 +246,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     let fallback = knownFallback;
     if (!bypassCache && fallback === undefined) {
       await this.tokenCache.beforeRead(this.#appContext(location, ctx.correlationId));
-      const hit = this.#lookup(location, scopes, extra);
+      const hit = this.core.lookupAccessToken(location, undefined, scopes, extra);
       if (hit !== undefined && !hit.aging) return hit.result;
       fallback = hit?.result;
     }
@@ -295,32 +295,5 @@ export class ConfidentialClientApplication extends ClientApplication {
     const now = this.now() / 1000;
     await this.tokenCache.write(this.#appContext(location, ctx.correlationId), () => this.tokenCache.add(event, now));
     return this.resultFromResponse(response);
-  }
-
-  #lookup(location: CacheLocation, scopes: readonly string[], extra: ExtraData): { result: AuthenticationResult; aging: boolean } | undefined {
-    const now = this.now() / 1000;
-    const hit = this.tokenCache.findAccessToken(
-      {
-        clientId: this.clientId,
-        environments: location.environments,
-        realm: location.realm,
-        homeAccountId: undefined,
-        scopes,
-        keyId: extra.keyId,
-        tokenType: extra.tokenType,
-      },
-      now,
-    );
-    if (hit === undefined) return undefined;
-    if (!hit.aging) this.core.telemetry.cacheHit();
-    const entry = hit.entry;
-    const result: AuthenticationResult = {
-      access_token: entry.secret,
-      token_type: entry.token_type,
-      expires_in: Math.max(0, Math.floor(entry.expires_on - now)),
-      token_source: 'cache',
-    };
-    if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
-    return { result, aging: hit.aging };
   }
 }

@@ -12,7 +12,7 @@ import type { CacheAccessContext } from '../cache/cache-access.js';
 import { decodeJwt } from '../protocol/jwt.js';
 import { validateScopes } from '../protocol/scopes.js';
 import { buildOnBehalfOfRequest, GRANT_TYPE_JWT_BEARER } from '../protocol/token-request.js';
-import { assertionHash, homeAccountIdOf, type AppCore, type CacheLocation } from './app-core.js';
+import { assertionHash, cachedToken, homeAccountIdOf, type AppCore, type CachedToken, type CacheLocation } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 
@@ -52,22 +52,14 @@ function lookup(
   scopes: readonly string[],
   hash: string,
   extra: ExtraData,
-): { result: AuthenticationResult; aging: boolean } | undefined {
+): CachedToken | undefined {
   const now = core.now() / 1000;
   for (const homeAccountId of candidates) {
     const hit = core.tokenCache.findAccessToken(
       { clientId: core.clientId, environments: location.environments, realm: location.realm, homeAccountId, scopes, userAssertionHash: hash, keyId: extra.keyId, tokenType: extra.tokenType },
       now,
     );
-    if (hit === undefined) continue;
-    const result: AuthenticationResult = {
-      access_token: hit.entry.secret,
-      token_type: hit.entry.token_type,
-      expires_in: Math.max(0, Math.floor(hit.entry.expires_on - now)),
-      token_source: 'cache',
-    };
-    if (hit.entry.refresh_on !== undefined) result.refresh_on = hit.entry.refresh_on;
-    return { result, aging: hit.aging };
+    if (hit !== undefined) return cachedToken(hit, now);
   }
   return undefined;
 }

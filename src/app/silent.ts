@@ -86,7 +86,7 @@ export async function acquireTokenSilentWithError(
     if (location !== undefined) {
       const loading = core.tokenCache.beforeRead(access);
       if (loading !== undefined) await loading;
-      const hit = lookup(core, location, account.home_account_id, wanted, extra);
+      const hit = core.lookupAccessToken(location, account.home_account_id, wanted, extra);
       if (hit !== undefined && !hit.aging) return hit.result;
       fallback = hit?.result;
       looked = true;
@@ -162,7 +162,7 @@ async function refresh(
     const location = core.cacheLocation(target, metadata);
     await core.tokenCache.beforeRead(userAccess(core, target, account, ctx.correlationId));
     if (!skipLookup) {
-      const hit = lookup(core, location, account.home_account_id, wanted, extra);
+      const hit = core.lookupAccessToken(location, account.home_account_id, wanted, extra);
       if (hit !== undefined && !hit.aging) return hit.result;
       fallback = hit?.result;
     }
@@ -176,39 +176,6 @@ async function refresh(
     if (fallback !== undefined) return fallback;
     throw err;
   }
-}
-
-function lookup(
-  core: AppCore,
-  location: CacheLocation,
-  homeAccountId: string,
-  scopes: readonly string[],
-  extra: ExtraData,
-): { result: AuthenticationResult; aging: boolean } | undefined {
-  const now = core.now() / 1000;
-  const hit = core.tokenCache.findAccessToken(
-    {
-      clientId: core.clientId,
-      environments: location.environments,
-      realm: location.realm,
-      homeAccountId,
-      scopes,
-      keyId: extra.keyId,
-      tokenType: extra.tokenType,
-    },
-    now,
-  );
-  if (hit === undefined) return undefined;
-  if (!hit.aging) core.telemetry.cacheHit();
-  const entry = hit.entry;
-  const result: AuthenticationResult = {
-    access_token: entry.secret,
-    token_type: entry.token_type,
-    expires_in: Math.max(0, Math.floor(entry.expires_on - now)),
-    token_source: 'cache',
-  };
-  if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
-  return { result, aging: hit.aging };
 }
 
 /** The refresh tokens of the account, in the primary environment and then in aliases that hold any. */
