@@ -1,23 +1,2 @@
-/** Waiting, made injectable so polling flows (device code) can be tested without waiting in real time. */
-import { RequestAbortedError } from '../errors.js';
-
-/** Waits `ms` milliseconds; rejects with a RequestAbortedError when `signal` aborts first. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-/** The real clock's sleep, abortable. */
-export const defaultSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(new RequestAbortedError('aborted by the caller', { cause: signal.reason }));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new RequestAbortedError('aborted by the caller', { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** The application's injectable wait (the `sleep` option); one timer shared with http/'s retries. */
+export { defaultSleep, type Sleep } from '../util/sleep.js';

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { NetworkError, RequestAbortedError } from '../errors.js';
 import { SILENT_LOG, type LogSink } from '../logger.js';
 import { parseRetryAfter } from '../protocol/retry-after.js';
+import { defaultSleep, type Sleep } from '../util/sleep.js';
 import { readExpiring, writeExpiring, type HttpCacheStore } from './http-cache.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 
@@ -43,7 +44,7 @@ export interface ThrottleOptions {
   /** Clock, milliseconds since the epoch. Default `Date.now`. */
   now?: (() => number) | undefined;
   /** How a retry waits; must reject when the signal aborts. Default a real timer. */
-  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  sleep?: Sleep | undefined;
   /** Where retries and local throttling are reported. */
   log?: LogSink | undefined;
 }
@@ -80,7 +81,7 @@ export function createThrottledHttpClient(inner: HttpClient, options: ThrottleOp
   }
   const store = options.store ?? new Map<string, unknown>();
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? timerSleep;
+  const sleep = options.sleep ?? defaultSleep;
   const log = options.log ?? SILENT_LOG;
   const defaultSeconds = nonNegative('defaultThrottleSeconds', options.defaultThrottleSeconds, 60);
   const uiRequiredSeconds = nonNegative('uiRequiredSeconds', options.uiRequiredSeconds, 60);
@@ -218,7 +219,7 @@ function toRemembered(value: unknown): Remembered | undefined {
 }
 
 async function pause(
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  sleep: Sleep,
   ms: number,
   signal: AbortSignal | undefined,
   correlationId: string | undefined,
@@ -231,19 +232,6 @@ async function pause(
     throw new RequestAbortedError('aborted by the caller while waiting to retry', { cause: err, correlationId });
   }
 }
-
-const timerSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new RequestAbortedError('aborted by the caller while waiting to retry', { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
