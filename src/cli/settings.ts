@@ -4,8 +4,9 @@
  * top level, the running `msal-ts emulator` (with `--emulator`), and the defaults.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir, tmpdir, userInfo } from 'node:os';
+import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { defaultStateDir } from '../emulator/state-dir.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** The real world's default: work and school accounts of any tenant (personal accounts need `common` or `consumers`). */
@@ -80,13 +81,7 @@ export interface RunningEmulator {
 
 /** The emulator's default state folder (as startEmulator computes it), so `--emulator` needs no path. */
 export function defaultEmulatorStateDir(): string {
-  let who: string;
-  try {
-    who = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
-  } catch {
-    who = 'user';
-  }
-  return join(tmpdir(), `msal-ts-emulator-${who}`);
+  return defaultStateDir();
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -6,7 +6,6 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AadFailure, AADSTS, aadErrorResponse } from './aad-errors.js';
 import type { EmulatorContext, EmulatorLifetimes } from './context.js';
@@ -29,6 +28,7 @@ import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loa
 import { matchRoute, type Route } from './router.js';
 import { SignInState } from './sign-in-state.js';
 import { loadOrCreateSshCa } from './ssh-certificate.js';
+import { defaultStateDir } from './state-dir.js';
 import { GrantStores } from './stores.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
@@ -39,16 +39,6 @@ function positiveInteger(value: number | undefined, name: string, fallback: numb
   if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`options.${name} must be an integer`);
   if (value < 1) throw new RangeError(`options.${name} must be at least 1`);
   return value;
-}
-
-function defaultStateDir(): string {
-  let who: string;
-  try {
-    who = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
-  } catch {
-    who = 'user';
-  }
-  return join(tmpdir(), `msal-ts-emulator-${who}`);
 }
 
 function checkOptions(options: EmulatorOptions): { port: number; stateDir: string; lifetimes: EmulatorLifetimes; clock: () => number } {
