@@ -10,7 +10,7 @@
  */
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import { decodeJwt } from '../protocol/jwt.js';
-import { validateScopes } from '../protocol/scopes.js';
+import { rejectReservedScopes, validateScopes } from '../protocol/scopes.js';
 import { buildOnBehalfOfRequest, GRANT_TYPE_JWT_BEARER } from '../protocol/token-request.js';
 import { assertionHash, cachedToken, homeAccountIdOf, type AppCore, type CachedToken, type CacheLocation } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
@@ -73,8 +73,9 @@ export async function acquireTokenOnBehalfOf(
   options: AcquireTokenOnBehalfOfOptions = {},
 ): Promise<AuthenticationResult> {
   if (typeof userAssertion !== 'string' || userAssertion === '') throw new TypeError('userAssertion must be the incoming access token (a non-empty string)');
-  const decorated = core.decorate(scopes);
+  // Checked as decorate() would, but the decorated list is built only when a request is sent: not on a cache hit.
   const wanted = validateScopes(scopes);
+  rejectReservedScopes(wanted);
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') throw new TypeError('options.claimsChallenge must be a JSON string');
   const extra = checkData(options.data);
   const hash = assertionHash(userAssertion);
@@ -93,6 +94,7 @@ export async function acquireTokenOnBehalfOf(
     fallback = hit?.result;
   }
   try {
+    const decorated = core.decorate(wanted);
     const metadata = await core.metadataFor(target.authority, ctx);
     const body = buildOnBehalfOfRequest({
       clientId: core.clientId,

@@ -9,7 +9,7 @@
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import type { Account, RefreshTokenEntry } from '../cache/cache-types.js';
 import { ServerError } from '../errors.js';
-import { validateScopes } from '../protocol/scopes.js';
+import { rejectReservedScopes, validateScopes } from '../protocol/scopes.js';
 import { buildRefreshTokenRequest } from '../protocol/token-request.js';
 import { shareInFlight } from '../util/in-flight.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
@@ -69,8 +69,9 @@ export async function acquireTokenSilentWithError(
   options: AcquireTokenSilentOptions,
 ): Promise<AuthenticationResult | undefined> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object with an account');
-  const decorated = core.decorate(scopes);
+  // Checked as decorate() would, but the decorated list is built only when a refresh is sent: not on a cache hit.
   const wanted = validateScopes(scopes);
+  rejectReservedScopes(wanted);
   const account = checkAccount(options.account);
   const extra = checkData(options.data);
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') {
@@ -93,7 +94,7 @@ export async function acquireTokenSilentWithError(
     }
   }
   const key = [target.authority.url, account.home_account_id, [...wanted].sort().join(' '), options.claimsChallenge ?? '', String(bypass), extra.identity].join('\n');
-  return shareRefresh(key, core, scopes, options, target, account, wanted, decorated, extra, bypass || looked, fallback);
+  return shareRefresh(key, core, scopes, options, target, account, wanted, extra, bypass || looked, fallback);
 }
 
 // Apart from acquireTokenSilentWithError so that its closures do not make every cache hit allocate a context.
@@ -105,7 +106,6 @@ function shareRefresh(
   target: Target,
   account: Account,
   wanted: readonly string[],
-  decorated: readonly string[],
   extra: ExtraData,
   skipLookup: boolean,
   fallback: AuthenticationResult | undefined,
@@ -114,7 +114,7 @@ function shareRefresh(
     core.inFlight,
     key,
     options.signal,
-    () => refresh(core, target, account, wanted, decorated, options, extra, skipLookup, fallback),
+    () => refresh(core, target, account, wanted, options, extra, skipLookup, fallback),
     () => acquireTokenSilentWithError(core, scopes, options),
   );
 }
@@ -146,12 +146,12 @@ async function refresh(
   target: Target,
   account: Account,
   wanted: readonly string[],
-  decorated: readonly string[],
   options: AcquireTokenSilentOptions,
   extra: ExtraData,
   skipLookup: boolean,
   knownFallback: AuthenticationResult | undefined,
 ): Promise<AuthenticationResult | undefined> {
+  const decorated = core.decorate(wanted);
   const ctx = core.context(options, {
     apiId: API_IDS.acquireTokenSilent,
     refreshReason: skipLookup ? 1 : knownFallback !== undefined ? 4 : 2,

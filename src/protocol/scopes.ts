@@ -80,20 +80,34 @@ export function validateExcludeScopes(excludeScopes: unknown): string[] {
  */
 export function decorateScopes(scopes: unknown, excludeScopes: Iterable<string> = []): string[] {
   const input = validateScopes(scopes);
-  const reserved = input.filter((s) => RESERVED.has(s.toLowerCase()));
-  if (reserved.length > 0) {
-    throw new RangeError(
-      `scopes must not contain ${reserved.map((s) => JSON.stringify(s)).join(', ')}: ` +
-        `${RESERVED_SCOPES.join(', ')} are added automatically (use the app's excludeScopes option to leave ` +
-        'profile or offline_access out)',
-    );
-  }
+  rejectReservedScopes(input);
   const excluded = normalizeScopes(excludeScopes);
   const out = new Set<string>();
   for (const scope of [...input, ...RESERVED_SCOPES]) {
     if (!excluded.has(scope.toLowerCase())) out.add(scope);
   }
   return [...out];
+}
+
+/**
+ * The check {@link decorateScopes} makes of already validated scopes, for a caller that needs it on every call (a
+ * silent cache hit) but the decorated list only when it sends a request.
+ *
+ * @throws RangeError naming `scopes` when it contains `openid`, `profile` or `offline_access`.
+ */
+export function rejectReservedScopes(input: readonly string[]): void {
+  for (const scope of input) {
+    if (RESERVED.has(scope.toLowerCase())) throw reservedScopesError(input);
+  }
+}
+
+function reservedScopesError(input: readonly string[]): RangeError {
+  const reserved = input.filter((s) => RESERVED.has(s.toLowerCase()));
+  return new RangeError(
+    `scopes must not contain ${reserved.map((s) => JSON.stringify(s)).join(', ')}: ` +
+      `${RESERVED_SCOPES.join(', ')} are added automatically (use the app's excludeScopes option to leave ` +
+      'profile or offline_access out)',
+  );
 }
 
 /**
