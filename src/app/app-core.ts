@@ -14,7 +14,6 @@ import { knownAliasesOf } from '../authority/clouds.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import { JwksCache } from '../authority/jwks.js';
 import type { CacheAccessContext, CachePartition } from '../cache/cache-access.js';
-import type { AccessTokenHit } from '../cache/cache-types.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
@@ -29,7 +28,7 @@ import { decorateScopes, parseScopeString, validateExcludeScopes } from '../prot
 import type { TokenRequestBody } from '../protocol/token-request.js';
 import { parseTokenResponse, type TokenResponse } from '../protocol/token-response.js';
 import { VERSION } from '../version.js';
-import type { AuthenticationResult } from './authentication-result.js';
+import { cachedToken, type AuthenticationResult, type CachedToken } from './authentication-result.js';
 import { mergeClaims } from './claims.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
 import type { ExtraData } from './extra-data.js';
@@ -88,12 +87,6 @@ export interface RedeemOptions {
   readonly afterAdd?: ((response: TokenResponse, now: number) => void) | undefined;
   /** The cache partition; derived from the response when absent. */
   readonly partition?: CachePartition | undefined;
-}
-
-/** A cached access token shaped as a result, and whether it is aging (past `refresh_on`: refresh, and serve it if that fails). */
-export interface CachedToken {
-  readonly result: AuthenticationResult;
-  readonly aging: boolean;
 }
 
 /** The shared engine of an application. */
@@ -448,19 +441,6 @@ export class AppCore {
     const aliases = resolved !== undefined && resolved.aliases.length > 0 ? [...resolved.aliases] : knownAliasesOf(this.authority.host);
     return withPortAlias(this.authority, [this.authority.host, ...aliases.filter((a) => a !== this.authority.host)]);
   }
-}
-
-/** A cache hit as a result: the token, its remaining lifetime at `now` (seconds since the epoch), its `refresh_on`. */
-export function cachedToken(hit: AccessTokenHit, now: number): CachedToken {
-  const entry = hit.entry;
-  const result: AuthenticationResult = {
-    access_token: entry.secret,
-    token_type: entry.token_type,
-    expires_in: Math.max(0, Math.floor(entry.expires_on - now)),
-    token_source: 'cache',
-  };
-  if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
-  return { result, aging: hit.aging };
 }
 
 /** The cache partition of a user-flow response: its home account, when it says. */

@@ -1,4 +1,5 @@
-/** The plain result object every acquire* method resolves to, with wire names as in MSAL Python. */
+/** The plain result object every acquire* method resolves to, with wire names as in MSAL Python, and how a cache hit becomes one. */
+import type { AccessTokenHit } from '../cache/cache-types.js';
 
 /** Where a result came from. */
 export type TokenSource = 'cache' | 'identity_provider';
@@ -30,4 +31,23 @@ export interface AuthenticationResult {
   correlation_id?: string;
   /** Anything else the server sent. */
   [field: string]: unknown;
+}
+
+/** A cached access token shaped as a result, and whether it is aging (past `refresh_on`: refresh, and serve it if that fails). */
+export interface CachedToken {
+  readonly result: AuthenticationResult;
+  readonly aging: boolean;
+}
+
+/** A cache hit as a result: the token, its remaining lifetime at `now` (seconds since the epoch), its `refresh_on`. */
+export function cachedToken(hit: AccessTokenHit, now: number): CachedToken {
+  const entry = hit.entry;
+  const result: AuthenticationResult = {
+    access_token: entry.secret,
+    token_type: entry.token_type,
+    expires_in: Math.max(0, Math.floor(entry.expires_on - now)),
+    token_source: 'cache',
+  };
+  if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
+  return { result, aging: hit.aging };
 }

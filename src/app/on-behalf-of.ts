@@ -12,8 +12,8 @@ import type { CacheAccessContext } from '../cache/cache-access.js';
 import { decodeJwt } from '../protocol/jwt.js';
 import { rejectReservedScopes, validateScopes } from '../protocol/scopes.js';
 import { buildOnBehalfOfRequest, GRANT_TYPE_JWT_BEARER } from '../protocol/token-request.js';
-import { assertionHash, cachedToken, homeAccountIdOf, type AppCore, type CachedToken, type CacheLocation } from './app-core.js';
-import type { AuthenticationResult } from './authentication-result.js';
+import { assertionHash, homeAccountIdOf, type AppCore, type CacheLocation } from './app-core.js';
+import { cachedToken, type AuthenticationResult, type CachedToken } from './authentication-result.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 
 /** Options of `acquireTokenOnBehalfOf`. */
