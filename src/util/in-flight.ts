@@ -65,6 +65,7 @@ export async function shareInFlight<T>(
   try {
     return await started;
   } finally {
-    inFlight.delete(key);
+    // Only our own entry: a caller that retried after our abort may have registered a newer request under the key.
+    if (inFlight.get(key) === started) inFlight.delete(key);
   }
 }
