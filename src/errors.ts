@@ -257,7 +257,12 @@ export type ManagedIdentityErrorReason =
   /** The key file is larger than 4096 bytes, or not a regular file. */
   | 'arc_invalid_key_file'
   /** The key file could not be opened or read. */
-  | 'arc_key_file_unreadable';
+  | 'arc_key_file_unreadable'
+  /**
+   * The token cache is shared beyond the process (persisted, distributed): managed identity tokens are kept in memory,
+   * because nothing in a shared cache can tell one service's identity from another's.
+   */
+  | 'shared_token_cache';
 
 /**
  * A managed identity token could not be requested: a bad environment, an unsupported identity for the source, or an

@@ -2,8 +2,9 @@
  * Logging through a user-supplied logger, with levels and one masking rule for personal data and secrets.
  *
  * msal-ts never writes to the console on its own. Every message goes to the `logger` the user gives (see
- * {@link Logger}); values that may be personal (usernames, claims) or secret (tokens, assertions, client secrets,
- * passwords, codes) pass through {@link LogSink.pii} and appear as `********` unless `piiLoggingEnabled` is true.
+ * {@link Logger}); values that may be personal (usernames, claims, object and tenant ids) pass through
+ * {@link LogSink.pii} and appear as `********` unless `piiLoggingEnabled` is true. Credentials (tokens, assertions,
+ * client secrets, passwords, device and authorization codes) are never handed to the logger, whatever the flag.
  */
 
 /** Levels, most severe first. A logger at `info` receives `error`, `warning` and `info`. */
@@ -44,7 +45,10 @@ export interface LogSink {
   warning(message: string, context?: LogContext): void;
   info(message: string, context?: LogContext): void;
   verbose(message: string, context?: LogContext): void;
-  /** The value itself when PII logging is on, else {@link PII_MASK}; `undefined` stays `undefined`. */
+  /**
+   * The value itself when PII logging is on, else {@link PII_MASK}; `undefined` stays `undefined`. For personal data
+   * only: a credential must never be passed here.
+   */
   pii(value: unknown): string | undefined;
 }
 
@@ -61,7 +65,7 @@ export const SILENT_LOG: LogSink = Object.freeze({
 /**
  * Masks a value unless PII logging is on: the one masking helper every module uses.
  *
- * @param value - a username, claim, token, secret...
+ * @param value - a username, claim, object id... (personal data; never a credential: those are not logged at all)
  * @param piiLoggingEnabled - the user's opt-in.
  * @returns the value as text when opted in, else `********`; `undefined` for `undefined`.
  */

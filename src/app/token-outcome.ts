@@ -1,6 +1,6 @@
 /**
  * What happens once a token request has an outcome, whatever the flow: the lifetime check that keeps a token of
- * unknown lifetime out of the cache, the telemetry buffer, and the log lines (secrets masked).
+ * unknown lifetime out of the cache, the telemetry buffer, and the log lines (personal data masked, credentials never logged).
  */
 import { InvalidResponseError, MsalError, ServerError } from '../errors.js';
 import type { LogSink } from '../logger.js';
@@ -65,8 +65,9 @@ export async function finishTokenRequest(outcome: Promise<TokenResponse>, c: Tok
     correlationId,
     grantType: body.grant_type,
     expiresIn: response.expires_in,
-    refreshToken: response.refresh_token === undefined ? undefined : log.pii(response.refresh_token),
-    accessToken: log.pii(response.access_token),
+    // Credentials are never logged, not even with PII logging on: only whether they came.
+    refreshToken: response.refresh_token !== undefined,
+    idToken: response.id_token !== undefined,
   });
   return response;
 }

@@ -109,6 +109,19 @@ export class TokenCache {
   }
 
   /**
+   * Whether other processes can read what this cache holds: true when a subclass keeps its entries outside the process
+   * (it overrides {@link beforeRead} or {@link write}, as `PersistedTokenCache` and `DistributedTokenCache` do),
+   * false for the in-memory caches. `ManagedIdentityClient` refuses a shared cache: nothing in a cache can tell one
+   * managed identity from another, so tokens would cross identities.
+   *
+   * A subclass that only observes reads and writes, keeping everything in this process, may override this to return
+   * `false`.
+   */
+  get sharedBeyondProcess(): boolean {
+    return this.beforeRead !== TokenCache.prototype.beforeRead || this.write !== TokenCache.prototype.write;
+  }
+
+  /**
    * Called by applications before they read the cache for a request. A cache kept outside the process reloads here
    * when its store changed. The in-memory cache does nothing and returns `undefined` (not a promise), so a cache hit
    * costs no `await`.

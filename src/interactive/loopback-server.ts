@@ -1,6 +1,6 @@
 /**
- * The loopback redirect server of interactive sign-in (RFC 8252 section 7.3): an `http` server on 127.0.0.1 that
- * receives the authorization response, as a query (GET) or a form (POST, `response_mode=form_post`), answers the
+ * The loopback redirect server of interactive sign-in (RFC 8252 section 7.3): an `http` server on 127.0.0.1, and on
+ * [::1] at the same port, that receives the authorization response, as a query (GET) or a form (POST, `response_mode=form_post`), answers the
  * browser with a page, and stops listening as soon as it has what it waited for.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { BrowserInteractionTimeoutError, LoopbackPortInUseError, NetworkError, RequestAbortedError } from '../errors.js';
 import {
   BAD_REQUEST_PAGE,
+  BUSY_PAGE,
   DEFAULT_ERROR_TEMPLATE,
   DEFAULT_SUCCESS_TEMPLATE,
   FINISHED_PAGE,
@@ -19,6 +20,10 @@ import {
 import type { AuthResponse, LoopbackServer, LoopbackServerOptions } from './types.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** Responses held before `waitForResponse` is called: a browser sends one; more is a local process flooding the port. */
+const MAX_EARLY = 8;
+/** Attempts at a free port whose IPv4 and IPv6 loopback sides are both free (another process may take one meanwhile). */
+const BIND_ATTEMPTS = 8;
 /** Browsers keep spare connections open; after the answer they get this long before they are cut. */
 const LINGER_MS = 1000;
 const PAGE_HEADERS = {
@@ -103,24 +108,58 @@ function toFields(params: URLSearchParams): AuthResponse | undefined {
   return fields;
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listenOn(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      reject(err.code === 'EADDRINUSE'
-        ? new LoopbackPortInUseError(port, { cause: err })
-        : new NetworkError(`could not listen on 127.0.0.1:${port}`, { cause: err }));
-    };
+    const onError = (err: NodeJS.ErrnoException): void => reject(err);
     server.once('error', onError);
-    // 127.0.0.1 only: MSAL Python binds 0.0.0.0 inside containers, which exposes the code to the network.
-    server.listen(port, '127.0.0.1', () => {
+    server.listen({ port, host, ipv6Only: true, exclusive: true }, () => {
       server.off('error', onError);
       resolve((server.address() as AddressInfo).port);
     });
   });
 }
 
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+}
+
+/** IPv6 is off on this host (no ::1): nobody can bind it, so 127.0.0.1 alone is enough. */
+const NO_IPV6 = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT']);
+
 /**
- * Starts the loopback redirect server on 127.0.0.1.
+ * Listens on 127.0.0.1 and on [::1] at the same port. The redirect URI says `localhost`, which a browser may resolve to
+ * ::1 first: were that side left free, any local process could bind it and receive the code and state. With port 0, a
+ * port whose ::1 side is taken meanwhile is given up for another.
+ *
+ * @returns the port, and the servers that listen (one when the host has no IPv6).
+ */
+async function listenLoopback(v4: Server, v6: Server, port: number): Promise<{ port: number; servers: Server[] }> {
+  const fail = (err: NodeJS.ErrnoException, host: string, at: number): Error =>
+    err.code === 'EADDRINUSE' ? new LoopbackPortInUseError(at, { cause: err }) : new NetworkError(`could not listen on ${host}:${at}`, { cause: err });
+  for (let attempt = 1; ; attempt++) {
+    let bound: number;
+    try {
+      // 127.0.0.1 only: MSAL Python binds 0.0.0.0 inside containers, which exposes the code to the network.
+      bound = await listenOn(v4, port, '127.0.0.1');
+    } catch (err) {
+      throw fail(err as NodeJS.ErrnoException, '127.0.0.1', port);
+    }
+    try {
+      await listenOn(v6, bound, '::1');
+      return { port: bound, servers: [v4, v6] };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (NO_IPV6.has(code)) return { port: bound, servers: [v4] };
+      await closeServer(v4);
+      if (code !== 'EADDRINUSE' || port !== 0 || attempt >= BIND_ATTEMPTS) throw fail(err as NodeJS.ErrnoException, '[::1]', bound);
+    }
+  }
+}
+
+/**
+ * Starts the loopback redirect server on 127.0.0.1 and [::1] (same port), so no other local process can take the
+ * address a browser resolves `localhost` to. At most 8 responses that arrive before `waitForResponse` are held; more
+ * are answered 503 at once.
  *
  * @param options - Port (0 or absent: a free one), the host name of the redirect URI, and the success and error pages.
  * @returns The running server: send its `redirectUri` in the authorize request, then `waitForResponse({ state })`.
@@ -144,19 +183,23 @@ export async function startLoopbackServer(options: LoopbackServerOptions = {}): 
   // Filled once the port is known; no request can arrive before.
   const ownHosts = new Set<string>();
 
-  const server = createServer();
-  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  const v4 = createServer();
+  const v6 = createServer();
+  let servers: Server[] = [v4, v6];
+  let closed: Promise<void> = Promise.resolve();
 
   const shutDown = (graceful: boolean): void => {
     if (!finished) finished = true;
     for (const a of early.splice(0)) sendPage(a.res, 410, FINISHED_PAGE, true);
-    if (server.listening) server.close();
-    if (!graceful) {
-      server.closeAllConnections();
-      return;
+    for (const server of servers) {
+      if (server.listening) server.close();
+      if (!graceful) {
+        server.closeAllConnections();
+        continue;
+      }
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), LINGER_MS).unref();
     }
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), LINGER_MS).unref();
   };
 
   /** Answers one response while waiting; true when it ended the wait. */
@@ -210,17 +253,24 @@ export async function startLoopbackServer(options: LoopbackServerOptions = {}): 
       sendPage(res, 410, FINISHED_PAGE, true);
       return;
     }
-    if (waiter === undefined) early.push({ fields, res });
-    else consider(waiter, { fields, res });
+    if (waiter !== undefined) consider(waiter, { fields, res });
+    else if (early.length < MAX_EARLY) early.push({ fields, res });
+    else sendPage(res, 503, BUSY_PAGE, true);
   };
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch(() => res.destroy());
-  });
+  };
+  v4.on('request', onRequest);
+  v6.on('request', onRequest);
 
-  const port = await listen(server, checked.port);
+  const listening = await listenLoopback(v4, v6, checked.port);
+  const port = listening.port;
+  servers = listening.servers;
+  closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.once('close', () => resolve())))).then(() => undefined);
   const redirectUri = `http://${checked.redirectHost}:${port}`;
   ownHosts.add(`localhost:${port}`).add(`127.0.0.1:${port}`);
+  if (servers.includes(v6)) ownHosts.add(`[::1]:${port}`);
 
   return {
     redirectUri,

@@ -49,6 +49,9 @@ export const WAITING_PAGE = page('Waiting for sign-in', '<p>This address receive
 /** Shown for a response that arrives after the wait has ended. */
 export const FINISHED_PAGE = page('Sign-in no longer in progress', '<p>The application is no longer waiting for this response. You can close this window.</p>');
 
+/** Shown for a response beyond the few held before the application starts waiting (a flood from a local process). */
+export const BUSY_PAGE = page('Too many responses', '<p>This address already holds the responses it can keep. Finish the sign-in in the window the application opened.</p>');
+
 /** Shown for a malformed request (repeated fields, a body too large or not a form). */
 export const BAD_REQUEST_PAGE = page('Bad request', '<p>The request could not be read as a sign-in response.</p>');
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import type { TokenSource } from '../app/authentication-result.js';
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
-import type { TokenCache } from '../cache/token-cache.js';
+import { TokenCache } from '../cache/token-cache.js';
 import { ManagedIdentityError, ServerError } from '../errors.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
@@ -53,7 +53,11 @@ export interface ManagedIdentityClientOptions {
    * thumbprint is in `IDENTITY_SERVER_THUMBPRINT` (a client given here must do its own pinning).
    */
   httpClient?: HttpClient | undefined;
-  /** Where tokens are kept. Default: a new in-memory SerializableTokenCache. */
+  /**
+   * Where tokens are kept. Default: a new in-memory SerializableTokenCache. A cache shared beyond the process
+   * (`PersistedTokenCache`, `DistributedTokenCache`: see {@link TokenCache.sharedBeyondProcess}) is refused with a
+   * {@link ManagedIdentityError} (`shared_token_cache`): nothing in it could tell one service's identity from another's.
+   */
   tokenCache?: TokenCache | undefined;
   /** A Map-like store for throttling state (plain JSON), as MSAL Python's `http_cache`. Default: in memory. */
   httpCache?: HttpCacheStore | undefined;
@@ -140,7 +144,8 @@ export class ManagedIdentityClient {
    * @param identity - A {@link SystemAssignedManagedIdentity} or {@link UserAssignedManagedIdentity}, or MSAL Python's
    *   dict form (`{ ManagedIdentityIdType: 'ClientId', Id: '…' }`, e.g. parsed from a configuration variable).
    * @param options - Transport, cache, clock and environment.
-   * @throws TypeError when the identity or an option is malformed. Does no I/O.
+   * @throws TypeError when the identity or an option is malformed; ManagedIdentityError (`shared_token_cache`) for a
+   *   token cache shared beyond the process. Does no I/O.
    */
   constructor(identity: ManagedIdentity | ManagedIdentityConfig, options: ManagedIdentityClientOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
@@ -158,7 +163,20 @@ export class ManagedIdentityClient {
     if (options.httpClient !== undefined && typeof options.httpClient?.send !== 'function') {
       throw new TypeError('options.httpClient must have a send(request) method');
     }
-    this.tokenCache = options.tokenCache ?? new SerializableTokenCache();
+    const tokenCache = options.tokenCache ?? new SerializableTokenCache();
+    if (!(tokenCache instanceof TokenCache)) throw new TypeError('options.tokenCache must be a TokenCache (e.g. a SerializableTokenCache)');
+    if (tokenCache.sharedBeyondProcess) {
+      // Every system-assigned identity is filed as SYSTEM_ASSIGNED_MANAGED_IDENTITY, and a user-assigned id in a
+      // configuration proves nothing about which identity the resource has: a shared store would serve one service
+      // another's tokens. msal-node and MSAL .NET keep these tokens in memory for the same reason.
+      throw new ManagedIdentityError(
+        'shared_token_cache',
+        'options.tokenCache is shared beyond this process (persisted or distributed). Managed identity tokens are kept in memory: ' +
+          'a shared cache cannot tell one service\'s identity from another\'s, so it could serve one identity another\'s token. ' +
+          'Leave tokenCache out (a cache private to this client), or pass an in-memory SerializableTokenCache',
+      );
+    }
+    this.tokenCache = tokenCache;
     this.#http = options.httpClient;
     this.#environment = options.environment ?? process.env;
     this.#now = options.now ?? Date.now;

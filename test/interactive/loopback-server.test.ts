@@ -215,4 +215,60 @@ describe('loopback redirect server', () => {
     await server.close();
     await assert.rejects(waiting, RequestAbortedError);
   });
+
+  it('holds the IPv6 loopback address too: another local process cannot bind [::1]:<port> and take the code', async (t) => {
+    const server = await startLoopbackServer();
+    t.after(() => server.close());
+    assert.match(server.redirectUri, /^http:\/\/localhost:\d+$/);
+    const squatter = createServer();
+    const outcome = await new Promise<string>((resolve) => {
+      squatter.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      squatter.listen(portOf(server), '::1', () => resolve('bound'));
+    });
+    if (outcome === 'bound') squatter.close();
+    assert.equal(outcome, 'EADDRINUSE', 'a local process could bind [::1] on the redirect port');
+    // A browser that resolves localhost to ::1 first reaches this server, not a squatter.
+    const waiting = server.waitForResponse({ state: 'v6' });
+    const res = await fetch(`http://[::1]:${portOf(server)}/?code=c6&state=v6`, { headers: { host: `localhost:${portOf(server)}` } });
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.deepEqual(await waiting, { code: 'c6', state: 'v6' });
+  });
+
+  it('refuses a chosen port whose [::1] side another process already holds', async (t) => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '::1', () => resolve()));
+    t.after(() => new Promise<void>((resolve) => squatter.close(() => resolve())));
+    const address = squatter.address();
+    assert.ok(address !== null && typeof address === 'object');
+    const started = await startLoopbackServer({ port: address.port }).then(
+      async (server) => {
+        await server.close();
+        return 'started';
+      },
+      (err: unknown) => err,
+    );
+    assert.ok(started instanceof LoopbackPortInUseError, `started with [::1]:${address.port} held by another process`);
+  });
+
+  it('holds at most a few responses that arrive before waitForResponse; the rest are answered at once', async (t) => {
+    const server = await startLoopbackServer();
+    t.after(() => server.close());
+    const statuses = new Map<number, number>();
+    const flood = Array.from({ length: 40 }, (_, i) =>
+      fetch(local(server, `/?code=c${i}&state=s${i}`), { signal: AbortSignal.timeout(10_000) }).then(
+        async (res) => {
+          await res.text();
+          statuses.set(i, res.status);
+        },
+        () => undefined,
+      ),
+    );
+    // Everything past the bound is answered without anyone waiting: the flood settles that far on its own.
+    for (let i = 0; i < 200 && statuses.size < 40 - 8; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(statuses.size >= 40 - 8, `only ${statuses.size} of 40 early responses were answered; the rest were held`);
+    assert.ok([...statuses.values()].every((s) => s === 503));
+    await server.close();
+    await Promise.all(flood);
+  });
 });

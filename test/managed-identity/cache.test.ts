@@ -25,6 +25,10 @@ class RecordingCache extends SerializableTokenCache {
     this.writes.push(context);
     return mutate();
   }
+  /** It only records: everything stays in this process. */
+  override get sharedBeyondProcess(): boolean {
+    return false;
+  }
 }
 
 describe('managed identity cache', () => {
