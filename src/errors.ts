@@ -352,17 +352,38 @@ export class PersistenceDecryptionError extends MsalError {
   }
 }
 
-/** The cross-process lock was not acquired within its timeout: another process holds it and is alive. */
+/**
+ * What kept a {@link LockTimeoutError}'s lock from being taken:
+ * - `holder_alive`: the process named in the lock file runs (or some process holds flock on the file);
+ * - `holder_unverifiable`: the holder cannot be checked from here (another machine or PID namespace, or a file naming
+ *   no process that is younger than `staleAfterMs`), so it is never presumed dead;
+ * - `not_removable`: the holder is gone, but this user may not remove its lock file (another user's file in a sticky
+ *   directory, a Windows sharing violation);
+ * - `unreadable`: the lock file cannot be read (another user's 0600 file), so its holder is unknown.
+ */
+export type LockTimeoutReason = 'holder_alive' | 'holder_unverifiable' | 'not_removable' | 'unreadable';
+
+/** The cross-process lock was not acquired within its timeout; `reason` says what blocked it. */
 export class LockTimeoutError extends MsalError {
   readonly code = 'lock_timeout' as const;
   readonly lockfilePath: string;
   /** The pid written in the lock file by its holder, when it could be read. */
   readonly holderPid: number | undefined;
+  /** What blocked the lock (see {@link LockTimeoutReason}). */
+  readonly reason: LockTimeoutReason;
+  /** The lock file's owner (uid), when known: who can remove it, for `not_removable` and `unreadable`. */
+  readonly ownerUid: number | undefined;
 
-  constructor(lockfilePath: string, message: string, holderPid: number | undefined) {
+  constructor(
+    lockfilePath: string,
+    message: string,
+    details: { holderPid: number | undefined; reason: LockTimeoutReason; ownerUid?: number | undefined },
+  ) {
     super(message);
     this.lockfilePath = lockfilePath;
-    this.holderPid = holderPid;
+    this.holderPid = details.holderPid;
+    this.reason = details.reason;
+    this.ownerUid = details.ownerUid;
   }
 }
 

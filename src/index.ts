@@ -119,5 +119,5 @@ export {
   ServerError,
   StateMismatchError,
 } from './errors.js';
-export type { AnyMsalError, IdTokenCheck, ManagedIdentityErrorReason, MsalErrorCode, ServerErrorBody } from './errors.js';
+export type { AnyMsalError, IdTokenCheck, LockTimeoutReason, ManagedIdentityErrorReason, MsalErrorCode, ServerErrorBody } from './errors.js';
 export { VERSION } from './version.js';

@@ -1,15 +1,19 @@
 /**
  * The cross-process lock MSAL Python (msal-extensions), msal-node-extensions and MSAL .NET take around a shared cache:
  * a `<cache>.lockfile` created with O_CREAT|O_EXCL (mode 0600) holding `"<pid> <argv[1]>"`, flock'ed where flock
- * exists, released by unlink. Unlike those peers, a lock left by a dead process is recovered (docs/extensions.md).
+ * exists, released by unlink. Unlike those peers, a lock left by a dead process is recovered (docs/extensions.md), and
+ * a live holder's lock is never broken.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, open, readdir, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { LockTimeoutError } from '../errors.js';
+import { LockTimeoutError, type LockTimeoutReason } from '../errors.js';
+import { createLogSink, type LogSink, type Logger } from '../logger.js';
 import { accessError, ensureDirectory, errnoOf } from './file-io.js';
-import { getFlock, type Flock } from './flock.js';
+import { flockUnavailable, getFlock, type Flock } from './flock.js';
+import { formatLockContent, heldHere, judgeHolder, parseLockContent, releasedHere } from './lock-holder.js';
+import { BREAKER_NAME, takeOver, type SeenLock } from './lock-takeover.js';
 import { holderState } from './process-liveness.js';
 
 /** Options of {@link CrossPlatLock}. */
@@ -19,13 +23,15 @@ export interface CrossPlatLockOptions {
   /** Wait between attempts, in milliseconds, randomized by ±50% so waiters do not retry in step. Default 50. */
   retryDelayMs?: number | undefined;
   /**
-   * Age in milliseconds after which a lock file is presumed abandoned when its holder cannot be proven dead: the file
-   * names no pid, or names a live pid on a platform where pid reuse cannot be ruled out. Default 30000. A lock whose
-   * holder is proven dead is recovered at once, whatever its age.
+   * Age in milliseconds after which a lock file that names no process (a peer killed between creating and writing it)
+   * is presumed abandoned. Default 30000. A file naming a process is never judged by age: it is recovered at once when
+   * its holder is proven gone, and never while it may run.
    */
   staleAfterMs?: number | undefined;
   /** Also hold flock(LOCK_EX) on the lock file where available, as .NET and portalocker do. Default true. */
   flock?: boolean | undefined;
+  /** Receives the lock's warnings (flock unavailable) and recoveries. Default: none. */
+  logger?: Logger | undefined;
 }
 
 /** A held lock. Release it once; `await using` releases it on scope exit. */
@@ -37,8 +43,11 @@ export interface LockHandle {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Lock files held by this process, so a file naming our own pid but not held is known stale (a reused pid). */
-const heldHere = new Set<string>();
+/** Lock paths held by this process: a peer's file (no identity line) naming our pid but not held is an earlier process's. */
+const heldPaths = new Set<string>();
+
+/** `process.emitWarning` once per process, not once per lock. */
+let warnedNoFlock = false;
 
 function positive(value: unknown, name: string, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
@@ -50,20 +59,27 @@ function positive(value: unknown, name: string, fallback: number, allowZero = fa
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Seen {
+/** What keeps the lock from being taken, for the timeout error. */
+interface Blocker {
+  readonly reason: LockTimeoutReason;
+  readonly why: string;
+  readonly holderPid: number | undefined;
+  readonly ownerUid?: number | undefined;
+}
+
+/** The lock file as read by a waiter. */
+interface Inspected extends SeenLock {
   readonly pid: number | undefined;
-  readonly ino: bigint;
-  readonly mtimeMs: number;
-  readonly stale: boolean;
 }
 
 /**
  * MSAL Python's `CrossPlatLock`, interoperable with msal-extensions (both its modes), msal-node-extensions and .NET.
  *
- * Recovery of a lock left by a dead process: a waiter reads the pid in the lock file; when no such process runs on
- * this host (or, on Linux, it is a zombie or a newer process that reused the pid), and no process holds flock on the
- * file, the waiter deletes it and retries at once. A live holder's lock is never broken by a pid check; where pid reuse
- * cannot be ruled out, or the file names no pid, the file must also be older than `staleAfterMs`.
+ * Recovery of a lock left by a dead process: a waiter reads the holder's pid and identity (host, boot, PID namespace,
+ * start time) in the lock file; when that process is proven gone and no process holds flock on the file, the waiter
+ * removes it through a takeover that cannot remove anyone else's lock (see lock-takeover.ts), and retries at once.
+ * A holder that may still run, or cannot be checked from here (another machine or PID namespace), is never broken;
+ * only a file naming no process is judged by age (`staleAfterMs`). Every wait ends by `timeoutMs`.
  *
  * @example
  * ```ts
@@ -79,6 +95,8 @@ export class CrossPlatLock {
   readonly #retryDelayMs: number;
   readonly #staleAfterMs: number;
   readonly #useFlock: boolean;
+  readonly #log: LogSink;
+  #flockChecked = false;
   /** Windows keeps O_EXCL: a file pending deletion there makes link() and open() fail alike. */
   #useLink = process.platform !== 'win32';
 
@@ -95,6 +113,33 @@ export class CrossPlatLock {
     this.#staleAfterMs = positive(options.staleAfterMs, 'options.staleAfterMs', 30_000);
     if (options.flock !== undefined && typeof options.flock !== 'boolean') throw new TypeError('options.flock must be a boolean');
     this.#useFlock = options.flock ?? true;
+    this.#log = createLogSink(options.logger);
+  }
+
+  /** The flock binding to use, saying once (log, and a process warning) when it was wanted but cannot be loaded. */
+  #flock(): Flock | undefined {
+    const flock = this.#useFlock ? getFlock() : undefined;
+    if (this.#flockChecked) return flock;
+    this.#flockChecked = true;
+    if (!this.#useFlock) {
+      this.#log.verbose('cross-process lock: flock disabled by options.flock, O_EXCL only', { flock: 'disabled' });
+    } else if (flock === undefined) {
+      const missing = flockUnavailable();
+      const context = { flock: 'unavailable', reason: missing?.reason ?? 'load_failed', detail: missing?.detail };
+      if (missing?.reason === 'platform') {
+        this.#log.info('cross-process lock: no flock on this platform, O_EXCL only', context);
+      } else {
+        this.#log.warning('cross-process lock: flock could not be loaded, O_EXCL only (a flock-only peer such as .NET will not wait for us)', context);
+        if (!warnedNoFlock) {
+          warnedNoFlock = true;
+          process.emitWarning(
+            `msal-ts: flock could not be loaded (${missing?.detail ?? 'unknown error'}); the cache lock uses O_EXCL alone, which MSAL .NET does not see`,
+            { code: 'MSAL_TS_LOCK_NO_FLOCK' },
+          );
+        }
+      }
+    }
+    return flock;
   }
 
   /**
@@ -106,14 +151,14 @@ export class CrossPlatLock {
    */
   async acquire(): Promise<LockHandle> {
     const path = this.lockfilePath;
-    const flock = this.#useFlock ? getFlock() : undefined;
+    const flock = this.#flock();
     const deadline = performance.now() + this.#timeoutMs;
     let recovered = false;
-    let lastHolder: number | undefined;
+    let blocker: Blocker = { reason: 'holder_alive', why: 'another process holds it', holderPid: undefined };
     for (;;) {
-      let handle: FileHandle | undefined;
+      let created: { handle: FileHandle; nonce: string } | undefined;
       try {
-        handle = await this.#create(flock, deadline);
+        created = await this.#create(flock, deadline);
       } catch (err) {
         const code = errnoOf(err);
         if (code === 'ENOENT') {
@@ -123,19 +168,75 @@ export class CrossPlatLock {
         // Windows answers EPERM/EACCES for a file pending deletion.
         const busy = code === 'EEXIST' || (process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES'));
         if (!busy) throw err instanceof LockTimeoutError ? err : accessError(path, 'create the lock file', err);
-        const seen = await this.#inspect();
-        if (seen === undefined) continue;
-        lastHolder = seen.pid;
-        if (seen.stale && (await this.#breakStale(seen, flock))) {
-          if (!recovered) await this.#sweepOrphans();
+        const next = await this.#judgeAndRecover(flock);
+        if (next === 'retry') {
+          if (performance.now() >= deadline) throw this.#timeout(blocker);
+          continue;
+        }
+        if (next === 'recovered') {
           recovered = true;
           continue;
         }
-        if (performance.now() >= deadline) throw this.#timeout(lastHolder);
-        await sleep(this.#retryDelayMs * (0.5 + Math.random()));
+        blocker = next;
+        if (performance.now() >= deadline) throw this.#timeout(blocker);
+        await sleep(Math.min(this.#retryDelayMs * (0.5 + Math.random()), Math.max(1, deadline - performance.now())));
         continue;
       }
-      return this.#handle(handle, flock, recovered);
+      if (recovered) await this.#sweepOrphans();
+      return this.#handle(created.handle, created.nonce, flock, recovered);
+    }
+  }
+
+  /**
+   * Reads the lock file that kept us out, and removes it if its holder is proven gone.
+   *
+   * @returns `retry` when it vanished or changed meanwhile, `recovered` when we removed it, else what blocks us.
+   */
+  async #judgeAndRecover(flock: Flock | undefined): Promise<'retry' | 'recovered' | Blocker> {
+    const path = this.lockfilePath;
+    let handle: FileHandle;
+    try {
+      handle = await open(path, constants.O_RDONLY);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return 'retry';
+      const owner = await stat(path).then((st) => st.uid, () => undefined);
+      const whose = owner === undefined ? '' : `, owned by uid ${owner}`;
+      return { reason: 'unreadable', why: `the lock file cannot be read (${errnoOf(err) ?? 'error'})${whose}`, holderPid: undefined, ownerUid: owner };
+    }
+    let seen: Inspected;
+    let verdict: ReturnType<typeof judgeHolder>;
+    try {
+      const st = await handle.stat({ bigint: true });
+      const text = await readFile(handle, 'utf8');
+      const content = parseLockContent(text);
+      seen = { dev: st.dev, ino: st.ino, text, pid: content.pid };
+      verdict = judgeHolder({
+        content,
+        mtimeMs: Number(st.mtimeNs / 1_000_000n),
+        staleAfterMs: this.#staleAfterMs,
+        pathHeldHere: heldPaths.has(path),
+        flockFree: () => {
+          if (flock === undefined || flock.tryExclusive(handle.fd) === 'busy') return flock === undefined ? undefined : false;
+          flock.unlock(handle.fd);
+          return true;
+        },
+      });
+    } finally {
+      await handle.close();
+    }
+    if (verdict.kind === 'alive') return { reason: 'holder_alive', why: verdict.why, holderPid: seen.pid };
+    if (verdict.kind === 'unverifiable') return { reason: 'holder_unverifiable', why: verdict.why, holderPid: seen.pid };
+    const result = await takeOver(path, seen, flock, this.#staleAfterMs);
+    switch (result.kind) {
+      case 'removed':
+        this.#log.info('cross-process lock: removed a lock file whose holder is gone', { holderPid: seen.pid, why: verdict.why });
+        return 'recovered';
+      case 'changed':
+        return 'retry';
+      case 'busy':
+        return { reason: result.flockHeld ? 'holder_alive' : 'holder_unverifiable', why: `${verdict.why}, but ${result.why}`, holderPid: seen.pid };
+      case 'not_removable':
+        return { reason: 'not_removable', why: `${verdict.why}, but ${result.why}`, holderPid: seen.pid, ownerUid: result.ownerUid };
     }
   }
 
@@ -146,9 +247,9 @@ export class CrossPlatLock {
    * exactly as O_EXCL does), so it never exists empty or unlocked: a holder killed at any moment leaves a file naming
    * its pid, which the dead-pid check recovers at once. Elsewhere, O_EXCL on the path itself.
    */
-  async #create(flock: Flock | undefined, deadline: number): Promise<FileHandle> {
+  async #create(flock: Flock | undefined, deadline: number): Promise<{ handle: FileHandle; nonce: string }> {
     const path = this.lockfilePath;
-    const content = `${process.pid} ${process.argv[1] ?? ''}`;
+    const { text: content, nonce } = formatLockContent(flock !== undefined);
     if (this.#useLink) {
       const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       const handle = await open(temp, 'wx', 0o600);
@@ -156,9 +257,11 @@ export class CrossPlatLock {
         if (flock !== undefined) flock.tryExclusive(handle.fd);
         await handle.write(content);
         try {
+          heldHere(nonce);
           await link(temp, path);
-          heldHere.add(path);
+          heldPaths.add(path);
         } catch (err) {
+          releasedHere(nonce);
           const code = errnoOf(err);
           if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
           // A file system without hard links (FAT, some network shares): O_EXCL from now on.
@@ -172,26 +275,30 @@ export class CrossPlatLock {
       } finally {
         await unlink(temp).catch(() => undefined);
       }
-      return handle;
+      return { handle, nonce };
     }
     const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR, 0o600);
-    heldHere.add(path);
+    heldPaths.add(path);
+    heldHere(nonce);
     try {
       if (flock !== undefined) {
         // Someone who opens without O_EXCL (.NET, portalocker after its own timeout) may hold flock on our new file.
         while (flock.tryExclusive(handle.fd) === 'busy') {
-          if (performance.now() >= deadline) throw this.#timeout(undefined);
+          if (performance.now() >= deadline) {
+            throw this.#timeout({ reason: 'holder_alive', why: 'a process holds flock on the lock file', holderPid: undefined });
+          }
           await sleep(this.#retryDelayMs * (0.5 + Math.random()));
         }
       }
       await handle.write(content);
     } catch (err) {
-      heldHere.delete(path);
+      heldPaths.delete(path);
+      releasedHere(nonce);
       await unlink(path).catch(() => undefined);
       await handle.close().catch(() => undefined);
       throw err;
     }
-    return handle;
+    return { handle, nonce };
   }
 
   /**
@@ -208,7 +315,7 @@ export class CrossPlatLock {
     }
   }
 
-  #handle(handle: FileHandle, flock: Flock | undefined, recoveredStale: boolean): LockHandle {
+  #handle(handle: FileHandle, nonce: string, flock: Flock | undefined, recoveredStale: boolean): LockHandle {
     const path = this.lockfilePath;
     let released: Promise<void> | undefined;
     const release = (): Promise<void> =>
@@ -222,7 +329,8 @@ export class CrossPlatLock {
             });
           }
         } finally {
-          heldHere.delete(path);
+          heldPaths.delete(path);
+          releasedHere(nonce);
           if (flock !== undefined) flock.unlock(handle.fd);
           await handle.close();
         }
@@ -230,19 +338,32 @@ export class CrossPlatLock {
     return { recoveredStale, release, [Symbol.asyncDispose]: release };
   }
 
-  #timeout(holder: number | undefined): LockTimeoutError {
-    const who = holder === undefined ? 'another process holds it' : `process ${holder} holds it and is alive`;
+  #timeout(blocker: Blocker): LockTimeoutError {
+    let advice: string;
+    switch (blocker.reason) {
+      case 'holder_alive':
+        advice = 'If no such process is running, delete the lock file; otherwise raise options.timeoutMs';
+        break;
+      case 'holder_unverifiable':
+        advice = 'If its holder is gone, delete the lock file; otherwise raise options.timeoutMs';
+        break;
+      case 'not_removable':
+      case 'unreadable':
+        advice = `Ask its owner${blocker.ownerUid === undefined ? '' : ` (uid ${blocker.ownerUid})`} or an administrator to delete it, or use a lock location of your own`;
+        break;
+    }
     return new LockTimeoutError(
       this.lockfilePath,
-      `could not acquire the lock ${this.lockfilePath} within ${this.#timeoutMs} ms: ${who}. ` +
-        'If no such process is running, delete the lock file; otherwise raise options.timeoutMs',
-      holder,
+      `could not acquire the lock ${this.lockfilePath} within ${this.#timeoutMs} ms: ${blocker.why}. ${advice}`,
+      { holderPid: blocker.holderPid, reason: blocker.reason, ownerUid: blocker.ownerUid },
     );
   }
 
   /**
-   * Removes the temporary files a process killed mid-write left next to the lock: `<lock>.<pid>.<hex>.tmp` (a lock
-   * being created) and `.<cache>.<pid>.<hex>.tmp` (a save), for pids that no longer run. Best effort.
+   * Removes what processes killed mid-operation left next to the lock, once we hold it after a recovery: temporary
+   * files `<lock>.<pid>.<hex>.tmp` (a lock being created) and `.<cache>.<pid>.<hex>.tmp` (a save) of pids that no longer
+   * run, and takeover breakers `<lock>.<tag>.break<g>` whose creator is gone (they name files no longer at the path,
+   * since we hold it). Best effort.
    */
   async #sweepOrphans(): Promise<void> {
     const dir = dirname(this.lockfilePath);
@@ -257,7 +378,11 @@ export class CrossPlatLock {
     for (const name of names) {
       let rest: string | undefined;
       if (name.startsWith(`${lockName}.`)) rest = name.slice(lockName.length + 1);
-      else if (cacheName !== undefined && name.startsWith(`.${cacheName}.`)) rest = name.slice(cacheName.length + 2);
+      if (rest !== undefined && BREAKER_NAME.test(rest)) {
+        await this.#sweepBreaker(join(dir, name));
+        continue;
+      }
+      if (rest === undefined && cacheName !== undefined && name.startsWith(`.${cacheName}.`)) rest = name.slice(cacheName.length + 2);
       const match = rest === undefined ? null : /^(\d+)\.[0-9a-f]+\.tmp$/.exec(rest);
       if (match?.[1] === undefined) continue;
       const pid = Number(match[1]);
@@ -266,68 +391,19 @@ export class CrossPlatLock {
     }
   }
 
-  /** Reads the current lock file and judges it, or `undefined` when it vanished meanwhile. */
-  async #inspect(): Promise<Seen | undefined> {
-    const path = this.lockfilePath;
-    let text: string;
-    let ino: bigint;
-    let mtimeMs: number;
+  async #sweepBreaker(path: string): Promise<void> {
     try {
-      const st = await stat(path, { bigint: true });
-      ino = st.ino;
-      mtimeMs = Number(st.mtimeNs / 1_000_000n);
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return undefined;
-      // Unreadable (another user's file, Windows sharing): treat as held.
-      return { pid: undefined, ino: 0n, mtimeMs: Date.now(), stale: false };
-    }
-    const match = /^\s*(\d+)(?:\s|$)/.exec(text);
-    const pid = match?.[1] === undefined ? undefined : Number(match[1]);
-    const old = Date.now() - mtimeMs > this.#staleAfterMs;
-    let stale: boolean;
-    if (pid === undefined || pid <= 0 || !Number.isSafeInteger(pid)) {
-      stale = old;
-    } else if (pid === process.pid) {
-      // Our own pid but not held by us: written by an earlier process that had the same pid.
-      stale = !heldHere.has(path);
-    } else {
-      const holder = holderState(pid, mtimeMs);
-      stale = holder.state === 'dead' || (!holder.reuseChecked && old);
-    }
-    return { pid, ino, mtimeMs, stale };
-  }
-
-  /**
-   * Deletes a stale lock file, unless it changed since it was judged or a live process holds flock on it. With flock,
-   * the deletion itself is done under flock, so two recovering waiters cannot delete each other's fresh lock.
-   *
-   * @returns whether to retry at once (deleted, or already gone or replaced).
-   */
-  async #breakStale(seen: Seen, flock: Flock | undefined): Promise<boolean> {
-    const path = this.lockfilePath;
-    if (flock === undefined) {
-      const now = await stat(path, { bigint: true }).catch(() => undefined);
-      if (now === undefined) return true;
-      if (now.ino !== seen.ino || Number(now.mtimeNs / 1_000_000n) !== seen.mtimeMs) return true;
-      await unlink(path).catch(() => undefined);
-      return true;
-    }
-    let handle: FileHandle;
-    try {
-      handle = await open(path, constants.O_RDONLY);
+      const st = await stat(path);
+      const verdict = judgeHolder({
+        content: parseLockContent(await readFile(path, 'utf8')),
+        mtimeMs: st.mtimeMs,
+        staleAfterMs: this.#staleAfterMs,
+        pathHeldHere: false,
+        flockFree: () => undefined,
+      });
+      if (verdict.kind === 'gone') await unlink(path);
     } catch {
-      return true;
-    }
-    try {
-      if (flock.tryExclusive(handle.fd) === 'busy') return false;
-      const [held, now] = await Promise.all([handle.stat({ bigint: true }), stat(path, { bigint: true }).catch(() => undefined)]);
-      if (now === undefined || now.ino !== held.ino || held.ino !== seen.ino) return true;
-      if (Number(held.mtimeNs / 1_000_000n) !== seen.mtimeMs) return true;
-      await unlink(path).catch(() => undefined);
-      return true;
-    } finally {
-      await handle.close();
+      // Gone already, or not ours to remove.
     }
   }
 }

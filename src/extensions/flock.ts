@@ -1,7 +1,8 @@
 /**
  * flock(2) through koffi, the advisory lock .NET's `FileShare.None` and portalocker (MSAL Python's lock) take on the
- * lock file. Linux (glibc or musl) and macOS; elsewhere, or when libc cannot be loaded, it is reported unavailable and
- * the lock relies on O_EXCL alone.
+ * lock file. Linux (glibc or musl) and macOS; elsewhere, or when koffi or libc cannot be loaded, it is reported
+ * unavailable, with the reason, and the lock relies on O_EXCL alone. (A Windows byte-range lock, LockFileEx, would be
+ * another {@link Flock}: the lock only uses this interface.)
  */
 import { loadLibrary, loadKoffi, type NativeFunction } from './native.js';
 
@@ -27,9 +28,22 @@ const LIBC: Partial<Record<NodeJS.Platform, readonly string[]>> = {
 };
 
 let binding: Flock | null | undefined;
+let missing: FlockUnavailable | undefined;
+
+/** Why there is no flock: `platform` (none exists here, e.g. Windows) or `load_failed` (koffi or libc failed to load). */
+export interface FlockUnavailable {
+  readonly reason: 'platform' | 'load_failed';
+  /** The load error's message, for a log line. */
+  readonly detail: string;
+}
+
+/** Why {@link getFlock} returned `undefined`, once it has been called; else `undefined`. */
+export function flockUnavailable(): FlockUnavailable | undefined {
+  return missing;
+}
 
 /**
- * The flock binding, or `undefined` where there is none (Windows, or libc/koffi not loadable). Loaded once, on first
+ * The flock binding, or `undefined` where there is none (see {@link flockUnavailable} for why). Loaded once, on first
  * use.
  */
 export function getFlock(): Flock | undefined {
@@ -37,6 +51,7 @@ export function getFlock(): Flock | undefined {
   const candidates = LIBC[process.platform];
   if (candidates === undefined) {
     binding = null;
+    missing = { reason: 'platform', detail: `no flock on ${process.platform}` };
     return undefined;
   }
   try {
@@ -57,8 +72,9 @@ export function getFlock(): Flock | undefined {
         flock(fd, LOCK_UN);
       },
     };
-  } catch {
+  } catch (err) {
     binding = null;
+    missing = { reason: 'load_failed', detail: err instanceof Error ? err.message : 'unknown error' };
   }
   return binding ?? undefined;
 }

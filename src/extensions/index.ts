@@ -40,4 +40,4 @@ export {
   PersistenceNotFoundError,
   PersistenceUnavailableError,
 } from '../errors.js';
-export type { PersistenceUnavailableReason } from '../errors.js';
+export type { LockTimeoutReason, PersistenceUnavailableReason } from '../errors.js';

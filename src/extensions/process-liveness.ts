@@ -26,8 +26,8 @@ function linuxBootTimeMs(): number | undefined {
   return bootTimeMs ?? undefined;
 }
 
-/** The state letter and start time (ms since the epoch) of a Linux process, from /proc/<pid>/stat. */
-function linuxProcess(pid: number): { state: string; startMs: number | undefined } | undefined {
+/** The state letter and start time (clock ticks since boot, and ms since the epoch) of a Linux process, from /proc/<pid>/stat. */
+function linuxProcess(pid: number | 'self'): { state: string; startTicks: string; startMs: number | undefined } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -37,19 +37,30 @@ function linuxProcess(pid: number): { state: string; startMs: number | undefined
   // The command name (field 2) is in parentheses and may hold spaces: fields resume after the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = rest[0] ?? '';
-  const startTicks = Number(rest[19]);
+  const startTicks = rest[19] ?? '';
   const boot = linuxBootTimeMs();
   // USER_HZ is 100 on every Linux architecture Node.js runs on.
-  const startMs = boot === undefined || !Number.isFinite(startTicks) ? undefined : boot + startTicks * 10;
-  return { state, startMs };
+  const startMs = boot === undefined || !/^\d+$/.test(startTicks) ? undefined : boot + Number(startTicks) * 10;
+  return { state, startTicks, startMs };
 }
 
 /**
- * Whether process `pid` on this host may still hold a lock written at `writtenAtMs`. `process.kill(pid, 0)` answering
- * EPERM means the process exists (another user's): alive. On Linux, a zombie counts as dead, and so does a process
- * that started clearly (3 s) after the lock file was written (the pid was reused).
+ * This process's start time in clock ticks since boot (Linux), exact and unique per pid for the life of a boot: with
+ * the pid it tells this process apart from a later one that reuses the pid. `undefined` elsewhere.
  */
-export function holderState(pid: number, writtenAtMs: number): HolderState {
+export function ownStartTicks(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const ticks = linuxProcess('self')?.startTicks;
+  return ticks !== undefined && /^\d+$/.test(ticks) ? ticks : undefined;
+}
+
+/**
+ * Whether process `pid` in this PID namespace may still hold a lock written at `writtenAtMs`. `process.kill(pid, 0)`
+ * answering EPERM means the process exists (another user's): alive. On Linux, a zombie counts as dead, and so does a
+ * process whose start time is not the holder's: `startTicks` when the holder recorded it (exact), else one that started
+ * clearly (3 s) after the lock file was written (the pid was reused).
+ */
+export function holderState(pid: number, writtenAtMs: number, startTicks?: string): HolderState {
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -61,6 +72,7 @@ export function holderState(pid: number, writtenAtMs: number): HolderState {
   const info = linuxProcess(pid);
   if (info === undefined) return { state: 'alive', reuseChecked: false };
   if (info.state === 'Z' || info.state === 'X') return { state: 'dead', reuseChecked: true };
+  if (startTicks !== undefined) return { state: info.startTicks === startTicks ? 'alive' : 'dead', reuseChecked: true };
   if (info.startMs === undefined) return { state: 'alive', reuseChecked: false };
   // btime has whole-second precision and the wall clock may have been stepped: within a few seconds it is ambiguous.
   if (info.startMs > writtenAtMs + START_SLACK_MS) return { state: 'dead', reuseChecked: true };

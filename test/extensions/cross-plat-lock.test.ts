@@ -30,7 +30,12 @@ describe('CrossPlatLock', () => {
     const path = join(dir, 'a', 'cache.json.lockfile');
     const lock = new CrossPlatLock(path);
     const held = await lock.acquire();
-    assert.equal(readFileSync(path, 'utf8'), `${process.pid} ${process.argv[1] ?? ''}`);
+    // The peers' line first (they only check that the file exists; a pid first is what a human or a tool expects),
+    // then the identity line that tells where that pid means something.
+    const [first, identity, rest] = readFileSync(path, 'utf8').split('\n');
+    assert.equal(first, `${process.pid} ${process.argv[1] ?? ''}`);
+    assert.match(identity ?? '', /^msal-ts-lock\/1 host=\S+ boot=\S+ pidns=\S+ start=\S+ flock=1 nonce=[0-9a-f]{16}$/);
+    assert.equal(rest, '');
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.equal(held.recoveredStale, false);
     await held.release();
