@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { statSync, type BigIntStats } from 'node:fs';
 import { lstat, mkdir, open, readFile, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PersistenceAccessError, PersistenceNotFoundError } from '../errors.js';
+import { CacheTooLargeError, PersistenceAccessError, PersistenceNotFoundError } from '../errors.js';
 import type { PersistenceStamp } from './persistence.js';
 
 /** The system error code of a Node.js error (`ENOENT`, `EACCES`, ...), when it has one. */
@@ -202,16 +202,36 @@ async function renameReplacing(from: string, to: string): Promise<void> {
 }
 
 /**
- * Reads `path` whole.
+ * Reads `path` whole, or refuses it when it is larger than `maxBytes`: judged first by its size (one `fstat`, nothing
+ * read), then by reading at most one byte more than the limit, since the file may grow after the `fstat`.
  *
- * @throws PersistenceNotFoundError when it does not exist; PersistenceAccessError on other failures.
+ * @throws PersistenceNotFoundError when it does not exist; CacheTooLargeError over `maxBytes`; PersistenceAccessError
+ *   on other failures.
  */
-export async function readFileOrNotFound(path: string, what?: string): Promise<Buffer> {
+export async function readFileOrNotFound(path: string, what?: string, maxBytes?: number): Promise<Buffer> {
+  let handle: FileHandle | undefined;
   try {
-    return await readFile(path);
+    if (maxBytes === undefined) return await readFile(path);
+    handle = await open(path, 'r');
+    const { size } = await handle.stat();
+    if (size > maxBytes) throw new CacheTooLargeError(path, size, maxBytes);
+    const buffer = Buffer.alloc(Math.min(size, maxBytes) + 1);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw new CacheTooLargeError(path, total, maxBytes);
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+    }
+    return Buffer.concat(chunks, total);
   } catch (err) {
+    if (err instanceof CacheTooLargeError) throw err;
     if (errnoOf(err) === 'ENOENT') throw notFound(path, what);
     throw accessError(path, 'read', err);
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
 }
 

@@ -1,6 +1,7 @@
 // FilePersistence on a real file system: modes, atomic replacement (a reader in this process never sees a torn file
 // while another process rewrites large content), not-found and access errors with what to do.
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -147,6 +148,19 @@ describe('FilePersistence', () => {
       await plain.save('ok');
       assert.equal(await plain.load(), 'ok');
     }
+  });
+
+  it('load({ maxBytes }) stops reading at the limit even when the file grows after its stat (a FIFO)', async () => {
+    const fifo = join(dir, 'growing');
+    execFileSync('mkfifo', [fifo]);
+    // A FIFO's stat says 0 bytes; the writer then sends 4 MiB.
+    const writer = spawn('sh', ['-c', 'head -c 4194304 /dev/zero > "$0"', fifo], { stdio: 'ignore' });
+    try {
+      await assert.rejects(new FilePersistence(fifo).load({ maxBytes: 1024 * 1024 }), { code: 'cache_too_large', limit: 1024 * 1024 });
+    } finally {
+      writer.kill('SIGKILL');
+    }
+    await assert.rejects(new FilePersistence(fifo).load({ maxBytes: 0 }), RangeError);
   });
 
   it('a reader never sees a torn file while another process rewrites megabytes', async () => {
