@@ -215,7 +215,8 @@ export async function readFileOrNotFound(path: string, what?: string, maxBytes?:
     handle = await open(path, 'r');
     const { size } = await handle.stat();
     if (size > maxBytes) throw new CacheTooLargeError(path, size, maxBytes);
-    const buffer = Buffer.alloc(Math.min(size, maxBytes) + 1);
+    // One read for a regular file; 64 KiB steps when the size says nothing (a pipe, a file that grows).
+    const buffer = Buffer.alloc(Math.min(Math.max(size, 65_536), maxBytes) + 1);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
