@@ -14,6 +14,7 @@ export type MsalErrorCode =
   | 'request_aborted'
   | 'authority_validation_failed'
   | 'cache_format'
+  | 'cache_too_large'
   | 'invalid_credential'
   | 'loopback_port_in_use'
   | 'browser_interaction_timeout'
@@ -147,6 +148,30 @@ export class AuthorityValidationError extends MsalError {
 /** A serialized token cache could not be read: not JSON, or not the unified MSAL cache shape. */
 export class CacheFormatError extends MsalError {
   readonly code = 'cache_format' as const;
+}
+
+/**
+ * A persisted token cache is larger than the limit its reader accepts (`maxCacheBytes`), so it was not read: parsing it
+ * would cost about three times its size in memory. Nothing was written either.
+ */
+export class CacheTooLargeError extends MsalError {
+  readonly code = 'cache_too_large' as const;
+  /** The file (or signal file) of the persistence. */
+  readonly location: string;
+  /** The limit, in bytes. */
+  readonly limit: number;
+  /** The size found, in bytes: exact when known from the file's size, else at least this much was read. */
+  readonly size: number;
+
+  constructor(location: string, size: number, limit: number) {
+    super(
+      `${location} holds ${size} bytes or more, over the ${limit}-byte limit of a token cache, so it was not read: ` +
+        'move or delete it (a cache that large is usually a bug or an attack), or raise maxCacheBytes',
+    );
+    this.location = location;
+    this.size = size;
+    this.limit = limit;
+  }
 }
 
 /** A client credential cannot be used: a key that does not match its certificate, a wrong passphrase, a bad PEM. */

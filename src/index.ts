@@ -98,6 +98,7 @@ export {
   BrowserInteractionTimeoutError,
   BrowserLaunchError,
   CacheFormatError,
+  CacheTooLargeError,
   DeviceCodeExpiredError,
   DistributedCacheError,
   FederatedAccountNotSupportedError,

@@ -145,7 +145,7 @@ export class AppCore {
     this.log = createLogSink(options.logger, options.piiLoggingEnabled);
     // MSAL Python always wraps the transport, the user's included; throttle state lives in the user's http cache.
     this.http = createThrottledHttpClient(
-      options.httpClient ?? createHttpClient({ verify: options.verify, proxy: options.proxy, timeoutMs: options.timeoutMs }),
+      options.httpClient ?? createHttpClient({ verify: options.verify, proxy: options.proxy, timeoutMs: options.timeoutMs, logger: options.logger }),
       {
         store: options.httpCache,
         defaultThrottleSeconds: defaults.throttleSeconds,

@@ -1,6 +1,7 @@
 /**
  * The issuer's signing keys (JWKS, RFC 7517) from the discovery document's `jwks_uri`, fetched through the
- * HttpClient, kept per URI, and fetched again once when a token names a key id the cached set lacks (key rollover).
+ * HttpClient, kept per URI, and fetched again on a schedule (so a key the issuer withdrew stops being trusted) and once
+ * when a token names a key id the cached set lacks (key rollover).
  */
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { InvalidResponseError } from '../errors.js';
@@ -8,6 +9,12 @@ import type { HttpClient } from '../http/http-client.js';
 
 /** The least time between two fetches of one JWKS caused by unknown key ids, so forged `kid`s cannot flood the issuer. */
 export const JWKS_MIN_REFRESH_INTERVAL_MS = 60_000;
+
+/**
+ * The longest a fetched JWKS is trusted before it is fetched again: 24 hours, or the response's `Cache-Control: max-age`
+ * when shorter (but never shorter than {@link JWKS_MIN_REFRESH_INTERVAL_MS}, so `max-age=0` cannot mean a fetch per token).
+ */
+export const JWKS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** Options of {@link JwksCache}. */
 export interface JwksCacheOptions {
@@ -33,6 +40,8 @@ interface JwkEntry {
 interface KeySet {
   readonly keys: readonly JwkEntry[];
   readonly fetchedAt: number;
+  /** When the set must be fetched again before it is used. */
+  readonly expiresAt: number;
 }
 
 const SOURCE = 'JWKS document';
@@ -94,7 +103,8 @@ export class JwksCache {
 
   /**
    * The keys that may have signed a token: those with its `kid` (fetching the set again, once per refresh interval,
-   * when none has it), or every key when the token has no `kid`.
+   * when none has it), or every key when the token has no `kid`. A set older than its lifetime ({@link JWKS_MAX_AGE_MS})
+   * is fetched again first; if that fetch fails, the error is thrown rather than the old keys trusted.
    *
    * @param jwksUri - The discovery document's `jwks_uri`.
    * @param kid - The token header's `kid`.
@@ -104,7 +114,8 @@ export class JwksCache {
    *   RequestAbortedError from the transport.
    */
   async keys(jwksUri: string, kid: string | undefined, ctx: JwksRequestContext = {}): Promise<KeyObject[]> {
-    let set = this.#sets.get(jwksUri) ?? (await this.#fetch(jwksUri, ctx));
+    const cached = this.#sets.get(jwksUri);
+    let set = cached !== undefined && this.#now() < cached.expiresAt ? cached : await this.#fetch(jwksUri, ctx);
     let found = select(set, kid);
     if (found.length === 0 && kid !== undefined && this.#now() - set.fetchedAt >= this.#minRefresh) {
       set = await this.#fetch(jwksUri, ctx);
@@ -128,11 +139,19 @@ export class JwksCache {
     if (response.status < 200 || response.status > 299) {
       throw new InvalidResponseError(SOURCE, `HTTP ${response.status} from the jwks_uri`, { status: response.status, correlationId: ctx.correlationId });
     }
-    const set: KeySet = { keys: parseJwks(response.body, response.status), fetchedAt: this.#now() };
+    const fetchedAt = this.#now();
+    const lifetime = Math.max(this.#minRefresh, Math.min(JWKS_MAX_AGE_MS, maxAgeMs(response.headers['cache-control'])));
+    const set: KeySet = { keys: parseJwks(response.body, response.status), fetchedAt, expiresAt: fetchedAt + lifetime };
     if (this.#sets.size >= MAX_URIS) this.#sets.clear();
     this.#sets.set(jwksUri, set);
     return set;
   }
+}
+
+/** `max-age` of a Cache-Control header in milliseconds; Infinity when absent or malformed. Other directives are ignored. */
+function maxAgeMs(cacheControl: string | undefined): number {
+  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d{1,10})"?\s*(?:,|$)/i.exec(cacheControl ?? '');
+  return match?.[1] === undefined ? Number.POSITIVE_INFINITY : Number(match[1]) * 1000;
 }
 
 function select(set: KeySet, kid: string | undefined): KeyObject[] {

@@ -55,6 +55,7 @@ const BY_CODE: Readonly<Record<MsalErrorCode, ExitCode>> = {
   request_aborted: EXIT.interrupted,
   authority_validation_failed: EXIT.authFailed,
   cache_format: EXIT.cache,
+  cache_too_large: EXIT.cache,
   invalid_credential: EXIT.authFailed,
   loopback_port_in_use: EXIT.usage,
   browser_interaction_timeout: EXIT.authFailed,

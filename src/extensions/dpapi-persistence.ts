@@ -7,7 +7,7 @@ import { PersistenceDecryptionError, PersistenceEncryptionError, PersistenceUnav
 import { mtimeMs, readFileOrNotFound, statStamp, writeFileAtomic } from './file-io.js';
 import { checkMtimeLead, type FilePersistenceOptions } from './file-persistence.js';
 import { loadKoffi, loadLibrary, type Koffi, type NativeFunction } from './native.js';
-import { resolveLocation, type Persistence, type PersistenceStamp } from './persistence.js';
+import { checkMaxBytes, resolveLocation, type Persistence, type PersistenceLoadOptions, type PersistenceStamp } from './persistence.js';
 
 const CRYPTPROTECT_UI_FORBIDDEN = 0x1;
 
@@ -121,8 +121,9 @@ export class FilePersistenceWithDataProtection implements Persistence {
   }
 
   /** @inheritDoc Persistence.load */
-  async load(): Promise<string> {
-    const data = await readFileOrNotFound(this.location);
+  async load(options: PersistenceLoadOptions = {}): Promise<string> {
+    // The limit applies to the encrypted file, a few hundred bytes larger than the text.
+    const data = await readFileOrNotFound(this.location, undefined, checkMaxBytes(options.maxBytes, 'options.maxBytes'));
     return this.#call('unprotect', data).toString('utf8');
   }
 

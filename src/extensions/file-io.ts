@@ -1,12 +1,13 @@
 /**
  * The file operations every persistence shares: atomic replace (temp file, fsync, rename in the same directory), reads
- * that map ENOENT to {@link PersistenceNotFoundError}, a synchronous `stat` for change checks, and a signal-file touch.
+ * that map ENOENT to {@link PersistenceNotFoundError}, a synchronous `stat` for change checks, a signal-file touch, and
+ * the symbolic-link check both writes make.
  */
 import { randomBytes } from 'node:crypto';
 import { statSync, type BigIntStats } from 'node:fs';
-import { mkdir, open, readFile, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { PersistenceAccessError, PersistenceNotFoundError } from '../errors.js';
+import { lstat, mkdir, open, readFile, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CacheTooLargeError, PersistenceAccessError, PersistenceNotFoundError } from '../errors.js';
 import type { PersistenceStamp } from './persistence.js';
 
 /** The system error code of a Node.js error (`ENOENT`, `EACCES`, ...), when it has one. */
@@ -95,19 +96,72 @@ export interface AtomicWriteOptions {
   mtimeLeadMs: number;
 }
 
+/** Most links followed from one path, as the kernel's own limit (MAXSYMLINKS). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The file a write to `path` must replace: `path` itself, or where its chain of symbolic links ends (existing or not).
+ * Every link on the way must be one another user cannot have planted or swapped: owned by us (or root), in a
+ * directory that is not world-writable. That is stricter than the kernel's `protected_symlinks` rule, which a
+ * userland walk (the temp-file-and-rename dance cannot open the path itself) would otherwise sidestep.
+ *
+ * @throws PersistenceAccessError naming `path` when a link is not trusted, the chain is too long, or a link cannot be
+ *   examined.
+ */
+async function writeTarget(path: string): Promise<string> {
+  let current = path;
+  for (let hops = 0; hops <= MAX_LINK_HOPS; hops++) {
+    let st;
+    try {
+      st = await lstat(current);
+    } catch (err) {
+      const errno = errnoOf(err);
+      // Not there (yet): the write creates it, or reports a parent that is a file.
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') return current;
+      throw accessError(path, 'examine', err);
+    }
+    if (!st.isSymbolicLink()) return current;
+    await checkLinkTrusted(path, current, st.uid);
+    let text: string;
+    try {
+      text = await readlink(current);
+    } catch (err) {
+      throw accessError(path, 'examine', err);
+    }
+    current = resolve(dirname(current), text);
+  }
+  throw new PersistenceAccessError(path, `cannot write ${path}: more than ${MAX_LINK_HOPS} symbolic links to follow`, { errno: 'ELOOP' });
+}
+
+async function checkLinkTrusted(path: string, link: string, owner: number): Promise<void> {
+  // No uids nor POSIX directory modes on Windows: its symbolic links need a privilege to create anyway.
+  const me = process.geteuid?.();
+  if (me === undefined) return;
+  const refuse = (why: string): PersistenceAccessError =>
+    new PersistenceAccessError(
+      path,
+      `refusing to write ${path} through the symbolic link ${link}: ${why}, so another user could point it at a file of ` +
+        "yours; remove the link, or point the persistence at the link's target",
+    );
+  if (owner !== me && owner !== 0) throw refuse(`the link belongs to uid ${owner}, not to this user`);
+  let dir;
+  try {
+    dir = await stat(dirname(link));
+  } catch (err) {
+    throw accessError(path, 'examine', err);
+  }
+  if ((dir.mode & 0o002) !== 0) throw refuse('it sits in a world-writable directory');
+}
+
 /**
  * Replaces `path` with `data` atomically: a reader sees the old file or the new one, never a mix. The new file has
- * mode 0600; missing parent directories are created 0700. A symbolic link at `path` is followed.
+ * mode 0600; missing parent directories are created 0700. A symbolic link at `path` is followed (the link stays, its
+ * target is replaced) only when {@link writeTarget} trusts it.
  *
- * @throws PersistenceAccessError when the directory or file cannot be written.
+ * @throws PersistenceAccessError when the directory or file cannot be written, or a link on the way is not trusted.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
-  let target = path;
-  try {
-    target = await realpath(path);
-  } catch {
-    // Not there yet (or a dangling link): write the path itself.
-  }
+  const target = await writeTarget(path);
   const dir = dirname(target);
   await ensureDirectory(dir);
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -148,30 +202,52 @@ async function renameReplacing(from: string, to: string): Promise<void> {
 }
 
 /**
- * Reads `path` whole.
+ * Reads `path` whole, or refuses it when it is larger than `maxBytes`: judged first by its size (one `fstat`, nothing
+ * read), then by reading at most one byte more than the limit, since the file may grow after the `fstat`.
  *
- * @throws PersistenceNotFoundError when it does not exist; PersistenceAccessError on other failures.
+ * @throws PersistenceNotFoundError when it does not exist; CacheTooLargeError over `maxBytes`; PersistenceAccessError
+ *   on other failures.
  */
-export async function readFileOrNotFound(path: string, what?: string): Promise<Buffer> {
+export async function readFileOrNotFound(path: string, what?: string, maxBytes?: number): Promise<Buffer> {
+  let handle: FileHandle | undefined;
   try {
-    return await readFile(path);
+    if (maxBytes === undefined) return await readFile(path);
+    handle = await open(path, 'r');
+    const { size } = await handle.stat();
+    if (size > maxBytes) throw new CacheTooLargeError(path, size, maxBytes);
+    // One read for a regular file; 64 KiB steps when the size says nothing (a pipe, a file that grows).
+    const buffer = Buffer.alloc(Math.min(Math.max(size, 65_536), maxBytes) + 1);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw new CacheTooLargeError(path, total, maxBytes);
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+    }
+    return Buffer.concat(chunks, total);
   } catch (err) {
+    if (err instanceof CacheTooLargeError) throw err;
     if (errnoOf(err) === 'ENOENT') throw notFound(path, what);
     throw accessError(path, 'read', err);
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
 }
 
 /**
  * Updates a signal file's mtime (creating it empty, mode 0600, when missing), dated `mtimeLeadMs` ahead like
- * {@link writeFileAtomic}'s files.
+ * {@link writeFileAtomic}'s files. Symbolic links are followed as {@link writeTarget} allows.
  *
- * @throws PersistenceAccessError when it cannot be created or touched.
+ * @throws PersistenceAccessError when it cannot be created or touched, or a link on the way is not trusted.
  */
 export async function touchFile(path: string, mtimeLeadMs: number): Promise<void> {
-  await ensureDirectory(dirname(path));
+  const target = await writeTarget(path);
+  await ensureDirectory(dirname(target));
   let handle: FileHandle | undefined;
   try {
-    handle = await open(path, 'a', 0o600);
+    handle = await open(target, 'a', 0o600);
     const mtime = (Date.now() + Math.max(0, mtimeLeadMs) + Math.random()) / 1000;
     await handle.utimes(mtime, mtime);
   } catch (err) {

@@ -2,7 +2,7 @@
  * MSAL Python's `FilePersistence`: a plaintext file, mode 0600, replaced atomically on every save.
  */
 import { mtimeMs, readFileOrNotFound, statStamp, touchFile, writeFileAtomic } from './file-io.js';
-import { resolveLocation, type Persistence, type PersistenceStamp } from './persistence.js';
+import { checkMaxBytes, resolveLocation, type Persistence, type PersistenceLoadOptions, type PersistenceStamp } from './persistence.js';
 
 /**
  * Default lead, in milliseconds, by which a save dates the file's mtime ahead of the wall clock, so that readers that
@@ -62,8 +62,9 @@ export class FilePersistence implements Persistence {
   }
 
   /** @inheritDoc Persistence.load */
-  async load(): Promise<string> {
-    return (await readFileOrNotFound(this.location)).toString('utf8');
+  async load(options: PersistenceLoadOptions = {}): Promise<string> {
+    const maxBytes = checkMaxBytes(options.maxBytes, 'options.maxBytes');
+    return (await readFileOrNotFound(this.location, undefined, maxBytes)).toString('utf8');
   }
 
   /** @inheritDoc Persistence.timeLastModified */

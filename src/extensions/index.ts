@@ -15,11 +15,11 @@
  * ```
  * @packageDocumentation
  */
-export { PersistedTokenCache } from './persisted-token-cache.js';
+export { PersistedTokenCache, DEFAULT_MAX_CACHE_BYTES } from './persisted-token-cache.js';
 export type { PersistedTokenCacheOptions } from './persisted-token-cache.js';
 export { PersistedHttpCache, DEFAULT_HTTP_CACHE_MAX_BYTES } from './persisted-http-cache.js';
 export type { PersistedHttpCacheOptions } from './persisted-http-cache.js';
-export type { Persistence, PersistenceStamp } from './persistence.js';
+export type { Persistence, PersistenceLoadOptions, PersistenceStamp } from './persistence.js';
 export { FilePersistence, DEFAULT_MTIME_LEAD_MS } from './file-persistence.js';
 export type { FilePersistenceOptions } from './file-persistence.js';
 export { LibsecretPersistence } from './libsecret-persistence.js';
@@ -33,6 +33,7 @@ export { CrossPlatLock } from './cross-plat-lock.js';
 export type { CrossPlatLockOptions, LockHandle } from './cross-plat-lock.js';
 export {
   CacheFormatError,
+  CacheTooLargeError,
   LockTimeoutError,
   PersistenceAccessError,
   PersistenceDecryptionError,

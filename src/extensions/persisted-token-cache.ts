@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import type { TokenCacheOptions } from '../cache/cache-types.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
-import { CacheFormatError, PersistenceNotFoundError } from '../errors.js';
+import { CacheFormatError, CacheTooLargeError, PersistenceNotFoundError } from '../errors.js';
 import { CrossPlatLock, type CrossPlatLockOptions } from './cross-plat-lock.js';
-import { sameStamp, type Persistence, type PersistenceStamp } from './persistence.js';
+import { checkMaxBytes, sameStamp, type Persistence, type PersistenceStamp } from './persistence.js';
 
 /**
  * A file modified less than this long before we read it could be rewritten in place within the same timestamp tick
@@ -17,12 +17,26 @@ import { sameStamp, type Persistence, type PersistenceStamp } from './persistenc
  */
 const RACY_WINDOW_MS = 2000;
 
+/**
+ * Default of `maxCacheBytes`: 32 MiB. A token entry is a few kilobytes, so that is some ten thousand tokens, far more
+ * than one user or one machine's apps gather; parsing costs about three times the file's size in memory (a 53 MB file
+ * took 142 MB), so the limit also bounds what a planted or runaway file can cost. Larger caches belong in
+ * `msal-ts/distributed`.
+ */
+export const DEFAULT_MAX_CACHE_BYTES = 32 * 1024 * 1024;
+
 /** Options of {@link PersistedTokenCache}. */
 export interface PersistedTokenCacheOptions extends TokenCacheOptions {
   /** The lock file. Default `<persistence.location>.lockfile`, the name every MSAL uses. */
   lockLocation?: string | undefined;
   /** Timeout, retry delay and stale-lock recovery of the cross-process lock. */
   lock?: CrossPlatLockOptions | undefined;
+  /**
+   * The largest persisted cache read, in bytes (for the encrypted file stores, of the encrypted file). A larger one is
+   * refused with `CacheTooLargeError` before it is read when its size is known from its `stat`, else before it is
+   * parsed; nothing is written over it. Default {@link DEFAULT_MAX_CACHE_BYTES}.
+   */
+  maxCacheBytes?: number | undefined;
 }
 
 interface Synced {
@@ -76,6 +90,7 @@ export class PersistedTokenCache extends SerializableTokenCache {
   /** The cross-process lock taken by every write. */
   readonly lock: CrossPlatLock;
 
+  readonly #maxBytes: number;
   #synced: Synced | undefined;
   /** In-process serialization of reloads and write cycles. */
   #tail: Promise<void> = Promise.resolve();
@@ -90,6 +105,7 @@ export class PersistedTokenCache extends SerializableTokenCache {
    */
   constructor(persistence: Persistence, options: PersistedTokenCacheOptions = {}) {
     super(options);
+    this.#maxBytes = checkMaxBytes(options.maxCacheBytes, 'options.maxCacheBytes') ?? DEFAULT_MAX_CACHE_BYTES;
     if (
       typeof persistence !== 'object' ||
       persistence === null ||
@@ -110,7 +126,7 @@ export class PersistedTokenCache extends SerializableTokenCache {
    * changed and no write is in flight in this process.
    *
    * @throws CacheFormatError when the persisted text is not a token cache (after a retry under the lock);
-   *   PersistenceDecryptionError, PersistenceAccessError, PersistenceUnavailableError from the persistence.
+   *   CacheTooLargeError over `maxCacheBytes`; PersistenceDecryptionError, PersistenceAccessError, PersistenceUnavailableError from the persistence.
    */
   override beforeRead(context: CacheAccessContext): void | Promise<void> {
     void context;
@@ -122,7 +138,8 @@ export class PersistedTokenCache extends SerializableTokenCache {
    * Applies one token response's changes under the cross-process lock: reload if changed, run `mutate`, save once.
    *
    * @returns what `mutate` returns, once the change is persisted.
-   * @throws LockTimeoutError; CacheFormatError when the persisted text is not a token cache (nothing is saved then);
+   * @throws LockTimeoutError; CacheFormatError when the persisted text is not a token cache, CacheTooLargeError when
+   *   it is over `maxCacheBytes` (nothing is saved then);
    *   the persistence's errors; whatever `mutate` throws.
    */
   override write<T>(context: CacheAccessContext, mutate: () => T): Promise<T> {
@@ -172,14 +189,19 @@ export class PersistedTokenCache extends SerializableTokenCache {
   async #loadIfChanged(underLock: boolean): Promise<boolean> {
     const stamp = this.persistence.stamp();
     if (stamp === undefined || this.#isCurrent(stamp)) return true;
+    const location = this.persistence.location;
+    if (stamp.size > BigInt(this.#maxBytes)) throw new CacheTooLargeError(location, Number(stamp.size), this.#maxBytes);
     const syncedAt = Date.now();
     let text: string;
     try {
-      text = await this.persistence.load();
+      text = await this.persistence.load({ maxBytes: this.#maxBytes });
     } catch (err) {
       if (err instanceof PersistenceNotFoundError) return true;
       throw err;
     }
+    // A keyring's stamp is its signal file's: the text itself tells the size.
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > this.#maxBytes) throw new CacheTooLargeError(location, bytes, this.#maxBytes);
     const hash = hashOf(text);
     if (this.#synced === undefined || this.#synced.hash !== hash) {
       // An empty file outside the lock is most likely a peer's in-place rewrite caught between truncate and write.

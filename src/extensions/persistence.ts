@@ -19,6 +19,25 @@ export interface PersistenceStamp {
   readonly ctimeNs: bigint;
 }
 
+/** Options of {@link Persistence.load}. */
+export interface PersistenceLoadOptions {
+  /**
+   * Largest content accepted, in bytes. A persistence that reads a file checks its size first and stops reading past
+   * the limit (the file may grow meanwhile), throwing `CacheTooLargeError`; one that cannot (a keyring) may ignore it,
+   * and its caller checks the text.
+   */
+  maxBytes?: number | undefined;
+}
+
+/** Checks a `maxBytes`-like option: a positive safe integer, or `undefined`. */
+export function checkMaxBytes(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer number of bytes`);
+  }
+  return value;
+}
+
 /**
  * A place a token cache (or any text) is kept. Implemented by {@link FilePersistence}, {@link LibsecretPersistence},
  * {@link KeychainPersistence} and {@link FilePersistenceWithDataProtection}; a custom store implements the same five
@@ -38,10 +57,11 @@ export interface Persistence {
   /**
    * The stored content.
    *
-   * @throws PersistenceNotFoundError when nothing was saved yet; PersistenceDecryptionError, PersistenceAccessError,
-   *   PersistenceUnavailableError
+   * @param options - a size limit; see {@link PersistenceLoadOptions}.
+   * @throws PersistenceNotFoundError when nothing was saved yet; CacheTooLargeError over `options.maxBytes`;
+   *   PersistenceDecryptionError, PersistenceAccessError, PersistenceUnavailableError
    */
-  load(): Promise<string>;
+  load(options?: PersistenceLoadOptions): Promise<string>;
   /**
    * When the content last changed, in milliseconds since the epoch (the file's or signal file's mtime). Synchronous:
    * one `stat`.

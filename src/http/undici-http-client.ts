@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Dispatcher, request as undiciRequestFn } from 'undici';
 import { InvalidResponseError, MsalError, NetworkError, RequestAbortedError, RequestTimeoutError } from '../errors.js';
+import { createLogSink, type Logger } from '../logger.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 
 /** Options of {@link createHttpClient}. */
@@ -46,6 +47,12 @@ export interface HttpClientOptions {
   connectTimeoutMs?: number | undefined;
   /** Largest response body accepted, in bytes; a larger one rejects with `InvalidResponseError`. Default 10 MiB. */
   maxBodyBytes?: number | undefined;
+  /**
+   * Receives one `warning` when this client will not verify certificates: `verify: false`, or
+   * `NODE_TLS_REJECT_UNAUTHORIZED=0` in the environment when the client is created (Node then skips verification for
+   * every TLS connection that does not set it explicitly). Applications pass their own `logger` here.
+   */
+  logger?: Logger | undefined;
 }
 
 /** An {@link HttpClient} that owns connections; `close()` releases them. */
@@ -85,6 +92,7 @@ interface Runtime {
  */
 export function createHttpClient(options: HttpClientOptions = {}): ClosableHttpClient {
   const settings = checkOptions(options);
+  warnIfUnverified(settings, options.logger);
   let runtime: Promise<Runtime> | undefined;
 
   const send = async (request: HttpRequest): Promise<HttpResponse> => {
@@ -180,6 +188,20 @@ function checkOptions(options: HttpClientOptions): Settings {
     connectTimeoutMs: checkPositive('options.connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
     maxBodyBytes: checkPositive('options.maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
   };
+}
+
+/** Says once, at creation, that this client's TLS is unverified: silently insecure is the failure to avoid. */
+function warnIfUnverified(settings: Settings, logger: Logger | undefined): void {
+  const log = createLogSink(logger);
+  const message = 'TLS certificate verification is off: anyone on the network path can read and change tokens and secrets';
+  if (settings.verify === false) {
+    log.warning(`${message} (verify: false; use it for local experiments only)`, { tlsVerification: 'off', setting: 'verify=false' });
+  } else if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0') {
+    log.warning(`${message} (NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment; unset it)`, {
+      tlsVerification: 'off',
+      setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0',
+    });
+  }
 }
 
 function checkPositive(name: string, value: number | undefined, fallback: number): number {

@@ -9,7 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { MsalError, NetworkError, RequestAbortedError, RequestTimeoutError } from '../errors.js';
+import { InvalidResponseError, MsalError, NetworkError, RequestAbortedError, RequestTimeoutError } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/http-client.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -43,15 +43,14 @@ export function createPinnedHttpClient(thumbprint: string, timeoutMs = 30_000): 
             callback(err, null);
             return;
           }
+          // A plain TCP socket has no certificate to pin: it fails the check like a wrong certificate.
           const tls = socket as Partial<TLSSocket>;
-          if (typeof tls.getPeerCertificate === 'function') {
-            const raw = tls.getPeerCertificate().raw as Buffer | undefined;
-            const digest = raw === undefined ? undefined : createHash(pinned.length === 20 ? 'sha1' : 'sha256').update(raw).digest();
-            if (digest === undefined || !timingSafeEqual(digest, pinned)) {
-              socket.destroy();
-              callback(new Error('the server certificate does not match IDENTITY_SERVER_THUMBPRINT'), null);
-              return;
-            }
+          const raw = typeof tls.getPeerCertificate === 'function' ? (tls.getPeerCertificate().raw as Buffer | undefined) : undefined;
+          const digest = raw === undefined ? undefined : createHash(pinned.length === 20 ? 'sha1' : 'sha256').update(raw).digest();
+          if (digest === undefined || !timingSafeEqual(digest, pinned)) {
+            socket.destroy();
+            callback(new Error('the server certificate does not match IDENTITY_SERVER_THUMBPRINT'), null);
+            return;
           }
           callback(null, socket);
         });
@@ -60,6 +59,7 @@ export function createPinnedHttpClient(thumbprint: string, timeoutMs = 30_000): 
   };
 
   const send = async (request: HttpRequest): Promise<HttpResponse> => {
+    if (!request.url.startsWith('https://')) throw new TypeError('request.url must be an https:// URL: the server is identified by its certificate');
     const what = `${request.method} ${new URL(request.url).origin}`;
     const correlationId = request.headers['x-ms-client-request-id'];
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -74,13 +74,23 @@ export function createPinnedHttpClient(thumbprint: string, timeoutMs = 30_000): 
         dispatcher: await dispatcher,
         signal,
       });
+      const tooLarge = (): InvalidResponseError =>
+        new InvalidResponseError('managed identity response', `body larger than ${MAX_BODY_BYTES} bytes`, { status: res.statusCode, correlationId });
+      if (Number(res.headers['content-length']) > MAX_BODY_BYTES) {
+        // destroy() makes undici emit an abort 'error'; with no listener that would be an uncaught exception.
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+        throw tooLarge();
+      }
       const chunks: Buffer[] = [];
       let size = 0;
+      // Leaving the loop with `break` (not `throw`) lets the iterator close the stream quietly.
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > MAX_BODY_BYTES) break;
         chunks.push(chunk);
       }
+      if (size > MAX_BODY_BYTES) throw tooLarge();
       const headers: Record<string, string> = {};
       for (const [name, v] of Object.entries(res.headers)) {
         if (v !== undefined) headers[name.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;

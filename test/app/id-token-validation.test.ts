@@ -2,10 +2,11 @@
 // emulator's own signing key, so only the claim under test is wrong), and its JWKS is served stale once to prove the
 // refresh on an unknown kid.
 import assert from 'node:assert/strict';
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { JWKS_MAX_AGE_MS } from '../../src/authority/jwks.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { IdTokenError } from '../../src/errors.js';
 import type { HttpRequest, HttpResponse } from '../../src/http/http-client.js';
@@ -88,6 +89,79 @@ describe('id token validation against the emulator', () => {
     const flow = await app.initiateAuthCodeFlow(GRAPH_USER_READ, { redirectUri: 'http://localhost' });
     const response = await authorizeWithoutUi(emulator, flow.auth_uri);
     await assert.rejects(app.acquireTokenByAuthCodeFlow(flow, response), { code: 'invalid_id_token', check: 'nonce' });
+  });
+
+  /**
+   * An app whose clock the test moves, in front of an issuer that can withdraw its signing key: once `withdrawn`, the
+   * JWKS publishes only another key, while the emulator keeps signing with the old one. Id tokens are re-signed with
+   * lifetimes on the app's clock, so only the key decides. `jwksHeaders` are added to every JWKS response.
+   */
+  function rotatingIssuer(jwksHeaders: Record<string, string> = {}): {
+    http: RecordingHttp;
+    clock: { now: number };
+    withdraw: () => void;
+    signIn: () => Promise<unknown>;
+  } {
+    const http = recordingHttp(emulator);
+    const clock = { now: Date.now() };
+    let withdrawn = false;
+    const next = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+    http.rewrite = (req, res) => {
+      if (req.url.includes('/discovery/v2.0/keys')) {
+        const body = withdrawn ? JSON.stringify({ keys: [{ ...next, kid: 'next-key', use: 'sig' }] }) : res.body;
+        return { ...res, headers: { ...res.headers, ...jwksHeaders }, body };
+      }
+      if (!req.url.endsWith('/token') || res.status !== 200) return res;
+      const body = JSON.parse(res.body) as Claims;
+      const iat = Math.floor(clock.now / 1000);
+      if (typeof body['id_token'] === 'string') body['id_token'] = resign(body['id_token'], (_h, c) => Object.assign(c, { iat, nbf: iat, exp: iat + 3600 }));
+      return { ...res, body: JSON.stringify(body) };
+    };
+    const app = makePca(emulator, DEFAULT_IDS.publicClientId, { httpClient: http, now: () => clock.now });
+    return {
+      http,
+      clock,
+      withdraw: () => (withdrawn = true),
+      signIn: () => app.acquireTokenByUsernamePassword(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword, GRAPH_USER_READ),
+    };
+  }
+
+  it('stops trusting a key the issuer withdrew once the cached keys are 24 h old', async () => {
+    const issuer = rotatingIssuer();
+    await issuer.signIn();
+    assert.equal(issuer.http.to('/keys').length, 1);
+    issuer.withdraw();
+    issuer.clock.now += JWKS_MAX_AGE_MS - 60_000;
+    await issuer.signIn();
+    assert.equal(issuer.http.to('/keys').length, 1, 'keys younger than 24 h are not fetched again');
+    issuer.clock.now += 60_000;
+    await assert.rejects(issuer.signIn(), { code: 'invalid_id_token', check: 'unknown_key' });
+    assert.equal(issuer.http.to('/keys').length, 2, 'one scheduled refresh, no second fetch for the unknown kid');
+  });
+
+  it("stops trusting a withdrawn key after the JWKS response's max-age", async () => {
+    const issuer = rotatingIssuer({ 'cache-control': 'public, max-age=600' });
+    await issuer.signIn();
+    issuer.withdraw();
+    issuer.clock.now += 599_000;
+    await issuer.signIn();
+    assert.equal(issuer.http.to('/keys').length, 1);
+    issuer.clock.now += 1_000;
+    await assert.rejects(issuer.signIn(), { code: 'invalid_id_token', check: 'unknown_key' });
+    assert.equal(issuer.http.to('/keys').length, 2);
+  });
+
+  it('a max-age longer than 24 h, or shorter than the unknown-kid interval, is clamped', async () => {
+    const long = rotatingIssuer({ 'cache-control': 'max-age=31536000' });
+    await long.signIn();
+    long.withdraw();
+    long.clock.now += JWKS_MAX_AGE_MS;
+    await assert.rejects(long.signIn(), { check: 'unknown_key' });
+    const short = rotatingIssuer({ 'cache-control': 'max-age=0' });
+    await short.signIn();
+    short.clock.now += 59_000;
+    await short.signIn();
+    assert.equal(short.http.to('/keys').length, 1, 'max-age=0 does not mean a JWKS fetch per token');
   });
 
   it('fetches the JWKS again once when the token names a key it has not seen (rollover)', async () => {

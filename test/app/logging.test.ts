@@ -101,6 +101,22 @@ describe('logging and telemetry', () => {
     for (const credential of secrets.slice(4, 10)) assert.ok(!all.includes(credential), 'a token was logged');
   });
 
+  it('verify: false on an application is a warning in its logger, once', async () => {
+    const logger = collector('warning');
+    const app = new ConfidentialClientApplication(DEFAULT_IDS.daemonClientId, {
+      authority: emulator.authority,
+      clientCredential: DEFAULT_IDS.daemonSecret,
+      verify: false,
+      instanceDiscovery: false,
+      logger,
+    });
+    await app.acquireTokenForClient(['https://graph.microsoft.com/.default'], { forceRefresh: true });
+    await app.acquireTokenForClient(['https://graph.microsoft.com/.default'], { forceRefresh: true });
+    assert.equal(logger.lines.length, 1);
+    assert.equal(logger.lines[0]?.level, 'warning');
+    assert.ok(logger.lines[0]?.text.includes('"tlsVerification":"off"'), 'the context says verification is off');
+  });
+
   it('a logger filters by level and a throwing logger never breaks a request', async () => {
     const quiet = collector('error');
     const app = new ConfidentialClientApplication(DEFAULT_IDS.daemonClientId, {

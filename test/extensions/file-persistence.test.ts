@@ -1,7 +1,8 @@
 // FilePersistence on a real file system: modes, atomic replacement (a reader in this process never sees a torn file
 // while another process rewrites large content), not-found and access errors with what to do.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,72 @@ describe('FilePersistence', () => {
     const out = await runFixture('save-as.ts', [file], asNobody ? { uid: 65534 } : {});
     assert.match(out, /^PersistenceAccessError EACCES cannot write .*permission denied/m);
     assert.equal(readFileSync(file, 'utf8'), 'precious');
+  });
+
+  it('writes through a symlink of our own to its target, and keeps the link (a dotfiles-managed cache)', async () => {
+    mkdirSync(join(dir, 'real'));
+    mkdirSync(join(dir, 'links'));
+    const target = join(dir, 'real', 'cache.json');
+    const link = join(dir, 'links', 'cache.json');
+    writeFileSync(target, 'old');
+    symlinkSync(target, link);
+    const p = new FilePersistence(link);
+    await p.save('new');
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+    assert.equal(readFileSync(target, 'utf8'), 'new');
+    assert.equal(statSync(target).mode & 0o777, 0o600);
+    await p.touch();
+    assert.equal(await p.load(), 'new');
+  });
+
+  const asRoot = process.getuid?.() === 0 ? false : 'needs root, to make a link another user owns';
+  it('refuses to write or touch through a symlink another user owns, and changes nothing', { skip: asRoot }, async () => {
+    const home = join(dir, 'victim-home');
+    mkdirSync(home);
+    const target = join(home, 'precious');
+    writeFileSync(target, 'precious', { mode: 0o600 });
+    const link = join(home, 'cache.json');
+    symlinkSync(target, link);
+    lchownSync(link, 65534, 65534);
+    const p = new FilePersistence(link);
+    const err = await p.save('overwritten').catch((e: unknown) => e);
+    assert.ok(err instanceof PersistenceAccessError, String(err));
+    assert.equal(err.location, link);
+    await assert.rejects(p.touch(), PersistenceAccessError);
+    assert.equal(readFileSync(target, 'utf8'), 'precious');
+    assert.ok(lstatSync(link).isSymbolicLink());
+  });
+
+  it('refuses to write through a symlink in a world-writable directory (sticky or not), even one of our own', async () => {
+    const target = join(dir, 'precious-too');
+    writeFileSync(target, 'precious', { mode: 0o600 });
+    for (const mode of [0o1777, 0o777]) {
+      const shared = join(dir, `shared-${mode.toString(8)}`);
+      mkdirSync(shared);
+      chmodSync(shared, mode);
+      const link = join(shared, 'cache.json');
+      symlinkSync(target, link);
+      const err = await new FilePersistence(link).save('overwritten').catch((e: unknown) => e);
+      assert.ok(err instanceof PersistenceAccessError, `${mode.toString(8)}: ${String(err)}`);
+      assert.equal(readFileSync(target, 'utf8'), 'precious');
+      // The same directory without a link is fine: the file is ours, created 0600.
+      const plain = new FilePersistence(join(shared, 'plain.json'));
+      await plain.save('ok');
+      assert.equal(await plain.load(), 'ok');
+    }
+  });
+
+  it('load({ maxBytes }) stops reading at the limit even when the file grows after its stat (a FIFO)', async () => {
+    const fifo = join(dir, 'growing');
+    execFileSync('mkfifo', [fifo]);
+    // A FIFO's stat says 0 bytes; the writer then sends 4 MiB.
+    const writer = spawn('sh', ['-c', 'head -c 4194304 /dev/zero > "$0"', fifo], { stdio: 'ignore' });
+    try {
+      await assert.rejects(new FilePersistence(fifo).load({ maxBytes: 1024 * 1024 }), { code: 'cache_too_large', limit: 1024 * 1024 });
+    } finally {
+      writer.kill('SIGKILL');
+    }
+    await assert.rejects(new FilePersistence(fifo).load({ maxBytes: 0 }), RangeError);
   });
 
   it('a reader never sees a torn file while another process rewrites megabytes', async () => {

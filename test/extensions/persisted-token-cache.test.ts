@@ -1,7 +1,7 @@
 // PersistedTokenCache over real files: cheap unchanged reads, one locked save per write, other processes' writes seen,
 // bad files reported typed and never overwritten, and the change check that holds when stamps cannot tell.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { CacheAccessContext } from '../../src/cache/cache-access.js';
@@ -233,6 +233,59 @@ describe('PersistedTokenCache', () => {
     assert.match(out, /^read r$/m, 'reads need no lock: the token is served');
     assert.match(out, /^PersistenceAccessError EACCES cannot create the lock file .*permission denied/m);
     assert.equal(readFileSync(file, 'utf8'), before);
+  });
+
+  it('refuses a cache file over maxCacheBytes with CacheTooLargeError before reading it, and never overwrites it', async () => {
+    const file = join(dir, 'big.json');
+    // Valid JSON that a larger limit loads: only the size is wrong.
+    const content = JSON.stringify({ Padding: 'x'.repeat(300_000) });
+    writeFileSync(file, content, { mode: 0o600 });
+    const persistence = new Counting(new FilePersistence(file));
+    const cache = new PersistedTokenCache(persistence, { maxCacheBytes: 256 * 1024 });
+    const tooLarge = { code: 'cache_too_large', location: file, limit: 256 * 1024, size: content.length };
+    await assert.rejects(Promise.resolve(cache.beforeRead(CTX)), tooLarge);
+    await assert.rejects(cache.write(CTX, () => cache.add(tokenEvent('https://big/.default', 'b'))), tooLarge);
+    assert.equal(persistence.loads, 0, 'refused from its stat, never read');
+    assert.equal(readFileSync(file, 'utf8'), content);
+    const roomy = new PersistedTokenCache(new FilePersistence(file), { maxCacheBytes: 512 * 1024 });
+    await roomy.beforeRead(CTX);
+  });
+
+  it('the default maxCacheBytes is 32 MiB: a 33 MiB file is refused unread', async () => {
+    const file = join(dir, 'sparse.json');
+    writeFileSync(file, '');
+    truncateSync(file, 33 * 1024 * 1024);
+    const persistence = new Counting(new FilePersistence(file));
+    const cache = new PersistedTokenCache(persistence);
+    await assert.rejects(Promise.resolve(cache.beforeRead(CTX)), { code: 'cache_too_large', limit: 32 * 1024 * 1024 });
+    assert.equal(persistence.loads, 0);
+  });
+
+  it('a persistence whose stamp cannot tell the size (a keyring signal file): the loaded text is checked before parsing', async () => {
+    const file = join(dir, 'keyring-like.json');
+    const content = JSON.stringify({ Padding: 'y'.repeat(100_000) });
+    writeFileSync(file, content, { mode: 0o600 });
+    const inner = new FilePersistence(file);
+    const signalLike: Persistence = {
+      location: file,
+      isEncrypted: true,
+      save: (text) => inner.save(text),
+      load: () => inner.load(),
+      timeLastModified: () => inner.timeLastModified(),
+      stamp: () => {
+        const st = inner.stamp();
+        return st === undefined ? undefined : { ...st, size: 0n };
+      },
+    };
+    const cache = new PersistedTokenCache(signalLike, { maxCacheBytes: 64 * 1024 });
+    await assert.rejects(Promise.resolve(cache.beforeRead(CTX)), { code: 'cache_too_large', limit: 64 * 1024, size: content.length });
+  });
+
+  it('refuses a maxCacheBytes that is not a positive integer, before any I/O', () => {
+    const p = new FilePersistence(join(dir, 'never.json'));
+    for (const bad of [0, -1, 1.5, Number.NaN, '1' as unknown as number]) {
+      assert.throws(() => new PersistedTokenCache(p, { maxCacheBytes: bad }), (e: unknown) => e instanceof RangeError && /maxCacheBytes/.test(e.message));
+    }
   });
 
   it('rejects a persistence without the Persistence members', () => {

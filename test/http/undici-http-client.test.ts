@@ -11,6 +11,7 @@ import {
 } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/undici-http-client.js';
 import type { ClosableHttpClient, HttpClientOptions } from '../../src/http/undici-http-client.js';
+import type { LogContext, Logger, LogLevel } from '../../src/logger.js';
 import { clearProxyEnv, makePki, startConnectProxy, startHttpsServer } from './fixtures.js';
 import type { ConnectProxy, Pki, TestServer } from './fixtures.js';
 
@@ -19,6 +20,12 @@ clearProxyEnv();
 let pki: Pki;
 let server: TestServer;
 const clients: ClosableHttpClient[] = [];
+
+/** A logger that keeps what it receives (level and context; the text is not asserted on). */
+function recorder(): Logger & { seen: Array<{ level: LogLevel; context: LogContext }> } {
+  const seen: Array<{ level: LogLevel; context: LogContext }> = [];
+  return { level: 'verbose', seen, log: (level, _message, context) => seen.push({ level, context }) };
+}
 
 function client(options?: HttpClientOptions): ClosableHttpClient {
   const c = createHttpClient(options);
@@ -85,6 +92,34 @@ describe('trust (verify / ca)', () => {
     assert.equal(err.code, 'network_error');
     assert.equal(err.correlationId, 'corr-1');
     assert.match(String((err.cause as { code?: unknown }).code), /CERT|SIGNATURE|ISSUER/);
+  });
+
+  it('verify=false warns once through the logger', async () => {
+    const logger = recorder();
+    const c = client({ verify: false, logger });
+    await c.send({ method: 'GET', url: `${server.origin}/w1`, headers: {} });
+    await c.send({ method: 'GET', url: `${server.origin}/w2`, headers: {} });
+    assert.deepEqual(logger.seen, [{ level: 'warning', context: { tlsVerification: 'off', setting: 'verify=false' } }]);
+  });
+
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 (read when the client is created) warns once through the logger', async () => {
+    const logger = recorder();
+    const saved = process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+    process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
+    let c: ClosableHttpClient;
+    try {
+      c = client({ verify: pki.caPath, logger });
+    } finally {
+      if (saved === undefined) delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+      else process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = saved;
+    }
+    await c.send({ method: 'GET', url: `${server.origin}/w3`, headers: {} });
+    await c.send({ method: 'GET', url: `${server.origin}/w4`, headers: {} });
+    assert.deepEqual(logger.seen, [{ level: 'warning', context: { tlsVerification: 'off', setting: 'NODE_TLS_REJECT_UNAUTHORIZED=0' } }]);
+    // The control: verification on and the variable unset, nothing is logged.
+    const quiet = recorder();
+    await client({ verify: pki.caPath, logger: quiet }).send({ method: 'GET', url: `${server.origin}/w5`, headers: {} });
+    assert.deepEqual(quiet.seen, []);
   });
 
   it('a verify path that cannot be read rejects with TypeError naming options.verify', async () => {

@@ -2,16 +2,21 @@
 // environment: the exact request the endpoint saw (path, api-version, headers, identity parameter names) and the
 // parsed result.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { MANAGED_IDENTITY_IDS } from '../../src/emulator/index.js';
 import {
+  createHttpClient,
   getManagedIdentitySource,
   ManagedIdentityClient,
+  ManagedIdentityError,
   SystemAssignedManagedIdentity,
   UserAssignedManagedIdentity,
   VERSION,
 } from '../../src/index.js';
+import { createPinnedHttpClient } from '../../src/managed-identity/pinned-http-client.js';
+import { makePki, startHttpsServer } from '../http/fixtures.js';
 import { ARM, claimsOf, startMiTestBed, VAULT, type MiTestBed } from './helpers.js';
 
 const SYSTEM = new SystemAssignedManagedIdentity();
@@ -116,6 +121,56 @@ describe('managed identity sources against the emulator', () => {
     const client = new ManagedIdentityClient(SYSTEM, { environment: env });
     await assert.rejects(client.acquireTokenForClient({ resource: ARM }), { code: 'network_error' });
     assert.equal(bed.emulator.counters()['mi-service-fabric'], before, 'the TLS handshake was refused before any request');
+  });
+
+  it('Service Fabric: an http:// IDENTITY_ENDPOINT is refused before anything is sent (no pinning, the secret in clear)', async () => {
+    const env = bed.emulator.managedIdentityEnvironment('SERVICE_FABRIC');
+    // The emulator's plain listener: a server that would answer over http://.
+    const plain = new URL(bed.emulator.managedIdentityEnvironment('APP_SERVICE').IDENTITY_ENDPOINT ?? '');
+    const insecure = { ...env, IDENTITY_ENDPOINT: `http://${plain.host}/metadata/identity/oauth2/token` };
+    const before = bed.total();
+    for (const options of [{}, { httpClient: createHttpClient() }]) {
+      const client = new ManagedIdentityClient(SYSTEM, { environment: insecure, ...options });
+      await assert.rejects(client.acquireTokenForClient({ resource: ARM }), (err: unknown) => {
+        assert.ok(err instanceof ManagedIdentityError, String(err));
+        assert.equal(err.reason, 'invalid_environment');
+        assert.match(err.message, /IDENTITY_ENDPOINT/);
+        return true;
+      });
+    }
+    // The pinned transport itself never speaks plain HTTP either.
+    const pinned = createPinnedHttpClient(env.IDENTITY_SERVER_THUMBPRINT ?? '');
+    await assert.rejects(pinned.send({ method: 'GET', url: insecure.IDENTITY_ENDPOINT, headers: {} }), TypeError);
+    await pinned.close();
+    assert.equal(bed.total(), before, 'nothing reached any endpoint');
+  });
+
+  it('Service Fabric: a token response over the 1 MiB limit fails instead of being cut short (declared and chunked)', async () => {
+    const pki = makePki();
+    // Valid JSON followed by whitespace: cut at the limit, it would still parse.
+    const token = JSON.stringify({ access_token: 'at', expires_on: String(bed.clock.now + 3600), token_type: 'Bearer', resource: ARM });
+    let chunked = false;
+    const server = await startHttpsServer(pki, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (chunked) res.write(token);
+      res.end(chunked ? ' '.repeat(2 * 1024 * 1024) : token + ' '.repeat(2 * 1024 * 1024));
+    });
+    try {
+      const env = {
+        IDENTITY_ENDPOINT: `${server.origin}/metadata/identity/oauth2/token`,
+        IDENTITY_HEADER: 'secret',
+        IDENTITY_SERVER_THUMBPRINT: new X509Certificate(pki.certPem).fingerprint256,
+      };
+      for (const mode of [false, true]) {
+        chunked = mode;
+        const client = new ManagedIdentityClient(SYSTEM, { environment: env, now: () => bed.clock.now * 1000 });
+        await assert.rejects(client.acquireTokenForClient({ resource: ARM }), { code: 'invalid_response' });
+      }
+      assert.equal(server.seen.length, 2, 'the pinned server was reached both times');
+    } finally {
+      await server.close();
+      pki.dispose();
+    }
   });
 
   it('Azure Arc: challenge, key file from the trusted directory, Authorization: Basic', async () => {
