@@ -14,6 +14,7 @@ await build({
     emulator: 'src/emulator/index.ts',
     distributed: 'src/distributed/index.ts',
     extensions: 'src/extensions/index.ts',
+    azure: 'src/azure/index.ts',
     cli: 'src/cli/main.ts',
   },
   outdir: 'dist',

@@ -98,6 +98,7 @@ export {
   BrowserInteractionTimeoutError,
   BrowserLaunchError,
   CacheFormatError,
+  CredentialUnavailableError,
   DeviceCodeExpiredError,
   DistributedCacheError,
   FederatedAccountNotSupportedError,
@@ -119,5 +120,12 @@ export {
   ServerError,
   StateMismatchError,
 } from './errors.js';
-export type { AnyMsalError, IdTokenCheck, ManagedIdentityErrorReason, MsalErrorCode, ServerErrorBody } from './errors.js';
+export type {
+  AnyMsalError,
+  CredentialUnavailableReason,
+  IdTokenCheck,
+  ManagedIdentityErrorReason,
+  MsalErrorCode,
+  ServerErrorBody,
+} from './errors.js';
 export { VERSION } from './version.js';
