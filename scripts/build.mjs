@@ -3,7 +3,7 @@
 // .d.ts files from tsc.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync('dist', { recursive: true, force: true });
@@ -14,6 +14,7 @@ await build({
     emulator: 'src/emulator/index.ts',
     distributed: 'src/distributed/index.ts',
     extensions: 'src/extensions/index.ts',
+    azure: 'src/azure/index.ts',
     cli: 'src/cli/main.ts',
   },
   outdir: 'dist',
@@ -29,7 +30,9 @@ await build({
 });
 
 const cli = 'dist/cli.js';
-writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8').replace(/^#!.*\n/, ''), { mode: 0o755 });
+writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8').replace(/^#!.*\n/, ''));
+// writeFileSync's `mode` applies only when it creates the file, and esbuild already did: set the bit explicitly.
+chmodSync(cli, 0o755);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 console.log('built dist/ (msal-ts ' + pkg.version + ')');

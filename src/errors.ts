@@ -30,7 +30,8 @@ export type MsalErrorCode =
   | 'persistence_encryption'
   | 'persistence_decryption'
   | 'lock_timeout'
-  | 'managed_identity';
+  | 'managed_identity'
+  | 'credential_unavailable';
 
 /** Base class of every error msal-ts throws on purpose. Use `code` to tell them apart. */
 export abstract class MsalError extends Error {
@@ -412,6 +413,40 @@ export class LockTimeoutError extends MsalError {
   }
 }
 
+/** Why a `msal-ts/azure` credential could not serve a request without help. */
+export type CredentialUnavailableReason =
+  /** A public client has no signed-in account in its cache, and no sign-in fallback was configured. */
+  | 'no_account'
+  /** A public client's cache holds several accounts and none was chosen with `options.account`. */
+  | 'several_accounts'
+  /** The account's tokens could not be refreshed without the user (expired or revoked session, new claims). */
+  | 'interaction_required'
+  /** The request named a tenant the credential was not allowed to get tokens for (`additionallyAllowedTenants`). */
+  | 'tenant_not_allowed'
+  /** The managed identity endpoint could not be reached or is not set up for this identity. */
+  | 'managed_identity_unavailable';
+
+/**
+ * A `msal-ts/azure` token credential cannot get a token here without help (no signed-in user, no reachable managed
+ * identity). Its `name` is `CredentialUnavailableError`, the name by which Azure SDK's `ChainedTokenCredential` and
+ * `DefaultAzureCredential` know to try their next credential. `cause` holds the underlying error, when there is one.
+ */
+export class CredentialUnavailableError extends MsalError {
+  readonly code = 'credential_unavailable' as const;
+  readonly reason: CredentialUnavailableReason;
+
+  constructor(reason: CredentialUnavailableReason, message: string, options: { cause?: unknown; correlationId?: string | undefined } = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+
+  // Spelled out rather than taken from the constructor: Azure SDK code matches this exact string, and a bundler may
+  // rename a class.
+  override get name(): string {
+    return 'CredentialUnavailableError';
+  }
+}
+
 /** Every concrete error class, for `instanceof` narrowing in one place. */
 export type AnyMsalError =
   | ServerError
@@ -436,4 +471,5 @@ export type AnyMsalError =
   | PersistenceEncryptionError
   | PersistenceDecryptionError
   | LockTimeoutError
-  | ManagedIdentityError;
+  | ManagedIdentityError
+  | CredentialUnavailableError;

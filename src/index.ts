@@ -99,6 +99,7 @@ export {
   BrowserLaunchError,
   CacheFormatError,
   CacheTooLargeError,
+  CredentialUnavailableError,
   DeviceCodeExpiredError,
   DistributedCacheError,
   FederatedAccountNotSupportedError,
@@ -120,5 +121,13 @@ export {
   ServerError,
   StateMismatchError,
 } from './errors.js';
-export type { AnyMsalError, IdTokenCheck, LockTimeoutReason, ManagedIdentityErrorReason, MsalErrorCode, ServerErrorBody } from './errors.js';
+export type {
+  AnyMsalError,
+  CredentialUnavailableReason,
+  IdTokenCheck,
+  LockTimeoutReason,
+  ManagedIdentityErrorReason,
+  MsalErrorCode,
+  ServerErrorBody,
+} from './errors.js';
 export { VERSION } from './version.js';

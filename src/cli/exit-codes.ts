@@ -72,6 +72,8 @@ const BY_CODE: Readonly<Record<MsalErrorCode, ExitCode>> = {
   persistence_decryption: EXIT.cache,
   lock_timeout: EXIT.cache,
   managed_identity: EXIT.authFailed,
+  // msal-ts/azure's; the CLI never throws it, but a token that needs the user is what exit code 3 means.
+  credential_unavailable: EXIT.interactionRequired,
 };
 
 function field(err: unknown, name: string): unknown {

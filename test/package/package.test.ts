@@ -1,0 +1,210 @@
+// The package as npm would publish it: what `npm pack` puts in the tarball, the built bin's execute bit, and a
+// consumer project that installs the tarball, type-checks imports of every subpath export under each TypeScript module
+// resolution (ESM and CommonJS), then runs an ESM and a CommonJS program with node. Packs once per run.
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import ts from 'typescript';
+import { installConsumer, pack, REPO, type Packed } from './consumer.js';
+
+const exec = promisify(execFile);
+
+interface PackageJson {
+  version: string;
+  exports: Record<string, string | { types: string; default: string }>;
+  bin: Record<string, string>;
+  [field: string]: unknown;
+}
+const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as PackageJson;
+const ENTRY_FILES = Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [] : [e.types, e.default]));
+
+/** Builds dist/ when an entry point is missing (scripts/test-all.sh builds before the tests; a lone run may not have). */
+function ensureBuilt(): void {
+  if (ENTRY_FILES.every((f) => existsSync(join(REPO, f)))) return;
+  const { status } = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
+  assert.equal(status, 0, 'the build failed');
+}
+
+// The consumer's sources: every subpath export, its values and its types, and the Azure SDK's TokenCredential type.
+const IMPORTS = `
+import { ConfidentialClientApplication, VERSION, type AuthenticationResult } from 'msal-ts';
+import { FilePersistence, type Persistence } from 'msal-ts/extensions';
+import { InMemoryDistributedCacheStore, type DistributedCacheStore } from 'msal-ts/distributed';
+import { DEFAULT_IDS, startEmulator, type Emulator } from 'msal-ts/emulator';
+import { asTokenCredential, CredentialUnavailableError, type AccessToken } from 'msal-ts/azure';
+import type { TokenCredential } from '@azure/core-auth';
+`;
+const BODY = `
+const app = new ConfidentialClientApplication(DEFAULT_IDS.daemonClientId, {
+  authority: 'https://login.microsoftonline.com/' + DEFAULT_IDS.tenantId,
+  clientCredential: 'not-used',
+});
+const credential: TokenCredential = asTokenCredential(app);
+const store: DistributedCacheStore = new InMemoryDistributedCacheStore();
+const persistence: Persistence = new FilePersistence('/nonexistent/cache.json');
+const token = (r: AuthenticationResult): AccessToken => ({ token: r.access_token, expiresOnTimestamp: 0 });
+const emulator: Emulator | undefined = undefined;
+// Each line below must be a type error, which it is only if that subpath's types resolved (not \`any\`). Never called.
+export function typeErrors(): void {
+  // @ts-expect-error scopes are strings
+  void app.acquireTokenForClient([42]);
+  // @ts-expect-error a Persistence's load() resolves a string
+  const loaded: Promise<number> = persistence.load();
+  // @ts-expect-error get() takes a key string
+  void store.get(1);
+  // @ts-expect-error startEmulator's options are an object
+  void startEmulator(1);
+  // @ts-expect-error the reason is a union of strings
+  const reason: number = new CredentialUnavailableError('no_account', 'none').reason;
+  void [loaded, reason];
+}
+console.log(JSON.stringify({
+  version: VERSION,
+  getToken: typeof credential.getToken,
+  store: typeof store.get,
+  persistence: typeof persistence.load,
+  token: typeof token,
+  startEmulator: typeof startEmulator,
+  emulator: emulator === undefined,
+  unavailable: new CredentialUnavailableError('no_account', 'none').name,
+}));
+`;
+
+/** One consumer tsconfig: the module kind and resolution, and the files it compiles. */
+interface Setup {
+  module: string;
+  moduleResolution: string;
+  files: string[];
+}
+
+// Parsed once for every setup: the standard library and @types/node are most of the work (keyed by the module format
+// a file is read as, which differs between setups).
+const parsedFiles = new Map<string, ts.SourceFile>();
+
+function compile(dir: string, setup: Setup, outDir?: string): string[] {
+  const parsed = ts.parseJsonConfigFileContent(
+    {
+      compilerOptions: {
+        module: setup.module,
+        moduleResolution: setup.moduleResolution,
+        target: 'es2022',
+        strict: true,
+        types: ['node'],
+        // Declaration files are not re-checked (as most consumers set); the @ts-expect-error lines in the consumer
+        // prove that msal-ts's types resolved, since an unresolved type would be \`any\` and those lines unused.
+        skipLibCheck: true,
+        ...(outDir === undefined ? { noEmit: true } : { outDir }),
+      },
+      files: setup.files,
+    },
+    ts.sys,
+    dir,
+  );
+  assert.deepEqual(parsed.errors, [], 'the tsconfig is valid');
+  const host = ts.createCompilerHost(parsed.options);
+  const read = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, version, onError, shouldCreate) => {
+    const format = typeof version === 'object' ? `${version.languageVersion}:${version.impliedNodeFormat ?? ''}` : String(version);
+    const key = `${fileName}|${format}`;
+    const shared = fileName.includes('/node_modules/') ? parsedFiles.get(key) : undefined;
+    if (shared !== undefined) return shared;
+    const file = read(fileName, version, onError, shouldCreate);
+    if (file !== undefined && fileName.includes('/node_modules/')) parsedFiles.set(key, file);
+    return file;
+  };
+  const program = ts.createProgram(parsed.fileNames, parsed.options, host);
+  const emitted = outDir === undefined ? [] : program.emit().diagnostics;
+  return [...ts.getPreEmitDiagnostics(program), ...emitted].map(
+    (d) => `${d.file?.fileName.slice(dir.length + 1) ?? ''} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
+  );
+}
+
+describe('the published package', () => {
+  let dir: string;
+  let consumer: string;
+  let packed: Packed;
+
+  before(async () => {
+    ensureBuilt();
+    dir = await mkdtemp(join(tmpdir(), 'msal-ts-pack-'));
+    packed = await pack(dir);
+    consumer = join(dir, 'consumer');
+    await installConsumer(consumer, packed.tarball, ['typescript', '@types/node', '@azure/core-auth']);
+    writeFileSync(join(consumer, 'esm.mts'), IMPORTS + BODY);
+    writeFileSync(join(consumer, 'cjs.cts'), IMPORTS + BODY);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('npm pack holds only dist, README.md, LICENSE, docs (without docs/api) and package.json', () => {
+    const paths = packed.files.map((f) => f.path);
+    const stray = paths.filter((p) => !/^(dist\/|docs\/[^/]+\.md$|README\.md$|LICENSE$|package\.json$)/.test(p));
+    assert.deepEqual(stray, []);
+    for (const required of ['LICENSE', 'README.md', 'package.json', 'docs/azure.md', ...ENTRY_FILES.map((f) => f.replace(/^\.\//, ''))]) {
+      assert.ok(paths.includes(required), `${required} is in the tarball`);
+    }
+    assert.ok(!paths.some((p) => p.startsWith('docs/api/')));
+    const bin = packed.files.find((f) => f.path === 'dist/cli.js');
+    assert.equal(bin?.mode, 0o755, 'the bin is packed executable');
+  });
+
+  it('package.json is ready to publish: licence, keywords, engines, public provenance-attested publishConfig', () => {
+    assert.equal(pkg['license'], 'MIT');
+    assert.match(readFileSync(join(REPO, 'LICENSE'), 'utf8'), /^MIT License\n\nCopyright \(c\) 2026 the msal-ts authors\n/);
+    assert.deepEqual(pkg['publishConfig'], { access: 'public', provenance: true });
+    assert.ok(Array.isArray(pkg['keywords']) && pkg['keywords'].length > 0);
+    assert.deepEqual(pkg['engines'], { node: '>=20.19' });
+    assert.deepEqual(pkg.bin, { 'msal-ts': './dist/cli.js' });
+  });
+
+  it('the built bin (dist/cli.js) is executable and runs by itself', async () => {
+    const cli = join(REPO, 'dist', 'cli.js');
+    assert.equal(statSync(cli).mode & 0o111, 0o111, 'dist/cli.js has its execute bits');
+    const { stdout } = await exec(cli, ['--version'], { timeout: 30_000 }); // no `node` in front: the shebang and the bit
+    assert.equal(stdout.trim(), pkg.version);
+  });
+
+  it('a consumer type-checks every subpath export from ESM under module node16; CommonJS there gets TS1479 only', () => {
+    // module node16 models Node versions that could not require() an ES module: CommonJS consumers need node20 or
+    // nodenext (below), which model Node >= 20.19 / 22.12, where require(esm) works.
+    const errors = compile(consumer, { module: 'node16', moduleResolution: 'node16', files: ['esm.mts', 'cjs.cts'] });
+    assert.deepEqual(errors.filter((e) => !e.startsWith('cjs.cts TS1479: ')), []);
+    assert.equal(errors.length, 5, 'one per msal-ts subpath imported');
+  });
+
+  const clean: Array<[string, Setup]> = [
+    ['ESM and CommonJS, module node20 (TypeScript >= 5.9) with moduleResolution node16', { module: 'node20', moduleResolution: 'node16', files: ['esm.mts', 'cjs.cts'] }],
+    ['ESM and CommonJS, moduleResolution bundler', { module: 'esnext', moduleResolution: 'bundler', files: ['esm.mts', 'cjs.cts'] }],
+  ];
+  for (const [name, setup] of clean) {
+    it(`a consumer type-checks every subpath export: ${name}`, () => {
+      assert.deepEqual(compile(consumer, setup), []);
+    });
+  }
+
+  it('a consumer type-checks every subpath export under module nodenext (TypeScript >= 5.8), and node runs it as ESM and as CommonJS (require of an ES module, Node >= 20.19)', async () => {
+    const out = join(consumer, 'out');
+    assert.deepEqual(compile(consumer, { module: 'nodenext', moduleResolution: 'nodenext', files: ['esm.mts', 'cjs.cts'] }, out), []);
+    const expected = {
+      version: pkg.version,
+      getToken: 'function',
+      store: 'function',
+      persistence: 'function',
+      token: 'function',
+      startEmulator: 'function',
+      emulator: true,
+      unavailable: 'CredentialUnavailableError',
+    };
+    for (const file of ['esm.mjs', 'cjs.cjs']) {
+      const { stdout, stderr } = await exec(process.execPath, [join(out, file)], { cwd: consumer, timeout: 30_000 });
+      assert.deepEqual(JSON.parse(stdout), expected, `${file}: ${stderr}`);
+    }
+    assert.match(readFileSync(join(out, 'cjs.cjs'), 'utf8'), /require\("msal-ts\/azure"\)/, 'the CommonJS build really requires');
+  });
+});
