@@ -29,7 +29,8 @@ export type MsalErrorCode =
   | 'persistence_encryption'
   | 'persistence_decryption'
   | 'lock_timeout'
-  | 'managed_identity';
+  | 'managed_identity'
+  | 'emulator_state';
 
 /** Base class of every error msal-ts throws on purpose. Use `code` to tell them apart. */
 export abstract class MsalError extends Error {
@@ -361,6 +362,21 @@ export class LockTimeoutError extends MsalError {
   }
 }
 
+/**
+ * The emulator's state folder (or a key in it) cannot be trusted: a symbolic link, another user's, or writable by
+ * others. It holds the CA users trust, so the emulator refuses to start rather than load it.
+ */
+export class EmulatorStateError extends MsalError {
+  readonly code = 'emulator_state' as const;
+  /** The folder that failed the check. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
 /** Every concrete error class, for `instanceof` narrowing in one place. */
 export type AnyMsalError =
   | ServerError
@@ -385,4 +401,5 @@ export type AnyMsalError =
   | PersistenceEncryptionError
   | PersistenceDecryptionError
   | LockTimeoutError
-  | ManagedIdentityError;
+  | ManagedIdentityError
+  | EmulatorStateError;

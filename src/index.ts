@@ -100,6 +100,7 @@ export {
   CacheFormatError,
   DeviceCodeExpiredError,
   DistributedCacheError,
+  EmulatorStateError,
   FederatedAccountNotSupportedError,
   IdTokenError,
   InvalidCredentialError,

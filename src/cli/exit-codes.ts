@@ -71,6 +71,8 @@ const BY_CODE: Readonly<Record<MsalErrorCode, ExitCode>> = {
   persistence_decryption: EXIT.cache,
   lock_timeout: EXIT.cache,
   managed_identity: EXIT.authFailed,
+  // `msal-ts emulator` refusing a state folder that is not the user's own: choose another --state-dir.
+  emulator_state: EXIT.usage,
 };
 
 function field(err: unknown, name: string): unknown {

@@ -80,8 +80,8 @@ export interface RunningEmulator {
 }
 
 /** The emulator's default state folder (as startEmulator computes it), so `--emulator` needs no path. */
-export function defaultEmulatorStateDir(): string {
-  return defaultStateDir();
+export function defaultEmulatorStateDir(env: Env = process.env): string {
+  return defaultStateDir(env);
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -250,7 +250,7 @@ export function resolveSettings(flags: CommonFlags, env: Env = process.env): Set
 
   let emulator: RunningEmulator | undefined;
   if (pick('emulator') === true) {
-    const stateDir = nonEmpty(flags['emulator-state-dir']) ?? nonEmpty(env['MSAL_TS_EMULATOR_STATE_DIR']) ?? defaultEmulatorStateDir();
+    const stateDir = nonEmpty(flags['emulator-state-dir']) ?? nonEmpty(env['MSAL_TS_EMULATOR_STATE_DIR']) ?? defaultEmulatorStateDir(env);
     emulator = findRunningEmulator(resolve(stateDir));
   }
   const clientId = pick('clientId') ?? emulator?.publicClientId;

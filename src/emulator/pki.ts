@@ -9,12 +9,13 @@
  * one stateDir agree on one CA.
  */
 import { createHash, createPrivateKey, createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
 import { randomToken } from './ids.js';
 import type { SigningKey } from './jwt.js';
 import { ensureReflectMetadata } from './reflect-shim.js';
+import { untrustedReason } from './state-dir.js';
 
 let x509Module: Promise<typeof X509> | undefined;
 
@@ -133,8 +134,17 @@ function isUsable(kc: KeyAndCertificate): boolean {
   }
 }
 
-async function readPair(dir: string): Promise<KeyAndCertificate | undefined> {
+/**
+ * Reads `<dir>/{key,cert}.pem`, or resolves 'untrusted' when the folder or a file is a link, another user's, writable
+ * by others, or (the key) readable by others: another user may then know the key or have chosen the certificate.
+ */
+async function readPair(dir: string): Promise<KeyAndCertificate | 'untrusted' | undefined> {
   try {
+    const checks: Array<[string, number]> = [[dir, 0o022], [join(dir, 'key.pem'), 0o077], [join(dir, 'cert.pem'), 0o022]];
+    for (const [path, othersMask] of checks) {
+      const stats = await lstat(path);
+      if (!(path === dir ? stats.isDirectory() : stats.isFile()) || untrustedReason(stats, othersMask) !== undefined) return 'untrusted';
+    }
     return {
       privateKeyPem: await readFile(join(dir, 'key.pem'), 'utf8'),
       certificatePem: await readFile(join(dir, 'cert.pem'), 'utf8'),
@@ -145,12 +155,20 @@ async function readPair(dir: string): Promise<KeyAndCertificate | undefined> {
   }
 }
 
-/** Loads `<stateDir>/<name>/{key,cert}.pem`, or creates them (key mode 0600) when absent, unusable or expiring. */
-export async function loadOrCreate(stateDir: string, name: string, create: () => Promise<KeyAndCertificate>): Promise<KeyAndCertificate> {
+/**
+ * Loads `<stateDir>/<name>/{key,cert}.pem`, or creates them (key mode 0600) when absent, unusable, expiring, not
+ * private to this user, or refused by `accept`. A replaced folder is renamed aside, never deleted.
+ */
+export async function loadOrCreate(
+  stateDir: string,
+  name: string,
+  create: () => Promise<KeyAndCertificate>,
+  accept: (kc: KeyAndCertificate) => boolean = () => true,
+): Promise<KeyAndCertificate> {
   const dir = join(stateDir, name);
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await readPair(dir);
-    if (existing !== undefined && isUsable(existing)) return existing;
+    if (existing !== undefined && existing !== 'untrusted' && isUsable(existing) && accept(existing)) return existing;
     if (existing !== undefined) {
       await rename(dir, `${dir}.replaced-${Date.now()}-${randomToken(4)}`).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;

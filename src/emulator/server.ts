@@ -2,7 +2,6 @@
  * `startEmulator`: loads or creates the keys, starts the HTTPS server on 127.0.0.1, routes requests to the endpoint
  * modules, counts them, applies injected faults, and renders AadFailures as Entra's JSON errors.
  */
-import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +27,7 @@ import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loa
 import { matchRoute, type Route } from './router.js';
 import { SignInState } from './sign-in-state.js';
 import { loadOrCreateSshCa } from './ssh-certificate.js';
-import { defaultStateDir } from './state-dir.js';
+import { defaultStateDir, openStateDir } from './state-dir.js';
 import { GrantStores } from './stores.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
@@ -104,6 +103,7 @@ function faultResponse(fault: EmulatorFaultKind, req: EmulatorRequest, now: numb
  * `options.config`, and every endpoint listed in docs/emulator.md.
  *
  * @throws TypeError or RangeError when an option is invalid (before any I/O).
+ * @throws EmulatorStateError when `stateDir` is a symbolic link, another user's, or writable by others.
  * @example
  * ```ts
  * const emulator = await startEmulator();
@@ -120,7 +120,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError('options.clock must return a finite number of seconds');
     return t;
   };
-  await mkdir(checked.stateDir, { recursive: true, mode: 0o700 });
+  await openStateDir(checked.stateDir);
   const ca = await loadOrCreateCa(checked.stateDir);
   const signingKey = await loadOrCreateSigningKey(checked.stateDir);
   const sshCa = await loadOrCreateSshCa(checked.stateDir);

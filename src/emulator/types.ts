@@ -10,7 +10,8 @@ export interface EmulatorOptions {
   port?: number;
   /**
    * Where the CA, token signing key and the certificate app's credential are kept, so a user trusts the CA once.
-   * Default: `<os.tmpdir()>/msal-ts-emulator-<uid>`.
+   * Default: a per-user folder, `$XDG_STATE_HOME/msal-ts/emulator` (`~/.local/state/msal-ts/emulator`) on Linux (see
+   * docs/emulator.md). Created 0700; refused (EmulatorStateError) when it is a link, another user's or writable by others.
    */
   stateDir?: string;
   /** Tenants, apps, users and resources merged over the defaults. */
