@@ -1,6 +1,7 @@
 /**
  * The emulator's keys and certificates, made with @peculiar/x509 on WebCrypto:
- * - a CA (ECDSA P-256, 10 years) kept in `<stateDir>/ca/`, so a user trusts it once;
+ * - a CA (ECDSA P-256, 10 years) kept in `<stateDir>/ca/`, so a user trusts it once, name-constrained to 127.0.0.1,
+ *   ::1 and localhost so that trust never extends to another host;
  * - a TLS server certificate for 127.0.0.1 and localhost, issued by that CA on every start;
  * - the token signing key (RSA 2048 with a self-signed certificate, published in JWKS as Entra does), kept in
  *   `<stateDir>/signing/` so tokens from an earlier run still verify;
@@ -53,6 +54,42 @@ async function generate(algorithm: typeof EC | typeof RSA): Promise<webcrypto.Cr
   return webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
 }
 
+/** DER of a tag-length-value with a short (< 128 bytes) content. */
+function tlv(tag: number, ...content: Buffer[]): Buffer {
+  const body = Buffer.concat(content);
+  if (body.length >= 128) throw new Error('tlv: content too long for a short-form length');
+  return Buffer.concat([Buffer.from([tag, body.length]), body]);
+}
+
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
+
+/**
+ * The CA's NameConstraints value (RFC 5280 4.2.1.10): permitted subtrees dNSName `localhost`, iPAddress 127.0.0.1/32
+ * and ::1/128. Users trust this CA system-wide; with these constraints, a certificate it signs for any other host is
+ * refused, even by someone who got hold of its key. (@peculiar/x509 has no class for this extension.)
+ */
+const LOOPBACK_NAME_CONSTRAINTS = tlv(0x30, tlv(0xa0,
+  tlv(0x30, tlv(0x82, Buffer.from('localhost', 'ascii'))),
+  tlv(0x30, tlv(0x87, Buffer.from([127, 0, 0, 1]), Buffer.alloc(4, 0xff))),
+  tlv(0x30, tlv(0x87, Buffer.concat([Buffer.alloc(15), Buffer.from([1])]), Buffer.alloc(16, 0xff))),
+));
+
+/** The DER of the whole extension as createCa writes it: OID, critical, value. */
+const LOOPBACK_NAME_CONSTRAINTS_EXTENSION = tlv(0x30,
+  tlv(0x06, Buffer.from([0x55, 0x1d, 0x1e])),
+  tlv(0x01, Buffer.from([0xff])),
+  tlv(0x04, LOOPBACK_NAME_CONSTRAINTS),
+);
+
+/** Whether a CA certificate carries the loopback name constraints, critical (a CA from before they existed does not). */
+export function hasLoopbackNameConstraints(certificatePem: string): boolean {
+  try {
+    return new X509Certificate(certificatePem).raw.includes(LOOPBACK_NAME_CONSTRAINTS_EXTENSION);
+  } catch {
+    return false;
+  }
+}
+
 async function createCa(): Promise<KeyAndCertificate> {
   const x509 = await loadX509();
   const keys = await generate(EC);
@@ -66,6 +103,7 @@ async function createCa(): Promise<KeyAndCertificate> {
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, LOOPBACK_NAME_CONSTRAINTS),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -192,9 +230,9 @@ export async function loadOrCreate(
   throw new Error(`could not create ${dir}: it keeps changing under us`);
 }
 
-/** The CA, loaded from or created in `<stateDir>/ca`. */
+/** The CA, loaded from or created in `<stateDir>/ca`; one without the loopback name constraints is replaced. */
 export function loadOrCreateCa(stateDir: string): Promise<KeyAndCertificate> {
-  return loadOrCreate(stateDir, 'ca', createCa);
+  return loadOrCreate(stateDir, 'ca', createCa, (kc) => hasLoopbackNameConstraints(kc.certificatePem));
 }
 
 /** The token signing key pair, loaded from or created in `<stateDir>/signing`. */
