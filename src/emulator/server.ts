@@ -21,7 +21,7 @@ import { tokenRoutes } from './endpoints/token.js';
 import { canonicalGrantType, Counters, FaultQueue, parseFault, type EmulatorFaultKind } from './faults.js';
 import { FaultDelays } from './fault-delays.js';
 import { jsonResponse, readBody, type EmulatorRequest, type EmulatorResponse } from './http.js';
-import { randomGuid } from './ids.js';
+import { randomGuid, randomToken } from './ids.js';
 import { checkManagedIdentityOption, managedIdentityApi, startManagedIdentityOption } from './managed-identity/attach.js';
 import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loadOrCreateSigningKey, thumbprints } from './pki.js';
 import { matchRoute, type Route } from './router.js';
@@ -259,8 +259,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw err;
   });
 
+  // The admin API's per-run secret (256 bits): only who started the emulator, or was handed it, may use that API.
+  const adminToken = randomToken(32);
   const emulator: Emulator = {
     url,
+    adminToken,
     authority: `${url}/${config.defaultTenantId}`,
     port,
     caPath: join(checked.stateDir, 'ca', 'cert.pem'),
@@ -298,6 +301,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       denyDeviceCode: (userCode) => denyDeviceCode(context, userCode),
       revokeRefreshTokens: (username) => context.stores.revokeUser(username),
       config,
+      adminToken,
     }),
     ...discoveryRoutes,
     ...tokenRoutes,

@@ -54,6 +54,11 @@ export interface Emulator extends EmulatorManagedIdentityApi {
   /** The default tenant's authority: `url + '/' + tenant id`. */
   readonly authority: string;
   readonly port: number;
+  /**
+   * The admin API's secret, fresh on every start: send it as `Authorization: Bearer <adminToken>` to `/_emulator/…`.
+   * The in-process methods below need none.
+   */
+  readonly adminToken: string;
   /** The PEM file of the emulator's CA; point NODE_EXTRA_CA_CERTS or REQUESTS_CA_BUNDLE at it. */
   readonly caPath: string;
   readonly caPem: string;
