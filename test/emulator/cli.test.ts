@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { Agent, request } from 'undici';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { removeDir, tempDir } from './helpers.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -32,6 +33,25 @@ describe('msal-ts command', () => {
       assert.match(r.stderr, /open to other users/);
     } finally {
       removeDir(dir);
+    }
+  });
+
+  it('--emulator refuses a state file in a folder others can write (it could point the command at their server)', () => {
+    const home = tempDir();
+    const dir = join(home, 'shared');
+    try {
+      mkdirSync(dir);
+      chmodSync(dir, 0o777);
+      writeFileSync(join(dir, 'cli-emulator.json'), JSON.stringify({
+        url: 'https://127.0.0.1:9', authority: 'https://127.0.0.1:9/common', caPath: join(dir, 'ca.pem'), pid: process.pid, publicClientId: '11111111-2222-3333-4444-555555555555',
+      }));
+      const env = { PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config') };
+      const r = spawnSync(process.execPath, [...CLI, 'accounts', '--emulator', '--emulator-state-dir', dir, '--plaintext-cache'], { encoding: 'utf8', env });
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.ok(r.stderr.includes(dir), r.stderr);
+      assert.match(r.stderr, /open to other users/);
+    } finally {
+      removeDir(home);
     }
   });
 
