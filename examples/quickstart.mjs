@@ -22,10 +22,11 @@ const step = (n, text) => console.log(`\n${n}. ${text}`);
 const requests = (emulator) =>
   Object.entries(emulator.counters()).filter(([k, v]) => !k.includes(':') && v > 0).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
 
-/** POSTs JSON to the emulator's admin API, trusting its CA. */
+/** POSTs JSON to the emulator's admin API, trusting its CA and sending the run's admin token. */
 function admin(emulator, path, body) {
   return new Promise((resolve, reject) => {
-    const req = request(`${emulator.url}${path}`, { method: 'POST', ca: emulator.caPem, headers: { 'content-type': 'application/json' } }, (res) => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${emulator.adminToken}` };
+    const req = request(`${emulator.url}${path}`, { method: 'POST', ca: emulator.caPem, headers }, (res) => {
       let text = '';
       res.on('data', (chunk) => (text += chunk));
       res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${path}: ${res.statusCode} ${text}`))));

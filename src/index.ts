@@ -102,6 +102,7 @@ export {
   CredentialUnavailableError,
   DeviceCodeExpiredError,
   DistributedCacheError,
+  EmulatorStateError,
   FederatedAccountNotSupportedError,
   IdTokenError,
   InvalidCredentialError,

@@ -30,6 +30,7 @@ export CLIENT_ID=${WEB_APP.clientId}
 export CLIENT_SECRET=${WEB_APP.secret}
 export CA_PATH=${emulator.caPath}
 export INSTANCE_DISCOVERY=false
+export EMULATOR_ADMIN_TOKEN=${emulator.adminToken}
 `);
 
 function stop() {

@@ -55,6 +55,8 @@ export function describeEmulator(e: Emulator): string {
     `Sign in with the CLI: msal-ts login --emulator --device-code   (then msal-ts token --emulator --scope User.Read)`,
     '',
     `Admin API: ${e.url}/_emulator/ (POST faults, GET counters, POST device/approve {user_code, username}, GET config)`,
+    '  with this run\'s secret as Authorization: Bearer <token>, and JSON bodies:',
+    `Admin token: ${e.adminToken}`,
     'Press Ctrl+C to stop.',
   );
   return lines.join('\n');

@@ -74,6 +74,8 @@ const BY_CODE: Readonly<Record<MsalErrorCode, ExitCode>> = {
   managed_identity: EXIT.authFailed,
   // msal-ts/azure's; the CLI never throws it, but a token that needs the user is what exit code 3 means.
   credential_unavailable: EXIT.interactionRequired,
+  // `msal-ts emulator` refusing a state folder that is not the user's own: choose another --state-dir.
+  emulator_state: EXIT.usage,
 };
 
 function field(err: unknown, name: string): unknown {

@@ -3,10 +3,10 @@
  * from (highest first) command-line flags, `MSAL_TS_*` environment variables, a config file profile, the config file's
  * top level, the running `msal-ts emulator` (with `--emulator`), and the defaults.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { defaultStateDir } from '../emulator/state-dir.js';
+import { defaultStateDir, untrustedReason } from '../emulator/state-dir.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** The real world's default: work and school accounts of any tenant (personal accounts need `common` or `consumers`). */
@@ -80,8 +80,8 @@ export interface RunningEmulator {
 }
 
 /** The emulator's default state folder (as startEmulator computes it), so `--emulator` needs no path. */
-export function defaultEmulatorStateDir(): string {
-  return defaultStateDir();
+export function defaultEmulatorStateDir(env: Env = process.env): string {
+  return defaultStateDir(env);
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -178,6 +178,17 @@ function readConfig(flags: CommonFlags, env: Env, home: string): { top: Layer; p
 export function findRunningEmulator(stateDir: string): RunningEmulator {
   const path = join(stateDir, EMULATOR_STATE_FILE);
   const hint = 'start one with `msal-ts emulator` (or pass --emulator-state-dir if it runs with --state-dir)';
+  // The file names the authority and the CA to trust: one that another user could write could send this command
+  // (and the user's sign-in) to their server. Missing files are reported below.
+  for (const p of [stateDir, path]) {
+    let reason: string | undefined;
+    try {
+      reason = untrustedReason(lstatSync(p), 0o022);
+    } catch {
+      break;
+    }
+    if (reason !== undefined) throw new CliError(EXIT.usage, `--emulator: ${p} ${reason}; it must be your own: ${hint}`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -250,7 +261,7 @@ export function resolveSettings(flags: CommonFlags, env: Env = process.env): Set
 
   let emulator: RunningEmulator | undefined;
   if (pick('emulator') === true) {
-    const stateDir = nonEmpty(flags['emulator-state-dir']) ?? nonEmpty(env['MSAL_TS_EMULATOR_STATE_DIR']) ?? defaultEmulatorStateDir();
+    const stateDir = nonEmpty(flags['emulator-state-dir']) ?? nonEmpty(env['MSAL_TS_EMULATOR_STATE_DIR']) ?? defaultEmulatorStateDir(env);
     emulator = findRunningEmulator(resolve(stateDir));
   }
   const clientId = pick('clientId') ?? emulator?.publicClientId;

@@ -96,7 +96,8 @@ Runs the local Microsoft Entra ID emulator (HTTPS on 127.0.0.1) in the foregroun
 its authority, CA path, apps and test users. The CA is kept in the state folder, so trust it once.
 
   --port N                Port on 127.0.0.1 (default 0: a free one)
-  --state-dir DIR         CA, keys and running state (default $TMPDIR/msal-ts-emulator-<uid>)
+  --state-dir DIR         CA, keys and running state; must be your own folder
+                          (default ~/.local/state/msal-ts/emulator on Linux)
   --auto-approve USER     Sign-ins need no page: USER is signed in at once (for scripts)
   -h, --help              This help
 

@@ -1,6 +1,7 @@
 /**
  * The emulator's keys and certificates, made with @peculiar/x509 on WebCrypto:
- * - a CA (ECDSA P-256, 10 years) kept in `<stateDir>/ca/`, so a user trusts it once;
+ * - a CA (ECDSA P-256, 10 years) kept in `<stateDir>/ca/`, so a user trusts it once, name-constrained to 127.0.0.1,
+ *   ::1 and localhost so that trust never extends to another host;
  * - a TLS server certificate for 127.0.0.1 and localhost, issued by that CA on every start;
  * - the token signing key (RSA 2048 with a self-signed certificate, published in JWKS as Entra does), kept in
  *   `<stateDir>/signing/` so tokens from an earlier run still verify;
@@ -9,12 +10,13 @@
  * one stateDir agree on one CA.
  */
 import { createHash, createPrivateKey, createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
 import { randomToken } from './ids.js';
 import type { SigningKey } from './jwt.js';
 import { ensureReflectMetadata } from './reflect-shim.js';
+import { untrustedReason } from './state-dir.js';
 
 let x509Module: Promise<typeof X509> | undefined;
 
@@ -52,6 +54,42 @@ async function generate(algorithm: typeof EC | typeof RSA): Promise<webcrypto.Cr
   return webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
 }
 
+/** DER of a tag-length-value with a short (< 128 bytes) content. */
+function tlv(tag: number, ...content: Buffer[]): Buffer {
+  const body = Buffer.concat(content);
+  if (body.length >= 128) throw new Error('tlv: content too long for a short-form length');
+  return Buffer.concat([Buffer.from([tag, body.length]), body]);
+}
+
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
+
+/**
+ * The CA's NameConstraints value (RFC 5280 4.2.1.10): permitted subtrees dNSName `localhost`, iPAddress 127.0.0.1/32
+ * and ::1/128. Users trust this CA system-wide; with these constraints, a certificate it signs for any other host is
+ * refused, even by someone who got hold of its key. (@peculiar/x509 has no class for this extension.)
+ */
+const LOOPBACK_NAME_CONSTRAINTS = tlv(0x30, tlv(0xa0,
+  tlv(0x30, tlv(0x82, Buffer.from('localhost', 'ascii'))),
+  tlv(0x30, tlv(0x87, Buffer.from([127, 0, 0, 1]), Buffer.alloc(4, 0xff))),
+  tlv(0x30, tlv(0x87, Buffer.concat([Buffer.alloc(15), Buffer.from([1])]), Buffer.alloc(16, 0xff))),
+));
+
+/** The DER of the whole extension as createCa writes it: OID, critical, value. */
+const LOOPBACK_NAME_CONSTRAINTS_EXTENSION = tlv(0x30,
+  tlv(0x06, Buffer.from([0x55, 0x1d, 0x1e])),
+  tlv(0x01, Buffer.from([0xff])),
+  tlv(0x04, LOOPBACK_NAME_CONSTRAINTS),
+);
+
+/** Whether a CA certificate carries the loopback name constraints, critical (a CA from before they existed does not). */
+export function hasLoopbackNameConstraints(certificatePem: string): boolean {
+  try {
+    return new X509Certificate(certificatePem).raw.includes(LOOPBACK_NAME_CONSTRAINTS_EXTENSION);
+  } catch {
+    return false;
+  }
+}
+
 async function createCa(): Promise<KeyAndCertificate> {
   const x509 = await loadX509();
   const keys = await generate(EC);
@@ -65,6 +103,7 @@ async function createCa(): Promise<KeyAndCertificate> {
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, LOOPBACK_NAME_CONSTRAINTS),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -133,8 +172,17 @@ function isUsable(kc: KeyAndCertificate): boolean {
   }
 }
 
-async function readPair(dir: string): Promise<KeyAndCertificate | undefined> {
+/**
+ * Reads `<dir>/{key,cert}.pem`, or resolves 'untrusted' when the folder or a file is a link, another user's, writable
+ * by others, or (the key) readable by others: another user may then know the key or have chosen the certificate.
+ */
+async function readPair(dir: string): Promise<KeyAndCertificate | 'untrusted' | undefined> {
   try {
+    const checks: Array<[string, number]> = [[dir, 0o022], [join(dir, 'key.pem'), 0o077], [join(dir, 'cert.pem'), 0o022]];
+    for (const [path, othersMask] of checks) {
+      const stats = await lstat(path);
+      if (!(path === dir ? stats.isDirectory() : stats.isFile()) || untrustedReason(stats, othersMask) !== undefined) return 'untrusted';
+    }
     return {
       privateKeyPem: await readFile(join(dir, 'key.pem'), 'utf8'),
       certificatePem: await readFile(join(dir, 'cert.pem'), 'utf8'),
@@ -145,12 +193,20 @@ async function readPair(dir: string): Promise<KeyAndCertificate | undefined> {
   }
 }
 
-/** Loads `<stateDir>/<name>/{key,cert}.pem`, or creates them (key mode 0600) when absent, unusable or expiring. */
-export async function loadOrCreate(stateDir: string, name: string, create: () => Promise<KeyAndCertificate>): Promise<KeyAndCertificate> {
+/**
+ * Loads `<stateDir>/<name>/{key,cert}.pem`, or creates them (key mode 0600) when absent, unusable, expiring, not
+ * private to this user, or refused by `accept`. A replaced folder is renamed aside, never deleted.
+ */
+export async function loadOrCreate(
+  stateDir: string,
+  name: string,
+  create: () => Promise<KeyAndCertificate>,
+  accept: (kc: KeyAndCertificate) => boolean = () => true,
+): Promise<KeyAndCertificate> {
   const dir = join(stateDir, name);
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await readPair(dir);
-    if (existing !== undefined && isUsable(existing)) return existing;
+    if (existing !== undefined && existing !== 'untrusted' && isUsable(existing) && accept(existing)) return existing;
     if (existing !== undefined) {
       await rename(dir, `${dir}.replaced-${Date.now()}-${randomToken(4)}`).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
@@ -174,9 +230,9 @@ export async function loadOrCreate(stateDir: string, name: string, create: () =>
   throw new Error(`could not create ${dir}: it keeps changing under us`);
 }
 
-/** The CA, loaded from or created in `<stateDir>/ca`. */
+/** The CA, loaded from or created in `<stateDir>/ca`; one without the loopback name constraints is replaced. */
 export function loadOrCreateCa(stateDir: string): Promise<KeyAndCertificate> {
-  return loadOrCreate(stateDir, 'ca', createCa);
+  return loadOrCreate(stateDir, 'ca', createCa, (kc) => hasLoopbackNameConstraints(kc.certificatePem));
 }
 
 /** The token signing key pair, loaded from or created in `<stateDir>/signing`. */

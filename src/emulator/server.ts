@@ -2,7 +2,6 @@
  * `startEmulator`: loads or creates the keys, starts the HTTPS server on 127.0.0.1, routes requests to the endpoint
  * modules, counts them, applies injected faults, and renders AadFailures as Entra's JSON errors.
  */
-import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,13 +21,13 @@ import { tokenRoutes } from './endpoints/token.js';
 import { canonicalGrantType, Counters, FaultQueue, parseFault, type EmulatorFaultKind } from './faults.js';
 import { FaultDelays } from './fault-delays.js';
 import { jsonResponse, readBody, type EmulatorRequest, type EmulatorResponse } from './http.js';
-import { randomGuid } from './ids.js';
+import { randomGuid, randomToken } from './ids.js';
 import { checkManagedIdentityOption, managedIdentityApi, startManagedIdentityOption } from './managed-identity/attach.js';
 import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loadOrCreateSigningKey, thumbprints } from './pki.js';
 import { matchRoute, type Route } from './router.js';
 import { SignInState } from './sign-in-state.js';
 import { loadOrCreateSshCa } from './ssh-certificate.js';
-import { defaultStateDir } from './state-dir.js';
+import { defaultStateDir, openStateDir } from './state-dir.js';
 import { GrantStores } from './stores.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
@@ -104,6 +103,7 @@ function faultResponse(fault: EmulatorFaultKind, req: EmulatorRequest, now: numb
  * `options.config`, and every endpoint listed in docs/emulator.md.
  *
  * @throws TypeError or RangeError when an option is invalid (before any I/O).
+ * @throws EmulatorStateError when `stateDir` is a symbolic link, another user's, or writable by others.
  * @example
  * ```ts
  * const emulator = await startEmulator();
@@ -120,7 +120,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError('options.clock must return a finite number of seconds');
     return t;
   };
-  await mkdir(checked.stateDir, { recursive: true, mode: 0o700 });
+  await openStateDir(checked.stateDir);
   const ca = await loadOrCreateCa(checked.stateDir);
   const signingKey = await loadOrCreateSigningKey(checked.stateDir);
   const sshCa = await loadOrCreateSshCa(checked.stateDir);
@@ -259,8 +259,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw err;
   });
 
+  // The admin API's per-run secret (256 bits): only who started the emulator, or was handed it, may use that API.
+  const adminToken = randomToken(32);
   const emulator: Emulator = {
     url,
+    adminToken,
     authority: `${url}/${config.defaultTenantId}`,
     port,
     caPath: join(checked.stateDir, 'ca', 'cert.pem'),
@@ -298,6 +301,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       denyDeviceCode: (userCode) => denyDeviceCode(context, userCode),
       revokeRefreshTokens: (username) => context.stores.revokeUser(username),
       config,
+      adminToken,
     }),
     ...discoveryRoutes,
     ...tokenRoutes,

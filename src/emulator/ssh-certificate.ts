@@ -8,10 +8,12 @@
  * Format: OpenSSH's PROTOCOL.certkeys (certificate v01), for RSA, ECDSA (P-256/384/521) and Ed25519 keys.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AADSTS } from './aad-errors.js';
+import { randomToken } from './ids.js';
 import { decodeJwt } from './jwt.js';
+import { untrustedReason } from './state-dir.js';
 
 /** The emulator's SSH certificate authority. */
 export interface SshCertificateAuthority {
@@ -62,10 +64,26 @@ function ed25519PublicBlob(publicKey: KeyObject): Buffer {
   return Buffer.concat([sshString('ssh-ed25519'), sshString(Buffer.from(jwk.x ?? '', 'base64url'))]);
 }
 
-/** Loads the CA key from `<stateDir>/ssh-ca/key.pem`, or creates it (mode 0600). */
+/** Whether `<dir>` or its key is a link, another user's, or open to others (then another user may know the key). */
+async function untrusted(dir: string, path: string): Promise<boolean> {
+  try {
+    const [d, f] = [await lstat(dir), await lstat(path)];
+    return !d.isDirectory() || !f.isFile() || untrustedReason(d, 0o022) !== undefined || untrustedReason(f, 0o077) !== undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** Loads the CA key from `<stateDir>/ssh-ca/key.pem`, or creates it (mode 0600); one not private to this user is set aside. */
 export async function loadOrCreateSshCa(stateDir: string): Promise<SshCertificateAuthority> {
   const dir = join(stateDir, 'ssh-ca');
   const path = join(dir, 'key.pem');
+  if (await untrusted(dir, path)) {
+    await rename(dir, `${dir}.replaced-${Date.now()}-${randomToken(4)}`).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
   let pem: string;
   try {
     pem = await readFile(path, 'utf8');

@@ -10,7 +10,8 @@ export interface EmulatorOptions {
   port?: number;
   /**
    * Where the CA, token signing key and the certificate app's credential are kept, so a user trusts the CA once.
-   * Default: `<os.tmpdir()>/msal-ts-emulator-<uid>`.
+   * Default: a per-user folder, `$XDG_STATE_HOME/msal-ts/emulator` (`~/.local/state/msal-ts/emulator`) on Linux (see
+   * docs/emulator.md). Created 0700; refused (EmulatorStateError) when it is a link, another user's or writable by others.
    */
   stateDir?: string;
   /** Tenants, apps, users and resources merged over the defaults. */
@@ -53,6 +54,11 @@ export interface Emulator extends EmulatorManagedIdentityApi {
   /** The default tenant's authority: `url + '/' + tenant id`. */
   readonly authority: string;
   readonly port: number;
+  /**
+   * The admin API's secret, fresh on every start: send it as `Authorization: Bearer <adminToken>` to `/_emulator/…`.
+   * The in-process methods below need none.
+   */
+  readonly adminToken: string;
   /** The PEM file of the emulator's CA; point NODE_EXTRA_CA_CERTS or REQUESTS_CA_BUNDLE at it. */
   readonly caPath: string;
   readonly caPem: string;

@@ -49,8 +49,8 @@ describe('faults injected through the admin API', () => {
     const res = await request(`${emulator.url}/_emulator/${path}`, {
       method,
       dispatcher: admin,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${emulator.adminToken}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
     });
     const text = await res.body.text();
     assert.ok(res.statusCode < 300, `admin ${method} ${path}: ${res.statusCode} ${text}`);

@@ -107,7 +107,8 @@ export function runCli(args: readonly string[], env: Record<string, string>): Pr
 /** POSTs JSON to the emulator's admin API over HTTPS, trusting its CA, as another process would. */
 export function adminPost(emulator: Emulator, path: string, body: unknown): Promise<unknown> {
   return new Promise((resolveBody, reject) => {
-    const req = request(`${emulator.url}${path}`, { method: 'POST', ca: emulator.caPem, headers: { 'content-type': 'application/json' } }, (res) => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${emulator.adminToken}` };
+    const req = request(`${emulator.url}${path}`, { method: 'POST', ca: emulator.caPem, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (d: string) => (text += d));
       res.on('end', () => {

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { Agent, request } from 'undici';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { removeDir, tempDir } from './helpers.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -20,6 +21,38 @@ describe('msal-ts command', () => {
     assert.match(bad.stderr, /--port/);
     const unknown = spawnSync(process.execPath, [...CLI, 'frobnicate'], { encoding: 'utf8' });
     assert.equal(unknown.status, 2);
+  });
+
+  it('refuses a state folder that others can write: exit code 2, naming the folder', () => {
+    const dir = tempDir();
+    try {
+      chmodSync(dir, 0o777);
+      const r = spawnSync(process.execPath, [...CLI, 'emulator', '--port', '0', '--state-dir', dir], { encoding: 'utf8' });
+      assert.equal(r.status, 2, r.stderr);
+      assert.ok(r.stderr.includes(dir), r.stderr);
+      assert.match(r.stderr, /open to other users/);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('--emulator refuses a state file in a folder others can write (it could point the command at their server)', () => {
+    const home = tempDir();
+    const dir = join(home, 'shared');
+    try {
+      mkdirSync(dir);
+      chmodSync(dir, 0o777);
+      writeFileSync(join(dir, 'cli-emulator.json'), JSON.stringify({
+        url: 'https://127.0.0.1:9', authority: 'https://127.0.0.1:9/common', caPath: join(dir, 'ca.pem'), pid: process.pid, publicClientId: '11111111-2222-3333-4444-555555555555',
+      }));
+      const env = { PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config') };
+      const r = spawnSync(process.execPath, [...CLI, 'accounts', '--emulator', '--emulator-state-dir', dir, '--plaintext-cache'], { encoding: 'utf8', env });
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.ok(r.stderr.includes(dir), r.stderr);
+      assert.match(r.stderr, /open to other users/);
+    } finally {
+      removeDir(home);
+    }
   });
 
   it('runs the emulator in the foreground, prints how to use it, and stops on SIGTERM', async () => {
@@ -48,6 +81,16 @@ describe('msal-ts command', () => {
         const body = (await res.body.json()) as Record<string, unknown>;
         assert.equal(res.statusCode, 200);
         assert.equal(body.issuer, `${authority}/v2.0`);
+        // The banner hands out the admin API's per-run secret, and the API needs it.
+        const adminToken = /^Admin token:\s+(\S+)$/m.exec(out)?.[1];
+        assert.ok(adminToken, out);
+        const admin = `${new URL(authority).origin}/_emulator/counters`;
+        const withToken = await request(admin, { headers: { authorization: `Bearer ${adminToken}` }, dispatcher: agent });
+        await withToken.body.dump();
+        assert.equal(withToken.statusCode, 200);
+        const without = await request(admin, { dispatcher: agent });
+        await without.body.dump();
+        assert.equal(without.statusCode, 401);
       } finally {
         await agent.close();
       }

@@ -105,7 +105,7 @@ describe('emulator fault injection and admin API', () => {
       assert.equal(res.status, 400, JSON.stringify(bad));
       assert.equal(res.json.error, 'invalid_request');
     }
-    assert.equal((await t.post('/_emulator/faults', { a: 'b' })).status, 400);
+    assert.equal((await t.post('/_emulator/faults', { a: 'b' })).status, 415, 'a form post is not JSON');
     // @ts-expect-error the kind is deliberately invalid
     assert.throws(() => t.emulator.injectFault({ kind: 'explode' }), RangeError);
     assert.throws(() => t.emulator.injectFault({ kind: 'status', status: 429, count: 1.5 }), TypeError);

@@ -16,6 +16,7 @@ export interface TestResponse {
 
 export interface TestEmulator {
   emulator: Emulator;
+  /** Requests to `/_emulator/…` carry the admin token; others only the headers given. */
   get(path: string, headers?: Record<string, string>): Promise<TestResponse>;
   post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<TestResponse>;
   postJson(path: string, value: unknown): Promise<TestResponse>;
@@ -56,7 +57,9 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     if (ownDir !== undefined) removeDir(ownDir);
   };
   const send = async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: string, headers: Record<string, string> = {}): Promise<TestResponse> => {
-    const res = await request(`${emulator.url}${path}`, { method, body, headers, dispatcher: agent });
+    // The admin API wants the run's secret; the Entra endpoints get exactly the headers the test chose.
+    const auth: Record<string, string> = path.startsWith('/_emulator/') ? { authorization: `Bearer ${emulator.adminToken}` } : {};
+    const res = await request(`${emulator.url}${path}`, { method, body, headers: { ...auth, ...headers }, dispatcher: agent });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, body: text, json: parse(text) };
   };

@@ -1,8 +1,11 @@
 /**
  * The admin API under `/_emulator/` (JSON): fault injection, request counters, device code approval, refresh token
- * revocation and the public view of the config. Never counted, never faulted. It has no authentication: the
- * emulator listens on loopback only and is a test tool.
+ * revocation and the public view of the config. Never counted, never faulted. Loopback alone does not protect it:
+ * other local users and any web page open in the user's browser can reach 127.0.0.1. So every request must carry the
+ * per-run secret as `Authorization: Bearer`, browser requests from another origin are refused, and POST bodies must
+ * be JSON (which an HTML form cannot send).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EmulatorConfig } from '../config.js';
 import type { PendingFault } from '../faults.js';
 import { emptyResponse, jsonResponse, type EmulatorRequest, type EmulatorResponse } from '../http.js';
@@ -19,6 +22,8 @@ export interface AdminControls {
   denyDeviceCode(userCode: string): void;
   revokeRefreshTokens(username: string): number;
   config: EmulatorConfig;
+  /** The per-run secret every admin request must send as `Authorization: Bearer <adminToken>`. */
+  adminToken: string;
 }
 
 /** The config without secrets, passwords or private key paths. */
@@ -71,13 +76,44 @@ function guarded(action: () => EmulatorResponse): EmulatorResponse {
   }
 }
 
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+function header(req: EmulatorRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Why the request may not use the admin API (a response to send), or undefined when it may. */
+function refusal(req: EmulatorRequest, baseUrl: string, adminToken: string): EmulatorResponse | undefined {
+  const origin = header(req, 'origin');
+  const own = new URL(baseUrl);
+  const ownOrigins = [own.origin, `${own.protocol}//localhost:${own.port}`];
+  const site = header(req, 'sec-fetch-site');
+  if ((origin !== undefined && !ownOrigins.includes(origin)) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    return jsonResponse(403, { error: 'forbidden', message: 'The admin API refuses requests from other origins.' });
+  }
+  const auth = /^Bearer ([^\s]+)$/i.exec(header(req, 'authorization') ?? '');
+  if (auth?.[1] === undefined || !sameSecret(auth[1], adminToken)) {
+    return jsonResponse(401, { error: 'unauthorized', message: 'Send the admin token that the emulator printed at start (emulator.adminToken) as Authorization: Bearer <token>.' }, {
+      'www-authenticate': 'Bearer realm="msal-ts emulator admin API"',
+    });
+  }
+  const type = (header(req, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (req.method === 'POST' && type !== 'application/json') {
+    return jsonResponse(415, { error: 'unsupported_media_type', message: 'Admin POST bodies must be sent as content-type application/json.' });
+  }
+  return undefined;
+}
+
 /** The admin routes, bound to `controls`. */
 export function adminRoutes(controls: AdminControls): Route[] {
   const route = (methods: string[], path: string, handle: (req: EmulatorRequest) => EmulatorResponse): Route => ({
     methods,
     pattern: new RegExp(`^/_emulator/${path}$`),
     endpoint: undefined,
-    handle: (_ctx, req) => guarded(() => handle(req)),
+    handle: (ctx, req) => refusal(req, ctx.baseUrl, controls.adminToken) ?? guarded(() => handle(req)),
   });
   return [
     route(['POST'], 'faults', (req) => {
