@@ -118,6 +118,7 @@ export {
   RequestTimeoutError,
   ServerError,
   StateMismatchError,
+  UnsupportedOptionError,
 } from './errors.js';
 export type { AnyMsalError, IdTokenCheck, ManagedIdentityErrorReason, MsalErrorCode, ServerErrorBody } from './errors.js';
 export { VERSION } from './version.js';
