@@ -8,7 +8,9 @@ import type { TokenCacheOptions } from '../cache/cache-types.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
 import { CacheFormatError, PersistenceNotFoundError } from '../errors.js';
 import { CrossPlatLock, type CrossPlatLockOptions } from './cross-plat-lock.js';
+import { CROSS_PLAT_LOCK_OPTIONS, PERSISTED_TOKEN_CACHE_OPTIONS } from './option-shapes.js';
 import { sameStamp, type Persistence, type PersistenceStamp } from './persistence.js';
+import { checkOptionKeys } from '../util/options.js';
 
 /**
  * A file modified less than this long before we read it could be rewritten in place within the same timestamp tick
@@ -89,6 +91,8 @@ export class PersistedTokenCache extends SerializableTokenCache {
    * @throws TypeError when `persistence` lacks the Persistence members; TypeError / RangeError for bad options.
    */
   constructor(persistence: Persistence, options: PersistedTokenCacheOptions = {}) {
+    checkOptionKeys(options, PERSISTED_TOKEN_CACHE_OPTIONS);
+    checkOptionKeys(options.lock, CROSS_PLAT_LOCK_OPTIONS);
     super(options);
     if (
       typeof persistence !== 'object' ||

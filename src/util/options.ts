@@ -103,11 +103,15 @@ function normalize(name: string): string {
   return name.toLowerCase().replace(/[_-]/g, '');
 }
 
-/** The known key the caller most likely meant: same normalized name, a renamed MSAL Python option, or a near spelling. */
+/** The known key the caller most likely meant: a renamed MSAL Python option, a prefix of a known key, or a near spelling. */
 function closest(key: string, known: ReadonlySet<string>): string | undefined {
   const wanted = normalize(key);
   const renamed = RENAMED.get(wanted);
   if (renamed !== undefined && known.has(renamed)) return renamed;
+  // A unit suffix left off: `staleAfter` for `staleAfterMs`, `maxStaleness` for `maxStalenessSeconds`.
+  if (wanted.length >= 4) {
+    for (const name of known) if (normalize(name).startsWith(wanted)) return name;
+  }
   const limit = Math.max(1, Math.floor(wanted.length / 4));
   let best: string | undefined;
   let bestDistance = limit + 1;

@@ -42,6 +42,12 @@ describe('checkOptionKeys', () => {
     assert.match(refusal({ timeout: 5 }).message, /did you mean "timeoutMs"/);
   });
 
+  it('suggests the key a shortened name starts (a unit suffix left off)', () => {
+    assert.match(refusal({ login: 'alice' }).message, /did you mean "loginHint"/);
+    assert.match(refusal({ tokencach: {} }).message, /did you mean "tokenCache"/);
+    assert.equal(refusal({ log: 1 }).message, 'unknown option "log" in Sample options');
+  });
+
   it('suggests nothing when no known key is close', () => {
     const err = refusal({ colour: 'blue' });
     assert.ok(err instanceof TypeError);
