@@ -120,8 +120,9 @@ export class ConfidentialClientApplication extends ClientApplication {
   /**
    * @param clientId - The application (client) id.
    * @param options - Authority, credential, cache and transport options.
-   * @throws TypeError when an option is malformed (naming it); InvalidCredentialError when the credential cannot be
-   *   used (a key that does not match its certificate, a wrong passphrase).
+   * @throws TypeError when an option is malformed or unknown (naming it); UnsupportedOptionError for MSAL Python's
+   *   broker options (no broker here); InvalidCredentialError when the credential cannot be used (a key that does not
+   *   match its certificate, a wrong passphrase).
    */
   constructor(clientId: string, options: ConfidentialClientApplicationOptions) {
     checkOptionKeys(options, OPTIONS);

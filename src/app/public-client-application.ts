@@ -62,7 +62,8 @@ export class PublicClientApplication extends ClientApplication {
   /**
    * @param clientId - The application (client) id.
    * @param options - Authority, cache and transport options.
-   * @throws TypeError when an option is malformed, or when a `clientCredential` is given (public clients have none).
+   * @throws TypeError when an option is malformed or unknown (with the option meant), or when a `clientCredential` is
+   *   given (public clients have none); UnsupportedOptionError for MSAL Python's broker options (no broker here).
    */
   constructor(clientId: string, options: PublicClientApplicationOptions = {}) {
     if (typeof options === 'object' && options !== null && (options as Record<string, unknown>)['clientCredential'] !== undefined) {

@@ -159,7 +159,7 @@ export class ManagedIdentityClient {
    * @param identity - A {@link SystemAssignedManagedIdentity} or {@link UserAssignedManagedIdentity}, or MSAL Python's
    *   dict form (`{ ManagedIdentityIdType: 'ClientId', Id: '…' }`, e.g. parsed from a configuration variable).
    * @param options - Transport, cache, clock and environment.
-   * @throws TypeError when the identity or an option is malformed. Does no I/O.
+   * @throws TypeError when the identity or an option is malformed or unknown. Does no I/O.
    */
   constructor(identity: ManagedIdentity | ManagedIdentityConfig, options: ManagedIdentityClientOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
