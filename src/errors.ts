@@ -23,6 +23,7 @@ export type MsalErrorCode =
   | 'state_mismatch'
   | 'device_code_expired'
   | 'federated_account_not_supported'
+  | 'unsupported_option'
   | 'distributed_cache'
   | 'persistence_not_found'
   | 'persistence_unavailable'
@@ -243,6 +244,22 @@ export class DeviceCodeExpiredError extends MsalError {
  */
 export class FederatedAccountNotSupportedError extends MsalError {
   readonly code = 'federated_account_not_supported' as const;
+}
+
+/**
+ * An option MSAL Python has and msal-ts deliberately does not: the broker flags (`enableBrokerOnWindows`, ...,
+ * `allowBroker`) and `authScheme` (proof-of-possession, which needs a broker). Refused before any I/O, so a call never
+ * quietly does less than it was asked (a Bearer token where a proof-of-possession one was wanted).
+ */
+export class UnsupportedOptionError extends MsalError {
+  readonly code = 'unsupported_option' as const;
+  /** The option, as the caller spelled it. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(message);
+    this.option = option;
+  }
 }
 
 /** Why a distributed cache operation failed. */
@@ -480,6 +497,7 @@ export type AnyMsalError =
   | StateMismatchError
   | DeviceCodeExpiredError
   | FederatedAccountNotSupportedError
+  | UnsupportedOptionError
   | DistributedCacheError
   | PersistenceNotFoundError
   | PersistenceUnavailableError

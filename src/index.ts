@@ -121,6 +121,7 @@ export {
   RequestTimeoutError,
   ServerError,
   StateMismatchError,
+  UnsupportedOptionError,
 } from './errors.js';
 export type {
   AnyMsalError,

@@ -15,6 +15,7 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import { JwksCache } from '../authority/jwks.js';
 import type { CacheAccessContext, CachePartition } from '../cache/cache-access.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
+import { checkTokenCache } from '../cache/token-cache-option.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
@@ -137,7 +138,7 @@ export class AppCore {
         ? parseAuthority(options.oidcAuthority, { oidcAuthority: true })
         : parseAuthority(options.authority ?? DEFAULT_AUTHORITY);
     this.#defaultTarget = { authority: this.authority, location: undefined };
-    this.tokenCache = options.tokenCache ?? new SerializableTokenCache();
+    this.tokenCache = checkTokenCache(options.tokenCache) ?? new SerializableTokenCache();
     this.#httpCache = options.httpCache;
     this.#instanceDiscovery = options.instanceDiscovery ?? true;
     this.now = options.now ?? Date.now;

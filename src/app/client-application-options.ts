@@ -4,6 +4,7 @@ import type { TokenCache } from '../cache/token-cache.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { Logger } from '../logger.js';
+import type { OptionKeys } from '../util/options.js';
 import type { Sleep } from './sleep.js';
 
 /** Options of {@link ClientApplication} subclasses, as MSAL Python's `ClientApplication` keyword arguments. */
@@ -62,3 +63,25 @@ export interface ClientApplicationOptions {
    */
   maxRetries?: number | undefined;
 }
+
+/** Every key of {@link ClientApplicationOptions}, for the option-key check of the application constructors. */
+export const CLIENT_APPLICATION_OPTION_KEYS: OptionKeys<ClientApplicationOptions> = {
+  authority: true,
+  oidcAuthority: true,
+  instanceDiscovery: true,
+  tokenCache: true,
+  httpClient: true,
+  verify: true,
+  proxy: true,
+  timeoutMs: true,
+  httpCache: true,
+  now: true,
+  sleep: true,
+  clientCapabilities: true,
+  excludeScopes: true,
+  appName: true,
+  appVersion: true,
+  logger: true,
+  piiLoggingEnabled: true,
+  maxRetries: true,
+};

@@ -9,6 +9,7 @@ import type { Account } from '../cache/cache-types.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import type { TokenRequestBody } from '../protocol/token-request.js';
 import type { TokenResponse } from '../protocol/token-response.js';
+import { optionShape, refusedOptions, type OptionKeys } from '../util/options.js';
 import { getAccounts, removeAccount } from './accounts.js';
 import { AppCore, type CacheLocation, type RequestContext, type Target } from './app-core.js';
 import {
@@ -27,6 +28,48 @@ import { acquireTokenSilent, acquireTokenSilentWithError, type AcquireTokenSilen
 import { acquireTokenByUsernamePassword, type AcquireTokenByUsernamePasswordOptions } from './username-password.js';
 
 export type { CacheLocation, RequestContext, Target } from './app-core.js';
+
+const SILENT_KEYS: OptionKeys<AcquireTokenSilentOptions> = {
+  account: true,
+  authority: true,
+  forceRefresh: true,
+  claimsChallenge: true,
+  data: true,
+  correlationId: true,
+  signal: true,
+};
+const SILENT_OPTIONS = optionShape<AcquireTokenSilentOptions>('acquireTokenSilent options', SILENT_KEYS);
+const SILENT_WITH_ERROR_OPTIONS = optionShape<AcquireTokenSilentOptions>('acquireTokenSilentWithError options', SILENT_KEYS);
+const INITIATE_AUTH_CODE_FLOW_OPTIONS = optionShape<InitiateAuthCodeFlowOptions>('initiateAuthCodeFlow options', {
+  redirectUri: true,
+  state: true,
+  prompt: true,
+  loginHint: true,
+  domainHint: true,
+  claimsChallenge: true,
+  maxAge: true,
+  responseMode: true,
+  extraScopesToConsent: true,
+  correlationId: true,
+  signal: true,
+});
+const AUTH_CODE_FLOW_OPTIONS = optionShape<AcquireTokenByAuthCodeFlowOptions>('acquireTokenByAuthCodeFlow options', {
+  scopes: true,
+  data: true,
+  correlationId: true,
+  signal: true,
+});
+const USERNAME_PASSWORD_OPTIONS = optionShape<AcquireTokenByUsernamePasswordOptions>('acquireTokenByUsernamePassword options', {
+  claimsChallenge: true,
+  data: true,
+  correlationId: true,
+  signal: true,
+});
+const REFRESH_TOKEN_OPTIONS = optionShape<AcquireTokenByRefreshTokenOptions>('acquireTokenByRefreshToken options', {
+  data: true,
+  correlationId: true,
+  signal: true,
+});
 
 /**
  * The base of {@link PublicClientApplication} and {@link ConfidentialClientApplication}. Not exported from the
@@ -70,7 +113,7 @@ export abstract class ClientApplication {
    * ```
    */
   initiateAuthCodeFlow(scopes: readonly string[], options: InitiateAuthCodeFlowOptions): Promise<AuthCodeFlow> {
-    return initiateAuthCodeFlow(this.core, scopes, options);
+    return refusedOptions(options, INITIATE_AUTH_CODE_FLOW_OPTIONS) ?? initiateAuthCodeFlow(this.core, scopes, options);
   }
 
   /**
@@ -90,7 +133,7 @@ export abstract class ClientApplication {
     authResponse: AuthorizationResponse,
     options: AcquireTokenByAuthCodeFlowOptions = {},
   ): Promise<AuthenticationResult> {
-    return acquireTokenByAuthCodeFlow(this.core, flow, authResponse, options);
+    return refusedOptions(options, AUTH_CODE_FLOW_OPTIONS) ?? acquireTokenByAuthCodeFlow(this.core, flow, authResponse, options);
   }
 
   /**
@@ -109,7 +152,7 @@ export abstract class ClientApplication {
    * ```
    */
   acquireTokenSilent(scopes: readonly string[], options: AcquireTokenSilentOptions): Promise<AuthenticationResult | undefined> {
-    return acquireTokenSilent(this.core, scopes, options);
+    return refusedOptions(options, SILENT_OPTIONS) ?? acquireTokenSilent(this.core, scopes, options);
   }
 
   /**
@@ -119,7 +162,7 @@ export abstract class ClientApplication {
    * @throws ServerError (with `classification`) when the refresh was refused; as {@link acquireTokenSilent} otherwise.
    */
   acquireTokenSilentWithError(scopes: readonly string[], options: AcquireTokenSilentOptions): Promise<AuthenticationResult | undefined> {
-    return acquireTokenSilentWithError(this.core, scopes, options);
+    return refusedOptions(options, SILENT_WITH_ERROR_OPTIONS) ?? acquireTokenSilentWithError(this.core, scopes, options);
   }
 
   /**
@@ -135,7 +178,7 @@ export abstract class ClientApplication {
     scopes: readonly string[],
     options: AcquireTokenByUsernamePasswordOptions = {},
   ): Promise<AuthenticationResult> {
-    return acquireTokenByUsernamePassword(this.core, username, password, scopes, options);
+    return refusedOptions(options, USERNAME_PASSWORD_OPTIONS) ?? acquireTokenByUsernamePassword(this.core, username, password, scopes, options);
   }
 
   /**
@@ -149,7 +192,7 @@ export abstract class ClientApplication {
     scopes: readonly string[],
     options: AcquireTokenByRefreshTokenOptions = {},
   ): Promise<AuthenticationResult> {
-    return acquireTokenByRefreshToken(this.core, refreshToken, scopes, options);
+    return refusedOptions(options, REFRESH_TOKEN_OPTIONS) ?? acquireTokenByRefreshToken(this.core, refreshToken, scopes, options);
   }
 
   /**

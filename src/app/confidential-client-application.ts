@@ -14,8 +14,9 @@ import type { HttpClient } from '../http/http-client.js';
 import { createHttpClient } from '../http/undici-http-client.js';
 import { buildClientCredentialsRequest } from '../protocol/token-request.js';
 import { shareInFlight } from '../util/in-flight.js';
+import { checkOptionKeys, optionShape, refusedOptions } from '../util/options.js';
 import type { AuthenticationResult } from './authentication-result.js';
-import type { ClientApplicationOptions } from './client-application-options.js';
+import { CLIENT_APPLICATION_OPTION_KEYS, type ClientApplicationOptions } from './client-application-options.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 import { RegionalRouting } from './regional-routing.js';
 import { API_IDS } from './telemetry.js';
@@ -72,6 +73,30 @@ export interface AcquireTokenForClientOptions {
   data?: TokenRequestData | undefined;
 }
 
+const OPTIONS = optionShape<ConfidentialClientApplicationOptions>('ConfidentialClientApplication options', {
+  ...CLIENT_APPLICATION_OPTION_KEYS,
+  clientCredential: true,
+  clientClaims: true,
+  azureRegion: true,
+  environment: true,
+});
+const FOR_CLIENT_OPTIONS = optionShape<AcquireTokenForClientOptions>('acquireTokenForClient options', {
+  tenant: true,
+  authority: true,
+  claimsChallenge: true,
+  forceRefresh: true,
+  correlationId: true,
+  signal: true,
+  data: true,
+});
+const ON_BEHALF_OF_OPTIONS = optionShape<AcquireTokenOnBehalfOfOptions>('acquireTokenOnBehalfOf options', {
+  claimsChallenge: true,
+  forceRefresh: true,
+  data: true,
+  correlationId: true,
+  signal: true,
+});
+
 /**
  * A confidential client application, as MSAL Python's `ConfidentialClientApplication`.
  *
@@ -95,10 +120,12 @@ export class ConfidentialClientApplication extends ClientApplication {
   /**
    * @param clientId - The application (client) id.
    * @param options - Authority, credential, cache and transport options.
-   * @throws TypeError when an option is malformed (naming it); InvalidCredentialError when the credential cannot be
-   *   used (a key that does not match its certificate, a wrong passphrase).
+   * @throws TypeError when an option is malformed or unknown (naming it); UnsupportedOptionError for MSAL Python's
+   *   broker options (no broker here); InvalidCredentialError when the credential cannot be used (a key that does not
+   *   match its certificate, a wrong passphrase).
    */
   constructor(clientId: string, options: ConfidentialClientApplicationOptions) {
+    checkOptionKeys(options, OPTIONS);
     // MSAL Python's confidential default: a daemon backs off 5 s after a 429/5xx without Retry-After.
     super(clientId, options, { throttleSeconds: 5 });
     if (options.clientCredential === undefined) {
@@ -141,7 +168,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     scopes: readonly string[],
     options: AcquireTokenOnBehalfOfOptions = {},
   ): Promise<AuthenticationResult> {
-    return acquireTokenOnBehalfOf(this.core, this.#oboAccounts, userAssertion, scopes, options);
+    return refusedOptions(options, ON_BEHALF_OF_OPTIONS) ?? acquireTokenOnBehalfOf(this.core, this.#oboAccounts, userAssertion, scopes, options);
   }
 
   /**
@@ -159,6 +186,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     scopes: readonly string[],
     options: AcquireTokenForClientOptions = {},
   ): Promise<AuthenticationResult> {
+    checkOptionKeys(options, FOR_CLIENT_OPTIONS);
     const wanted = validateScopes(scopes);
     const extra = checkData(options.data);
     const reserved = wanted.find((s) => RESERVED.has(s.toLowerCase()));

@@ -4,7 +4,8 @@
  */
 import type { AuthenticationResult } from './authentication-result.js';
 import { ClientApplication } from './client-application.js';
-import type { ClientApplicationOptions } from './client-application-options.js';
+import { CLIENT_APPLICATION_OPTION_KEYS, type ClientApplicationOptions } from './client-application-options.js';
+import { checkOptionKeys, optionShape, refusedOptions } from '../util/options.js';
 import {
   acquireTokenByDeviceFlow,
   initiateDeviceFlow,
@@ -16,6 +17,35 @@ import { acquireTokenInteractive, type AcquireTokenInteractiveOptions } from './
 
 /** Options of {@link PublicClientApplication}: those of every application; a public client has no credential. */
 export type PublicClientApplicationOptions = ClientApplicationOptions;
+
+const OPTIONS = optionShape<PublicClientApplicationOptions>('PublicClientApplication options', CLIENT_APPLICATION_OPTION_KEYS);
+const INTERACTIVE_OPTIONS = optionShape<AcquireTokenInteractiveOptions>('acquireTokenInteractive options', {
+  prompt: true,
+  loginHint: true,
+  domainHint: true,
+  claimsChallenge: true,
+  maxAge: true,
+  extraScopesToConsent: true,
+  port: true,
+  redirectHost: true,
+  timeoutMs: true,
+  openBrowser: true,
+  showUrl: true,
+  onBeforeLaunchingUi: true,
+  successTemplate: true,
+  errorTemplate: true,
+  responseMode: true,
+  signal: true,
+  data: true,
+  correlationId: true,
+});
+const INITIATE_DEVICE_FLOW_OPTIONS = optionShape<InitiateDeviceFlowOptions>('initiateDeviceFlow options', { correlationId: true, signal: true });
+const DEVICE_FLOW_OPTIONS = optionShape<AcquireTokenByDeviceFlowOptions>('acquireTokenByDeviceFlow options', {
+  exitCondition: true,
+  signal: true,
+  claimsChallenge: true,
+  data: true,
+});
 
 /**
  * A public client application.
@@ -32,12 +62,14 @@ export class PublicClientApplication extends ClientApplication {
   /**
    * @param clientId - The application (client) id.
    * @param options - Authority, cache and transport options.
-   * @throws TypeError when an option is malformed, or when a `clientCredential` is given (public clients have none).
+   * @throws TypeError when an option is malformed or unknown (with the option meant), or when a `clientCredential` is
+   *   given (public clients have none); UnsupportedOptionError for MSAL Python's broker options (no broker here).
    */
   constructor(clientId: string, options: PublicClientApplicationOptions = {}) {
     if (typeof options === 'object' && options !== null && (options as Record<string, unknown>)['clientCredential'] !== undefined) {
       throw new TypeError('a PublicClientApplication has no credential: use ConfidentialClientApplication for clientCredential');
     }
+    checkOptionKeys(options, OPTIONS);
     super(clientId, options);
   }
 
@@ -56,7 +88,7 @@ export class PublicClientApplication extends ClientApplication {
    * ```
    */
   acquireTokenInteractive(scopes: readonly string[], options: AcquireTokenInteractiveOptions = {}): Promise<AuthenticationResult> {
-    return acquireTokenInteractive(this.core, scopes, options);
+    return refusedOptions(options, INTERACTIVE_OPTIONS) ?? acquireTokenInteractive(this.core, scopes, options);
   }
 
   /**
@@ -65,7 +97,7 @@ export class PublicClientApplication extends ClientApplication {
    * @throws TypeError/RangeError for malformed scopes; ServerError when refused; InvalidResponseError.
    */
   initiateDeviceFlow(scopes: readonly string[], options: InitiateDeviceFlowOptions = {}): Promise<DeviceFlow> {
-    return initiateDeviceFlow(this.core, scopes, options);
+    return refusedOptions(options, INITIATE_DEVICE_FLOW_OPTIONS) ?? initiateDeviceFlow(this.core, scopes, options);
   }
 
   /**
@@ -77,6 +109,6 @@ export class PublicClientApplication extends ClientApplication {
    *   ServerError when the user declined (`access_denied`) or the server refused; IdTokenError.
    */
   acquireTokenByDeviceFlow(flow: DeviceFlow, options: AcquireTokenByDeviceFlowOptions = {}): Promise<AuthenticationResult> {
-    return acquireTokenByDeviceFlow(this.core, flow, options);
+    return refusedOptions(options, DEVICE_FLOW_OPTIONS) ?? acquireTokenByDeviceFlow(this.core, flow, options);
   }
 }

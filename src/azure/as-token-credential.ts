@@ -10,6 +10,7 @@ import { PublicClientApplication } from '../app/public-client-application.js';
 import type { Account } from '../cache/cache-types.js';
 import { CredentialUnavailableError, ManagedIdentityError, NetworkError, RequestTimeoutError } from '../errors.js';
 import { ManagedIdentityClient, type ManagedIdentityResult } from '../managed-identity/managed-identity-client.js';
+import { checkOptionKeys, optionShape } from '../util/options.js';
 import { publicClientToken, type PublicClientState } from './public-client-token.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 
@@ -46,6 +47,14 @@ type Source = ConfidentialClientApplication | PublicClientApplication | ManagedI
 
 const RESOURCE_SUFFIX = '/.default';
 
+const AS_TOKEN_CREDENTIAL_OPTIONS = optionShape<AsTokenCredentialOptions>('asTokenCredential options', {
+  account: true,
+  fallback: true,
+  interactiveOptions: true,
+  onDeviceCode: true,
+  additionallyAllowedTenants: true,
+});
+
 /**
  * Adapts an msal-ts application or managed identity client to the Azure SDK's `TokenCredential` contract (from
  * `@azure/core-auth`, which msal-ts does not depend on: the returned object is type-compatible with it).
@@ -79,6 +88,7 @@ const RESOURCE_SUFFIX = '/.default';
  */
 export function asTokenCredential(source: Source, options: AsTokenCredentialOptions = {}): TokenCredential {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkOptionKeys(options, AS_TOKEN_CREDENTIAL_OPTIONS);
   const isPublic = source instanceof PublicClientApplication;
   if (!isPublic) {
     for (const name of ['account', 'fallback', 'interactiveOptions', 'onDeviceCode'] as const) {

@@ -2,7 +2,11 @@
  * MSAL Python's `SerializableTokenCache`: a {@link TokenCache} that can be written to and read from a string in the
  * unified MSAL cache format, to persist it wherever the app likes.
  */
-import { TokenCache } from './token-cache.js';
+import type { TokenCacheOptions } from './cache-types.js';
+import { TOKEN_CACHE_OPTION_KEYS, TokenCache } from './token-cache.js';
+import { checkOptionKeys, optionShape } from '../util/options.js';
+
+const OPTIONS = optionShape<TokenCacheOptions>('SerializableTokenCache options', TOKEN_CACHE_OPTION_KEYS);
 
 /**
  * A token cache with `serialize()` / `deserialize()`.
@@ -24,6 +28,16 @@ import { TokenCache } from './token-cache.js';
  * ```
  */
 export class SerializableTokenCache extends TokenCache {
+  /**
+   * @param options - an injectable clock, and whether lookups purge expired access tokens.
+   * @throws TypeError for an unknown option or when `options.clock` has no `now` function.
+   */
+  constructor(options: TokenCacheOptions = {}) {
+    // A subclass's options add keys of its own: it checks them itself.
+    if (new.target === SerializableTokenCache) checkOptionKeys(options, OPTIONS);
+    super(options);
+  }
+
   /** The whole cache as JSON text. Resets {@link TokenCache.hasStateChanged}. */
   serialize(): string {
     const text = this.store.dump();

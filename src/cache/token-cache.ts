@@ -25,8 +25,13 @@ import type {
 } from './cache-types.js';
 import { AppMetadataIndex, IdTokenIndex, RefreshTokenIndex, accountEnvKey } from './credential-indexes.js';
 import { entriesFromEvent } from './response-entries.js';
+import { checkOptionKeys, optionShape, type OptionKeys } from '../util/options.js';
 
 const systemClock: Clock = { now: () => Date.now() / 1000 };
+
+/** Every key of {@link TokenCacheOptions}, for subclasses whose options extend them. */
+export const TOKEN_CACHE_OPTION_KEYS: OptionKeys<TokenCacheOptions> = { clock: true, purgeExpiredAccessTokens: true };
+const OPTIONS = optionShape<TokenCacheOptions>('TokenCache options', TOKEN_CACHE_OPTION_KEYS);
 
 /** Whitespace inside a requested scope: such a request cannot use the exact-scope shortcut. */
 const ODD_SCOPE = /\s/;
@@ -86,6 +91,8 @@ export class TokenCache {
    * @throws TypeError when `options.clock` has no `now` function.
    */
   constructor(options: TokenCacheOptions = {}) {
+    // A subclass's options add keys of its own: it checks them itself.
+    if (new.target === TokenCache) checkOptionKeys(options, OPTIONS);
     const clock = options.clock ?? systemClock;
     if (typeof clock.now !== 'function') throw new TypeError('options.clock.now must be a function');
     this.#clock = clock;

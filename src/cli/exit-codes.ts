@@ -64,6 +64,7 @@ const BY_CODE: Readonly<Record<MsalErrorCode, ExitCode>> = {
   state_mismatch: EXIT.authFailed,
   device_code_expired: EXIT.authFailed,
   federated_account_not_supported: EXIT.authFailed,
+  unsupported_option: EXIT.usage,
   distributed_cache: EXIT.cache,
   persistence_not_found: EXIT.cache,
   persistence_unavailable: EXIT.cache,

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CacheAccessContext, CachePartition } from '../cache/cache-access.js';
 import type { RawEntry } from '../cache/cache-entries.js';
 import type { CacheSection, Clock, TokenCacheOptions } from '../cache/cache-types.js';
-import { TokenCache } from '../cache/token-cache.js';
+import { TOKEN_CACHE_OPTION_KEYS, TokenCache } from '../cache/token-cache.js';
 import { CacheFormatError, DistributedCacheError, MsalError } from '../errors.js';
 import {
   EMPTY_PARTITION,
@@ -20,6 +20,7 @@ import {
 } from './partition-doc.js';
 import { distributedCacheKey, partitionOfEntry, type NamedPartition } from './partition-key.js';
 import type { DistributedCacheStore, StoredValue } from './store.js';
+import { checkOptionKeys, optionShape } from '../util/options.js';
 
 /** Options of {@link DistributedTokenCache}. */
 export interface DistributedTokenCacheOptions extends TokenCacheOptions {
@@ -45,6 +46,15 @@ export interface DistributedTokenCacheOptions extends TokenCacheOptions {
    */
   maxStalenessSeconds?: number | undefined;
 }
+
+const OPTIONS = optionShape<DistributedTokenCacheOptions>('DistributedTokenCache options', {
+  ...TOKEN_CACHE_OPTION_KEYS,
+  keyPrefix: true,
+  maxPartitions: true,
+  maxWriteAttempts: true,
+  refreshTokenLifetimeSeconds: true,
+  maxStalenessSeconds: true,
+});
 
 /** A partition this instance holds in memory. */
 interface Loaded {
@@ -160,6 +170,7 @@ export class DistributedTokenCache extends TokenCache {
    *   option is out of range.
    */
   constructor(store: DistributedCacheStore, options: DistributedTokenCacheOptions = {}) {
+    checkOptionKeys(options, OPTIONS);
     super(options);
     if (
       typeof store !== 'object' ||

@@ -3,6 +3,7 @@
  * partitioned cache's bounded memory and TTLs.
  */
 import type { Clock } from '../cache/cache-types.js';
+import { checkOptionKeys, optionShape } from '../util/options.js';
 import { checkKey, checkSetArguments, type DistributedCacheStore, type StoreSetOptions, type StoredValue } from './store.js';
 
 interface Slot {
@@ -16,6 +17,8 @@ const systemClock: Clock = { now: () => Date.now() / 1000 };
 
 /** Expired keys are swept after this many writes, so a key never read again does not stay forever. */
 const SWEEP_EVERY = 1024;
+
+const OPTIONS = optionShape<{ clock?: Clock | undefined }>('InMemoryDistributedCacheStore options', { clock: true });
 
 /**
  * A {@link DistributedCacheStore} in a `Map`, with TTLs and compare-and-set. Versions come from a counter that never
@@ -37,6 +40,7 @@ export class InMemoryDistributedCacheStore implements DistributedCacheStore {
    * @throws TypeError when `options.clock.now` is not a function.
    */
   constructor(options: { clock?: Clock | undefined } = {}) {
+    checkOptionKeys(options, OPTIONS);
     const clock = options.clock ?? systemClock;
     if (typeof clock.now !== 'function') throw new TypeError('options.clock.now must be a function');
     this.#clock = clock;

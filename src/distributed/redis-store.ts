@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DistributedCacheError, MsalError } from '../errors.js';
 import { base64UrlEncode } from '../protocol/base64url.js';
+import { checkOptionKeys, optionShape } from '../util/options.js';
 import { checkKey, checkSetArguments, type DistributedCacheStore, type StoreSetOptions, type StoredValue } from './store.js';
 
 /** A Lua script and its SHA-1 (for EVALSHA). */
@@ -102,6 +103,8 @@ function asText(value: unknown): string | undefined {
   return undefined;
 }
 
+const OPTIONS = optionShape<RedisDistributedCacheStoreOptions>('RedisDistributedCacheStore options', { operationTimeoutMs: true });
+
 /**
  * A {@link DistributedCacheStore} on Redis (or anything that runs Redis Lua scripts: Valkey, KeyDB, Azure Cache for
  * Redis, Redis Cluster).
@@ -128,6 +131,7 @@ export class RedisDistributedCacheStore implements DistributedCacheStore {
    *   integer.
    */
   constructor(runner: RedisScriptRunner, options: RedisDistributedCacheStoreOptions = {}) {
+    checkOptionKeys(options, OPTIONS);
     if (typeof runner !== 'object' || runner === null || typeof runner.run !== 'function') {
       throw new TypeError('runner must have a run(script, keys, args) function');
     }

@@ -30,6 +30,7 @@ import { loadOrCreateSshCa } from './ssh-certificate.js';
 import { defaultStateDir, openStateDir } from './state-dir.js';
 import { GrantStores } from './stores.js';
 import type { Emulator, EmulatorOptions } from './types.js';
+import { checkOptionKeys, optionShape } from '../util/options.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -40,8 +41,24 @@ function positiveInteger(value: number | undefined, name: string, fallback: numb
   return value;
 }
 
+const OPTIONS = optionShape<EmulatorOptions>('startEmulator options', {
+  port: true,
+  stateDir: true,
+  config: true,
+  accessTokenLifetimeSeconds: true,
+  idTokenLifetimeSeconds: true,
+  refreshTokenLifetimeSeconds: true,
+  authorizationCodeLifetimeSeconds: true,
+  deviceCodeLifetimeSeconds: true,
+  deviceCodeIntervalSeconds: true,
+  refreshInMinLifetimeSeconds: true,
+  clock: true,
+  managedIdentity: true,
+});
+
 function checkOptions(options: EmulatorOptions): { port: number; stateDir: string; lifetimes: EmulatorLifetimes; clock: () => number } {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkOptionKeys(options, OPTIONS);
   const port = options.port ?? 0;
   if (typeof port !== 'number' || !Number.isInteger(port)) throw new TypeError('options.port must be an integer');
   if (port < 0 || port > 65535) throw new RangeError('options.port must be between 0 and 65535');

@@ -6,7 +6,9 @@ import { FilePersistenceWithDataProtection } from './dpapi-persistence.js';
 import { FilePersistence } from './file-persistence.js';
 import { KeychainPersistence } from './keychain-persistence.js';
 import { LibsecretPersistence } from './libsecret-persistence.js';
+import { BUILD_ENCRYPTED_PERSISTENCE_OPTIONS } from './option-shapes.js';
 import { resolveLocation, type Persistence } from './persistence.js';
+import { checkOptionKeys } from '../util/options.js';
 
 /** Options of {@link buildEncryptedPersistence}. */
 export interface BuildEncryptedPersistenceOptions {
@@ -42,6 +44,7 @@ export async function buildEncryptedPersistence(
   location: string,
   options: BuildEncryptedPersistenceOptions = {},
 ): Promise<Persistence> {
+  checkOptionKeys(options, BUILD_ENCRYPTED_PERSISTENCE_OPTIONS);
   resolveLocation(location, 'location');
   if (options.fallbackToPlaintext !== undefined && typeof options.fallbackToPlaintext !== 'boolean') {
     throw new TypeError('options.fallbackToPlaintext must be a boolean');

@@ -15,6 +15,8 @@ import { flockUnavailable, getFlock, type Flock } from './flock.js';
 import { formatLockContent, heldHere, judgeHolder, parseLockContent, releasedHere } from './lock-holder.js';
 import { BREAKER_NAME, takeOver, type SeenLock } from './lock-takeover.js';
 import { holderState } from './process-liveness.js';
+import { CROSS_PLAT_LOCK_OPTIONS } from './option-shapes.js';
+import { checkOptionKeys } from '../util/options.js';
 
 /** Options of {@link CrossPlatLock}. */
 export interface CrossPlatLockOptions {
@@ -106,6 +108,7 @@ export class CrossPlatLock {
    * @throws TypeError / RangeError for a bad argument.
    */
   constructor(lockfilePath: string, options: CrossPlatLockOptions = {}) {
+    checkOptionKeys(options, CROSS_PLAT_LOCK_OPTIONS);
     if (typeof lockfilePath !== 'string' || lockfilePath === '') throw new TypeError('lockfilePath must be a non-empty path');
     this.lockfilePath = resolve(lockfilePath);
     this.#timeoutMs = positive(options.timeoutMs, 'options.timeoutMs', 30_000, true);

@@ -8,6 +8,8 @@ import { mtimeMs, readFileOrNotFound, statStamp, writeFileAtomic } from './file-
 import { checkMtimeLead, type FilePersistenceOptions } from './file-persistence.js';
 import { loadKoffi, loadLibrary, type Koffi, type NativeFunction } from './native.js';
 import { checkMaxBytes, resolveLocation, type Persistence, type PersistenceLoadOptions, type PersistenceStamp } from './persistence.js';
+import { DPAPI_PERSISTENCE_OPTIONS } from './option-shapes.js';
+import { checkOptionKeys } from '../util/options.js';
 
 const CRYPTPROTECT_UI_FORBIDDEN = 0x1;
 
@@ -79,6 +81,7 @@ export class FilePersistenceWithDataProtection implements Persistence {
    * @throws PersistenceUnavailableError (reason `platform`) when not on Windows; TypeError for a bad argument.
    */
   constructor(location: string, entropy = '', options: FilePersistenceOptions = {}) {
+    checkOptionKeys(options, DPAPI_PERSISTENCE_OPTIONS);
     this.location = resolveLocation(location, 'location');
     if (typeof entropy !== 'string') throw new TypeError('entropy must be a string');
     this.#entropy = entropy === '' ? undefined : Buffer.from(entropy, 'utf8');

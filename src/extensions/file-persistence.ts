@@ -3,6 +3,8 @@
  */
 import { mtimeMs, readFileOrNotFound, statStamp, touchFile, writeFileAtomic } from './file-io.js';
 import { checkMaxBytes, resolveLocation, type Persistence, type PersistenceLoadOptions, type PersistenceStamp } from './persistence.js';
+import { FILE_PERSISTENCE_OPTIONS } from './option-shapes.js';
+import { checkOptionKeys } from '../util/options.js';
 
 /**
  * Default lead, in milliseconds, by which a save dates the file's mtime ahead of the wall clock, so that readers that
@@ -51,6 +53,7 @@ export class FilePersistence implements Persistence {
    * @throws TypeError when `location` is not a non-empty string; RangeError for a bad option.
    */
   constructor(location: string, options: FilePersistenceOptions = {}) {
+    checkOptionKeys(options, FILE_PERSISTENCE_OPTIONS);
     this.location = resolveLocation(location, 'location');
     this.#mtimeLeadMs = checkMtimeLead(options.mtimeLeadMs, 'options.mtimeLeadMs');
   }

@@ -7,7 +7,9 @@ import { PersistenceDecryptionError, PersistenceEncryptionError, PersistenceUnav
 import { mtimeMs, notFound, statStamp, touchFile } from './file-io.js';
 import { checkMtimeLead } from './file-persistence.js';
 import { loadKoffi, loadLibrary, type Koffi, type NativeFunction } from './native.js';
+import { KEYCHAIN_PERSISTENCE_OPTIONS } from './option-shapes.js';
 import { resolveLocation, sha256Hex, type Persistence, type PersistenceStamp } from './persistence.js';
+import { checkOptionKeys } from '../util/options.js';
 
 /** errSecItemNotFound. */
 const ITEM_NOT_FOUND = -25300;
@@ -92,6 +94,7 @@ export class KeychainPersistence implements Persistence {
    * @throws PersistenceUnavailableError (reason `platform`) when not on macOS; TypeError for a bad argument.
    */
   constructor(signalLocation: string, serviceName?: string, accountName?: string, options: KeychainPersistenceOptions = {}) {
+    checkOptionKeys(options, KEYCHAIN_PERSISTENCE_OPTIONS);
     this.location = resolveLocation(signalLocation, 'signalLocation');
     if (serviceName !== undefined && (typeof serviceName !== 'string' || serviceName === '')) {
       throw new TypeError('serviceName must be a non-empty string');

@@ -11,7 +11,9 @@ import {
 import { mtimeMs, notFound, statStamp, touchFile } from './file-io.js';
 import { checkMtimeLead } from './file-persistence.js';
 import { createSecretAgent, LibsecretCallError, type SecretAgent } from './libsecret.js';
+import { LIBSECRET_PERSISTENCE_OPTIONS } from './option-shapes.js';
 import { resolveLocation, sha256Hex, type Persistence, type PersistenceStamp } from './persistence.js';
+import { checkOptionKeys } from '../util/options.js';
 
 /** Options of {@link LibsecretPersistence}. */
 export interface LibsecretPersistenceOptions {
@@ -93,6 +95,7 @@ export class LibsecretPersistence implements Persistence {
     attributes?: Readonly<Record<string, string>>,
     options: LibsecretPersistenceOptions = {},
   ) {
+    checkOptionKeys(options, LIBSECRET_PERSISTENCE_OPTIONS);
     this.location = resolveLocation(signalLocation, 'signalLocation');
     if (schemaName !== undefined && (typeof schemaName !== 'string' || schemaName === '')) {
       throw new TypeError('schemaName must be a non-empty string');

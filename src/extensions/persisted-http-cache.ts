@@ -5,7 +5,9 @@
 import { CacheFormatError, PersistenceNotFoundError } from '../errors.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import { CrossPlatLock, type CrossPlatLockOptions } from './cross-plat-lock.js';
+import { CROSS_PLAT_LOCK_OPTIONS, PERSISTED_HTTP_CACHE_OPTIONS } from './option-shapes.js';
 import { sameStamp, type Persistence, type PersistenceStamp } from './persistence.js';
+import { checkOptionKeys } from '../util/options.js';
 
 const FORMAT = 'msal-ts-http-cache/1';
 
@@ -87,6 +89,8 @@ export class PersistedHttpCache implements HttpCacheStore {
    *   persistence's errors; TypeError / RangeError for bad arguments.
    */
   static async open(persistence: Persistence, options: PersistedHttpCacheOptions = {}): Promise<PersistedHttpCache> {
+    checkOptionKeys(options, PERSISTED_HTTP_CACHE_OPTIONS);
+    checkOptionKeys(options.lock, CROSS_PLAT_LOCK_OPTIONS);
     if (typeof persistence !== 'object' || persistence === null || typeof persistence.load !== 'function') {
       throw new TypeError('persistence must implement Persistence');
     }

@@ -9,6 +9,8 @@ import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
 import { CacheFormatError, CacheTooLargeError, PersistenceNotFoundError } from '../errors.js';
 import { CrossPlatLock, type CrossPlatLockOptions } from './cross-plat-lock.js';
 import { checkMaxBytes, sameStamp, type Persistence, type PersistenceStamp } from './persistence.js';
+import { CROSS_PLAT_LOCK_OPTIONS, PERSISTED_TOKEN_CACHE_OPTIONS } from './option-shapes.js';
+import { checkOptionKeys } from '../util/options.js';
 
 /**
  * A file modified less than this long before we read it could be rewritten in place within the same timestamp tick
@@ -104,6 +106,8 @@ export class PersistedTokenCache extends SerializableTokenCache {
    * @throws TypeError when `persistence` lacks the Persistence members; TypeError / RangeError for bad options.
    */
   constructor(persistence: Persistence, options: PersistedTokenCacheOptions = {}) {
+    checkOptionKeys(options, PERSISTED_TOKEN_CACHE_OPTIONS);
+    checkOptionKeys(options.lock, CROSS_PLAT_LOCK_OPTIONS);
     super(options);
     this.#maxBytes = checkMaxBytes(options.maxCacheBytes, 'options.maxCacheBytes') ?? DEFAULT_MAX_CACHE_BYTES;
     if (

@@ -10,6 +10,7 @@ import type { Dispatcher, request as undiciRequestFn } from 'undici';
 import { InvalidResponseError, MsalError, NetworkError, RequestAbortedError, RequestTimeoutError } from '../errors.js';
 import { createLogSink, type Logger } from '../logger.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
+import { checkOptionKeys, optionShape } from '../util/options.js';
 
 /** Options of {@link createHttpClient}. */
 export interface HttpClientOptions {
@@ -76,6 +77,17 @@ interface Runtime {
   direct: Dispatcher | undefined;
 }
 
+const HTTP_CLIENT_OPTIONS = optionShape<HttpClientOptions>('createHttpClient options', {
+  verify: true,
+  ca: true,
+  proxy: true,
+  bypassProxyForLocalTargets: true,
+  timeoutMs: true,
+  connectTimeoutMs: true,
+  maxBodyBytes: true,
+  logger: true,
+});
+
 /**
  * Creates the default HTTP client.
  *
@@ -91,6 +103,7 @@ interface Runtime {
  * ```
  */
 export function createHttpClient(options: HttpClientOptions = {}): ClosableHttpClient {
+  checkOptionKeys(options, HTTP_CLIENT_OPTIONS);
   const settings = checkOptions(options);
   warnIfUnverified(settings, options.logger);
   let runtime: Promise<Runtime> | undefined;

@@ -7,12 +7,14 @@ import { existsSync } from 'node:fs';
 import type { TokenSource } from '../app/authentication-result.js';
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
-import { TokenCache } from '../cache/token-cache.js';
+import { checkTokenCache } from '../cache/token-cache-option.js';
+import type { TokenCache } from '../cache/token-cache.js';
 import { ManagedIdentityError, ServerError } from '../errors.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
 import { createHttpClient } from '../http/undici-http-client.js';
 import { shareInFlight } from '../util/in-flight.js';
+import { checkOptionKeys, optionShape } from '../util/options.js';
 import { VERSION } from '../version.js';
 import { defaultSleep, type Sleep } from './imds-retry.js';
 import { testSeamsOf } from './internal-seams.js';
@@ -91,6 +93,23 @@ export interface AcquireManagedIdentityTokenOptions {
   correlationId?: string | undefined;
 }
 
+const CLIENT_OPTIONS = optionShape<ManagedIdentityClientOptions>('ManagedIdentityClient options', {
+  httpClient: true,
+  tokenCache: true,
+  httpCache: true,
+  now: true,
+  environment: true,
+  clientCapabilities: true,
+  sleep: true,
+});
+const ACQUIRE_OPTIONS = optionShape<AcquireManagedIdentityTokenOptions>('acquireTokenForClient options', {
+  resource: true,
+  claimsChallenge: true,
+  forceRefresh: true,
+  signal: true,
+  correlationId: true,
+});
+
 /** A managed identity token, as MSAL Python's result dict. */
 export interface ManagedIdentityResult {
   access_token: string;
@@ -144,11 +163,12 @@ export class ManagedIdentityClient {
    * @param identity - A {@link SystemAssignedManagedIdentity} or {@link UserAssignedManagedIdentity}, or MSAL Python's
    *   dict form (`{ ManagedIdentityIdType: 'ClientId', Id: '…' }`, e.g. parsed from a configuration variable).
    * @param options - Transport, cache, clock and environment.
-   * @throws TypeError when the identity or an option is malformed; ManagedIdentityError (`shared_token_cache`) for a
-   *   token cache shared beyond the process. Does no I/O.
+   * @throws TypeError when the identity or an option is malformed or unknown; ManagedIdentityError
+   *   (`shared_token_cache`) for a token cache shared beyond the process. Does no I/O.
    */
   constructor(identity: ManagedIdentity | ManagedIdentityConfig, options: ManagedIdentityClientOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    checkOptionKeys(options, CLIENT_OPTIONS);
     this.identity = checkManagedIdentity(identity);
     for (const name of ['now', 'sleep'] as const) {
       if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`options.${name} must be a function`);
@@ -163,8 +183,7 @@ export class ManagedIdentityClient {
     if (options.httpClient !== undefined && typeof options.httpClient?.send !== 'function') {
       throw new TypeError('options.httpClient must have a send(request) method');
     }
-    const tokenCache = options.tokenCache ?? new SerializableTokenCache();
-    if (!(tokenCache instanceof TokenCache)) throw new TypeError('options.tokenCache must be a TokenCache (e.g. a SerializableTokenCache)');
+    const tokenCache = checkTokenCache(options.tokenCache) ?? new SerializableTokenCache();
     if (tokenCache.sharedBeyondProcess) {
       // Every system-assigned identity is filed as SYSTEM_ASSIGNED_MANAGED_IDENTITY, and a user-assigned id in a
       // configuration proves nothing about which identity the resource has: a shared store would serve one service
@@ -212,6 +231,7 @@ export class ManagedIdentityClient {
    */
   async acquireTokenForClient(options: AcquireManagedIdentityTokenOptions): Promise<ManagedIdentityResult> {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object with a resource');
+    checkOptionKeys(options, ACQUIRE_OPTIONS);
     const { resource, claimsChallenge, forceRefresh } = options;
     if (typeof resource !== 'string' || resource.trim() === '') {
       throw new TypeError('options.resource must be a non-empty string, e.g. "https://management.azure.com/"');

@@ -97,6 +97,7 @@ describe('asTokenCredential', () => {
     assert.throws(() => asTokenCredential(app, { additionallyAllowedTenants: 'x' as never }), /options\.additionallyAllowedTenants/);
     const mi = new ManagedIdentityClient(new SystemAssignedManagedIdentity(), { environment: {} });
     assert.throws(() => asTokenCredential(mi, { additionallyAllowedTenants: ['*'] }), TypeError);
+    assert.throws(() => asTokenCredential(app, { additionalyAllowedTenants: ['*'] } as never), /unknown option "additionalyAllowedTenants".*did you mean "additionallyAllowedTenants"/);
 
     const credential = asTokenCredential(app);
     await assert.rejects(credential.getToken([]), (e: unknown) => e instanceof TypeError && /scopes/.test(e.message));

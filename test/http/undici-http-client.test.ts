@@ -66,6 +66,13 @@ after(async () => {
   pki.dispose();
 });
 
+describe('options', () => {
+  it('a misspelt option is a TypeError naming it and the option meant, before any request', () => {
+    assert.throws(() => createHttpClient({ verfy: false } as never), /unknown option "verfy".*did you mean "verify"/);
+    assert.throws(() => createHttpClient({ timeout: 5 } as never), /unknown option "timeout"/);
+  });
+});
+
 describe('trust (verify / ca)', () => {
   it('verify=false accepts a certificate from an unknown CA', async () => {
     const res = await client({ verify: false }).send({ method: 'GET', url: `${server.origin}/hello`, headers: {} });
