@@ -38,6 +38,7 @@ import { machineLearningToken } from './sources/machine-learning.js';
 import { serviceFabricToken } from './sources/service-fabric.js';
 import { ManagedIdentityThrottle } from './throttle.js';
 import type { ManagedIdentityToken } from './token-response.js';
+import { createLogSink, type Logger } from '../logger.js';
 
 /** Where MSAL Python files managed identity tokens: environment "localhost" (since 1.35) and realm "managed_identity". */
 export const MANAGED_IDENTITY_CACHE_ENVIRONMENT = 'localhost';
@@ -74,6 +75,11 @@ export interface ManagedIdentityClientOptions {
   clientCapabilities?: readonly string[] | undefined;
   /** How IMDS retries wait (milliseconds). Default: a timer. Tests pass a function that records and returns. */
   sleep?: Sleep | undefined;
+  /**
+   * Receives warnings, such as certificate verification turned off by `NODE_TLS_REJECT_UNAUTHORIZED=0` for the
+   * default transport. Nothing personal or secret is logged.
+   */
+  logger?: Logger | undefined;
 }
 
 /** Options of {@link ManagedIdentityClient.acquireTokenForClient}. */
@@ -101,6 +107,7 @@ const CLIENT_OPTIONS = optionShape<ManagedIdentityClientOptions>('ManagedIdentit
   environment: true,
   clientCapabilities: true,
   sleep: true,
+  logger: true,
 });
 const ACQUIRE_OPTIONS = optionShape<AcquireManagedIdentityTokenOptions>('acquireTokenForClient options', {
   resource: true,
@@ -151,6 +158,7 @@ export class ManagedIdentityClient {
   readonly #environment: ManagedIdentityEnvironment;
   readonly #now: () => number;
   readonly #sleep: Sleep;
+  readonly #logger: Logger | undefined;
   readonly #capabilities: readonly string[] | undefined;
   readonly #throttle: ManagedIdentityThrottle;
   readonly #cacheClientId: string;
@@ -200,6 +208,8 @@ export class ManagedIdentityClient {
     this.#environment = options.environment ?? process.env;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? defaultSleep;
+    if (options.logger !== undefined) createLogSink(options.logger); // checks its shape now, before any I/O
+    this.#logger = options.logger;
     this.#capabilities = caps === undefined ? undefined : caps.slice();
     this.#throttle = new ManagedIdentityThrottle(options.httpCache ?? new Map<string, unknown>(), this.#now);
     this.#cacheClientId = cacheClientId(this.identity);
@@ -371,7 +381,7 @@ export class ManagedIdentityClient {
     const host = this.#detectionHost();
     const name = this.getManagedIdentitySource();
     const need = (variable: string): string => value(env, variable) ?? '';
-    const http = (): HttpClient => this.#http ?? createHttpClient({ bypassProxyForLocalTargets: true });
+    const http = (): HttpClient => this.#http ?? createHttpClient({ bypassProxyForLocalTargets: true, logger: this.#logger });
     let source: ResolvedSource;
     switch (name) {
       case 'SERVICE_FABRIC': {
