@@ -163,6 +163,32 @@ describe('the published package', () => {
     assert.deepEqual(pkg.bin, { 'msal-ts': './dist/cli.js' });
   });
 
+  it('runtime dependencies are exactly undici and koffi, each justified in docs/design.md, with no install script of its own', () => {
+    const packedPkg = JSON.parse(readFileSync(join(consumer, 'node_modules', 'msal-ts', 'package.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(packedPkg['dependencies'] as Record<string, string>).sort(), ['koffi', 'undici']);
+    assert.equal(packedPkg['optionalDependencies'], undefined);
+    assert.deepEqual(Object.keys(packedPkg['peerDependencies'] as Record<string, string>), ['@redis/client']);
+    const scripts = (packedPkg['scripts'] ?? {}) as Record<string, string>;
+    for (const hook of ['preinstall', 'install', 'postinstall']) assert.equal(scripts[hook], undefined, `no ${hook} script`);
+    const design = readFileSync(join(REPO, 'docs', 'design.md'), 'utf8');
+    for (const name of ['undici', 'koffi', '@redis/client']) assert.ok(design.includes(`\n| \`${name}\` `), `${name} has a row in docs/design.md`);
+  });
+
+  it('the built code imports no package but node: builtins, and its two dependencies', () => {
+    // @redis/client is never imported: the caller passes its client in.
+    const allowed = new Set(['koffi', 'undici']);
+    const imported = new Set<string>();
+    for (const file of packed.files.filter((f) => f.path.endsWith('.js'))) {
+      const code = readFileSync(join(consumer, 'node_modules', 'msal-ts', file.path), 'utf8');
+      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|createRequire\(import\.meta\.url\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g)) {
+        const specifier = m[1] ?? '';
+        if (!specifier.startsWith('node:')) imported.add(specifier);
+      }
+    }
+    assert.deepEqual([...imported].filter((name) => !allowed.has(name)), []);
+    assert.ok(imported.has('undici') && imported.has('koffi'), 'the scan sees the dependencies it allows');
+  });
+
   it('the built bin (dist/cli.js) is executable and runs by itself', async () => {
     const cli = join(REPO, 'dist', 'cli.js');
     assert.equal(statSync(cli).mode & 0o111, 0o111, 'dist/cli.js has its execute bits');
