@@ -6,7 +6,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import ts from 'typescript';
@@ -187,6 +187,24 @@ describe('the published package', () => {
     }
     assert.deepEqual([...imported].filter((name) => !allowed.has(name)), []);
     assert.ok(imported.has('undici') && imported.has('koffi'), 'the scan sees the dependencies it allows');
+  });
+
+  it('every relative import in the packed .d.ts files names a packed file, and no CLI-only declarations are packed', () => {
+    // The build drops declarations no export reaches; this proves it dropped none that one does. (The consumer
+    // compiles below use skipLibCheck, which would hide a missing file as \`any\`.)
+    const paths = new Set(packed.files.map((f) => f.path));
+    const declarations = [...paths].filter((p) => p.endsWith('.d.ts'));
+    const missing: string[] = [];
+    for (const file of declarations) {
+      const text = readFileSync(join(consumer, 'node_modules', 'msal-ts', file), 'utf8');
+      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["'](\.{1,2}\/[^"']+)["']/g)) {
+        const target = posix.normalize(posix.join(posix.dirname(file), (m[1] ?? '').replace(/\.js$/, '.d.ts')));
+        if (!paths.has(target)) missing.push(`${file} -> ${target}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+    assert.ok(declarations.length > 50, 'the scan sees the declarations');
+    assert.deepEqual(declarations.filter((p) => p.startsWith('dist/types/cli/')), []);
   });
 
   it('the built bin (dist/cli.js) is executable and runs by itself', async () => {
