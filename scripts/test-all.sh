@@ -11,9 +11,10 @@ cd "$(dirname "$0")/.."
 # - redis-server for the distributed cache tests (started and stopped by the tests, on loopback);
 # - tmux for the terminal test of the CLI's device-code screen;
 # - openssh-client (ssh-keygen) to verify the SSH certificates the emulator issues;
-# - openssl for test certificates.
+# - openssl for test certificates and to judge the emulator's;
+# - xdg-utils: xdg-open, the browser launcher on Linux (chromium pulls it in too; named so the test does not depend on that).
 APT_PACKAGES=(python3-msal python3-msal-extensions python3-portalocker python3-gi gir1.2-secret-1
-  chromium dbus dbus-daemon gnome-keyring libsecret-1-0 libsecret-tools redis-server tmux openssh-client openssl)
+  chromium dbus dbus-daemon gnome-keyring libsecret-1-0 libsecret-tools redis-server tmux openssh-client openssl xdg-utils)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

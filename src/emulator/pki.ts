@@ -1,5 +1,5 @@
 /**
- * The emulator's keys and certificates, made with @peculiar/x509 on WebCrypto:
+ * The emulator's keys and certificates, made with node:crypto and ./certificate-builder.ts:
  * - a CA (ECDSA P-256, 10 years) kept in `<stateDir>/ca/`, so a user trusts it once, name-constrained to 127.0.0.1,
  *   ::1 and localhost so that trust never extends to another host;
  * - a TLS server certificate for 127.0.0.1 and localhost, issued by that CA on every start;
@@ -9,27 +9,15 @@
  * Each folder is created complete under a temporary name and renamed into place, so two emulators starting at once on
  * one stateDir agree on one CA.
  */
-import { createHash, createPrivateKey, createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, X509Certificate, type KeyObject } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type * as X509 from '@peculiar/x509';
+import { promisify } from 'node:util';
+import { buildCertificate, certificatePem, distinguishedName, extensions, issuerParts, keyIdentifier } from './certificate-builder.js';
+import { booleanTrue, octetString, oid, sequence, tlv } from './der.js';
 import { randomToken } from './ids.js';
 import type { SigningKey } from './jwt.js';
-import { ensureReflectMetadata } from './reflect-shim.js';
 import { untrustedReason } from './state-dir.js';
-
-let x509Module: Promise<typeof X509> | undefined;
-
-/** Loads @peculiar/x509 after its Reflect prerequisite is in place (a static import would run first once bundled). */
-function loadX509(): Promise<typeof X509> {
-  x509Module ??= (async () => {
-    ensureReflectMetadata();
-    const x509 = await import('@peculiar/x509');
-    x509.cryptoProvider.set(webcrypto);
-    return x509;
-  })();
-  return x509Module;
-}
 
 /** A private key and its certificate, both PEM. */
 export interface KeyAndCertificate {
@@ -37,49 +25,36 @@ export interface KeyAndCertificate {
   certificatePem: string;
 }
 
-const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const EC_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
-const RSA = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
+const generateKeyPairAsync = promisify(generateKeyPair);
 
-async function exportPem(key: CryptoKeyLike): Promise<string> {
-  const x509 = await loadX509();
-  const der = await webcrypto.subtle.exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+function generate(type: 'ec' | 'rsa'): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+  return type === 'ec' ? generateKeyPairAsync('ec', { namedCurve: 'P-256' }) : generateKeyPairAsync('rsa', { modulusLength: 2048 });
 }
 
-type CryptoKeyLike = webcrypto.CryptoKey;
-
-async function generate(algorithm: typeof EC | typeof RSA): Promise<webcrypto.CryptoKeyPair> {
-  return webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+function privateKeyPem(key: KeyObject): string {
+  return key.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-/** DER of a tag-length-value with a short (< 128 bytes) content. */
-function tlv(tag: number, ...content: Buffer[]): Buffer {
-  const body = Buffer.concat(content);
-  if (body.length >= 128) throw new Error('tlv: content too long for a short-form length');
-  return Buffer.concat([Buffer.from([tag, body.length]), body]);
+/** Validity from a day ago (clock skew between the emulator and its clients) to `days` from now. */
+function validity(days: number): { notBefore: Date; notAfter: Date } {
+  const now = Date.now();
+  return { notBefore: new Date(now - DAY_MS), notAfter: new Date(now + days * DAY_MS) };
 }
-
-const NAME_CONSTRAINTS_OID = '2.5.29.30';
 
 /**
  * The CA's NameConstraints value (RFC 5280 4.2.1.10): permitted subtrees dNSName `localhost`, iPAddress 127.0.0.1/32
  * and ::1/128. Users trust this CA system-wide; with these constraints, a certificate it signs for any other host is
- * refused, even by someone who got hold of its key. (@peculiar/x509 has no class for this extension.)
+ * refused, even by someone who got hold of its key.
  */
-const LOOPBACK_NAME_CONSTRAINTS = tlv(0x30, tlv(0xa0,
-  tlv(0x30, tlv(0x82, Buffer.from('localhost', 'ascii'))),
-  tlv(0x30, tlv(0x87, Buffer.from([127, 0, 0, 1]), Buffer.alloc(4, 0xff))),
-  tlv(0x30, tlv(0x87, Buffer.concat([Buffer.alloc(15), Buffer.from([1])]), Buffer.alloc(16, 0xff))),
+const LOOPBACK_NAME_CONSTRAINTS = sequence(tlv(0xa0,
+  sequence(tlv(0x82, Buffer.from('localhost', 'ascii'))),
+  sequence(tlv(0x87, Buffer.from([127, 0, 0, 1]), Buffer.alloc(4, 0xff))),
+  sequence(tlv(0x87, Buffer.concat([Buffer.alloc(15), Buffer.from([1])]), Buffer.alloc(16, 0xff))),
 ));
 
 /** The DER of the whole extension as createCa writes it: OID, critical, value. */
-const LOOPBACK_NAME_CONSTRAINTS_EXTENSION = tlv(0x30,
-  tlv(0x06, Buffer.from([0x55, 0x1d, 0x1e])),
-  tlv(0x01, Buffer.from([0xff])),
-  tlv(0x04, LOOPBACK_NAME_CONSTRAINTS),
-);
+const LOOPBACK_NAME_CONSTRAINTS_EXTENSION = sequence(oid('2.5.29.30'), booleanTrue(), octetString(LOOPBACK_NAME_CONSTRAINTS));
 
 /** Whether a CA certificate carries the loopback name constraints, critical (a CA from before they existed does not). */
 export function hasLoopbackNameConstraints(certificatePem: string): boolean {
@@ -90,75 +65,63 @@ export function hasLoopbackNameConstraints(certificatePem: string): boolean {
   }
 }
 
+const EMULATOR_O = 'msal-ts emulator (testing only)';
+
 async function createCa(): Promise<KeyAndCertificate> {
-  const x509 = await loadX509();
-  const keys = await generate(EC);
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: 'CN=msal-ts Entra ID emulator local CA, O=msal-ts emulator (testing only)',
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 3650 * DAY_MS),
-    keys: keys,
-    signingAlgorithm: EC_SIGN,
+  const keys = await generate('ec');
+  const name = distinguishedName([['CN', 'msal-ts Entra ID emulator local CA'], ['O', EMULATOR_O]]);
+  const der = buildCertificate({
+    subject: name,
+    issuer: name,
+    publicKey: keys.publicKey,
+    ...validity(3650),
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      new x509.Extension(NAME_CONSTRAINTS_OID, true, LOOPBACK_NAME_CONSTRAINTS),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      extensions.basicConstraints({ pathLength: 0 }),
+      extensions.keyUsage(['keyCertSign', 'cRLSign']),
+      { oid: '2.5.29.30', critical: true, value: LOOPBACK_NAME_CONSTRAINTS },
+      extensions.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
     ],
-  });
-  return { privateKeyPem: await exportPem(keys.privateKey), certificatePem: cert.toString('pem') };
+  }, keys.privateKey);
+  return { privateKeyPem: privateKeyPem(keys.privateKey), certificatePem: certificatePem(der) };
 }
 
-async function createSelfSignedRsa(subject: string, days: number, serverOrClient: 'client' | 'signing'): Promise<KeyAndCertificate> {
-  const x509 = await loadX509();
-  const keys = await generate(RSA);
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: subject,
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + days * DAY_MS),
-    keys: keys,
-    signingAlgorithm: RSA,
+async function createSelfSignedRsa(commonName: string, days: number, serverOrClient: 'client' | 'signing'): Promise<KeyAndCertificate> {
+  const keys = await generate('rsa');
+  const name = distinguishedName([['CN', commonName]]);
+  const der = buildCertificate({
+    subject: name,
+    issuer: name,
+    publicKey: keys.publicKey,
+    ...validity(days),
     extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      ...(serverOrClient === 'client' ? [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])] : []),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      extensions.basicConstraints(false),
+      extensions.keyUsage(['digitalSignature']),
+      ...(serverOrClient === 'client' ? [extensions.extendedKeyUsage(['clientAuth'])] : []),
+      extensions.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
     ],
-  });
-  return { privateKeyPem: await exportPem(keys.privateKey), certificatePem: cert.toString('pem') };
+  }, keys.privateKey);
+  return { privateKeyPem: privateKeyPem(keys.privateKey), certificatePem: certificatePem(der) };
 }
 
 /** Issues a TLS server certificate for 127.0.0.1 and localhost, signed by `ca`. Valid 397 days (browser maximum). */
 export async function issueServerCertificate(ca: KeyAndCertificate): Promise<KeyAndCertificate> {
-  const x509 = await loadX509();
-  const caCert = new x509.X509Certificate(ca.certificatePem);
-  const caDer = createPrivateKey(ca.privateKeyPem).export({ type: 'pkcs8', format: 'der' });
-  const caKey = await webcrypto.subtle.importKey('pkcs8', caDer, EC, false, ['sign']);
-  const keys = await generate(EC);
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.create({
-    subject: 'CN=127.0.0.1, O=msal-ts emulator (testing only)',
-    issuer: caCert.subject,
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 397 * DAY_MS),
+  const issuer = issuerParts(new X509Certificate(ca.certificatePem).raw);
+  const keys = await generate('ec');
+  const der = buildCertificate({
+    subject: distinguishedName([['CN', '127.0.0.1'], ['O', EMULATOR_O]]),
+    issuer: issuer.subject,
     publicKey: keys.publicKey,
-    signingKey: caKey,
-    signingAlgorithm: EC_SIGN,
+    ...validity(397),
     extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: 'ip', value: '127.0.0.1' },
-        { type: 'dns', value: 'localhost' },
-      ]),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+      extensions.basicConstraints(false),
+      extensions.keyUsage(['digitalSignature']),
+      extensions.extendedKeyUsage(['serverAuth']),
+      extensions.subjectAltName({ ipv4: ['127.0.0.1'], dns: ['localhost'] }),
+      extensions.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
+      ...(issuer.keyIdentifier === undefined ? [] : [extensions.authorityKeyIdentifier(issuer.keyIdentifier)]),
     ],
-  });
-  return { privateKeyPem: await exportPem(keys.privateKey), certificatePem: cert.toString('pem') };
+  }, createPrivateKey(ca.privateKeyPem));
+  return { privateKeyPem: privateKeyPem(keys.privateKey), certificatePem: certificatePem(der) };
 }
 
 function isUsable(kc: KeyAndCertificate): boolean {
@@ -237,7 +200,7 @@ export function loadOrCreateCa(stateDir: string): Promise<KeyAndCertificate> {
 
 /** The token signing key pair, loaded from or created in `<stateDir>/signing`. */
 export async function loadOrCreateSigningKey(stateDir: string): Promise<SigningKey> {
-  const kc = await loadOrCreate(stateDir, 'signing', () => createSelfSignedRsa('CN=msal-ts emulator token signing', 1825, 'signing'));
+  const kc = await loadOrCreate(stateDir, 'signing', () => createSelfSignedRsa('msal-ts emulator token signing', 1825, 'signing'));
   const cert = new X509Certificate(kc.certificatePem);
   const x5t = createHash('sha1').update(cert.raw).digest('base64url');
   return {
@@ -251,7 +214,7 @@ export async function loadOrCreateSigningKey(stateDir: string): Promise<SigningK
 
 /** The certificate credential of the default certificate app, loaded from or created in `<stateDir>/app-certificate`. */
 export function loadOrCreateAppCertificate(stateDir: string, subject: string): Promise<KeyAndCertificate> {
-  return loadOrCreate(stateDir, 'app-certificate', () => createSelfSignedRsa(`CN=${subject}`, 730, 'client'));
+  return loadOrCreate(stateDir, 'app-certificate', () => createSelfSignedRsa(subject, 730, 'client'));
 }
 
 /** SHA-1 and SHA-256 thumbprints of a PEM certificate: upper-case hex and base64url forms. */

@@ -1,9 +1,8 @@
 /**
- * Launching the system browser for interactive sign-in, through the `open` package (xdg-open, macOS `open`,
- * PowerShell on Windows and WSL), and the fallback of showing the URL when no browser starts.
+ * Launching the system browser for interactive sign-in with the platform's own launcher (xdg-open, macOS `open`,
+ * Windows' URL protocol handler), and the fallback of showing the URL when no browser starts.
  */
-import type { ChildProcess } from 'node:child_process';
-import type openFunction from 'open';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { BrowserLaunchError } from '../errors.js';
 import type { OpenBrowser } from './types.js';
 
@@ -27,9 +26,39 @@ function checkUrl(url: unknown): asserts url is string {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new TypeError('url must be an http or https URL');
 }
 
+/** A program and the arguments that come before the URL. */
+type Launcher = readonly [file: string, ...args: string[]];
+
+/**
+ * The launchers to try, in order. Each gets the URL as one argument and no shell runs, so nothing in the URL is
+ * interpreted. Windows: url.dll's FileProtocolHandler opens the default browser without cmd.exe (whose `start` would
+ * parse `&` in the query). WSL: xdg-open when the distribution has it, else wslu's wslview, else Windows' handler
+ * through WSL interop.
+ */
+function launchers(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Launcher[] {
+  if (platform === 'darwin') return [['open']];
+  if (platform === 'win32') return [['rundll32.exe', 'url.dll,FileProtocolHandler']];
+  const wsl = platform === 'linux' && (env['WSL_DISTRO_NAME'] !== undefined || env['WSL_INTEROP'] !== undefined);
+  return wsl ? [['xdg-open'], ['wslview'], ['rundll32.exe', 'url.dll,FileProtocolHandler']] : [['xdg-open']];
+}
+
+/** Starts `launcher` with `url`; rejects when the program cannot be started (e.g. ENOENT). */
+function start(launcher: Launcher, url: string): Promise<ChildProcess> {
+  const [file, ...args] = launcher;
+  return new Promise((resolve, reject) => {
+    // Detached and unreferenced: the browser outlives this process, and waiting for it must not keep Node running.
+    const child = spawn(file, [...args, url], { stdio: 'ignore', detached: true, windowsHide: true });
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.unref();
+      resolve(child);
+    });
+  });
+}
+
 /**
  * The launcher's exit code if it exits within the verdict window, undefined if it is still running. The timer is
- * kept referenced: `open` unrefs the launcher, and nothing else may be keeping the event loop alive.
+ * kept referenced: the launcher is unreferenced, and nothing else may be keeping the event loop alive.
  */
 function exitCodeSoon(child: ChildProcess): Promise<number | null | undefined> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
@@ -50,28 +79,30 @@ function exitCodeSoon(child: ChildProcess): Promise<number | null | undefined> {
  * Opens `url` in the system browser (the `BROWSER` environment variable is honoured on Linux through xdg-open).
  *
  * @throws TypeError when `url` is not an http(s) URL; {@link BrowserLaunchError} when no browser could be launched
- *   (the launcher is missing or reports failure). The message never contains the URL: it carries the user's
+ *   (no launcher is installed, or each reports failure). The message never contains the URL: it carries the user's
  *   login hint; give the URL to the user through your own channel (see {@link openBrowserOrShowUrl}).
  */
 export const defaultOpenBrowser: OpenBrowser = async (url: string): Promise<void> => {
   checkUrl(url);
-  let open: typeof openFunction;
-  try {
-    // Loaded on first use: applications that never sign in interactively do not pay for it.
-    ({ default: open } = await import('open'));
-  } catch (err) {
-    throw new BrowserLaunchError(`${HOW_TO} (the 'open' package could not be loaded)`, { cause: err });
+  // On Windows, the URL goes through a command line that the handler splits itself: pass the serialized form, in which
+  // spaces and quotes are percent-encoded. Elsewhere the argument reaches the launcher exactly as given.
+  const argument = process.platform === 'win32' ? new URL(url).href : url;
+  const failures: string[] = [];
+  let firstError: unknown;
+  for (const launcher of launchers(process.platform, process.env)) {
+    let child: ChildProcess;
+    try {
+      child = await start(launcher, argument);
+    } catch (err) {
+      firstError ??= err;
+      failures.push(`${launcher[0]}: ${(err as NodeJS.ErrnoException).code ?? 'could not start'}`);
+      continue;
+    }
+    const code = await exitCodeSoon(child);
+    if (code === undefined || code === 0) return;
+    failures.push(`${launcher[0]} exited with ${code === null ? 'a signal' : `status ${code}`}`);
   }
-  let child: ChildProcess;
-  try {
-    child = await open(url, { wait: false });
-  } catch (err) {
-    throw new BrowserLaunchError(HOW_TO, { cause: err });
-  }
-  const code = await exitCodeSoon(child);
-  if (code !== undefined && code !== 0) {
-    throw new BrowserLaunchError(`${HOW_TO} (the launcher exited with ${code === null ? 'a signal' : `status ${code}`})`);
-  }
+  throw new BrowserLaunchError(`${HOW_TO} (${failures.join('; ')})`, { cause: firstError });
 };
 
 /**

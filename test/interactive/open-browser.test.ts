@@ -53,6 +53,35 @@ describe('defaultOpenBrowser', () => {
     });
   });
 
+  it('hands a URL with shell metacharacters to the browser unchanged: no shell runs between them', async () => {
+    const out = join(dir, 'meta.txt');
+    const marker = join(dir, 'should-not-exist');
+    const script = join(dir, 'fake-browser-meta.sh');
+    writeFileSync(script, `#!/bin/sh\nprintf '%s\\n' "$1" > '${out}'\n`);
+    chmodSync(script, 0o755);
+    process.env.BROWSER = script;
+    const url = `https://127.0.0.1:8443/authorize?a=1&b=$(touch%20${marker})&c=;id;&d=\`id\`&e='x'`;
+    await defaultOpenBrowser(url);
+    assert.equal(await waitForFile(out), `${url}\n`);
+    assert.equal(existsSync(marker), false);
+  });
+
+  it('throws BrowserLaunchError naming the launcher when none is installed (no xdg-open on PATH)', async () => {
+    const savedPath = process.env.PATH;
+    process.env.PATH = join(dir, 'empty-path');
+    try {
+      await assert.rejects(defaultOpenBrowser('https://127.0.0.1/authorize?login_hint=bob%40contoso.com'), (err: unknown) => {
+        assert.ok(err instanceof BrowserLaunchError);
+        assert.match(err.message, /xdg-open: ENOENT/);
+        assert.ok(!err.message.includes('bob'));
+        assert.equal((err.cause as NodeJS.ErrnoException).code, 'ENOENT');
+        return true;
+      });
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+
   it('refuses a URL that is not http(s) before launching anything', async () => {
     await assert.rejects(defaultOpenBrowser('file:///etc/passwd'), TypeError);
     await assert.rejects(defaultOpenBrowser('not a url'), TypeError);

@@ -6,7 +6,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import ts from 'typescript';
@@ -161,6 +161,50 @@ describe('the published package', () => {
     assert.ok(Array.isArray(pkg['keywords']) && pkg['keywords'].length > 0);
     assert.deepEqual(pkg['engines'], { node: '>=20.19' });
     assert.deepEqual(pkg.bin, { 'msal-ts': './dist/cli.js' });
+  });
+
+  it('runtime dependencies are exactly undici and koffi, each justified in docs/design.md, with no install script of its own', () => {
+    const packedPkg = JSON.parse(readFileSync(join(consumer, 'node_modules', 'msal-ts', 'package.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(packedPkg['dependencies'] as Record<string, string>).sort(), ['koffi', 'undici']);
+    assert.equal(packedPkg['optionalDependencies'], undefined);
+    assert.deepEqual(Object.keys(packedPkg['peerDependencies'] as Record<string, string>), ['@redis/client']);
+    const scripts = (packedPkg['scripts'] ?? {}) as Record<string, string>;
+    for (const hook of ['preinstall', 'install', 'postinstall']) assert.equal(scripts[hook], undefined, `no ${hook} script`);
+    const design = readFileSync(join(REPO, 'docs', 'design.md'), 'utf8');
+    for (const name of ['undici', 'koffi', '@redis/client']) assert.ok(design.includes(`\n| \`${name}\` `), `${name} has a row in docs/design.md`);
+  });
+
+  it('the built code imports no package but node: builtins, and its two dependencies', () => {
+    // @redis/client is never imported: the caller passes its client in.
+    const allowed = new Set(['koffi', 'undici']);
+    const imported = new Set<string>();
+    for (const file of packed.files.filter((f) => f.path.endsWith('.js'))) {
+      const code = readFileSync(join(consumer, 'node_modules', 'msal-ts', file.path), 'utf8');
+      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|createRequire\(import\.meta\.url\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g)) {
+        const specifier = m[1] ?? '';
+        if (!specifier.startsWith('node:')) imported.add(specifier);
+      }
+    }
+    assert.deepEqual([...imported].filter((name) => !allowed.has(name)), []);
+    assert.ok(imported.has('undici') && imported.has('koffi'), 'the scan sees the dependencies it allows');
+  });
+
+  it('every relative import in the packed .d.ts files names a packed file, and no CLI-only declarations are packed', () => {
+    // The build drops declarations no export reaches; this proves it dropped none that one does. (The consumer
+    // compiles below use skipLibCheck, which would hide a missing file as \`any\`.)
+    const paths = new Set(packed.files.map((f) => f.path));
+    const declarations = [...paths].filter((p) => p.endsWith('.d.ts'));
+    const missing: string[] = [];
+    for (const file of declarations) {
+      const text = readFileSync(join(consumer, 'node_modules', 'msal-ts', file), 'utf8');
+      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["'](\.{1,2}\/[^"']+)["']/g)) {
+        const target = posix.normalize(posix.join(posix.dirname(file), (m[1] ?? '').replace(/\.js$/, '.d.ts')));
+        if (!paths.has(target)) missing.push(`${file} -> ${target}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+    assert.ok(declarations.length > 50, 'the scan sees the declarations');
+    assert.deepEqual(declarations.filter((p) => p.startsWith('dist/types/cli/')), []);
   });
 
   it('the built bin (dist/cli.js) is executable and runs by itself', async () => {
