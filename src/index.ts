@@ -15,6 +15,7 @@ export type {
   ConfidentialClientApplicationOptions,
 } from './app/confidential-client-application.js';
 export type { AcquireTokenOnBehalfOfOptions } from './app/on-behalf-of.js';
+export { ClientApplication } from './app/client-application.js';
 export { PublicClientApplication } from './app/public-client-application.js';
 export type { PublicClientApplicationOptions } from './app/public-client-application.js';
 export type { ClientApplicationOptions } from './app/client-application-options.js';
@@ -26,6 +27,7 @@ export type {
   AuthorizationResponse,
   InitiateAuthCodeFlowOptions,
 } from './app/auth-code-flow.js';
+export type { AcquireTokenByAuthorizationCodeOptions, GetAuthorizationRequestUrlOptions } from './app/authorization-code.js';
 export type { AcquireTokenSilentOptions } from './app/silent.js';
 export type { AcquireTokenInteractiveOptions } from './app/interactive.js';
 export type { AcquireTokenByDeviceFlowOptions, DeviceFlow, InitiateDeviceFlowOptions } from './app/device-flow.js';
