@@ -38,6 +38,7 @@ export { AZURE_REGION_AUTO_DETECT, AZURE_REGION_DISABLED, regionalHost } from '.
 export type { RegionEnvironment } from './authority/region.js';
 export type { IdTokenValidationOptions } from './protocol/id-token.js';
 export { validateIdToken } from './protocol/id-token.js';
+export { extractCerts } from './protocol/certificate.js';
 
 export { ManagedIdentityClient } from './managed-identity/managed-identity-client.js';
 export type {
