@@ -63,6 +63,8 @@ export type { Authority, AuthorityKind } from './authority/authority.js';
 
 export { TokenCache } from './cache/token-cache.js';
 export { SerializableTokenCache } from './cache/serializable-token-cache.js';
+export { AuthorityType, CredentialType } from './cache/credential-type.js';
+export type { CacheEntry, SearchOptions } from './cache/cache-search.js';
 export type { CacheAccessContext, CachePartition } from './cache/cache-access.js';
 export type {
   AccessTokenEntry,
