@@ -127,6 +127,10 @@ export async function acquireTokenByAuthorizationCode(
   const nonce = optionalString(options.nonce, 'options.nonce');
   const codeVerifier = optionalString(options.codeVerifier, 'options.codeVerifier');
   const claims = core.claims(optionalString(options.claimsChallenge, 'options.claimsChallenge'));
+  if (typeof options.data === 'object' && options.data !== null && Object.hasOwn(options.data, 'code_verifier')) {
+    // MSAL Python takes the verifier in `data`; say where it goes here rather than only refusing it.
+    throw new RangeError('options.data.code_verifier is set by msal-ts itself: pass the verifier as options.codeVerifier');
+  }
   const extra = checkData(options.data);
   const ctx = core.context(options);
   const target = core.targetFor({});

@@ -64,6 +64,26 @@ export function keyOf(section: CacheSection, entry: object, typedKey: boolean): 
   return pythonKey(section, fields);
 }
 
+/**
+ * The key a remove method (or `updateRt`) acts on, after MSAL Python's check of the entry's kind: a typed entry (with
+ * its `key`) passes; any other must say it is of `section` (`credential_type`, or `authority_type` for an Account).
+ *
+ * @throws TypeError naming `name` when the entry is not one of `section`.
+ */
+export function removalKey(section: CacheSection, entry: unknown, name: string): string {
+  if (typeof entry !== 'object' || entry === null) throw new TypeError(`${name} must be an entry of the cache`);
+  const fields = entry as RawEntry;
+  if (typeof fields['key'] !== 'string' && ORIGIN.get(entry)?.section !== section) {
+    const ok = section === 'Account' ? Object.hasOwn(fields, 'authority_type') : fields['credential_type'] === section;
+    if (!ok) {
+      throw new TypeError(
+        section === 'Account' ? `${name} must be an Account entry (with authority_type)` : `${name} must be a ${section} entry (credential_type "${section}")`,
+      );
+    }
+  }
+  return keyOf(section, entry, true);
+}
+
 /** Whether `entry` has every field of `query` with an equal value (MSAL Python's `is_subdict_of`). */
 function matchesQuery(entry: RawEntry, query: Readonly<Record<string, unknown>> | undefined): boolean {
   if (query === undefined) return true;

@@ -25,7 +25,7 @@ import type {
 } from './cache-types.js';
 import { AppMetadataIndex, IdTokenIndex, RefreshTokenIndex, accountEnvKey } from './credential-indexes.js';
 import { entriesFromEvent } from './response-entries.js';
-import { checkCredentialType, checkEntryObject, keyOf, searchEntries, type CacheEntry, type SearchOptions } from './cache-search.js';
+import { checkCredentialType, checkEntryObject, keyOf, removalKey, searchEntries, type CacheEntry, type SearchOptions } from './cache-search.js';
 import { AuthorityType, CredentialType } from './credential-type.js';
 import { checkOptionKeys, optionShape, type OptionKeys } from '../util/options.js';
 
@@ -363,7 +363,7 @@ export class TokenCache {
    * @throws TypeError when `rt` is not a refresh token or `newSecret` is not a non-empty string.
    */
   updateRt(rt: RefreshTokenEntry | CacheEntry, newSecret: string, now?: number): boolean {
-    const oldKey = this.#removalKey('RefreshToken', rt, 'rt');
+    const oldKey = removalKey('RefreshToken', rt, 'rt');
     requireString(newSecret, 'newSecret');
     const t = this.#now(now, 'now');
     const stored = this.store.state.refreshTokens.entries.get(oldKey);
@@ -442,22 +442,6 @@ export class TokenCache {
     else this.#put(section, key, { ...old, ...pairs });
   }
 
-  /** The key a remove method acts on, after MSAL Python's check of the entry's kind. */
-  #removalKey(section: CacheSection, entry: unknown, name: string): string {
-    if (typeof entry !== 'object' || entry === null) throw new TypeError(`${name} must be an entry of the cache`);
-    const fields = entry as RawEntry;
-    const typed = typeof fields['key'] === 'string';
-    if (!typed) {
-      const ok = section === 'Account' ? Object.hasOwn(fields, 'authority_type') : fields['credential_type'] === section;
-      if (!ok) {
-        throw new TypeError(
-          section === 'Account' ? `${name} must be an Account entry (with authority_type)` : `${name} must be a ${section} entry (credential_type "${section}")`,
-        );
-      }
-    }
-    return keyOf(section, entry, true);
-  }
-
   /**
    * Removes an access token: one the typed finders returned, or one {@link search} yielded (or any object of its
    * fields, as MSAL Python's `remove_at` takes). Returns whether it was there.
@@ -465,17 +449,17 @@ export class TokenCache {
    * @throws TypeError when the entry is not an access token.
    */
   removeAt(at: AccessTokenEntry | CacheEntry): boolean {
-    return this.#put('AccessToken', this.#removalKey('AccessToken', at, 'at'), undefined);
+    return this.#put('AccessToken', removalKey('AccessToken', at, 'at'), undefined);
   }
 
   /** Removes a refresh token (typed, or as {@link search} yields it). Returns whether it was there. @throws TypeError */
   removeRt(rt: RefreshTokenEntry | CacheEntry): boolean {
-    return this.#put('RefreshToken', this.#removalKey('RefreshToken', rt, 'rt'), undefined);
+    return this.#put('RefreshToken', removalKey('RefreshToken', rt, 'rt'), undefined);
   }
 
   /** Removes an id token (typed, or as {@link search} yields it). Returns whether it was there. @throws TypeError */
   removeIdt(idt: IdTokenEntry | CacheEntry): boolean {
-    return this.#put('IdToken', this.#removalKey('IdToken', idt, 'idt'), undefined);
+    return this.#put('IdToken', removalKey('IdToken', idt, 'idt'), undefined);
   }
 
   /**
@@ -485,7 +469,7 @@ export class TokenCache {
    * @throws TypeError when the entry is not an Account entry.
    */
   removeAccount(account: AccountEntry | CacheEntry): boolean {
-    return this.#put('Account', this.#removalKey('Account', account, 'account'), undefined);
+    return this.#put('Account', removalKey('Account', account, 'account'), undefined);
   }
 
   /** Removes an AppMetadata entry (typed, or as {@link search} yields it). Returns whether it was there. */

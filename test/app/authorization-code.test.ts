@@ -118,7 +118,10 @@ describe('getAuthorizationRequestUrl and acquireTokenByAuthorizationCode against
     await assert.rejects(app.getAuthorizationRequestUrl(GRAPH_USER_READ, { codeChallengeMethod: 'S256' }), /needs options.codeChallenge/);
     await assert.rejects(app.getAuthorizationRequestUrl(GRAPH_USER_READ, { code_verifier: 'x' } as never), /unknown option "code_verifier"/);
     await assert.rejects(app.acquireTokenByAuthorizationCode('', GRAPH_USER_READ), /code must be a non-empty string/);
-    await assert.rejects(app.acquireTokenByAuthorizationCode('c', GRAPH_USER_READ, { data: { code_verifier: 'x' } }), RangeError);
+    await assert.rejects(app.acquireTokenByAuthorizationCode('c', GRAPH_USER_READ, { data: { code_verifier: 'x' } }), {
+      name: 'RangeError',
+      message: /pass the verifier as options.codeVerifier/,
+    });
     await assert.rejects(app.acquireTokenByAuthorizationCode('c', ['openid']), RangeError);
     assert.equal(http.requests.length, 0);
   });

@@ -142,6 +142,10 @@ describe('the generic TokenCache API', () => {
     assert.equal(cache.find(CredentialType.REFRESH_TOKEN).length, 0, 'an invalid entry changes nothing');
     assert.throws(() => cache.removeRt({ ...fields, credential_type: 'AccessToken' }), /rt must be a RefreshToken entry/);
     assert.throws(() => cache.removeAccount({ home_account_id: 'u.t' }), /account must be an Account entry/);
+    cache.add(userEvent('c1', 'e1', 'u', ['a'], 3600), 1000);
+    const [at] = cache.find(CredentialType.ACCESS_TOKEN, { now: 1000 });
+    assert.ok(at);
+    assert.throws(() => cache.removeRt(at), /rt must be a RefreshToken entry/, 'an entry search yielded from another section');
   });
 
   it('keeps every index consistent with the data through random generic modifications and removals', () => {
