@@ -15,6 +15,7 @@ export type {
   ConfidentialClientApplicationOptions,
 } from './app/confidential-client-application.js';
 export type { AcquireTokenOnBehalfOfOptions } from './app/on-behalf-of.js';
+export { ClientApplication } from './app/client-application.js';
 export { PublicClientApplication } from './app/public-client-application.js';
 export type { PublicClientApplicationOptions } from './app/public-client-application.js';
 export type { ClientApplicationOptions } from './app/client-application-options.js';
@@ -26,6 +27,7 @@ export type {
   AuthorizationResponse,
   InitiateAuthCodeFlowOptions,
 } from './app/auth-code-flow.js';
+export type { AcquireTokenByAuthorizationCodeOptions, GetAuthorizationRequestUrlOptions } from './app/authorization-code.js';
 export type { AcquireTokenSilentOptions } from './app/silent.js';
 export type { AcquireTokenInteractiveOptions } from './app/interactive.js';
 export type { AcquireTokenByDeviceFlowOptions, DeviceFlow, InitiateDeviceFlowOptions } from './app/device-flow.js';
@@ -36,6 +38,7 @@ export { AZURE_REGION_AUTO_DETECT, AZURE_REGION_DISABLED, regionalHost } from '.
 export type { RegionEnvironment } from './authority/region.js';
 export type { IdTokenValidationOptions } from './protocol/id-token.js';
 export { validateIdToken } from './protocol/id-token.js';
+export { extractCerts } from './protocol/certificate.js';
 
 export { ManagedIdentityClient } from './managed-identity/managed-identity-client.js';
 export type {
@@ -60,6 +63,8 @@ export type { Authority, AuthorityKind } from './authority/authority.js';
 
 export { TokenCache } from './cache/token-cache.js';
 export { SerializableTokenCache } from './cache/serializable-token-cache.js';
+export { AuthorityType, CredentialType } from './cache/credential-type.js';
+export type { CacheEntry, SearchOptions } from './cache/cache-search.js';
 export type { CacheAccessContext, CachePartition } from './cache/cache-access.js';
 export type {
   AccessTokenEntry,

@@ -61,6 +61,12 @@ export interface InitiateAuthCodeFlowOptions {
   maxAge?: number | undefined;
   /** `query` (default) or `form_post` (the response is POSTed to the redirect URI, out of browser history). */
   responseMode?: 'query' | 'form_post' | undefined;
+  /**
+   * `response_type`: `code` (default), or a registered extension value. Values containing `token` or `id_token`
+   * (implicit grant: the response would come back in the URL fragment, which never reaches a server) are refused
+   * with a RangeError, as MSAL Python refuses them.
+   */
+  responseType?: string | undefined;
   /** Scopes of other resources to consent to now, on the sign-in page only (not redeemed). */
   extraScopesToConsent?: readonly string[] | undefined;
   correlationId?: string | undefined;
@@ -119,6 +125,10 @@ export async function initiateAuthCodeFlow(
   if (responseMode !== undefined && responseMode !== 'query' && responseMode !== 'form_post') {
     throw new RangeError('options.responseMode must be "query" or "form_post"');
   }
+  const responseType = optionalString(options.responseType, 'options.responseType') ?? 'code';
+  if (responseType.includes('token')) {
+    throw new RangeError('options.responseType must not ask for a token or id_token (implicit grant): the auth code flow redeems a code');
+  }
   const extra = options.extraScopesToConsent === undefined ? [] : core.decorate(options.extraScopesToConsent).filter((s) => !decorated.includes(s));
   const claims = core.claims(claimsChallenge);
   const ctx = core.context(options);
@@ -129,7 +139,7 @@ export async function initiateAuthCodeFlow(
   const url = new URL(metadata.authorization_endpoint);
   const params: Array<[string, string | undefined]> = [
     ['client_id', core.clientId],
-    ['response_type', 'code'],
+    ['response_type', responseType],
     ['redirect_uri', redirectUri],
     ['scope', scopeToWire([...decorated, ...extra])],
     ['state', state],

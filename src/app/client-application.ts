@@ -20,6 +20,12 @@ import {
   type AuthorizationResponse,
   type InitiateAuthCodeFlowOptions,
 } from './auth-code-flow.js';
+import {
+  acquireTokenByAuthorizationCode,
+  getAuthorizationRequestUrl,
+  type AcquireTokenByAuthorizationCodeOptions,
+  type GetAuthorizationRequestUrlOptions,
+} from './authorization-code.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
 import type { TelemetryTag } from './telemetry.js';
@@ -49,12 +55,36 @@ const INITIATE_AUTH_CODE_FLOW_OPTIONS = optionShape<InitiateAuthCodeFlowOptions>
   claimsChallenge: true,
   maxAge: true,
   responseMode: true,
+  responseType: true,
   extraScopesToConsent: true,
   correlationId: true,
   signal: true,
 });
 const AUTH_CODE_FLOW_OPTIONS = optionShape<AcquireTokenByAuthCodeFlowOptions>('acquireTokenByAuthCodeFlow options', {
   scopes: true,
+  data: true,
+  correlationId: true,
+  signal: true,
+});
+const AUTHORIZATION_REQUEST_URL_OPTIONS = optionShape<GetAuthorizationRequestUrlOptions>('getAuthorizationRequestUrl options', {
+  redirectUri: true,
+  state: true,
+  responseType: true,
+  prompt: true,
+  loginHint: true,
+  domainHint: true,
+  nonce: true,
+  claimsChallenge: true,
+  codeChallenge: true,
+  codeChallengeMethod: true,
+  correlationId: true,
+  signal: true,
+});
+const AUTHORIZATION_CODE_OPTIONS = optionShape<AcquireTokenByAuthorizationCodeOptions>('acquireTokenByAuthorizationCode options', {
+  redirectUri: true,
+  nonce: true,
+  codeVerifier: true,
+  claimsChallenge: true,
   data: true,
   correlationId: true,
   signal: true,
@@ -72,8 +102,16 @@ const REFRESH_TOKEN_OPTIONS = optionShape<AcquireTokenByRefreshTokenOptions>('ac
 });
 
 /**
- * The base of {@link PublicClientApplication} and {@link ConfidentialClientApplication}. Not exported from the
- * package: the concrete classes are the public surface.
+ * The base of {@link PublicClientApplication} and {@link ConfidentialClientApplication}, exported as MSAL Python
+ * exports `ClientApplication`: for `instanceof` checks and for code typed against either kind of app. It is abstract
+ * (MSAL Python's can be built directly): build one of the two concrete classes.
+ *
+ * @example
+ * ```ts
+ * function signOut(app: ClientApplication, account: Account): Promise<void> {
+ *   return app.removeAccount(account);
+ * }
+ * ```
  */
 export abstract class ClientApplication {
   /** The application (client) id. */
@@ -134,6 +172,43 @@ export abstract class ClientApplication {
     options: AcquireTokenByAuthCodeFlowOptions = {},
   ): Promise<AuthenticationResult> {
     return refusedOptions(options, AUTH_CODE_FLOW_OPTIONS) ?? acquireTokenByAuthCodeFlow(this.core, flow, authResponse, options);
+  }
+
+  /**
+   * Builds a sign-in URL from what the caller chose, as MSAL Python's `get_authorization_request_url`: nothing is
+   * generated for you (no `state`, nonce or PKCE unless you pass them). Prefer {@link initiateAuthCodeFlow}, which does
+   * all of it; this is for apps that keep their own state. Async, unlike MSAL Python's, because discovery is lazy.
+   *
+   * @param scopes - The scopes to consent to (`openid`, `profile`, `offline_access` are added).
+   * @param options - `redirectUri`, `state`, `nonce`, `codeChallenge`, `responseType` (default `code`) and the other
+   *   authorize parameters.
+   * @throws TypeError/RangeError for malformed scopes or options (before any I/O); discovery errors.
+   * @example
+   * ```ts
+   * const url = await app.getAuthorizationRequestUrl(['User.Read'], { redirectUri, state, nonce, codeChallenge });
+   * ```
+   */
+  getAuthorizationRequestUrl(scopes: readonly string[], options: GetAuthorizationRequestUrlOptions = {}): Promise<string> {
+    return refusedOptions(options, AUTHORIZATION_REQUEST_URL_OPTIONS) ?? getAuthorizationRequestUrl(this.core, scopes, options);
+  }
+
+  /**
+   * Redeems an authorization code the caller received (and checked the `state` of) itself, as MSAL Python's
+   * `acquire_token_by_authorization_code`, and caches the tokens exactly as {@link acquireTokenByAuthCodeFlow} does.
+   *
+   * @param code - The redirect's `code`.
+   * @param scopes - The scopes of the authorization request (`openid`, `profile`, `offline_access` are added).
+   * @param options - `redirectUri` and `codeVerifier` as sent in the authorization request; `nonce` to have the id
+   *   token's checked; `claimsChallenge`; `data`.
+   * @throws TypeError/RangeError for malformed arguments (before any I/O); ServerError when refused; IdTokenError
+   *   (including a nonce other than `options.nonce`); network errors.
+   */
+  acquireTokenByAuthorizationCode(
+    code: string,
+    scopes: readonly string[],
+    options: AcquireTokenByAuthorizationCodeOptions = {},
+  ): Promise<AuthenticationResult> {
+    return refusedOptions(options, AUTHORIZATION_CODE_OPTIONS) ?? acquireTokenByAuthorizationCode(this.core, code, scopes, options);
   }
 
   /**

@@ -94,10 +94,12 @@ export class PublicClientApplication extends ClientApplication {
   /**
    * Starts a device code flow: show the returned `message` to the user, then call {@link acquireTokenByDeviceFlow}.
    *
+   * @param scopes - The scopes to consent to; omitted (or `undefined`), only the OIDC scopes are asked for, as MSAL
+   *   Python's `scopes=None`.
    * @throws TypeError/RangeError for malformed scopes; ServerError when refused; InvalidResponseError.
    */
-  initiateDeviceFlow(scopes: readonly string[], options: InitiateDeviceFlowOptions = {}): Promise<DeviceFlow> {
-    return refusedOptions(options, INITIATE_DEVICE_FLOW_OPTIONS) ?? initiateDeviceFlow(this.core, scopes, options);
+  initiateDeviceFlow(scopes?: readonly string[], options: InitiateDeviceFlowOptions = {}): Promise<DeviceFlow> {
+    return refusedOptions(options, INITIATE_DEVICE_FLOW_OPTIONS) ?? initiateDeviceFlow(this.core, scopes ?? [], options);
   }
 
   /**

@@ -25,6 +25,8 @@ import type {
 } from './cache-types.js';
 import { AppMetadataIndex, IdTokenIndex, RefreshTokenIndex, accountEnvKey } from './credential-indexes.js';
 import { entriesFromEvent } from './response-entries.js';
+import { checkCredentialType, checkEntryObject, keyOf, removalKey, searchEntries, type CacheEntry, type SearchOptions } from './cache-search.js';
+import { AuthorityType, CredentialType } from './credential-type.js';
 import { checkOptionKeys, optionShape, type OptionKeys } from '../util/options.js';
 
 const systemClock: Clock = { now: () => Date.now() / 1000 };
@@ -32,6 +34,7 @@ const systemClock: Clock = { now: () => Date.now() / 1000 };
 /** Every key of {@link TokenCacheOptions}, for subclasses whose options extend them. */
 export const TOKEN_CACHE_OPTION_KEYS: OptionKeys<TokenCacheOptions> = { clock: true, purgeExpiredAccessTokens: true };
 const OPTIONS = optionShape<TokenCacheOptions>('TokenCache options', TOKEN_CACHE_OPTION_KEYS);
+const SEARCH_OPTIONS = optionShape<SearchOptions>('search options', { target: true, query: true, now: true });
 
 /** Whitespace inside a requested scope: such a request cannot use the exact-scope shortcut. */
 const ODD_SCOPE = /\s/;
@@ -72,6 +75,11 @@ function optionalString(value: unknown, name: string): string | undefined {
  * ```
  */
 export class TokenCache {
+  /** MSAL Python's `TokenCache.CredentialType`: the section names {@link search} and {@link modify} take. */
+  static readonly CredentialType = CredentialType;
+  /** MSAL Python's `TokenCache.AuthorityType`: the `authority_type` values of Account entries. */
+  static readonly AuthorityType = AuthorityType;
+
   /**
    * Whether the cache changed since this flag was last reset (MSAL Python's `has_state_changed`). Every `add` sets it,
    * even one that changed nothing, as Python does; so does every modification or removal, including the purge of an
@@ -350,44 +358,124 @@ export class TokenCache {
    * Replaces a refresh token's secret after a refresh (MSAL Python's `update_rt`) and bumps its
    * `last_modification_time`. The entry is rewritten under MSAL Python's key (an entry read with another MSAL's key
    * moves). Returns false, and writes nothing, when the entry is no longer in the cache (e.g. a concurrent removeAccount).
+   * Takes a typed entry or one {@link search} yielded.
    *
-   * @throws TypeError when `newSecret` is not a non-empty string.
+   * @throws TypeError when `rt` is not a refresh token or `newSecret` is not a non-empty string.
    */
-  updateRt(rt: RefreshTokenEntry, newSecret: string, now?: number): boolean {
+  updateRt(rt: RefreshTokenEntry | CacheEntry, newSecret: string, now?: number): boolean {
+    const oldKey = removalKey('RefreshToken', rt, 'rt');
     requireString(newSecret, 'newSecret');
     const t = this.#now(now, 'now');
-    const stored = this.store.state.refreshTokens.entries.get(rt.key);
+    const stored = this.store.state.refreshTokens.entries.get(oldKey);
     if (stored === undefined) return false;
     const updated = { ...stored.raw, secret: newSecret, last_modification_time: String(Math.trunc(t)) };
     const key = refreshTokenKey(updated);
-    if (key !== rt.key) this.#put('RefreshToken', rt.key, undefined);
+    if (key !== oldKey) this.#put('RefreshToken', oldKey, undefined);
     this.#put('RefreshToken', key, updated);
     return true;
   }
 
-  /** Removes an access token. Returns whether it was there. */
-  removeAt(at: AccessTokenEntry): boolean {
-    return this.#put('AccessToken', at.key, undefined);
+  /**
+   * MSAL Python's `search`: the entries of one section that have every field of `query` (equal values) and every
+   * scope of `target` (compared exactly), as frozen copies of the stored JSON objects. Access tokens that expired
+   * before `now` are skipped, and purged once the iteration has run to its end (unless the cache was built with
+   * `purgeExpiredAccessTokens: false`). A yielded entry can be passed back to {@link modify} and the `remove*` methods,
+   * which then act on that very entry whatever key another MSAL stored it under.
+   *
+   * Not for the hot path: it scans the whole section (unlike the typed finders, which are indexed), and it does not
+   * reload a persisted cache (call the cache's `beforeRead` first to see other processes' changes).
+   *
+   * @param credentialType - One of {@link CredentialType}'s values.
+   * @param options - `target`, `query`, `now` (epoch seconds).
+   * @throws TypeError naming the argument for an unknown credential type or malformed options.
+   * @example
+   * ```ts
+   * for (const rt of cache.search(CredentialType.REFRESH_TOKEN, { query: { client_id: clientId } })) console.log(rt.environment);
+   * ```
+   */
+  search(credentialType: CredentialType, options: SearchOptions = {}): Generator<CacheEntry, void, undefined> {
+    const section = checkCredentialType(credentialType);
+    checkOptionKeys(options, SEARCH_OPTIONS);
+    const target = options.target === undefined ? [] : requireStringArray(options.target, 'options.target', false);
+    const query = options.query === undefined ? undefined : checkEntryObject(options.query, 'options.query');
+    const now = Math.trunc(this.#now(options.now, 'options.now'));
+    const purge = this.#purge
+      ? (key: string, raw: RawEntry): void => {
+          // Only if that very entry is still stored: it may have changed while the caller iterated.
+          if (this.store.state.accessTokens.entries.get(key)?.raw === raw) this.#put('AccessToken', key, undefined);
+        }
+      : undefined;
+    return searchEntries(this.store, section, target, query, now, purge);
   }
 
-  /** Removes a refresh token. Returns whether it was there. */
-  removeRt(rt: RefreshTokenEntry): boolean {
-    return this.#put('RefreshToken', rt.key, undefined);
+  /**
+   * MSAL Python's `find`: {@link search}'s entries as an array (MSAL Python deprecates `find` for `list(search(...))`;
+   * both are here). Scans the section: not for the hot path.
+   *
+   * @throws TypeError as {@link search}.
+   */
+  find(credentialType: CredentialType, options: SearchOptions = {}): CacheEntry[] {
+    return [...this.search(credentialType, options)];
   }
 
-  /** Removes an id token. Returns whether it was there. */
-  removeIdt(idt: IdTokenEntry): boolean {
-    return this.#put('IdToken', idt.key, undefined);
+  /**
+   * MSAL Python's `modify`: writes `oldEntry` merged with `newKeyValuePairs` back under `oldEntry`'s key (the key is
+   * not recomputed, as in MSAL Python, even when the new fields would give another), or removes the entry when
+   * `newKeyValuePairs` is omitted or empty. `oldEntry` is an entry {@link search} yielded, or any object of fields, whose
+   * key is then the one MSAL Python computes (so modify can also insert, as MSAL Python's can). The indexes follow.
+   *
+   * On a persisted cache, make the change inside the cache's `write(context, mutate)` so it is locked and saved.
+   *
+   * @param credentialType - One of {@link CredentialType}'s values.
+   * @param oldEntry - The entry to change or remove.
+   * @param newKeyValuePairs - Fields to set (JSON values, wire names).
+   * @throws TypeError naming the argument when it is malformed; CacheFormatError when the result is not a valid entry
+   *   of its section (nothing is changed then).
+   */
+  modify(credentialType: CredentialType, oldEntry: CacheEntry, newKeyValuePairs?: Readonly<Record<string, unknown>>): void {
+    const section = checkCredentialType(credentialType);
+    const old = checkEntryObject(oldEntry, 'oldEntry');
+    const pairs = newKeyValuePairs === undefined ? undefined : checkEntryObject(newKeyValuePairs, 'newKeyValuePairs');
+    const key = keyOf(section, old, false);
+    // An empty object removes, as MSAL Python's `if new_key_value_pairs:` does.
+    if (pairs === undefined || Object.keys(pairs).length === 0) this.#put(section, key, undefined);
+    else this.#put(section, key, { ...old, ...pairs });
   }
 
-  /** Removes one Account entry (not its tokens: see {@link getAccountEntries}). Returns whether it was there. */
-  removeAccount(account: AccountEntry): boolean {
-    return this.#put('Account', account.key, undefined);
+  /**
+   * Removes an access token: one the typed finders returned, or one {@link search} yielded (or any object of its
+   * fields, as MSAL Python's `remove_at` takes). Returns whether it was there.
+   *
+   * @throws TypeError when the entry is not an access token.
+   */
+  removeAt(at: AccessTokenEntry | CacheEntry): boolean {
+    return this.#put('AccessToken', removalKey('AccessToken', at, 'at'), undefined);
   }
 
-  /** Removes an AppMetadata entry. Returns whether it was there. */
-  removeAppMetadata(appMetadata: AppMetadataEntry): boolean {
-    return this.#put('AppMetadata', appMetadata.key, undefined);
+  /** Removes a refresh token (typed, or as {@link search} yields it). Returns whether it was there. @throws TypeError */
+  removeRt(rt: RefreshTokenEntry | CacheEntry): boolean {
+    return this.#put('RefreshToken', removalKey('RefreshToken', rt, 'rt'), undefined);
+  }
+
+  /** Removes an id token (typed, or as {@link search} yields it). Returns whether it was there. @throws TypeError */
+  removeIdt(idt: IdTokenEntry | CacheEntry): boolean {
+    return this.#put('IdToken', removalKey('IdToken', idt, 'idt'), undefined);
+  }
+
+  /**
+   * Removes one Account entry (not its tokens: see {@link getAccountEntries}), typed or as {@link search} yields it.
+   * Returns whether it was there.
+   *
+   * @throws TypeError when the entry is not an Account entry.
+   */
+  removeAccount(account: AccountEntry | CacheEntry): boolean {
+    return this.#put('Account', removalKey('Account', account, 'account'), undefined);
+  }
+
+  /** Removes an AppMetadata entry (typed, or as {@link search} yields it). Returns whether it was there. */
+  removeAppMetadata(appMetadata: AppMetadataEntry | CacheEntry): boolean {
+    if (typeof appMetadata !== 'object' || appMetadata === null) throw new TypeError('appMetadata must be an entry of the cache');
+    return this.#put('AppMetadata', keyOf('AppMetadata', appMetadata, true), undefined);
   }
 
   /**

@@ -83,3 +83,34 @@ export function normalizeThumbprint(value: unknown, bytes: 20 | 32, name: string
   }
   return hex;
 }
+
+/**
+ * MSAL Python's `extract_certs`: the certificates of a PEM text as the base64 DER strings a JWS `x5c` header holds,
+ * in file order (leaf first when the PEM follows the usual order). Text with no `CERTIFICATE` block is taken as one
+ * base64 DER certificate, as MSAL Python takes it. Unlike MSAL Python's, each string is checked to be a certificate
+ * and carries no PEM line breaks (RFC 7515 `x5c` values are plain base64).
+ *
+ * @param publicCertContent - PEM text (a certificate file or chain), or one base64 DER certificate.
+ * @returns The base64 DER of each certificate.
+ * @throws TypeError naming `publicCertContent` when it is not a string, holds a private key instead of a
+ *   certificate (MSAL Python: ValueError), or is neither PEM nor base64 DER.
+ * @throws InvalidCredentialError when a `CERTIFICATE` block does not parse.
+ * @example
+ * ```ts
+ * const x5c = extractCerts(readFileSync('chain.pem', 'utf8'));
+ * ```
+ */
+export function extractCerts(publicCertContent: string): string[] {
+  if (typeof publicCertContent !== 'string') throw new TypeError('publicCertContent must be a string (PEM text)');
+  // MSAL Python matches the markers case-insensitively; node:crypto wants them upper-case.
+  const pem = publicCertContent.replace(/-----(begin|end) certificate-----/gi, (m) => m.toUpperCase());
+  if (containsPemCertificate(pem)) return toX5c(parsePemCertificates(pem, 'publicCertContent'));
+  if (pem.includes('PRIVATE KEY')) throw new TypeError('publicCertContent holds a private key, not a public certificate');
+  const base64 = pem.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) throw new TypeError('publicCertContent holds neither a PEM certificate nor base64 DER');
+  try {
+    return [new X509Certificate(Buffer.from(base64, 'base64')).raw.toString('base64')];
+  } catch {
+    throw new TypeError('publicCertContent holds neither a PEM certificate nor base64 DER');
+  }
+}

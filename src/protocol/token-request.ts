@@ -111,14 +111,15 @@ export function buildRefreshTokenRequest(
 export function buildAuthorizationCodeRequest(
   options: TokenRequestCommon & {
     code: string;
-    redirectUri: string;
+    /** Optional as in RFC 6749 (needed when the authorize request had one); the auth code flow always sends it. */
+    redirectUri?: string | undefined;
     codeVerifier?: string | undefined;
     scopes?: Iterable<string> | undefined;
   },
 ): TokenRequestBody {
   return build('authorization_code', options, true, {
     code: requireString(options.code, 'code'),
-    redirect_uri: requireString(options.redirectUri, 'redirectUri'),
+    redirect_uri: options.redirectUri === undefined ? undefined : requireString(options.redirectUri, 'redirectUri'),
     code_verifier: options.codeVerifier,
     scope: wireScopes(options.scopes),
   });

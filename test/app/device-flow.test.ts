@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Sleep } from '../../src/app/sleep.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { DeviceCodeExpiredError, RequestAbortedError, ServerError } from '../../src/errors.js';
-import { GRAPH_USER_READ, makePca } from './helpers.js';
+import { GRAPH_USER_READ, makePca, recordingHttp } from './helpers.js';
 
 describe('device code flow against the emulator', () => {
   let emulator: Emulator;
@@ -109,6 +109,23 @@ describe('device code flow against the emulator', () => {
     const flow = await app.initiateDeviceFlow(GRAPH_USER_READ);
     userCode = flow.user_code;
     await assert.rejects(app.acquireTokenByDeviceFlow(flow), { code: 'server_error', error: 'access_denied' });
+  });
+
+  it('starts without scopes, asking only for the OIDC scopes, as MSAL Python with scopes=None', async () => {
+    let userCode = '';
+    const { sleep } = fakeSleep((n) => {
+      if (n === 1) emulator.approveDeviceCode(userCode, DEFAULT_IDS.aliceUsername);
+    });
+    const http = recordingHttp(emulator);
+    const app = makePca(emulator, DEFAULT_IDS.publicClientId, { now: () => appTime * 1000, sleep, httpClient: http });
+    const flow = await app.initiateDeviceFlow();
+    userCode = flow.user_code;
+    assert.deepEqual([...flow.scope].sort(), ['offline_access', 'openid', 'profile']);
+    const [request] = http.to('devicecode');
+    assert.equal(new URLSearchParams(String(request?.body)).get('scope'), 'offline_access openid profile');
+    const result = await app.acquireTokenByDeviceFlow(flow);
+    assert.equal(result.id_token_claims?.['preferred_username'], DEFAULT_IDS.aliceUsername);
+    assert.equal((await app.getAccounts()).length, 1);
   });
 
   it('checks its arguments before any request', async () => {
