@@ -77,6 +77,9 @@ export async function runLogin(args: string[], io: Io): Promise<number> {
   }
   const settings = resolveSettings(values, io.env);
   const session = await openSession(settings, io);
+  // Read the cache before the sign-in, as token and accounts do: a corrupt or locked cache must fail (exit 6) before
+  // the user has signed in for nothing, not when the tokens are saved.
+  await session.app.getAccounts();
   const result = await withInterrupt((signal) => signIn(session, settings.scopes, signInOptions(values, signal, undefined)));
   session.warnIfPlaintext();
   const account = await accountOf(session, result);

@@ -304,6 +304,24 @@ describe('msal-ts command against the emulator', () => {
     }
   });
 
+  it('login with a corrupt cache file exits 6 before the user signs in', async () => {
+    const { home: h2, env: env2 } = await privateEnv();
+    try {
+      const file = join(h2, 'cache', 'msal-ts', 'token-cache.json');
+      await mkdir(join(h2, 'cache', 'msal-ts'), { recursive: true });
+      await writeFile(file, 'not json');
+      emulator.resetCounters();
+      const r = await runCli(['login', '--device-code', ...flags], env2);
+      assert.equal(r.code, 6, r.stderr);
+      assert.match(r.stderr, /does not hold an MSAL token cache/);
+      assert.doesNotMatch(r.stderr, USER_CODE, 'no code was shown to sign in with');
+      assert.equal(emulator.counters()['devicecode'] ?? 0, 0);
+      assert.equal(await readFile(file, 'utf8'), 'not json');
+    } finally {
+      await rm(h2, { recursive: true, force: true });
+    }
+  });
+
   it('settings come from environment variables and a config file profile; an unknown profile is bad usage', async () => {
     const { home: h3, env: env3 } = await privateEnv();
     try {
