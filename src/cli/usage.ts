@@ -98,7 +98,8 @@ its authority, CA path, apps and test users. The CA is kept in the state folder,
   --port N                Port on 127.0.0.1 (default 0: a free one)
   --state-dir DIR         CA, keys and running state; must be your own folder
                           (default ~/.local/state/msal-ts/emulator on Linux)
-  --auto-approve USER     Sign-ins need no page: USER is signed in at once (for scripts)
+  --auto-approve USER     Sign-ins need no page: USER is signed in at once, in the browser flow
+                          and the device code flow alike (for scripts)
   -h, --help              This help
 
 Other commands use it with --emulator. Documentation: docs/emulator.md

@@ -388,4 +388,35 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
     assert.equal(existsSync(join(stateDir, 'cli-emulator.json')), false, 'the state file goes with the emulator');
     await rm(home, { recursive: true, force: true });
   });
+
+  it('--auto-approve USER covers the device code flow: login --emulator --device-code completes with no one approving', async () => {
+    ensureBuilt();
+    const { home, env } = await privateEnv();
+    const stateDir = join(home, 'emulator');
+    const child = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'emulator', '--state-dir', stateDir, '--auto-approve', ALICE], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      await new Promise<void>((resolveReady, reject) => {
+        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 20_000);
+        child.stdout.on('data', () => {
+          if (out.includes('Press Ctrl+C')) {
+            clearTimeout(timer);
+            resolveReady();
+          }
+        });
+      });
+      const r = await runCli(['login', '--emulator', '--emulator-state-dir', stateDir, '--device-code', '--plaintext-cache', '--json'], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { account: Record<string, string> }).account['username'], ALICE);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await closed, 0);
+    await rm(home, { recursive: true, force: true });
+  });
 });
