@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { AuthenticationResult } from '../app/authentication-result.js';
 import type { Account } from '../cache/cache-types.js';
+import { noDisplayReason } from './display.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { openSession, pickAccount, type Io, type Session } from './session.js';
 import { COMMON_OPTIONS, resolveSettings } from './settings.js';
@@ -13,6 +14,7 @@ import { HELP } from './usage.js';
 
 const SIGN_IN_OPTIONS = {
   'device-code': { type: 'boolean' },
+  browser: { type: 'boolean' },
   'login-hint': { type: 'string' },
   'no-browser': { type: 'boolean' },
   port: { type: 'string' },
@@ -21,6 +23,7 @@ const SIGN_IN_OPTIONS = {
 
 interface SignInFlags {
   'device-code'?: boolean | undefined;
+  browser?: boolean | undefined;
   'login-hint'?: string | undefined;
   'no-browser'?: boolean | undefined;
   port?: string | undefined;
@@ -36,13 +39,35 @@ function integer(value: string | undefined, name: string, min: number, max: numb
   return n;
 }
 
-function signInOptions(flags: SignInFlags, signal: AbortSignal, loginHint: string | undefined): SignInOptions {
+/**
+ * The device code flow when asked for, or when no browser can be shown here (SSH, containers) and the user did not ask
+ * for the browser flow (`--browser`, `--no-browser`, a `BROWSER` command); saying so on stderr.
+ */
+function useDeviceCode(flags: SignInFlags, io: Io): boolean {
+  if (flags['device-code'] === true) {
+    if (flags.browser === true) throw new CliError(EXIT.usage, '--browser and --device-code cannot be used together');
+    return true;
+  }
+  const browserChosen = flags.browser === true || flags['no-browser'] === true || (io.env['BROWSER'] ?? '').trim() !== '';
+  const why = browserChosen ? undefined : noDisplayReason(io.env);
+  if (why === undefined) return false;
+  io.stderr.write(
+    `msal-ts: no display (${why}): signing in with a device code instead of a browser ` +
+      '(--browser forces the browser, --no-browser prints its URL)\n',
+  );
+  return true;
+}
+
+function signInOptions(flags: SignInFlags, io: Io, signal: AbortSignal, loginHint: string | undefined): SignInOptions {
+  // Malformed values are refused before useDeviceCode says anything.
+  const port = integer(flags.port, 'port', 0, 65535) ?? 0;
+  const timeoutSeconds = integer(flags.timeout, 'timeout', 1, 86_400);
   return {
-    deviceCode: flags['device-code'] === true,
+    deviceCode: useDeviceCode(flags, io),
     loginHint: flags['login-hint'] ?? loginHint,
     noBrowser: flags['no-browser'] === true,
-    port: integer(flags.port, 'port', 0, 65535) ?? 0,
-    timeoutSeconds: integer(flags.timeout, 'timeout', 1, 86_400),
+    port,
+    timeoutSeconds,
     signal,
   };
 }
@@ -80,7 +105,7 @@ export async function runLogin(args: string[], io: Io): Promise<number> {
   // Read the cache before the sign-in, as token and accounts do: a corrupt or locked cache must fail (exit 6) before
   // the user has signed in for nothing, not when the tokens are saved.
   await session.app.getAccounts();
-  const result = await withInterrupt((signal) => signIn(session, settings.scopes, signInOptions(values, signal, undefined)));
+  const result = await withInterrupt((signal) => signIn(session, settings.scopes, signInOptions(values, io, signal, undefined)));
   session.warnIfPlaintext();
   const account = await accountOf(session, result);
   if (settings.json) {
@@ -130,7 +155,7 @@ export async function runToken(args: string[], io: Io): Promise<number> {
     }
     session.debug(`${why}: signing in`);
     const hint = account?.username ?? username;
-    result = await withInterrupt((signal) => signIn(session, settings.scopes, signInOptions(values, signal, hint)));
+    result = await withInterrupt((signal) => signIn(session, settings.scopes, signInOptions(values, io, signal, hint)));
   }
   session.debug(`token_source: ${result.token_source}`);
   if (result.token_source === 'identity_provider') session.warnIfPlaintext();

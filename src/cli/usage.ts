@@ -25,6 +25,8 @@ Output:
 
 const SIGN_IN = `Signing in:
   --device-code           Device code flow, for machines without a browser: shows a code and a URL
+                          (the default where there is no display: SSH, containers; says so)
+  --browser               The browser flow even where no display is found
   --login-hint USER       Prefill the username on the sign-in page
   --no-browser            Print the sign-in URL instead of opening a browser (BROWSER=cmd picks one)
   --port N                Loopback port of the browser redirect (default: a free one)

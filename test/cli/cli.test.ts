@@ -171,6 +171,37 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(emulator.counters()['token:authorization_code'], 1);
   });
 
+  it('with no display (no DISPLAY or WAYLAND_DISPLAY, or SSH without one), token signs in with a device code and says so', async () => {
+    const { home: h5, env: env5 } = await privateEnv();
+    try {
+      for (const k of ['DISPLAY', 'WAYLAND_DISPLAY', 'SSH_CONNECTION', 'SSH_TTY']) delete env5[k];
+      const headless = { ...env5, SSH_CONNECTION: '192.0.2.1 50000 192.0.2.2 22' };
+      const cli = startCli(['token', '--scope', GRAPH, '--json', ...flags], headless);
+      const [, userCode = ''] = await cli.waitForStderr(USER_CODE);
+      await adminPost(emulator, '/_emulator/device/approve', { user_code: userCode, username: ALICE });
+      const r = await cli.done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /no display .*: signing in with a device code .*--browser/);
+      assert.equal((JSON.parse(r.stdout) as Record<string, unknown>)['account'], ALICE);
+
+      // --no-browser there still means the browser flow, printing its URL.
+      const { home: h6, env: env6 } = await privateEnv();
+      try {
+        for (const k of ['DISPLAY', 'WAYLAND_DISPLAY', 'SSH_CONNECTION', 'SSH_TTY']) delete env6[k];
+        const printed = startCli(['login', '--no-browser', ...flags], env6);
+        await printed.waitForStderr(/Open this URL in a browser on this machine to sign in:\n.*\/authorize\?/);
+        printed.child.kill('SIGINT');
+        const stopped = await printed.done;
+        assert.equal(stopped.code, 130, stopped.stderr);
+        assert.doesNotMatch(stopped.stderr, /device code|enter the code/);
+      } finally {
+        await rm(h6, { recursive: true, force: true });
+      }
+    } finally {
+      await rm(h5, { recursive: true, force: true });
+    }
+  });
+
   it('exit 4 when the sign-in is refused: an unknown client id, and a declined device code', async () => {
     const unknown = await runCli(['login', '--device-code', ...emulatorFlags(emulator, '99999999-9999-4999-8999-999999999999')], env);
     assert.equal(unknown.code, 4);
