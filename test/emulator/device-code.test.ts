@@ -131,6 +131,14 @@ describe('emulator device code flow with autoApprove', () => {
     assert.equal(claims(done.json.id_token).preferred_username, DEFAULT_IDS.aliceUsername);
   });
 
+  it('approving an auto-approved code again as the same user changes nothing; as another user is refused', async () => {
+    const flow = (await start(DEFAULT_IDS.tenantId)).json as { device_code: string; user_code: string };
+    t.emulator.approveDeviceCode(flow.user_code, DEFAULT_IDS.aliceUsername.toUpperCase());
+    assert.throws(() => t.emulator.approveDeviceCode(flow.user_code, DEFAULT_IDS.bobUsername), /already approved/);
+    const done = await poll(flow.device_code, DEFAULT_IDS.tenantId);
+    assert.equal(claims(done.json.id_token).preferred_username, DEFAULT_IDS.aliceUsername);
+  });
+
   it('leaves the code pending in a tenant the autoApprove user cannot sign in to', async () => {
     const flow = (await start(DEFAULT_IDS.secondTenantId)).json as { device_code: string };
     const pending = await poll(flow.device_code, DEFAULT_IDS.secondTenantId);
