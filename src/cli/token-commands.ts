@@ -2,7 +2,7 @@
  * `msal-ts login` and `msal-ts token`: sign a user in, and print an access token (from the cache when it can, else
  * after signing in, unless `--no-interactive`).
  */
-import { parseArgs } from 'node:util';
+import { parseFlags } from './parse-flags.js';
 import type { AuthenticationResult } from '../app/authentication-result.js';
 import type { Account } from '../cache/cache-types.js';
 import { noDisplayReason } from './display.js';
@@ -95,7 +95,7 @@ function expiresOn(result: AuthenticationResult): number {
 
 /** `msal-ts login`. */
 export async function runLogin(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, ...SIGN_IN_OPTIONS }, strict: true });
+  const { values } = parseFlags(args, { ...COMMON_OPTIONS, ...SIGN_IN_OPTIONS });
   if (values.help === true) {
     io.stdout.write(HELP.login);
     return EXIT.ok;
@@ -121,10 +121,12 @@ export async function runLogin(args: string[], io: Io): Promise<number> {
 
 /** `msal-ts token`. */
 export async function runToken(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { ...COMMON_OPTIONS, ...SIGN_IN_OPTIONS, account: { type: 'string' }, 'no-interactive': { type: 'boolean' }, 'force-refresh': { type: 'boolean' } },
-    strict: true,
+  const { values } = parseFlags(args, {
+    ...COMMON_OPTIONS,
+    ...SIGN_IN_OPTIONS,
+    account: { type: 'string' },
+    'no-interactive': { type: 'boolean' },
+    'force-refresh': { type: 'boolean' },
   });
   if (values.help === true) {
     io.stdout.write(HELP.token);

@@ -53,7 +53,9 @@ Options:
   -v, --version    Show the msal-ts version
 
 Try it offline:  msal-ts emulator   then in another terminal:
-                 msal-ts login --emulator --device-code && msal-ts token --emulator --scope User.Read
+                 msal-ts login --emulator --device-code --plaintext-cache
+                 msal-ts token --emulator --plaintext-cache --scope User.Read
+                 (--plaintext-cache: where no keyring works, as over SSH and in containers)
 
 ${EXIT_CODES}Documentation: docs/cli.md
 `,

@@ -62,6 +62,7 @@ describe('msal-ts command against the emulator', () => {
     const top = await runCli(['--help'], env);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /Commands:\n {2}login/);
+    assert.match(top.stdout, /Try it offline:[^]*msal-ts login --emulator --device-code --plaintext-cache/, 'the hint works without a keyring');
     const none = await runCli([], env);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^Usage: msal-ts <command>/);
@@ -107,6 +108,8 @@ describe('msal-ts command against the emulator', () => {
     const b = JSON.parse(second.stdout) as Record<string, unknown>;
     assert.equal(b['token_source'], 'cache');
     assert.equal(b['access_token'], a['access_token']);
+    assert.equal(typeof a['scope'], 'string');
+    assert.equal(b['scope'], a['scope'], 'scope is the granted scope string, fresh or cached');
     assert.equal(b['account'], ALICE);
     assert.equal(b['token_type'], 'Bearer');
     assert.ok(typeof b['expires_in'] === 'number' && b['expires_in'] > 3000);
@@ -132,6 +135,8 @@ describe('msal-ts command against the emulator', () => {
   it('with two accounts, token and logout need --account (2); --account picks one', async () => {
     const r = await deviceLogin(BOB, ['--tenant', DEFAULT_IDS.tenantId]);
     assert.equal(r.code, 0, r.stderr);
+    const file = join(home, 'cache', 'msal-ts', 'token-cache.json');
+    assert.equal(r.stdout, `Signed in as ${BOB} (tenant ${DEFAULT_IDS.tenantId}). Tokens are cached in the plaintext file ${file}.\n`);
     const ambiguous = await runCli(['token', '--scope', GRAPH, '--no-interactive', ...flags], env);
     assert.equal(ambiguous.code, 2);
     assert.match(ambiguous.stderr, /2 accounts are signed in \(.*\): choose one with --account/);
@@ -202,6 +207,19 @@ describe('msal-ts command against the emulator', () => {
     }
   });
 
+  it('--timeout SECONDS that runs out is reported in seconds (exit 4)', async () => {
+    // Nobody signed in, and a browser command that never signs in.
+    const { home: h7, env: env7 } = await privateEnv({ BROWSER: 'true' });
+    try {
+      const r = await runCli(['token', '--scope', GRAPH, '--timeout', '1', ...flags], env7);
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /^msal-ts token: no sign-in within --timeout 1 second\b/m);
+      assert.doesNotMatch(r.stderr, /\bms\b/);
+    } finally {
+      await rm(h7, { recursive: true, force: true });
+    }
+  });
+
   it('exit 4 when the sign-in is refused: an unknown client id, and a declined device code', async () => {
     const unknown = await runCli(['login', '--device-code', ...emulatorFlags(emulator, '99999999-9999-4999-8999-999999999999')], env);
     assert.equal(unknown.code, 4);
@@ -265,6 +283,9 @@ describe('msal-ts command against the emulator', () => {
       [['frobnicate'], /unknown command 'frobnicate'/],
       [['token', '--bogus', ...flags], /Unknown option '--bogus'.*msal-ts token --help/],
       [['login', '--port', 'eighty', ...flags], /--port must be an integer/],
+      [['token', '--scopes', GRAPH, ...flags], /Unknown option '--scopes'.*did you mean --scope\?/],
+      [['login', '--devicecode', ...flags], /did you mean --device-code\?/],
+      [['emulator', '--auto-aprove', ALICE], /did you mean --auto-approve\?/],
       [['accounts', '--plaintext-cache'], /no client id: pass --client-id/],
       [['token', ...flags], /no scope: pass --scope/],
       [['logout', '--all', '--account', ALICE, ...flags], /--all and --account cannot be used together/],
@@ -403,6 +424,7 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
       assert.match(out, /^Authority: {6}https:\/\/127\.0\.0\.1:\d+\/aaaabbbb-0000-cccc-1111-dddd2222eeee$/m);
       assert.match(out, new RegExp(`^CA certificate: ${stateDir}/ca/cert\\.pem$`, 'm'));
       assert.match(out, new RegExp(`${ALICE} +password: alice-password`));
+      assert.match(out, /Sign in with the CLI: msal-ts login --emulator --device-code --plaintext-cache/);
       assert.ok(existsSync(join(stateDir, 'cli-emulator.json')));
 
       const r = await runCli(['accounts', '--emulator', '--emulator-state-dir', stateDir, '--plaintext-cache', '--json'], env);
