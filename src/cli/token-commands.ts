@@ -6,6 +6,7 @@ import { parseFlags } from './parse-flags.js';
 import type { AuthenticationResult } from '../app/authentication-result.js';
 import type { Account } from '../cache/cache-types.js';
 import { noDisplayReason } from './display.js';
+import { execCredential, execCredentialVersion } from './exec-credential.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { openSession, pickAccount, type Io, type Session } from './session.js';
 import { COMMON_OPTIONS, resolveSettings } from './settings.js';
@@ -127,11 +128,19 @@ export async function runToken(args: string[], io: Io): Promise<number> {
     account: { type: 'string' },
     'no-interactive': { type: 'boolean' },
     'force-refresh': { type: 'boolean' },
+    output: { type: 'string' },
   });
   if (values.help === true) {
     io.stdout.write(HELP.token);
     return EXIT.ok;
   }
+  const output = values.output ?? (values.json === true ? 'json' : 'token');
+  if (output !== 'token' && output !== 'json' && output !== 'exec-credential') {
+    throw new CliError(EXIT.usage, `--output must be token, json or exec-credential, got ${JSON.stringify(output)}`);
+  }
+  if (values.json === true && output !== 'json') throw new CliError(EXIT.usage, `--json and --output ${output} cannot be used together`);
+  // Checked before any work: kubectl's request is known from the start.
+  const kubeVersion = output === 'exec-credential' ? execCredentialVersion(io.env['KUBERNETES_EXEC_INFO']) : undefined;
   const settings = resolveSettings(values, io.env);
   if (settings.scopes.length === 0) {
     throw new CliError(EXIT.usage, 'no scope: pass --scope (e.g. --scope https://graph.microsoft.com/User.Read) or set MSAL_TS_SCOPES');
@@ -161,7 +170,9 @@ export async function runToken(args: string[], io: Io): Promise<number> {
   }
   session.debug(`token_source: ${result.token_source}`);
   if (result.token_source === 'identity_provider') session.warnIfPlaintext();
-  if (settings.json) {
+  if (kubeVersion !== undefined) {
+    io.stdout.write(`${execCredential(kubeVersion, result.access_token, expiresOn(result))}\n`);
+  } else if (output === 'json') {
     const who = account ?? (await accountOf(session, result));
     io.stdout.write(
       `${JSON.stringify({

@@ -76,6 +76,8 @@ signing in as \`msal-ts login\` would, unless --no-interactive (then exit code 3
   --no-interactive        Never sign in: exit 3 when the cache cannot serve the token
   --force-refresh         Skip cached access tokens and refresh
   --json                  {access_token, token_type, expires_in, expires_on, scope, token_source, account}
+  --output FORMAT         token (the default: the raw token), json (as --json), or exec-credential:
+                          kubectl's ExecCredential, for a kubeconfig exec plugin (docs/cli.md)
 
 ${SIGN_IN}
 ${COMMON}

@@ -122,6 +122,38 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(totalRequests(emulator.counters()), 0);
   });
 
+  it('token --output exec-credential prints only kubectl\'s ExecCredential, from the cache, in the apiVersion kubectl asks for', async () => {
+    const cached = JSON.parse((await runCli(['token', '--scope', MAIL, '--json', '--no-interactive', ...flags], env)).stdout) as Record<string, unknown>;
+    emulator.resetCounters();
+    const r = await runCli(['token', '--scope', MAIL, '--output', 'exec-credential', '--no-interactive', ...flags], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout.split('\n').length, 2, 'one line of JSON and nothing else on stdout');
+    const credential = JSON.parse(r.stdout) as { apiVersion: string; kind: string; status: { token: string; expirationTimestamp: string } };
+    assert.deepEqual(Object.keys(credential).sort(), ['apiVersion', 'kind', 'status']);
+    assert.equal(credential.apiVersion, 'client.authentication.k8s.io/v1');
+    assert.equal(credential.kind, 'ExecCredential');
+    assert.deepEqual(Object.keys(credential.status).sort(), ['expirationTimestamp', 'token']);
+    assert.equal(credential.status.token, cached['access_token']);
+    assert.match(credential.status.expirationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'RFC 3339, UTC');
+    // Both derive from the cached expires_in at whole seconds, a run apart: equal give or take that rounding.
+    assert.ok(Math.abs(Date.parse(credential.status.expirationTimestamp) / 1000 - Number(cached['expires_on'])) <= 1);
+    assert.equal(totalRequests(emulator.counters()), 0, 'served from the cache');
+
+    const execInfo = JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1beta1', spec: { interactive: false } });
+    const beta = await runCli(['token', '--scope', MAIL, '--output', 'exec-credential', ...flags], { ...env, KUBERNETES_EXEC_INFO: execInfo });
+    assert.equal(beta.code, 0, beta.stderr);
+    assert.equal((JSON.parse(beta.stdout) as { apiVersion: string }).apiVersion, 'client.authentication.k8s.io/v1beta1');
+
+    const bad = await runCli(['token', '--scope', MAIL, '--output', 'yaml', ...flags], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--output must be token, json or exec-credential/);
+    const alpha = JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1alpha1' });
+    const old = await runCli(['token', '--scope', MAIL, '--output', 'exec-credential', ...flags], { ...env, KUBERNETES_EXEC_INFO: alpha });
+    assert.equal(old.code, 2);
+    assert.match(old.stderr, /KUBERNETES_EXEC_INFO asks for client\.authentication\.k8s\.io\/v1alpha1/);
+  });
+
   it('accounts lists the signed-in account (text and --json)', async () => {
     const text = await runCli(['accounts', ...flags], env);
     assert.equal(text.code, 0);
