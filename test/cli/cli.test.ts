@@ -318,6 +318,8 @@ describe('msal-ts command against the emulator', () => {
       [['token', '--scopes', GRAPH, ...flags], /Unknown option '--scopes'.*did you mean --scope\?/],
       [['login', '--devicecode', ...flags], /did you mean --device-code\?/],
       [['emulator', '--auto-aprove', ALICE], /did you mean --auto-approve\?/],
+      [['login', '--device-code', '--browser', ...flags], /--browser and --device-code cannot be used together/],
+      [['token', '--scope', GRAPH, '--json', '--output', 'exec-credential', ...flags], /--json and --output exec-credential cannot be used together/],
       [['accounts', '--plaintext-cache'], /no client id: pass --client-id/],
       [['token', ...flags], /no scope: pass --scope/],
       [['logout', '--all', '--account', ALICE, ...flags], /--all and --account cannot be used together/],
