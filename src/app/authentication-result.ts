@@ -49,5 +49,7 @@ export function cachedToken(hit: AccessTokenHit, now: number): CachedToken {
     token_source: 'cache',
   };
   if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
+  // The scope the server granted when the token was issued, so a hit reports it as the response did.
+  if (entry.target !== '') result.scope = entry.target;
   return { result, aging: hit.aging };
 }

@@ -1,5 +1,5 @@
 /** `msal-ts accounts` and `msal-ts logout`: list the signed-in accounts, and sign them out of the token cache. */
-import { parseArgs } from 'node:util';
+import { parseFlags } from './parse-flags.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { openSession, type Io } from './session.js';
 import { COMMON_OPTIONS, resolveSettings } from './settings.js';
@@ -8,7 +8,7 @@ import { HELP } from './usage.js';
 
 /** `msal-ts accounts`. */
 export async function runAccounts(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: COMMON_OPTIONS, strict: true });
+  const { values } = parseFlags(args, COMMON_OPTIONS);
   if (values.help === true) {
     io.stdout.write(HELP.accounts);
     return EXIT.ok;
@@ -28,7 +28,7 @@ export async function runAccounts(args: string[], io: Io): Promise<number> {
 
 /** `msal-ts logout`. */
 export async function runLogout(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, account: { type: 'string' }, all: { type: 'boolean' } }, strict: true });
+  const { values } = parseFlags(args, { ...COMMON_OPTIONS, account: { type: 'string' }, all: { type: 'boolean' } });
   if (values.help === true) {
     io.stdout.write(HELP.logout);
     return EXIT.ok;

@@ -4,7 +4,7 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from './parse-flags.js';
 import type { Emulator } from '../emulator/types.js';
 import { VERSION } from '../version.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -52,7 +52,9 @@ export function describeEmulator(e: Emulator): string {
   }
   lines.push(
     '',
-    `Sign in with the CLI: msal-ts login --emulator --device-code   (then msal-ts token --emulator --scope User.Read)`,
+    'Sign in with the CLI: msal-ts login --emulator --device-code --plaintext-cache',
+    '  then:               msal-ts token --emulator --plaintext-cache --scope User.Read',
+    '  (--plaintext-cache keeps tokens in a file where no keyring works, as over SSH and in containers)',
     '',
     `Admin API: ${e.url}/_emulator/ (POST faults, GET counters, POST device/approve {user_code, username}, GET config)`,
     '  with this run\'s secret as Authorization: Bearer <token>, and JSON bodies:',
@@ -64,15 +66,11 @@ export function describeEmulator(e: Emulator): string {
 
 /** `msal-ts emulator`. */
 export async function runEmulator(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string' },
-      'state-dir': { type: 'string' },
-      'auto-approve': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const { values } = parseFlags(args, {
+    port: { type: 'string' },
+    'state-dir': { type: 'string' },
+    'auto-approve': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
     io.stdout.write(HELP.emulator);

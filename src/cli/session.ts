@@ -21,7 +21,7 @@ export interface Io {
 export interface Session {
   readonly app: PublicClientApplication;
   readonly settings: Settings;
-  /** How the cache is stored, for messages: `libsecret`, `keychain`, `DPAPI` or `plaintext file`. */
+  /** How the cache is stored, for messages: `libsecret (Secret Service)`, ..., or `the plaintext file <path>`. */
   readonly storage: string;
   readonly io: Io;
   /** Prints `msal-ts: <text>` on stderr when `--verbose`. */
@@ -32,7 +32,7 @@ export interface Session {
 
 function storageName(persistence: Persistence): string {
   const name = persistence.constructor.name;
-  if (!persistence.isEncrypted) return 'plaintext file';
+  if (!persistence.isEncrypted) return `the plaintext file ${persistence.location}`;
   if (name.includes('Libsecret')) return 'libsecret (Secret Service)';
   if (name.includes('Keychain')) return 'macOS keychain';
   if (name.includes('DataProtection')) return 'DPAPI-encrypted file';

@@ -102,6 +102,11 @@ export async function signIn(session: Session, scopes: readonly string[], option
     return options.deviceCode ? await byDeviceCode(session, scopes, options) : await byBrowser(session, scopes, options);
   } catch (err) {
     if (options.signal.aborted) throw new CliError(EXIT.interrupted, 'interrupted: nobody was signed in', { cause: err });
+    const seconds = options.timeoutSeconds;
+    if ((err as { code?: unknown }).code === 'browser_interaction_timeout' && seconds !== undefined) {
+      // The library counts in milliseconds; the user gave seconds.
+      throw new CliError(EXIT.authFailed, `no sign-in within --timeout ${seconds} second${seconds === 1 ? '' : 's'}: nobody was signed in`, { cause: err });
+    }
     throw err;
   }
 }

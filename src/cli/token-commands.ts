@@ -2,9 +2,11 @@
  * `msal-ts login` and `msal-ts token`: sign a user in, and print an access token (from the cache when it can, else
  * after signing in, unless `--no-interactive`).
  */
-import { parseArgs } from 'node:util';
+import { parseFlags } from './parse-flags.js';
 import type { AuthenticationResult } from '../app/authentication-result.js';
 import type { Account } from '../cache/cache-types.js';
+import { noDisplayReason } from './display.js';
+import { execCredential, execCredentialVersion } from './exec-credential.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { openSession, pickAccount, type Io, type Session } from './session.js';
 import { COMMON_OPTIONS, resolveSettings } from './settings.js';
@@ -13,6 +15,7 @@ import { HELP } from './usage.js';
 
 const SIGN_IN_OPTIONS = {
   'device-code': { type: 'boolean' },
+  browser: { type: 'boolean' },
   'login-hint': { type: 'string' },
   'no-browser': { type: 'boolean' },
   port: { type: 'string' },
@@ -21,6 +24,7 @@ const SIGN_IN_OPTIONS = {
 
 interface SignInFlags {
   'device-code'?: boolean | undefined;
+  browser?: boolean | undefined;
   'login-hint'?: string | undefined;
   'no-browser'?: boolean | undefined;
   port?: string | undefined;
@@ -36,13 +40,35 @@ function integer(value: string | undefined, name: string, min: number, max: numb
   return n;
 }
 
-function signInOptions(flags: SignInFlags, signal: AbortSignal, loginHint: string | undefined): SignInOptions {
+/**
+ * The device code flow when asked for, or when no browser can be shown here (SSH, containers) and the user did not ask
+ * for the browser flow (`--browser`, `--no-browser`, a `BROWSER` command); saying so on stderr.
+ */
+function useDeviceCode(flags: SignInFlags, io: Io): boolean {
+  if (flags['device-code'] === true) {
+    if (flags.browser === true) throw new CliError(EXIT.usage, '--browser and --device-code cannot be used together');
+    return true;
+  }
+  const browserChosen = flags.browser === true || flags['no-browser'] === true || (io.env['BROWSER'] ?? '').trim() !== '';
+  const why = browserChosen ? undefined : noDisplayReason(io.env);
+  if (why === undefined) return false;
+  io.stderr.write(
+    `msal-ts: no display (${why}): signing in with a device code instead of a browser ` +
+      '(--browser forces the browser, --no-browser prints its URL)\n',
+  );
+  return true;
+}
+
+function signInOptions(flags: SignInFlags, io: Io, signal: AbortSignal, loginHint: string | undefined): SignInOptions {
+  // Malformed values are refused before useDeviceCode says anything.
+  const port = integer(flags.port, 'port', 0, 65535) ?? 0;
+  const timeoutSeconds = integer(flags.timeout, 'timeout', 1, 86_400);
   return {
-    deviceCode: flags['device-code'] === true,
+    deviceCode: useDeviceCode(flags, io),
     loginHint: flags['login-hint'] ?? loginHint,
     noBrowser: flags['no-browser'] === true,
-    port: integer(flags.port, 'port', 0, 65535) ?? 0,
-    timeoutSeconds: integer(flags.timeout, 'timeout', 1, 86_400),
+    port,
+    timeoutSeconds,
     signal,
   };
 }
@@ -70,14 +96,17 @@ function expiresOn(result: AuthenticationResult): number {
 
 /** `msal-ts login`. */
 export async function runLogin(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, ...SIGN_IN_OPTIONS }, strict: true });
+  const { values } = parseFlags(args, { ...COMMON_OPTIONS, ...SIGN_IN_OPTIONS });
   if (values.help === true) {
     io.stdout.write(HELP.login);
     return EXIT.ok;
   }
   const settings = resolveSettings(values, io.env);
   const session = await openSession(settings, io);
-  const result = await withInterrupt((signal) => signIn(session, settings.scopes, signInOptions(values, signal, undefined)));
+  // Read the cache before the sign-in, as token and accounts do: a corrupt or locked cache must fail (exit 6) before
+  // the user has signed in for nothing, not when the tokens are saved.
+  await session.app.getAccounts();
+  const result = await withInterrupt((signal) => signIn(session, settings.scopes, signInOptions(values, io, signal, undefined)));
   session.warnIfPlaintext();
   const account = await accountOf(session, result);
   if (settings.json) {
@@ -93,15 +122,25 @@ export async function runLogin(args: string[], io: Io): Promise<number> {
 
 /** `msal-ts token`. */
 export async function runToken(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { ...COMMON_OPTIONS, ...SIGN_IN_OPTIONS, account: { type: 'string' }, 'no-interactive': { type: 'boolean' }, 'force-refresh': { type: 'boolean' } },
-    strict: true,
+  const { values } = parseFlags(args, {
+    ...COMMON_OPTIONS,
+    ...SIGN_IN_OPTIONS,
+    account: { type: 'string' },
+    'no-interactive': { type: 'boolean' },
+    'force-refresh': { type: 'boolean' },
+    output: { type: 'string' },
   });
   if (values.help === true) {
     io.stdout.write(HELP.token);
     return EXIT.ok;
   }
+  const output = values.output ?? (values.json === true ? 'json' : 'token');
+  if (output !== 'token' && output !== 'json' && output !== 'exec-credential') {
+    throw new CliError(EXIT.usage, `--output must be token, json or exec-credential, got ${JSON.stringify(output)}`);
+  }
+  if (values.json === true && output !== 'json') throw new CliError(EXIT.usage, `--json and --output ${output} cannot be used together`);
+  // Checked before any work: kubectl's request is known from the start.
+  const kubeVersion = output === 'exec-credential' ? execCredentialVersion(io.env['KUBERNETES_EXEC_INFO']) : undefined;
   const settings = resolveSettings(values, io.env);
   if (settings.scopes.length === 0) {
     throw new CliError(EXIT.usage, 'no scope: pass --scope (e.g. --scope https://graph.microsoft.com/User.Read) or set MSAL_TS_SCOPES');
@@ -127,11 +166,13 @@ export async function runToken(args: string[], io: Io): Promise<number> {
     }
     session.debug(`${why}: signing in`);
     const hint = account?.username ?? username;
-    result = await withInterrupt((signal) => signIn(session, settings.scopes, signInOptions(values, signal, hint)));
+    result = await withInterrupt((signal) => signIn(session, settings.scopes, signInOptions(values, io, signal, hint)));
   }
   session.debug(`token_source: ${result.token_source}`);
   if (result.token_source === 'identity_provider') session.warnIfPlaintext();
-  if (settings.json) {
+  if (kubeVersion !== undefined) {
+    io.stdout.write(`${execCredential(kubeVersion, result.access_token, expiresOn(result))}\n`);
+  } else if (output === 'json') {
     const who = account ?? (await accountOf(session, result));
     io.stdout.write(
       `${JSON.stringify({

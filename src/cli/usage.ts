@@ -25,6 +25,8 @@ Output:
 
 const SIGN_IN = `Signing in:
   --device-code           Device code flow, for machines without a browser: shows a code and a URL
+                          (the default where there is no display: SSH, containers; says so)
+  --browser               The browser flow even where no display is found
   --login-hint USER       Prefill the username on the sign-in page
   --no-browser            Print the sign-in URL instead of opening a browser (BROWSER=cmd picks one)
   --port N                Loopback port of the browser redirect (default: a free one)
@@ -51,7 +53,9 @@ Options:
   -v, --version    Show the msal-ts version
 
 Try it offline:  msal-ts emulator   then in another terminal:
-                 msal-ts login --emulator --device-code && msal-ts token --emulator --scope User.Read
+                 msal-ts login --emulator --device-code --plaintext-cache
+                 msal-ts token --emulator --plaintext-cache --scope User.Read
+                 (--plaintext-cache: where no keyring works, as over SSH and in containers)
 
 ${EXIT_CODES}Documentation: docs/cli.md
 `,
@@ -72,6 +76,8 @@ signing in as \`msal-ts login\` would, unless --no-interactive (then exit code 3
   --no-interactive        Never sign in: exit 3 when the cache cannot serve the token
   --force-refresh         Skip cached access tokens and refresh
   --json                  {access_token, token_type, expires_in, expires_on, scope, token_source, account}
+  --output FORMAT         token (the default: the raw token), json (as --json), or exec-credential:
+                          kubectl's ExecCredential, for a kubeconfig exec plugin (docs/cli.md)
 
 ${SIGN_IN}
 ${COMMON}
@@ -98,7 +104,8 @@ its authority, CA path, apps and test users. The CA is kept in the state folder,
   --port N                Port on 127.0.0.1 (default 0: a free one)
   --state-dir DIR         CA, keys and running state; must be your own folder
                           (default ~/.local/state/msal-ts/emulator on Linux)
-  --auto-approve USER     Sign-ins need no page: USER is signed in at once (for scripts)
+  --auto-approve USER     Sign-ins need no page: USER is signed in at once, in the browser flow
+                          and the device code flow alike (for scripts)
   -h, --help              This help
 
 Other commands use it with --emulator. Documentation: docs/emulator.md

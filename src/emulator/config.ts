@@ -98,7 +98,7 @@ export interface EmulatorConfig {
   apps: EmulatorApp[];
   users: EmulatorUser[];
   resources: EmulatorResource[];
-  /** Username signed in without UI at the authorize endpoint when the request has no usable login_hint. */
+  /** Username signed in without UI: at the authorize endpoint when the request has no usable login_hint, and for every new device code (in the tenants the user can sign in to). */
   autoApprove: string | undefined;
 }
 

@@ -5,13 +5,16 @@
 import type { EmulatorContext } from './context.js';
 
 /**
- * Approves a pending device code for `username`. Throws RangeError naming the argument when the code is unknown,
- * expired or no longer pending, or the user cannot sign in to the code's tenant. `authTime` is when the user entered
- * their password (earlier than now after single sign-on).
+ * Approves a pending device code for `username` (a no-op when it is already approved for that user, as `autoApprove`
+ * does). Throws RangeError naming the argument when the code is unknown, expired or otherwise no longer pending, or
+ * the user cannot sign in to the code's tenant. `authTime` is when the user entered their password (earlier than now
+ * after single sign-on).
  */
 export function approveDeviceCode(ctx: EmulatorContext, userCode: string, username: string, authTime = ctx.now()): void {
   const record = ctx.stores.deviceCodeByUserCode(userCode);
   if (record === undefined) throw new RangeError(`userCode: no device code with user code ${userCode}`);
+  // `autoApprove` approves codes as they are issued; a caller approving one as that same user is not a conflict.
+  if (record.status === 'approved' && record.username?.toLowerCase() === username.toLowerCase()) return;
   if (record.status !== 'pending') throw new RangeError(`userCode: device code ${userCode} is already ${record.status}`);
   if (ctx.now() > record.expiresAt) throw new RangeError(`userCode: device code ${userCode} has expired`);
   const user = ctx.directory.user(username);

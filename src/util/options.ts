@@ -94,7 +94,7 @@ function refusalOf(options: Record<string, unknown>, key: string, shape: OptionS
     if (value === undefined || value === false) return undefined;
     return new UnsupportedOptionError(key, `option "${key}" in ${shape.where} is not supported: ${why}`);
   }
-  const meant = closest(key, shape.keys);
+  const meant = closestName(key, shape.keys);
   return new TypeError(`unknown option "${key}" in ${shape.where}${meant === undefined ? '' : ` (did you mean "${meant}"?)`}`);
 }
 
@@ -103,8 +103,11 @@ function normalize(name: string): string {
   return name.toLowerCase().replace(/[_-]/g, '');
 }
 
-/** The known key the caller most likely meant: a renamed MSAL Python option, a prefix of a known key, or a near spelling. */
-function closest(key: string, known: ReadonlySet<string>): string | undefined {
+/**
+ * The known name the caller most likely meant: a renamed MSAL Python option, a known name the key is a prefix of, or a
+ * near spelling (case, `_` and `-` ignored); `undefined` when none is near. The CLI uses it for misspelt flags too.
+ */
+export function closestName(key: string, known: ReadonlySet<string>): string | undefined {
   const wanted = normalize(key);
   const renamed = RENAMED.get(wanted);
   if (renamed !== undefined && known.has(renamed)) return renamed;

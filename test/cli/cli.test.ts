@@ -62,6 +62,7 @@ describe('msal-ts command against the emulator', () => {
     const top = await runCli(['--help'], env);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /Commands:\n {2}login/);
+    assert.match(top.stdout, /Try it offline:[^]*msal-ts login --emulator --device-code --plaintext-cache/, 'the hint works without a keyring');
     const none = await runCli([], env);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^Usage: msal-ts <command>/);
@@ -107,6 +108,8 @@ describe('msal-ts command against the emulator', () => {
     const b = JSON.parse(second.stdout) as Record<string, unknown>;
     assert.equal(b['token_source'], 'cache');
     assert.equal(b['access_token'], a['access_token']);
+    assert.equal(typeof a['scope'], 'string');
+    assert.equal(b['scope'], a['scope'], 'scope is the granted scope string, fresh or cached');
     assert.equal(b['account'], ALICE);
     assert.equal(b['token_type'], 'Bearer');
     assert.ok(typeof b['expires_in'] === 'number' && b['expires_in'] > 3000);
@@ -117,6 +120,38 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(raw.code, 0);
     assert.equal(raw.stdout, `${String(a['access_token'])}\n`, 'without --json: the raw token and a newline');
     assert.equal(totalRequests(emulator.counters()), 0);
+  });
+
+  it('token --output exec-credential prints only kubectl\'s ExecCredential, from the cache, in the apiVersion kubectl asks for', async () => {
+    const cached = JSON.parse((await runCli(['token', '--scope', MAIL, '--json', '--no-interactive', ...flags], env)).stdout) as Record<string, unknown>;
+    emulator.resetCounters();
+    const r = await runCli(['token', '--scope', MAIL, '--output', 'exec-credential', '--no-interactive', ...flags], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout.split('\n').length, 2, 'one line of JSON and nothing else on stdout');
+    const credential = JSON.parse(r.stdout) as { apiVersion: string; kind: string; status: { token: string; expirationTimestamp: string } };
+    assert.deepEqual(Object.keys(credential).sort(), ['apiVersion', 'kind', 'status']);
+    assert.equal(credential.apiVersion, 'client.authentication.k8s.io/v1');
+    assert.equal(credential.kind, 'ExecCredential');
+    assert.deepEqual(Object.keys(credential.status).sort(), ['expirationTimestamp', 'token']);
+    assert.equal(credential.status.token, cached['access_token']);
+    assert.match(credential.status.expirationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'RFC 3339, UTC');
+    // Both derive from the cached expires_in at whole seconds, a run apart: equal give or take that rounding.
+    assert.ok(Math.abs(Date.parse(credential.status.expirationTimestamp) / 1000 - Number(cached['expires_on'])) <= 1);
+    assert.equal(totalRequests(emulator.counters()), 0, 'served from the cache');
+
+    const execInfo = JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1beta1', spec: { interactive: false } });
+    const beta = await runCli(['token', '--scope', MAIL, '--output', 'exec-credential', ...flags], { ...env, KUBERNETES_EXEC_INFO: execInfo });
+    assert.equal(beta.code, 0, beta.stderr);
+    assert.equal((JSON.parse(beta.stdout) as { apiVersion: string }).apiVersion, 'client.authentication.k8s.io/v1beta1');
+
+    const bad = await runCli(['token', '--scope', MAIL, '--output', 'yaml', ...flags], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--output must be token, json or exec-credential/);
+    const alpha = JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1alpha1' });
+    const old = await runCli(['token', '--scope', MAIL, '--output', 'exec-credential', ...flags], { ...env, KUBERNETES_EXEC_INFO: alpha });
+    assert.equal(old.code, 2);
+    assert.match(old.stderr, /KUBERNETES_EXEC_INFO asks for client\.authentication\.k8s\.io\/v1alpha1/);
   });
 
   it('accounts lists the signed-in account (text and --json)', async () => {
@@ -132,6 +167,8 @@ describe('msal-ts command against the emulator', () => {
   it('with two accounts, token and logout need --account (2); --account picks one', async () => {
     const r = await deviceLogin(BOB, ['--tenant', DEFAULT_IDS.tenantId]);
     assert.equal(r.code, 0, r.stderr);
+    const file = join(home, 'cache', 'msal-ts', 'token-cache.json');
+    assert.equal(r.stdout, `Signed in as ${BOB} (tenant ${DEFAULT_IDS.tenantId}). Tokens are cached in the plaintext file ${file}.\n`);
     const ambiguous = await runCli(['token', '--scope', GRAPH, '--no-interactive', ...flags], env);
     assert.equal(ambiguous.code, 2);
     assert.match(ambiguous.stderr, /2 accounts are signed in \(.*\): choose one with --account/);
@@ -169,6 +206,50 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(out['account'], ALICE);
     assert.equal(emulator.counters()['authorize'], 1);
     assert.equal(emulator.counters()['token:authorization_code'], 1);
+  });
+
+  it('with no display (no DISPLAY or WAYLAND_DISPLAY, or SSH without one), token signs in with a device code and says so', async () => {
+    const { home: h5, env: env5 } = await privateEnv();
+    try {
+      for (const k of ['DISPLAY', 'WAYLAND_DISPLAY', 'SSH_CONNECTION', 'SSH_TTY']) delete env5[k];
+      const headless = { ...env5, SSH_CONNECTION: '192.0.2.1 50000 192.0.2.2 22' };
+      const cli = startCli(['token', '--scope', GRAPH, '--json', ...flags], headless);
+      const [, userCode = ''] = await cli.waitForStderr(USER_CODE);
+      await adminPost(emulator, '/_emulator/device/approve', { user_code: userCode, username: ALICE });
+      const r = await cli.done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /no display .*: signing in with a device code .*--browser/);
+      assert.equal((JSON.parse(r.stdout) as Record<string, unknown>)['account'], ALICE);
+
+      // --no-browser there still means the browser flow, printing its URL.
+      const { home: h6, env: env6 } = await privateEnv();
+      try {
+        for (const k of ['DISPLAY', 'WAYLAND_DISPLAY', 'SSH_CONNECTION', 'SSH_TTY']) delete env6[k];
+        const printed = startCli(['login', '--no-browser', ...flags], env6);
+        await printed.waitForStderr(/Open this URL in a browser on this machine to sign in:\n.*\/authorize\?/);
+        printed.child.kill('SIGINT');
+        const stopped = await printed.done;
+        assert.equal(stopped.code, 130, stopped.stderr);
+        assert.doesNotMatch(stopped.stderr, /device code|enter the code/);
+      } finally {
+        await rm(h6, { recursive: true, force: true });
+      }
+    } finally {
+      await rm(h5, { recursive: true, force: true });
+    }
+  });
+
+  it('--timeout SECONDS that runs out is reported in seconds (exit 4)', async () => {
+    // Nobody signed in, and a browser command that never signs in.
+    const { home: h7, env: env7 } = await privateEnv({ BROWSER: 'true' });
+    try {
+      const r = await runCli(['token', '--scope', GRAPH, '--timeout', '1', ...flags], env7);
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /^msal-ts token: no sign-in within --timeout 1 second\b/m);
+      assert.doesNotMatch(r.stderr, /\bms\b/);
+    } finally {
+      await rm(h7, { recursive: true, force: true });
+    }
   });
 
   it('exit 4 when the sign-in is refused: an unknown client id, and a declined device code', async () => {
@@ -234,6 +315,11 @@ describe('msal-ts command against the emulator', () => {
       [['frobnicate'], /unknown command 'frobnicate'/],
       [['token', '--bogus', ...flags], /Unknown option '--bogus'.*msal-ts token --help/],
       [['login', '--port', 'eighty', ...flags], /--port must be an integer/],
+      [['token', '--scopes', GRAPH, ...flags], /Unknown option '--scopes'.*did you mean --scope\?/],
+      [['login', '--devicecode', ...flags], /did you mean --device-code\?/],
+      [['emulator', '--auto-aprove', ALICE], /did you mean --auto-approve\?/],
+      [['login', '--device-code', '--browser', ...flags], /--browser and --device-code cannot be used together/],
+      [['token', '--scope', GRAPH, '--json', '--output', 'exec-credential', ...flags], /--json and --output exec-credential cannot be used together/],
       [['accounts', '--plaintext-cache'], /no client id: pass --client-id/],
       [['token', ...flags], /no scope: pass --scope/],
       [['logout', '--all', '--account', ALICE, ...flags], /--all and --account cannot be used together/],
@@ -304,6 +390,24 @@ describe('msal-ts command against the emulator', () => {
     }
   });
 
+  it('login with a corrupt cache file exits 6 before the user signs in', async () => {
+    const { home: h2, env: env2 } = await privateEnv();
+    try {
+      const file = join(h2, 'cache', 'msal-ts', 'token-cache.json');
+      await mkdir(join(h2, 'cache', 'msal-ts'), { recursive: true });
+      await writeFile(file, 'not json');
+      emulator.resetCounters();
+      const r = await runCli(['login', '--device-code', ...flags], env2);
+      assert.equal(r.code, 6, r.stderr);
+      assert.match(r.stderr, /does not hold an MSAL token cache/);
+      assert.doesNotMatch(r.stderr, USER_CODE, 'no code was shown to sign in with');
+      assert.equal(emulator.counters()['devicecode'] ?? 0, 0);
+      assert.equal(await readFile(file, 'utf8'), 'not json');
+    } finally {
+      await rm(h2, { recursive: true, force: true });
+    }
+  });
+
   it('settings come from environment variables and a config file profile; an unknown profile is bad usage', async () => {
     const { home: h3, env: env3 } = await privateEnv();
     try {
@@ -354,6 +458,7 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
       assert.match(out, /^Authority: {6}https:\/\/127\.0\.0\.1:\d+\/aaaabbbb-0000-cccc-1111-dddd2222eeee$/m);
       assert.match(out, new RegExp(`^CA certificate: ${stateDir}/ca/cert\\.pem$`, 'm'));
       assert.match(out, new RegExp(`${ALICE} +password: alice-password`));
+      assert.match(out, /Sign in with the CLI: msal-ts login --emulator --device-code --plaintext-cache/);
       assert.ok(existsSync(join(stateDir, 'cli-emulator.json')));
 
       const r = await runCli(['accounts', '--emulator', '--emulator-state-dir', stateDir, '--plaintext-cache', '--json'], env);
@@ -368,6 +473,37 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
     assert.equal(await closed, 0);
     assert.match(out, /Emulator stopped\.\n$/);
     assert.equal(existsSync(join(stateDir, 'cli-emulator.json')), false, 'the state file goes with the emulator');
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('--auto-approve USER covers the device code flow: login --emulator --device-code completes with no one approving', async () => {
+    ensureBuilt();
+    const { home, env } = await privateEnv();
+    const stateDir = join(home, 'emulator');
+    const child = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'emulator', '--state-dir', stateDir, '--auto-approve', ALICE], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      await new Promise<void>((resolveReady, reject) => {
+        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 20_000);
+        child.stdout.on('data', () => {
+          if (out.includes('Press Ctrl+C')) {
+            clearTimeout(timer);
+            resolveReady();
+          }
+        });
+      });
+      const r = await runCli(['login', '--emulator', '--emulator-state-dir', stateDir, '--device-code', '--plaintext-cache', '--json'], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { account: Record<string, string> }).account['username'], ALICE);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await closed, 0);
     await rm(home, { recursive: true, force: true });
   });
 });

@@ -107,3 +107,41 @@ describe('emulator device code flow', () => {
     assert.match(prefilled.body, /name="otc"[^>]*value="ABC&#34;DEF"/);
   });
 });
+
+describe('emulator device code flow with autoApprove', () => {
+  let t: TestEmulator;
+  before(async () => {
+    t = await startTestEmulator({ config: { autoApprove: DEFAULT_IDS.aliceUsername } });
+  });
+  after(() => t.close());
+
+  const start = (tenant: string) => t.post(`/${tenant}/oauth2/v2.0/devicecode`, { client_id: DEFAULT_IDS.publicClientId, scope: SCOPE });
+  const poll = (deviceCode: string, tenant: string) =>
+    t.post(`/${tenant}/oauth2/v2.0/token`, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: DEFAULT_IDS.publicClientId,
+      device_code: deviceCode,
+      client_info: '1',
+    });
+
+  it('approves the code as the autoApprove user as soon as it is issued: the first poll gets tokens', async () => {
+    const flow = (await start(DEFAULT_IDS.tenantId)).json as { device_code: string };
+    const done = await poll(flow.device_code, DEFAULT_IDS.tenantId);
+    assert.equal(done.status, 200, done.body);
+    assert.equal(claims(done.json.id_token).preferred_username, DEFAULT_IDS.aliceUsername);
+  });
+
+  it('approving an auto-approved code again as the same user changes nothing; as another user is refused', async () => {
+    const flow = (await start(DEFAULT_IDS.tenantId)).json as { device_code: string; user_code: string };
+    t.emulator.approveDeviceCode(flow.user_code, DEFAULT_IDS.aliceUsername.toUpperCase());
+    assert.throws(() => t.emulator.approveDeviceCode(flow.user_code, DEFAULT_IDS.bobUsername), /already approved/);
+    const done = await poll(flow.device_code, DEFAULT_IDS.tenantId);
+    assert.equal(claims(done.json.id_token).preferred_username, DEFAULT_IDS.aliceUsername);
+  });
+
+  it('leaves the code pending in a tenant the autoApprove user cannot sign in to', async () => {
+    const flow = (await start(DEFAULT_IDS.secondTenantId)).json as { device_code: string };
+    const pending = await poll(flow.device_code, DEFAULT_IDS.secondTenantId);
+    assert.equal(pending.json.error, 'authorization_pending', pending.body);
+  });
+});

@@ -13,6 +13,8 @@ import { parseUserScopes } from '../scopes.js';
 import { advance } from '../sign-in-flow.js';
 import { deviceCodePage, signInProblemPage } from '../sign-in-pages.js';
 
+import { approveDeviceCode } from '../device-approval.js';
+
 export { approveDeviceCode, denyDeviceCode } from '../device-approval.js';
 
 /** The code entry page, with a session (and its cookie) for the CSRF token. */
@@ -63,6 +65,19 @@ function codeEntered(ctx: EmulatorContext, req: EmulatorRequest): EmulatorRespon
   return advance(ctx, req, session, interaction);
 }
 
+/**
+ * With `autoApprove` (`msal-ts emulator --auto-approve USER`), a new code is approved as that user at once, so the
+ * client's first poll gets tokens: scripts need no page and no admin call. A tenant the user cannot sign in to
+ * leaves the code pending, to be approved as usual.
+ */
+function autoApprove(ctx: EmulatorContext, userCode: string, tenantId: string | undefined): void {
+  const username = ctx.directory.config.autoApprove;
+  if (username === undefined) return;
+  const user = ctx.directory.user(username);
+  if (user === undefined || (tenantId !== undefined && ctx.directory.membership(user, tenantId) === undefined)) return;
+  approveDeviceCode(ctx, userCode, user.username);
+}
+
 /** The device code routes. */
 export const deviceAuthorizationRoutes: Route[] = [
   {
@@ -95,6 +110,7 @@ export const deviceAuthorizationRoutes: Route[] = [
         },
         now,
       );
+      autoApprove(ctx, record.userCode, record.tenantId);
       const verificationUri = `${ctx.baseUrl}/devicelogin`;
       return jsonResponse(200, {
         user_code: record.userCode,
