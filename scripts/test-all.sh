@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # - MSAL Python + msal-extensions (with PyGObject's libsecret binding) for the interop tests;
 # - chromium for the real-browser tests (driven by playwright-core; no browser download);
 # - a D-Bus session bus and gnome-keyring: a real Secret Service for the libsecret tests;
-# - redis-server for the distributed cache tests (started and stopped by the tests, on loopback);
+# - redis-server (and redis-cli, from redis-tools, which it depends on) for the distributed cache tests: a single
+#   server and a six-node Redis Cluster, started and stopped by the tests, on loopback;
 # - tmux for the terminal test of the CLI's device-code screen;
 # - openssh-client (ssh-keygen) to verify the SSH certificates the emulator issues;
 # - openssl for test certificates.
@@ -28,7 +29,7 @@ fi
 
 # The interop tests drive Debian's MSAL Python; prove it is importable before anything runs.
 /usr/bin/python3 -c 'import msal, msal_extensions' || { echo "MSAL Python is not importable by /usr/bin/python3" >&2; exit 1; }
-for tool in /usr/bin/chromium dbus-run-session gnome-keyring-daemon secret-tool redis-server tmux ssh-keygen; do
+for tool in /usr/bin/chromium dbus-run-session gnome-keyring-daemon secret-tool redis-server redis-cli tmux ssh-keygen; do
   command -v "$tool" >/dev/null || { echo "missing $tool after installing ${APT_PACKAGES[*]}" >&2; exit 1; }
 done
 
