@@ -331,8 +331,9 @@ describe('DistributedTokenCache on Redis Cluster (3 primaries, 3 replicas)', () 
     // before the kill may not have reached its replica (asynchronous replication: see docs/distributed.md).
     assert.deepEqual(missing.filter((w) => w.afterRecovery), []);
     assert.deepEqual(seen.foreign, []);
+    const reasons = failures.map((err) => (err instanceof DistributedCacheError ? err.reason : 'untyped')).sort();
     console.log(
-      `# failover: ${failures.length} failed calls; cluster healthy ${healthyAt - killedAt} ms after the kill; ` +
+      `# failover: ${failures.length} failed calls (${[...new Set(reasons)].map((r) => `${r} ${reasons.filter((x) => x === r).length}`).join(', ')}); cluster healthy ${healthyAt - killedAt} ms after the kill; ` +
         `last failed call ${lastFailureAt - killedAt} ms after it; all writers done ${doneAt - killedAt} ms after it; ` +
         `${acknowledged.length} writes acknowledged, ` +
         `${missing.length} lost in the replication window`,

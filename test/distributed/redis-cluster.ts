@@ -66,7 +66,9 @@ async function clusterPort(taken: Set<number>): Promise<number> {
 
 function launch(port: number, dir: string): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
-    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000'];
+    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
+    // No 5-second wait before a replica's first full sync (Redis 7's default for diskless sync).
+    '--repl-diskless-sync-delay', '0'];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
@@ -191,7 +193,11 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
           const states = await Promise.all(live().map((p) => ask(p, 'CLUSTER', 'INFO')));
           const nodes = await handle.nodes();
           const covered = nodes.filter((n) => n.primary).reduce((sum, n) => sum + n.slots.reduce((s, [a, b]) => s + b - a + 1, 0), 0);
-          if (states.every((s) => s.includes('cluster_state:ok')) && covered === 16384) return;
+          // Every replica has finished its sync, so a failover does not promote an empty one.
+          const replicas = nodes.filter((n) => !n.primary && live().includes(n.port));
+          const links = await Promise.all(replicas.map((n) => ask(n.port, 'INFO', 'replication')));
+          const synced = links.every((l) => l.includes('master_link_status:up'));
+          if (states.every((s) => s.includes('cluster_state:ok')) && covered === 16384 && synced) return;
           last = `${covered} slots covered; ${states.map((s) => /cluster_state:\w+/.exec(s)?.[0] ?? '?').join(', ')}`;
         } catch (err) {
           last = err; // a node still starting or failing over
