@@ -98,7 +98,8 @@ async function killChild(child: ChildProcess): Promise<void> {
 
 /** Sends each command to one node over one short-lived connection; the replies as text. */
 async function askAll(port: number, commands: readonly string[][]): Promise<string[]> {
-  const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
+  // A generous connect timeout: on a loaded 2-core machine a loopback connect can take over a second.
+  const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 10_000 } });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -185,7 +186,7 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
       dead.add(port);
       await killChild(child);
     },
-    async waitHealthy(timeoutMs = 30_000) {
+    async waitHealthy(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       let last: unknown;
       for (;;) {
@@ -206,7 +207,7 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
           const nodes = await Promise.all(live().map((p) => ask(p, 'CLUSTER', 'NODES').catch(String)));
           throw new Error(`the cluster did not become healthy: ${String(last)}\n${nodes.join('\n')}`, { cause: last });
         }
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, 200));
       }
     },
     async cli(...args) {
