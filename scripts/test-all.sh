@@ -8,13 +8,15 @@ cd "$(dirname "$0")/.."
 # - MSAL Python + msal-extensions (with PyGObject's libsecret binding) for the interop tests;
 # - chromium for the real-browser tests (driven by playwright-core; no browser download);
 # - a D-Bus session bus and gnome-keyring: a real Secret Service for the libsecret tests;
-# - redis-server for the distributed cache tests (started and stopped by the tests, on loopback);
+# - redis-server (and redis-cli, from redis-tools, which it depends on) for the distributed cache tests: a single
+#   server and a six-node Redis Cluster, started and stopped by the tests, on loopback;
+# - redis-sentinel for the Sentinel tests (a primary, a replica and three sentinels, on loopback);
 # - tmux for the terminal test of the CLI's device-code screen;
 # - openssh-client (ssh-keygen) to verify the SSH certificates the emulator issues;
 # - openssl for test certificates and to judge the emulator's;
 # - xdg-utils: xdg-open, the browser launcher on Linux (chromium pulls it in too; named so the test does not depend on that).
 APT_PACKAGES=(python3-msal python3-msal-extensions python3-portalocker python3-gi gir1.2-secret-1
-  chromium dbus dbus-daemon gnome-keyring libsecret-1-0 libsecret-tools redis-server tmux openssh-client openssl xdg-utils)
+  chromium dbus dbus-daemon gnome-keyring libsecret-1-0 libsecret-tools redis-server redis-sentinel tmux openssh-client openssl xdg-utils)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -29,7 +31,7 @@ fi
 
 # The interop tests drive Debian's MSAL Python; prove it is importable before anything runs.
 /usr/bin/python3 -c 'import msal, msal_extensions' || { echo "MSAL Python is not importable by /usr/bin/python3" >&2; exit 1; }
-for tool in /usr/bin/chromium dbus-run-session gnome-keyring-daemon secret-tool redis-server tmux ssh-keygen; do
+for tool in /usr/bin/chromium dbus-run-session gnome-keyring-daemon secret-tool redis-server redis-cli redis-sentinel tmux ssh-keygen; do
   command -v "$tool" >/dev/null || { echo "missing $tool after installing ${APT_PACKAGES[*]}" >&2; exit 1; }
 done
 

@@ -18,13 +18,13 @@ import {
   type EntryChange,
   type PartitionDoc,
 } from './partition-doc.js';
-import { distributedCacheKey, partitionOfEntry, type NamedPartition } from './partition-key.js';
+import { checkKeyPrefix, distributedCacheKey, partitionOfEntry, type NamedPartition } from './partition-key.js';
 import type { DistributedCacheStore, StoredValue } from './store.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';
 
 /** Options of {@link DistributedTokenCache}. */
 export interface DistributedTokenCacheOptions extends TokenCacheOptions {
-  /** First part of every store key. Default `msal`. */
+  /** First part of every store key. Default `msal`. No `{` or `}` (the key's Redis Cluster hash tag is msal-ts's). */
   keyPrefix?: string | undefined;
   /**
    * Partitions kept in memory; the least recently used one is dropped beyond this. Default 1000. Keep it above the
@@ -183,7 +183,7 @@ export class DistributedTokenCache extends TokenCache {
     }
     this.#store = store;
     this.#clock = options.clock ?? systemClock;
-    this.#prefix = options.keyPrefix === undefined ? 'msal' : nonEmpty(options.keyPrefix, 'options.keyPrefix');
+    this.#prefix = options.keyPrefix === undefined ? 'msal' : checkKeyPrefix(options.keyPrefix, 'options.keyPrefix');
     this.#maxPartitions = positiveInteger(options.maxPartitions, 1000, 'options.maxPartitions');
     this.#maxAttempts = positiveInteger(options.maxWriteAttempts, 10, 'options.maxWriteAttempts');
     this.#rtLifetime = positiveInteger(options.refreshTokenLifetimeSeconds, NINETY_DAYS, 'options.refreshTokenLifetimeSeconds');

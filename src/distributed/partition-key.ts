@@ -14,27 +14,46 @@ function part(value: string): string {
 }
 
 /**
+ * Checks a key prefix: non-empty, and without `{` or `}`, which would change the Redis Cluster hash tag of every key
+ * (all partitions in one slot, or a tag that no longer names the partition).
+ *
+ * @throws TypeError naming `name` when the prefix is not a non-empty string or contains a brace.
+ */
+export function checkKeyPrefix(prefix: unknown, name: string): string {
+  if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`${name} must be a non-empty string`);
+  if (prefix.includes('{') || prefix.includes('}')) {
+    throw new TypeError(`${name} must not contain "{" or "}" (the store key's Redis Cluster hash tag is msal-ts's)`);
+  }
+  return prefix;
+}
+
+/**
  * The store key of a partition:
- * - `<prefix>:<clientId>:app:<environment>:<realm>` for an app's own tokens in one tenant,
- * - `<prefix>:<clientId>:user:<homeAccountId>` for a user's tokens (every environment of that account in one value),
- * - `<prefix>:<clientId>:obo:<userAssertionHash>` for on-behalf-of tokens of one incoming assertion.
+ * - `<prefix>:{<clientId>:app:<environment>:<realm>}` for an app's own tokens in one tenant,
+ * - `<prefix>:{<clientId>:user:<homeAccountId>}` for a user's tokens (every environment of that account in one value),
+ * - `<prefix>:{<clientId>:obo:<userAssertionHash>}` for on-behalf-of tokens of one incoming assertion.
+ *
+ * The braces are a Redis Cluster hash tag around the partition's whole identity: the slot depends on the partition
+ * alone (so partitions spread over every slot), and any companion key a future operation needs (`<key>:lock`) would
+ * land in the partition's slot, so one script can touch both. Components are URI-encoded, so none contains a brace.
  *
  * Environment and realm are lowercased (host names and tenant ids are case-insensitive); the home account id and the
  * assertion hash are kept as they are (the hash is case-sensitive base64).
  *
- * @throws TypeError when `prefix` or `clientId` is not a non-empty string, or the partition is malformed.
+ * @throws TypeError when `prefix` is not a non-empty string without braces, `clientId` is not a non-empty string, or
+ *   the partition is malformed.
  */
 export function distributedCacheKey(prefix: string, clientId: string, partition: NamedPartition): string {
-  if (typeof prefix !== 'string' || prefix === '') throw new TypeError('prefix must be a non-empty string');
+  checkKeyPrefix(prefix, 'prefix');
   if (typeof clientId !== 'string' || clientId === '') throw new TypeError('clientId must be a non-empty string');
-  const head = `${prefix}:${part(clientId)}`;
+  const head = part(clientId);
   switch (partition.kind) {
     case 'app':
-      return `${head}:app:${part(partition.environment.toLowerCase())}:${part(partition.realm.toLowerCase())}`;
+      return `${prefix}:{${head}:app:${part(partition.environment.toLowerCase())}:${part(partition.realm.toLowerCase())}}`;
     case 'user':
-      return `${head}:user:${part(partition.homeAccountId)}`;
+      return `${prefix}:{${head}:user:${part(partition.homeAccountId)}}`;
     case 'obo':
-      return `${head}:obo:${part(partition.userAssertionHash)}`;
+      return `${prefix}:{${head}:obo:${part(partition.userAssertionHash)}}`;
     default:
       throw new TypeError('partition.kind must be "app", "user" or "obo"');
   }

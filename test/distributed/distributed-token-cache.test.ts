@@ -108,10 +108,26 @@ describe('partition keys', () => {
   it('names app, user and on-behalf-of partitions, lowercasing hosts and tenants and encoding separators', () => {
     assert.equal(
       distributedCacheKey('msal', 'cid', { kind: 'app', clientId: 'cid', environment: 'Login.Example.com:8443', realm: 'Contoso' }),
-      'msal:cid:app:login.example.com%3A8443:contoso',
+      'msal:{cid:app:login.example.com%3A8443:contoso}',
     );
-    assert.equal(distributedCacheKey('msal', 'cid', { kind: 'user', homeAccountId: 'uid.utid', environment: ENV }), 'msal:cid:user:uid.utid');
-    assert.equal(distributedCacheKey('p', 'cid', { kind: 'obo', userAssertionHash: 'AbC+/=' }), 'p:cid:obo:AbC%2B%2F%3D');
+    assert.equal(distributedCacheKey('msal', 'cid', { kind: 'user', homeAccountId: 'uid.utid', environment: ENV }), 'msal:{cid:user:uid.utid}');
+    assert.equal(distributedCacheKey('p', 'cid', { kind: 'obo', userAssertionHash: 'AbC+/=' }), 'p:{cid:obo:AbC%2B%2F%3D}');
+  });
+
+  it('puts the whole partition identity in the hash tag, braces in a component included', () => {
+    // A brace in a component is encoded, so the tag always ends at the key's last character.
+    const key = distributedCacheKey('msal', 'c{i}d', { kind: 'user', homeAccountId: 'u}.{t', environment: ENV });
+    assert.equal(key, 'msal:{c%7Bi%7Dd:user:u%7D.%7Bt}');
+    assert.equal(key.indexOf('{'), 'msal:'.length);
+    assert.equal(key.indexOf('}'), key.length - 1);
+  });
+
+  it('refuses a key prefix with a brace, which would take over the hash tag', () => {
+    const store = new InMemoryDistributedCacheStore();
+    for (const keyPrefix of ['{msal}', 'ms{al', 'ms}al']) {
+      assert.throws(() => new DistributedTokenCache(store, { keyPrefix }), { name: 'TypeError', message: /options\.keyPrefix must not contain/ });
+      assert.throws(() => distributedCacheKey(keyPrefix, 'cid', { kind: 'obo', userAssertionHash: 'h' }), TypeError);
+    }
   });
 });
 
@@ -120,7 +136,7 @@ describe('DistributedTokenCache', () => {
     const { store, make } = setup();
     const a = make();
     await a.write(appContext('contoso'), () => a.add(appTokenEvent('contoso', SCOPE, 'secret-1', 3600), T0));
-    const key = 'msal:app:app:login.microsoftonline.com:contoso';
+    const key = 'msal:{app:app:login.microsoftonline.com:contoso}';
     assert.deepEqual(Object.keys(await stored(store, key)).sort(), ['AccessToken', 'AppMetadata']);
     assert.equal(store.ttl(key), 3600);
 
@@ -135,7 +151,7 @@ describe('DistributedTokenCache', () => {
     const { store, make } = setup();
     const web1 = make();
     await web1.write(ANY, () => web1.add(signInEvent('alice', 'contoso', 'a1'), T0));
-    const key = 'msal:app:user:alice.contoso';
+    const key = 'msal:{app:user:alice.contoso}';
     const doc = await stored(store, key);
     assert.deepEqual(Object.keys(doc).sort(), ['AccessToken', 'Account', 'AppMetadata', 'IdToken', 'RefreshToken']);
     assert.equal(store.ttl(key), 90 * 24 * 3600, 'a refresh token without expiry: the 90-day sliding window');
@@ -152,7 +168,7 @@ describe('DistributedTokenCache', () => {
     const web = make();
     await web.write(ANY, () => web.add(signInEvent('alice', 'contoso', 'a'), T0));
     await web.write(ANY, () => web.add(signInEvent('bob', 'fabrikam', 'b'), T0));
-    assert.ok(await store.get('msal:app:user:bob.fabrikam'));
+    assert.ok(await store.get('msal:{app:user:bob.fabrikam}'));
     const reader = make();
     await reader.beforeRead(userContext('bob.fabrikam'));
     assert.deepEqual(reader.getAccounts({ environments: [ENV] }).map((a) => a.home_account_id), ['bob.fabrikam']);
@@ -163,9 +179,9 @@ describe('DistributedTokenCache', () => {
     const api = make();
     const ctx: CacheAccessContext = { clientId: 'app', partition: { kind: 'obo', userAssertionHash: 'hash1' } };
     await api.write(ctx, () => api.add({ ...signInEvent('alice', 'contoso', 'o'), userAssertionHash: 'hash1' }, T0));
-    const doc = await stored(store, 'msal:app:obo:hash1');
+    const doc = await stored(store, 'msal:{app:obo:hash1}');
     assert.deepEqual(Object.keys(doc).sort(), ['AccessToken', 'Account', 'AppMetadata', 'IdToken', 'RefreshToken']);
-    assert.equal(await store.get('msal:app:user:alice.contoso'), undefined);
+    assert.equal(await store.get('msal:{app:user:alice.contoso}'), undefined);
   });
 
   it('loses no write when two instances write the same partition from the same version (compare-and-set retry)', async () => {
@@ -177,7 +193,7 @@ describe('DistributedTokenCache', () => {
     await a.write(appContext('contoso'), () => a.add(appTokenEvent('contoso', ['scope-a'], 'from-a'), T0));
     // b still holds the version from before a's write: its compare-and-set fails, it reloads and re-applies.
     await b.write(appContext('contoso'), () => b.add(appTokenEvent('contoso', ['scope-b'], 'from-b'), T0));
-    const secrets = Object.values((await stored(store, 'msal:app:app:login.microsoftonline.com:contoso'))['AccessToken'] ?? {})
+    const secrets = Object.values((await stored(store, 'msal:{app:app:login.microsoftonline.com:contoso}'))['AccessToken'] ?? {})
       .map((e) => (e as { secret: string }).secret)
       .sort();
     assert.deepEqual(secrets, ['from-a', 'from-b']);
@@ -193,7 +209,7 @@ describe('DistributedTokenCache', () => {
     const cache = new DistributedTokenCache(flaky, { clock, maxWriteAttempts: 4 });
     flaky.interference = 3;
     await cache.write(appContext('contoso'), () => cache.add(appTokenEvent('contoso', SCOPE, 'mine'), T0));
-    const doc = await stored(store, 'msal:app:app:login.microsoftonline.com:contoso');
+    const doc = await stored(store, 'msal:{app:app:login.microsoftonline.com:contoso}');
     assert.equal(Object.keys(doc['AccessToken'] ?? {}).length, 4, 'the three interfering writes and ours');
 
     flaky.interference = 4;
@@ -220,12 +236,12 @@ describe('DistributedTokenCache', () => {
     });
     await assert.rejects(async () => cache.write(ctx, () => cache.add(appTokenEvent('contoso', SCOPE, 'lost'), T0)), DistributedCacheError);
     assert.equal(findAppToken(cache, 'contoso'), undefined);
-    assert.equal(await store.get('msal:app:app:login.microsoftonline.com:contoso'), undefined);
+    assert.equal(await store.get('msal:{app:app:login.microsoftonline.com:contoso}'), undefined);
 
     flaky.down = false;
     await cache.write(ctx, () => cache.add(appTokenEvent('contoso', SCOPE, 'kept'), T0));
     assert.equal(findAppToken(cache, 'contoso'), 'kept');
-    assert.ok(await store.get('msal:app:app:login.microsoftonline.com:contoso'));
+    assert.ok(await store.get('msal:{app:app:login.microsoftonline.com:contoso}'));
   });
 
   it('sees another instance\'s removal, and a partition that expired', async () => {
@@ -235,7 +251,7 @@ describe('DistributedTokenCache', () => {
     const b = make();
     await b.beforeRead(appContext('contoso'));
     assert.equal(findAppToken(b, 'contoso'), 's');
-    await store.delete('msal:app:app:login.microsoftonline.com:contoso');
+    await store.delete('msal:{app:app:login.microsoftonline.com:contoso}');
     await b.beforeRead(appContext('contoso'));
     assert.equal(findAppToken(b, 'contoso'), undefined);
 
@@ -243,7 +259,7 @@ describe('DistributedTokenCache', () => {
     await b.beforeRead(appContext('fabrikam'));
     clock.current = T0 + 601;
     await b.beforeRead(appContext('fabrikam'));
-    assert.equal(await store.get('msal:app:app:login.microsoftonline.com:fabrikam'), undefined, 'expired with its token');
+    assert.equal(await store.get('msal:{app:app:login.microsoftonline.com:fabrikam}'), undefined, 'expired with its token');
     assert.equal(b.listAccessTokens().length, 0);
   });
 
@@ -270,16 +286,16 @@ describe('DistributedTokenCache', () => {
     const web = make();
     await web.write(ANY, () => web.add(signInEvent('alice', 'contoso', 'a1'), T0));
     clock.current = T0 + 30 * 24 * 3600;
-    assert.equal(store.ttl('msal:app:user:alice.contoso'), 60 * 24 * 3600);
+    assert.equal(store.ttl('msal:{app:user:alice.contoso}'), 60 * 24 * 3600);
     await web.beforeRead(userContext('alice.contoso'));
     const [rt] = web.findRefreshTokens({ homeAccountId: 'alice.contoso', environment: ENV, clientId: 'app' });
     assert.ok(rt);
     await web.write(userContext('alice.contoso'), () => web.updateRt(rt, 'rt-rotated', clock.current));
-    assert.equal(store.ttl('msal:app:user:alice.contoso'), 90 * 24 * 3600);
+    assert.equal(store.ttl('msal:{app:user:alice.contoso}'), 90 * 24 * 3600);
 
     const custom = new DistributedTokenCache(store, { clock, refreshTokenLifetimeSeconds: 3600 * 24 });
     await custom.write(ANY, () => custom.add(signInEvent('carol', 'contoso', 'c'), clock.current));
-    assert.equal(store.ttl('msal:app:user:carol.contoso'), 3600 * 24);
+    assert.equal(store.ttl('msal:{app:user:carol.contoso}'), 3600 * 24);
   });
 
   it('a sign-out on an instance that never read the partition removes what the store holds (regression: it removed nothing)', async () => {
@@ -293,7 +309,7 @@ describe('DistributedTokenCache', () => {
       for (const at of entries.accessTokens) cache.removeAt(at);
     };
     await b.write(userContext('alice.contoso'), signOut(b));
-    const doc = await stored(store, 'msal:app:user:alice.contoso');
+    const doc = await stored(store, 'msal:{app:user:alice.contoso}');
     assert.equal(doc['RefreshToken'], undefined);
     assert.equal(doc['AccessToken'], undefined);
 
@@ -301,7 +317,7 @@ describe('DistributedTokenCache', () => {
     const c = make();
     await c.write(ANY, () => c.add(signInEvent('alice', 'contoso', 'a2'), T0));
     await a.write(userContext('alice.contoso'), signOut(a));
-    const after = await stored(store, 'msal:app:user:alice.contoso');
+    const after = await stored(store, 'msal:{app:user:alice.contoso}');
     assert.equal(after['RefreshToken'], undefined, 'the refresh token C added is removed too');
   });
 
@@ -315,7 +331,7 @@ describe('DistributedTokenCache', () => {
       for (const rt of entries.refreshTokens) web.removeRt(rt);
       for (const at of entries.accessTokens) web.removeAt(at);
     });
-    const doc = await stored(store, 'msal:app:user:alice.contoso');
+    const doc = await stored(store, 'msal:{app:user:alice.contoso}');
     assert.equal(doc['RefreshToken'], undefined);
     assert.equal(doc['AccessToken'], undefined);
     assert.ok(doc['Account'], 'only what was removed is gone');
@@ -337,7 +353,7 @@ describe('DistributedTokenCache', () => {
 
   it('reads an unreadable partition as empty and replaces it on the next write; skips single odd entries', async () => {
     const { store, make } = setup();
-    const key = 'msal:app:app:login.microsoftonline.com:contoso';
+    const key = 'msal:{app:app:login.microsoftonline.com:contoso}';
     await store.set(key, 'not json{', { ttlSeconds: 60 });
     const cache = make();
     await cache.beforeRead(appContext('contoso'));
@@ -402,6 +418,6 @@ describe('DistributedTokenCache', () => {
       }),
     /boom/);
     assert.equal(findAppToken(cache, 'contoso'), undefined);
-    assert.equal(await store.get('msal:app:app:login.microsoftonline.com:contoso'), undefined);
+    assert.equal(await store.get('msal:{app:app:login.microsoftonline.com:contoso}'), undefined);
   });
 });

@@ -107,11 +107,11 @@ describe('DistributedTokenCache on Redis', () => {
     assert.equal(emulator.counters()['token'] ?? 0, 0, 'B made no token request');
 
     const keys = (await client.keys('cc:*')).sort();
-    const head = `cc:${DEFAULT_IDS.daemonClientId}:app:`;
+    const head = `cc:{${DEFAULT_IDS.daemonClientId}:app:`;
     assert.equal(keys.length, 2);
     assert.ok(keys.every((k) => k.startsWith(head)));
-    assert.ok(keys.some((k) => k.endsWith(`:${DEFAULT_IDS.tenantId}`)));
-    assert.ok(keys.some((k) => k.endsWith(`:${DEFAULT_IDS.secondTenantId}`)));
+    assert.ok(keys.some((k) => k.endsWith(`:${DEFAULT_IDS.tenantId}}`)));
+    assert.ok(keys.some((k) => k.endsWith(`:${DEFAULT_IDS.secondTenantId}}`)));
     for (const key of keys) {
       const ttl = await client.ttl(key);
       assert.ok(ttl > first.expires_in - 60 && ttl <= first.expires_in + 1, `TTL ${ttl} follows the token's ${first.expires_in} s`);
@@ -145,7 +145,7 @@ describe('DistributedTokenCache on Redis', () => {
     await cache.write({ clientId: 'app', partition: { kind: 'any' } }, () =>
       cache.add({ clientId: 'app', scopes: ['User.Read'], environment: ENV, realm: 'contoso', grantType: 'authorization_code', response }),
     );
-    const ttl = await client.ttl('users:app:user:alice.contoso');
+    const ttl = await client.ttl('users:{app:user:alice.contoso}');
     assert.ok(ttl > 90 * 24 * 3600 - 60 && ttl <= 90 * 24 * 3600, `TTL ${ttl}`);
     const reader = newCache(client, 'users');
     await reader.beforeRead({ clientId: 'app', partition: { kind: 'user', homeAccountId: 'alice.contoso', environment: ENV } });
@@ -179,7 +179,7 @@ describe('DistributedTokenCache on Redis', () => {
     assert.ok(started.every((s) => s.output().includes('done')));
 
     const stored = await partitions(client, 'msal');
-    const doc = stored.get('msal:app:app:login.microsoftonline.com:shared');
+    const doc = stored.get('msal:{app:app:login.microsoftonline.com:shared}');
     assert.ok(doc);
     const secrets = Object.values(doc['AccessToken'] ?? {}).map((e) => e.secret).sort();
     const expected = Array.from({ length: writers }, (_, id) => Array.from({ length: perWriter }, (_, i) => `secret-${id}-${i}`))
@@ -237,7 +237,7 @@ describe('DistributedTokenCache across a Redis crash', () => {
     // The cache still holds the pre-crash version: its compare-and-set fails, it re-reads (absent) and writes.
     await cache.write(ctx, () => cache.add(appTokenEvent('contoso', GRAPH, 'after-crash'), Date.now() / 1000));
     const stored = await partitions(client, 'crash');
-    const doc = stored.get('crash:app:app:login.microsoftonline.com:contoso');
+    const doc = stored.get('crash:{app:app:login.microsoftonline.com:contoso}');
     assert.deepEqual(Object.values(doc?.['AccessToken'] ?? {}).map((e) => e.secret), ['after-crash']);
 
     const other = newCache(client, 'crash');

@@ -154,7 +154,7 @@ describe('the example web app: two instances sharing Redis', () => {
     assert.equal(session.flow, undefined, 'the PKCE verifier is gone once used');
     const homeAccountId = session.account?.home_account_id;
     assert.ok(typeof homeAccountId === 'string' && homeAccountId.endsWith(`.${DEFAULT_IDS.tenantId}`));
-    const partition = `web-app:msal:${WEB_APP_ID}:user:${encodeURIComponent(homeAccountId)}`;
+    const partition = `web-app:msal:{${WEB_APP_ID}:user:${encodeURIComponent(homeAccountId)}}`;
     assert.deepEqual(await client.keys('web-app:msal:*'), [partition]);
     const stored = JSON.parse((await client.hGet(partition, 'd')) ?? '') as Record<string, object>;
     assert.ok(stored['AccessToken'] !== undefined && stored['RefreshToken'] !== undefined, 'A wrote the tokens to the user partition');
