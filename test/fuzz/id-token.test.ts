@@ -128,7 +128,8 @@ describe(`fuzzing id token validation with real keys (${runs({ ci: 40, fuzz: 200
       fc.asyncProperty(genuineSigner, extras, extras, fc.boolean(), async ({ key, alg }, moreClaims, moreHeader, withKid) => {
         const payload = { ...moreClaims, ...validClaims() };
         const header = { ...moreHeader, alg, ...(withKid ? { kid: key.kid } : {}) };
-        assert.deepEqual(await validateIdToken(token(header, payload, alg, key), OPTIONS), payload);
+        // Compared as JSON: -0 in a generated claim travels as 0.
+        assert.deepEqual(await validateIdToken(token(header, payload, alg, key), OPTIONS), JSON.parse(JSON.stringify(payload)));
       }),
       { ci: 40, fuzz: 2000, long: 15_000 },
     );
