@@ -37,7 +37,10 @@ export async function fuzz<Ts>(target: string, property: fc.IRawProperty<Ts>, bu
     const line = { file: FILE, target, inputs: details.numRuns + details.numSkips, failed: details.failed };
     appendFileSync(report, `${JSON.stringify(line)}\n`);
   }
-  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? `${target} failed`);
+  if (details.failed) {
+    const why = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    throw new Error(`${fc.defaultReportMessage(details) ?? `${target} failed`}\n${why}`, { cause: details.errorInstance });
+  }
 }
 
 /** Runs `fn`; passes when it returns or throws one of `allowed`. Returns the error it threw, if any. */

@@ -120,3 +120,16 @@ describe(`fuzzing distributed partition documents (${runs({ ci: 150, fuzz: 20_00
     );
   });
 });
+
+describe('partition document fuzz regressions', () => {
+  it('a stored token expiring beyond any TTL a store accepts does not make every write of its partition fail', async () => {
+    const clock = new ManualClock(T0);
+    const store = new InMemoryDistributedCacheStore({ clock });
+    const far = { ...goodAccessToken, secret: 'far', expires_on: 9_007_200_954_740_992 };
+    await store.set(KEY, JSON.stringify({ AccessToken: { far } }), { ttlSeconds: 3600 });
+    const cache = new DistributedTokenCache(store, { clock });
+    await cache.write(CONTEXT, () => cache.add(appTokenEvent('contoso', SCOPE, 'new-secret', 3600), T0));
+    const doc = parsePartition((await store.get(KEY))?.value ?? '');
+    assert.ok([...(doc?.sections.get('AccessToken')?.values() ?? [])].some((raw) => raw['secret'] === 'new-secret'));
+  });
+});
