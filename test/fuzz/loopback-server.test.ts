@@ -4,6 +4,7 @@
 // for a redirect to its own host whose fields hold the awaited state and a code or an error.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { RequestAbortedError } from '../../src/errors.js';
@@ -96,7 +97,8 @@ function render(r: Redirect, port: number): Buffer {
     if (r.contentType !== '') lines.push(`Content-Type: ${r.contentType}`);
     if (r.chunked) {
       lines.push('Transfer-Encoding: chunked');
-      body = Buffer.concat([Buffer.from(`${text.length.toString(16)}\r\n`), text, Buffer.from('\r\n0\r\n\r\n')]);
+      // One chunk, then the last (zero-length) chunk; an empty body is the last chunk alone.
+      body = text.length === 0 ? Buffer.from('0\r\n\r\n') : Buffer.concat([Buffer.from(`${text.length.toString(16)}\r\n`), text, Buffer.from('\r\n0\r\n\r\n')]);
     } else {
       lines.push(`Content-Length: ${text.length}`);
       body = text;
@@ -191,24 +193,21 @@ describe(`fuzzing the loopback server's request parsing over TCP (${runs(BUDGET)
           // Every answer the server writes is an HTTP/1.1 response, and never a 5xx.
           if (answer.length > 0) assert.match(answer.toString('latin1'), /^HTTP\/1\.1 [1-4]\d\d /);
 
-          // Requests after the first junk one may never be parsed; up to it, each redirect's fate is known.
-          let expected: AuthResponse | undefined;
-          let known = true;
-          for (const r of requests) {
-            if (r.kind === 'junk') {
-              known = false;
-              break;
-            }
-            expected = ending(r);
-            if (expected !== undefined) break;
-          }
+          // Up to the first junk request, each redirect's fate is known. Which qualifying one ends the wait is not: a
+          // POST's body is read asynchronously, so a redirect pipelined after it may be handled first.
+          const known = requests.findIndex((r) => r.kind === 'junk');
+          const prefix = (known === -1 ? requests : requests.slice(0, known)).filter((r): r is Redirect => r.kind === 'redirect');
+          const candidates = prefix.map(ending).filter((f): f is AuthResponse => f !== undefined);
+          const allCandidates = requests.map((r) => (r.kind === 'redirect' ? ending(r) : undefined)).filter((f): f is AuthResponse => f !== undefined);
           if (outcome !== undefined && 'error' in outcome) assert.fail(`the wait failed: ${String(outcome.error)}`);
           if (outcome !== undefined) {
             assert.equal(outcome.fields['state'], STATE);
             assert.ok(Object.hasOwn(outcome.fields, 'code') || Object.hasOwn(outcome.fields, 'error'));
+            const ended = outcome.fields;
+            if (known === -1) assert.ok(allCandidates.some((c) => isDeepStrictEqual(c, ended)), 'it ended with one of the qualifying redirects');
           }
-          if (expected !== undefined) assert.deepEqual(outcome, { fields: expected });
-          else if (known) assert.equal(outcome, undefined, 'no request carried the state and a code or error');
+          if (candidates.length > 0) assert.ok(outcome !== undefined, 'a qualifying redirect ends the wait');
+          else if (known === -1) assert.equal(outcome, undefined, 'no request carried the state and a code or error');
         } finally {
           await server.close();
           await waiting;
