@@ -157,7 +157,7 @@ describe(`fuzzing id token validation with real keys (${runs({ ci: 40, fuzz: 200
     );
   });
 
-  it('tampered tokens: only a token whose signed parts and signature bytes are unchanged passes', async () => {
+  it('tampered tokens: only a token whose signed parts and signature bytes are those of a genuine token passes', async () => {
     // Signed once: the mutations are what varies.
     const pool = fc.sample(fc.tuple(genuineSigner, extras, fc.boolean()), { numRuns: 24, seed: 11 }).map(([{ key, alg }, more, withKid]) =>
       token({ alg, ...(withKid ? { kid: key.kid } : {}) }, { ...more, ...validClaims() }, alg, key),
@@ -179,7 +179,8 @@ describe(`fuzzing id token validation with real keys (${runs({ ci: 40, fuzz: 200
         const original = pool[pick % pool.length] ?? '';
         let jwt = original;
         for (const m of mutations) jwt = mutate(jwt, m, pool);
-        assert.equal(await accepts(jwt), sameSignedToken(jwt, original));
+        // Splices can rebuild another genuine token of the pool (same claims, other header): that one passes too.
+        assert.equal(await accepts(jwt), pool.some((genuine) => sameSignedToken(jwt, genuine)));
       }),
       { ci: 100, fuzz: 8000, long: 80_000 },
     );
