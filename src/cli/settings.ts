@@ -169,7 +169,8 @@ function readConfig(flags: CommonFlags, env: Env, home: string): { top: Layer; p
   const top = configLayer(parsed, path);
   if (profileName === undefined) return { top, profile: {} };
   const profiles = (parsed as Record<string, unknown>)['profiles'];
-  const chosen = typeof profiles === 'object' && profiles !== null ? (profiles as Record<string, unknown>)[profileName] : undefined;
+  // Own properties only: "__proto__" or "constructor" must not find Object.prototype's.
+  const chosen = typeof profiles === 'object' && profiles !== null && Object.hasOwn(profiles, profileName) ? (profiles as Record<string, unknown>)[profileName] : undefined;
   if (chosen === undefined) throw new CliError(EXIT.usage, `the config file ${path} has no profile "${profileName}" (under "profiles")`);
   return { top, profile: configLayer(chosen, `${path}, profile "${profileName}"`) };
 }
@@ -202,6 +203,9 @@ export function findRunningEmulator(stateDir: string): RunningEmulator {
     typeof authority !== 'string' ||
     typeof caPath !== 'string' ||
     typeof pid !== 'number' ||
+    // kill(0 or a negative pid) would probe a process group; a fractional pid throws a TypeError.
+    !Number.isSafeInteger(pid) ||
+    pid <= 0 ||
     typeof publicClientId !== 'string'
   ) {
     throw new CliError(EXIT.usage, `--emulator: ${path} is not an emulator state file: ${hint}`);

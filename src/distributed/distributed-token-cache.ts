@@ -79,6 +79,8 @@ interface JournalEntry {
 
 const systemClock: Clock = { now: () => Date.now() / 1000 };
 const NINETY_DAYS = 90 * 24 * 3600;
+/** The longest TTL set (about 68 years): a stored token may claim any expiry, a store takes only sane integers. */
+const MAX_TTL_SECONDS = 2 ** 31 - 1;
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   const v = value ?? fallback;
@@ -341,7 +343,7 @@ export class DistributedTokenCache extends TokenCache {
       const next = applyChanges(base, changes);
       const text = serializePartition(next);
       const now = this.#clock.now();
-      const ttlSeconds = Math.max(1, Math.ceil(partitionExpiry(next, now, this.#rtLifetime) - now));
+      const ttlSeconds = Math.min(MAX_TTL_SECONDS, Math.max(1, Math.ceil(partitionExpiry(next, now, this.#rtLifetime) - now)));
       if (await this.#set(key, text, ttlSeconds, version, correlationId)) {
         this.#install(key, next, undefined, text);
         return;

@@ -164,7 +164,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const context = live.ctx;
     if (context === undefined) throw new Error('request before the emulator finished starting');
-    const url = new URL(req.url ?? '/', context.baseUrl);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', context.baseUrl);
+    } catch {
+      // A target such as "//" is a URL without a host: the client's mistake, not an internal error.
+      req.resume();
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: 'invalid_request', error_description: 'The request target is not a URL path.' }));
+      return;
+    }
     const method = req.method ?? 'GET';
     const rawBody = await readBody(req, MAX_BODY_BYTES);
     const header = req.headers['client-request-id'];

@@ -56,7 +56,8 @@ export const HTTP_CACHE_INDEX_KEY = 'msal-ts:http-cache-index';
 export function readExpiring(store: HttpCacheStore, key: string, options: ExpiringStoreOptions = {}): unknown {
   checkStore(store);
   const entry = store.get(key);
-  if (!isRecord(entry) || typeof entry.expiresAt !== 'number' || !('value' in entry)) return undefined;
+  // writeExpiring only writes finite times; NaN would compare as never expired.
+  if (!isRecord(entry) || typeof entry.expiresAt !== 'number' || !Number.isFinite(entry.expiresAt) || !('value' in entry)) return undefined;
   if (entry.expiresAt <= (options.now ?? Date.now)()) return undefined;
   return entry.value;
 }

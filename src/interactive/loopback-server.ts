@@ -100,12 +100,13 @@ function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
 
 /** The fields as a record, or undefined when a field repeats (an ambiguous `state` or `code` is refused, not guessed). */
 function toFields(params: URLSearchParams): AuthResponse | undefined {
-  const fields: Record<string, string> = {};
-  for (const [k, v] of params) {
-    if (Object.hasOwn(fields, k)) return undefined;
-    fields[k] = v;
+  const seen = new Set<string>();
+  for (const k of params.keys()) {
+    if (seen.has(k)) return undefined;
+    seen.add(k);
   }
-  return fields;
+  // fromEntries defines own properties: an assignment of "__proto__" would hit the prototype setter and vanish.
+  return Object.fromEntries(params);
 }
 
 function listenOn(server: Server, port: number, host: string): Promise<number> {

@@ -14,16 +14,16 @@ import { decodeJwt } from './jwt.js';
 export const ID_TOKEN_SKEW_SECONDS = 300;
 
 /** The JWS algorithms an id token may be signed with; anything else (`none`, `HS256`) is refused. */
-const ALGORITHMS: Readonly<Record<string, { hash: string; kind: 'rsa' | 'pss' | 'ec' }>> = {
+const ALGORITHMS: Readonly<Record<string, { hash: string; kind: 'rsa' | 'pss' | 'ec'; curve?: string }>> = {
   RS256: { hash: 'sha256', kind: 'rsa' },
   RS384: { hash: 'sha384', kind: 'rsa' },
   RS512: { hash: 'sha512', kind: 'rsa' },
   PS256: { hash: 'sha256', kind: 'pss' },
   PS384: { hash: 'sha384', kind: 'pss' },
   PS512: { hash: 'sha512', kind: 'pss' },
-  ES256: { hash: 'sha256', kind: 'ec' },
-  ES384: { hash: 'sha384', kind: 'ec' },
-  ES512: { hash: 'sha512', kind: 'ec' },
+  ES256: { hash: 'sha256', kind: 'ec', curve: 'prime256v1' },
+  ES384: { hash: 'sha384', kind: 'ec', curve: 'secp384r1' },
+  ES512: { hash: 'sha512', kind: 'ec', curve: 'secp521r1' },
 };
 
 /** Finds the keys that may have signed a token: by `kid` when the header has one, else every signing key. */
@@ -129,6 +129,10 @@ export function validateIdTokenClaims(claims: Readonly<Record<string, unknown>>,
 function verifySignature(signingInput: string, signature: Buffer, alg: string, key: KeyObject): boolean {
   const spec = ALGORITHMS[alg];
   if (spec === undefined) return false;
+  // The key must be of the alg's type (and curve): node:crypto would otherwise verify an RS256 signature sent as
+  // "ES256", or ECDSA sent as "RS256", with whatever key the kid names (RFC 7518 section 3.1).
+  const type = key.asymmetricKeyType;
+  if (spec.kind === 'ec' ? type !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== spec.curve : type !== 'rsa' && type !== 'rsa-pss') return false;
   const data = Buffer.from(signingInput, 'ascii');
   try {
     if (spec.kind === 'pss') {

@@ -1,10 +1,13 @@
 // Property-based fuzzing of every parser that takes untrusted input: whatever the input, each returns or throws one
 // of its documented, typed errors (never a TypeError from inside, a SyntaxError, a RangeError from a regex, a hang).
-// CI runs a fixed number of cases; `npm run fuzz` runs many more (FUZZ_RUNS overrides both).
+// The test command runs a few hundred cases per property; `npm run fuzz` and `npm run fuzz -- --long` run many more
+// (budget.ts).
 // A crash found here becomes a named regression test in the "regressions" block below.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { fuzz, runs } from './budget.js';
 import { CacheFormatError, IdTokenError, InvalidResponseError, MsalError, ServerError, AuthorityValidationError } from '../../src/errors.js';
 import { parseAuthority } from '../../src/authority/authority.js';
 import { resolveAuthorityMetadata } from '../../src/authority/discovery.js';
@@ -21,8 +24,10 @@ import { parseRetryAfter } from '../../src/protocol/retry-after.js';
 import { parseTokenResponse } from '../../src/protocol/token-response.js';
 import { claimsChallengeFrom, parseWwwAuthenticate } from '../../src/protocol/www-authenticate.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? (process.env.npm_lifecycle_event === 'fuzz' ? 20_000 : 150));
-const params = { numRuns: RUNS };
+/** Pure, fast parsers. */
+const CHEAP = { ci: 150, fuzz: 20_000, long: 70_000 } as const;
+/** Parsers behind a promise (discovery through a fake transport, id tokens). */
+const ASYNC = { ci: 150, fuzz: 3000, long: 30_000 } as const;
 
 const b64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
 
@@ -88,9 +93,10 @@ const jwtLike = fc.oneof(
   fc.array(fc.base64String(), { minLength: 1, maxLength: 5 }).map((parts) => parts.join('.')),
 );
 
-describe(`fuzzing the parsers of untrusted input (${RUNS} runs each)`, () => {
-  it('token responses: a TokenResponse, ServerError or InvalidResponseError', () => {
-    fc.assert(
+describe(`fuzzing the parsers of untrusted input (${runs(CHEAP)} runs each, ${runs(ASYNC)} for the async ones)`, () => {
+  it('token responses: a TokenResponse, ServerError or InvalidResponseError', async () => {
+    await fuzz(
+      'token-response',
       fc.property(response, (res) => {
         only([ServerError, InvalidResponseError], () => {
           const parsed = parseTokenResponse(res, { now: () => 0 });
@@ -98,47 +104,51 @@ describe(`fuzzing the parsers of untrusted input (${RUNS} runs each)`, () => {
           assert.ok(parsed.expires_in === undefined || (typeof parsed.expires_in === 'number' && parsed.expires_in >= 0));
         });
       }),
-      params,
+      CHEAP,
     );
   });
 
-  it('JWTs: decodeJwt returns an object payload or throws InvalidResponseError', () => {
-    fc.assert(
+  it('JWTs: decodeJwt returns an object payload or throws InvalidResponseError', async () => {
+    await fuzz(
+      'jwt',
       fc.property(jwtLike, (token) => {
         only([InvalidResponseError], () => {
           const { payload } = decodeJwt(token);
           assert.equal(typeof payload, 'object');
         });
       }),
-      params,
+      CHEAP,
     );
   });
 
   it('id tokens: validateIdToken throws IdTokenError or InvalidResponseError for anything unsigned', async () => {
-    await fc.assert(
+    await fuzz(
+      'id-token-unsigned',
       fc.asyncProperty(jwtLike, fc.string(), async (token, clientId) => {
         await onlyAsync([IdTokenError, InvalidResponseError], () =>
           validateIdToken(token, { clientId: clientId === '' ? 'c' : clientId, issuer: 'https://issuer.example/t/v2.0', now: 1_700_000_000, keys: () => Promise.resolve([]) }),
         );
       }),
-      { numRuns: Math.min(RUNS, 2000) },
+      ASYNC,
     );
   });
 
-  it('client_info: uid and utid, or InvalidResponseError', () => {
+  it('client_info: uid and utid, or InvalidResponseError', async () => {
     const info = fc.oneof(fc.string(), fc.json().map(b64url), fc.record({ uid: anyValue, utid: anyValue }, { requiredKeys: [] }).map((o) => b64url(JSON.stringify(o))));
-    fc.assert(
+    await fuzz(
+      'client-info',
       fc.property(info, (raw) => {
         only([InvalidResponseError], () => {
           const { uid, utid } = decodeClientInfo(raw);
           assert.ok(uid.length > 0 && utid.length > 0);
         });
       }),
-      params,
+      CHEAP,
     );
   });
 
-  it('cache files: deserialize accepts or throws CacheFormatError, and what it accepts serializes', () => {
+  it('cache files: deserialize accepts or throws CacheFormatError leaving the cache as it was, and what it accepts serializes', async () => {
+    const seeded = readFileSync(new URL('../cache/fixtures/msal-node-cache.json', import.meta.url), 'utf8');
     const entry = fc.dictionary(fc.constantFrom('credential_type', 'secret', 'home_account_id', 'environment', 'client_id', 'realm', 'target', 'expires_on', 'cached_at', 'extended_expires_on', 'family_id', 'username', 'key_id'), anyValue);
     const section = fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(entry, anyValue), { maxKeys: 3 });
     const cacheFile = fc.oneof(
@@ -146,15 +156,26 @@ describe(`fuzzing the parsers of untrusted input (${RUNS} runs each)`, () => {
       fc.json(),
       fc.record({ AccessToken: section, RefreshToken: section, IdToken: section, Account: section, AppMetadata: section }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
     );
-    fc.assert(
+    await fuzz(
+      'cache-file',
       fc.property(cacheFile, (text) => {
+        // A cache that already holds tokens: a refused text must not leave it half replaced.
         const cache = new SerializableTokenCache();
-        only([CacheFormatError], () => {
+        cache.deserialize(seeded);
+        const before = cache.serialize();
+        try {
           cache.deserialize(text);
-          assert.equal(typeof cache.serialize(), 'string');
-        });
+        } catch (err) {
+          assert.ok(err instanceof CacheFormatError, `unexpected ${String(err)}`);
+          assert.equal(cache.serialize(), before);
+          return;
+        }
+        const written = cache.serialize();
+        const again = new SerializableTokenCache();
+        again.deserialize(written);
+        assert.equal(again.serialize(), written);
       }),
-      params,
+      CHEAP,
     );
   });
 
@@ -174,7 +195,8 @@ describe(`fuzzing the parsers of untrusted input (${RUNS} runs each)`, () => {
       ).map((o) => JSON.stringify(o)),
     );
     const authority = parseAuthority('https://login.example.test/tenant-a', { oidcAuthority: true });
-    await fc.assert(
+    await fuzz(
+      'discovery',
       fc.asyncProperty(doc, fc.constantFrom(200, 400, 404, 500), async (text, status) => {
         await onlyAsync([InvalidResponseError, ServerError, AuthorityValidationError], async () => {
           const metadata = await resolveAuthorityMetadata(authority, {
@@ -184,28 +206,29 @@ describe(`fuzzing the parsers of untrusted input (${RUNS} runs each)`, () => {
           assert.ok(metadata.token_endpoint.startsWith('https://'));
         });
       }),
-      { numRuns: Math.min(RUNS, 3000) },
+      ASYNC,
     );
   });
 
-  it('authority URLs: an Authority, or TypeError/RangeError naming the input', () => {
+  it('authority URLs: an Authority, or TypeError/RangeError naming the input', async () => {
     const url = fc.oneof(
       fc.string(),
       fc.webUrl({ withQueryParameters: true, withFragments: true }),
       fc.tuple(fc.constantFrom('https://', 'http://', 'https://login.microsoftonline.com/', 'https://x.b2clogin.com/', 'https://x.ciamlogin.com/'), fc.string()).map(([a, b]) => a + b),
     );
-    fc.assert(
+    await fuzz(
+      'authority',
       fc.property(url, fc.boolean(), (input, oidc) => {
         only([TypeError, RangeError, MsalError], () => {
           const a = parseAuthority(input, { oidcAuthority: oidc });
           assert.ok(a.url.startsWith('https://'));
         });
       }),
-      params,
+      CHEAP,
     );
   });
 
-  it('device code responses: a flow, or ServerError/InvalidResponseError', () => {
+  it('device code responses: a flow, or ServerError/InvalidResponseError', async () => {
     const device = fc.oneof(
       response,
       fc
@@ -222,25 +245,27 @@ describe(`fuzzing the parsers of untrusted input (${RUNS} runs each)`, () => {
         )
         .map((o) => ({ status: 200, headers: {}, body: JSON.stringify(o) })),
     );
-    fc.assert(
+    await fuzz(
+      'device-code',
       fc.property(device, (res) => {
         only([ServerError, InvalidResponseError], () => {
           const flow = parseDeviceAuthorizationResponse(res);
           assert.equal(typeof flow.device_code, 'string');
         });
       }),
-      params,
+      CHEAP,
     );
   });
 
-  it('WWW-Authenticate headers: the parser never throws; claims are JSON objects or InvalidResponseError', () => {
+  it('WWW-Authenticate headers: the parser never throws; claims are JSON objects or InvalidResponseError', async () => {
     const header = fc.oneof(
       fc.string(),
       fc.tuple(fc.constantFrom('Bearer', 'Basic', 'PoP', 'bearer'), fc.dictionary(fc.stringMatching(/^[a-z_]{1,8}$/), fc.string()))
         .map(([scheme, p]) => `${scheme} ${Object.entries(p).map(([k, v]) => `${k}="${v.replace(/["\\]/g, '\\$&')}"`).join(', ')}`),
       fc.json().map((j) => `Bearer realm="", error="insufficient_claims", claims="${Buffer.from(j).toString('base64')}"`),
     );
-    fc.assert(
+    await fuzz(
+      'www-authenticate',
       fc.property(header, (h) => {
         const challenges = parseWwwAuthenticate(h);
         assert.ok(Array.isArray(challenges));
@@ -249,24 +274,26 @@ describe(`fuzzing the parsers of untrusted input (${RUNS} runs each)`, () => {
           if (claims !== undefined) assert.equal(typeof JSON.parse(claims), 'object');
         });
       }),
-      params,
+      CHEAP,
     );
   });
 
-  it('claims challenges merged with capabilities: JSON out, or TypeError', () => {
-    fc.assert(
+  it('claims challenges merged with capabilities: JSON out, or TypeError', async () => {
+    await fuzz(
+      'claims-merge',
       fc.property(fc.oneof(fc.string(), fc.json()), (challenge) => {
         only([TypeError], () => {
           const merged = mergeClaims(['CP1'], challenge);
           assert.deepEqual((JSON.parse(merged ?? '{}') as { access_token: { xms_cc: unknown } }).access_token.xms_cc, { values: ['CP1'] });
         });
       }),
-      params,
+      CHEAP,
     );
   });
 
-  it('JWKS documents, managed identity responses and Retry-After headers: typed errors only', () => {
-    fc.assert(
+  it('JWKS documents, managed identity responses and Retry-After headers: typed errors only', async () => {
+    await fuzz(
+      'jwks-mi-retry-after',
       fc.property(response, fc.constantFrom('oauth2', 'app_service', 'machine_learning', 'service_fabric', 'azure_arc'), (res, dialect) => {
         only([InvalidResponseError, ServerError], () => parseJwks(res.body, res.status));
         only([InvalidResponseError, ServerError, MsalError], () =>
@@ -275,7 +302,7 @@ describe(`fuzzing the parsers of untrusted input (${RUNS} runs each)`, () => {
         const seconds = parseRetryAfter(res.headers['retry-after'], 1_700_000_000_000);
         assert.ok(seconds === undefined || (Number.isSafeInteger(seconds) && seconds >= 0));
       }),
-      params,
+      CHEAP,
     );
   });
 });
