@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseAccessToken, parseAccount, parseAppMetadata, parseIdToken, parseRefreshToken, type RawEntry } from '../../src/cache/cache-entries.js';
 import type { CacheAccessContext } from '../../src/cache/index.js';
-import { DistributedTokenCache, InMemoryDistributedCacheStore } from '../../src/distributed/index.js';
+import { DistributedTokenCache, InMemoryDistributedCacheStore, distributedCacheKey } from '../../src/distributed/index.js';
 import { parsePartition, partitionExpiry, serializePartition, withoutUnreadableEntries, type PartitionDoc } from '../../src/distributed/partition-doc.js';
 import { ManualClock, appTokenEvent } from '../cache/helpers.js';
 import { fuzz, runs } from './budget.js';
@@ -15,8 +15,10 @@ import { fuzz, runs } from './budget.js';
 const T0 = 1_700_000_000;
 const ENV = 'login.microsoftonline.com';
 const SCOPE = ['https://graph.microsoft.com/.default'];
-const CONTEXT: CacheAccessContext = { clientId: 'app', partition: { kind: 'app', clientId: 'app', environment: ENV, realm: 'contoso' } };
-const KEY = 'msal:app:app:login.microsoftonline.com:contoso';
+const PARTITION = { kind: 'app', clientId: 'app', environment: ENV, realm: 'contoso' } as const;
+const CONTEXT: CacheAccessContext = { clientId: 'app', partition: PARTITION };
+/** The store key of CONTEXT's partition, as the cache names it (whatever the key format). */
+const KEY = distributedCacheKey('msal', 'app', PARTITION);
 const SECTIONS = ['AccessToken', 'RefreshToken', 'IdToken', 'Account', 'AppMetadata'] as const;
 const PARSERS = { AccessToken: parseAccessToken, RefreshToken: parseRefreshToken, IdToken: parseIdToken, Account: parseAccount, AppMetadata: parseAppMetadata };
 
