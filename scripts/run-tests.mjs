@@ -3,11 +3,12 @@
 //   --fast  skips test/interop and test/e2e (the suites that need Python, browsers or other system services).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 const args = process.argv.slice(2);
 const fast = args.includes('--fast');
-const filters = args.filter((a) => !a.startsWith('--'));
+// Filters are written with '/' (as in the README); on Windows the listed paths use '\\'.
+const filters = args.filter((a) => !a.startsWith('--')).map((a) => a.replaceAll('/', sep));
 
 function walk(dir) {
   const out = [];
