@@ -65,6 +65,12 @@ function probe(bundle: string, args: readonly string[], options: { uid?: number;
   });
 }
 
+/**
+ * Time a stress worker gets beyond its own start: node.exe under Wine takes seconds to start on a loaded machine, and a
+ * worker that starts after its deadline takes no lock and cannot crash holding one.
+ */
+const WORKER_START_MS = process.platform === 'win32' ? 5000 : 1000;
+
 describe('CrossPlatLock takeover', () => {
   const { dir, cleanup } = tempDir('lock-takeover');
   let bundle = '';
@@ -89,7 +95,7 @@ describe('CrossPlatLock takeover', () => {
       // Each worker loops until `until`; one that crashed while holding the lock is replaced while time remains.
       const runWorker = async (): Promise<void> => {
         for (;;) {
-          const stop = enough() ? until : Math.max(until, Date.now() + 1000);
+          const stop = enough() ? until : Math.max(until, Date.now() + WORKER_START_MS);
           const child = spawn(process.execPath, [bundle, 'stress', lockfile, marker, mode.flock ? '1' : '0', String(stop), '25'], {
             stdio: ['ignore', 'pipe', 'inherit'],
           });
