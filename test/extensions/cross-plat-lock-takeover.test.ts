@@ -36,6 +36,11 @@ function canUnshare(): boolean {
 
 /** Skips a test that needs root (or `unshare`), except under CI=true, where the CI machine has it and a skip would hide a hole. */
 function requireRoot(t: TestContext, alsoUnshare = false): boolean {
+  if (process.platform === 'win32') {
+    // Checked before CI=true's "CI has root": these tests need another uid or a PID namespace, which Windows lacks.
+    t.skip('another user (setuid) and PID namespaces (unshare) are POSIX; Windows has neither');
+    return false;
+  }
   const missing =
     process.getuid?.() !== 0 ? 'root' : alsoUnshare && !canUnshare() ? 'unshare -pf (PID namespaces)' : undefined;
   if (missing === undefined) return true;
