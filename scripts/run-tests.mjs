@@ -6,12 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 const args = process.argv.slice(2);
 const fast = args.includes('--fast');
 const long = args.includes('--long');
-const filters = args.filter((a) => !a.startsWith('--'));
+// Filters are written with '/' (as in the README); on Windows the listed paths use '\\'.
+const filters = args.filter((a) => !a.startsWith('--')).map((a) => a.replaceAll('/', sep));
 
 function walk(dir) {
   const out = [];

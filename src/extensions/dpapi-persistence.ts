@@ -1,7 +1,8 @@
 /**
  * MSAL Python's `FilePersistenceWithDataProtection`: a file whose content is encrypted for the current Windows user with
  * DPAPI (crypt32 `CryptProtectData` / `CryptUnprotectData` through koffi, `CRYPTPROTECT_UI_FORBIDDEN`, optional UTF-8
- * entropy). Written against Microsoft's documented API; it has not been run by this project's tests (they run on Linux).
+ * entropy). Tested with Windows Node.js under Wine (scripts/windows-lane.sh), whose DPAPI blobs differ from real
+ * Windows': exchanging files with real Windows is unproven (docs/extensions.md).
  */
 import { PersistenceDecryptionError, PersistenceEncryptionError, PersistenceUnavailableError } from '../errors.js';
 import { mtimeMs, readFileOrNotFound, statStamp, writeFileAtomic } from './file-io.js';

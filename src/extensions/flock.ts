@@ -1,19 +1,20 @@
 /**
  * flock(2) through koffi, the advisory lock .NET's `FileShare.None` and portalocker (MSAL Python's lock) take on the
- * lock file. Linux (glibc or musl) and macOS; elsewhere, or when koffi or libc cannot be loaded, it is reported
- * unavailable, with the reason, and the lock relies on O_EXCL alone. (A Windows byte-range lock, LockFileEx, would be
- * another {@link Flock}: the lock only uses this interface.)
+ * lock file, on Linux (glibc or musl) and macOS; on Windows the same role is played by LockFileEx (lock-file-ex.ts),
+ * behind the same {@link Flock} interface. Elsewhere, or when koffi or the library cannot be loaded, it is reported
+ * unavailable, with the reason, and the lock relies on O_EXCL alone.
  */
+import { loadLockFileEx } from './lock-file-ex.js';
 import { loadLibrary, loadKoffi, type NativeFunction } from './native.js';
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 const LOCK_UN = 8;
 
-/** The outcome of a non-blocking flock attempt. */
+/** The outcome of a non-blocking flock (or LockFileEx) attempt. */
 export type FlockResult = 'locked' | 'busy';
 
-/** A loaded flock binding. */
+/** A loaded flock binding, or on Windows a LockFileEx one. */
 export interface Flock {
   /** Tries LOCK_EX|LOCK_NB on `fd`. Throws on errors other than "held by someone else". */
   tryExclusive(fd: number): FlockResult;
@@ -30,7 +31,7 @@ const LIBC: Partial<Record<NodeJS.Platform, readonly string[]>> = {
 let binding: Flock | null | undefined;
 let missing: FlockUnavailable | undefined;
 
-/** Why there is no flock: `platform` (none exists here, e.g. Windows) or `load_failed` (koffi or libc failed to load). */
+/** Why there is no flock: `platform` (none exists here) or `load_failed` (koffi, libc or kernel32 failed to load). */
 export interface FlockUnavailable {
   readonly reason: 'platform' | 'load_failed';
   /** The load error's message, for a log line. */
@@ -48,6 +49,15 @@ export function flockUnavailable(): FlockUnavailable | undefined {
  */
 export function getFlock(): Flock | undefined {
   if (binding !== undefined) return binding ?? undefined;
+  if (process.platform === 'win32') {
+    try {
+      binding = loadLockFileEx();
+    } catch (err) {
+      binding = null;
+      missing = { reason: 'load_failed', detail: err instanceof Error ? err.message : 'unknown error' };
+    }
+    return binding ?? undefined;
+  }
   const candidates = LIBC[process.platform];
   if (candidates === undefined) {
     binding = null;

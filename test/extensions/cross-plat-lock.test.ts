@@ -1,12 +1,32 @@
 // CrossPlatLock with real processes: the lock file protocol, mutual exclusion, timeouts naming a live holder, and the
 // recovery of locks left by dead processes (never a live holder's).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CrossPlatLock, LockTimeoutError } from '../../src/extensions/index.js';
-import { exited, PYTHON, startFixture, tempDir, waitForLine } from './helpers.js';
+import { assertMode, exited, moduleSpecifier, ON_WINDOWS, PYTHON, startFixture, tempDir, waitForLine } from './helpers.js';
+
+/**
+ * A live peer holding the OS lock (flock; LockFileEx on Windows) on `path`, as .NET or portalocker would: Python's
+ * fcntl.flock on Linux, our own binding in another node.exe on Windows (no Windows Python in the Wine lane).
+ */
+function startOsLockHolder(path: string): ChildProcess {
+  if (ON_WINDOWS) return startFixture('worker.ts', ['os-lock-hold', path]);
+  return spawn(PYTHON, [
+    '-c',
+    'import fcntl,sys,time\nf=open(sys.argv[1],"rb")\nfcntl.flock(f,fcntl.LOCK_EX)\nprint("flocked",flush=True)\ntime.sleep(60)',
+    path,
+  ]);
+}
+
+/** Whether another process finds the OS lock on `path` free or busy (see {@link startOsLockHolder}). */
+function probeOsLock(path: string): ChildProcess {
+  if (ON_WINDOWS) return startFixture('worker.ts', ['os-lock-probe', path]);
+  const probe = `import fcntl,sys\nf=open(sys.argv[1],"rb")\ntry:\n  fcntl.flock(f,fcntl.LOCK_EX|fcntl.LOCK_NB); print("free")\nexcept OSError: print("busy")`;
+  return spawn(PYTHON, ['-c', probe, path]);
+}
 
 /** The pid of a process that has exited (and been reaped). */
 async function deadPid(): Promise<number> {
@@ -34,9 +54,11 @@ describe('CrossPlatLock', () => {
     // then the identity line that tells where that pid means something.
     const [first, identity, rest] = readFileSync(path, 'utf8').split('\n');
     assert.equal(first, `${process.pid} ${process.argv[1] ?? ''}`);
-    assert.match(identity ?? '', /^msal-ts-lock\/1 host=\S+ boot=\S+ pidns=\S+ start=\S+ flock=1 nonce=[0-9a-f]{16}$/);
+    // Boot id, PID namespace and start time come from /proc: Linux only ('-' elsewhere). flock=1 is LockFileEx on Windows.
+    const fields = process.platform === 'linux' ? 'boot=\\S+ pidns=\\S+ start=\\S+' : 'boot=- pidns=- start=-';
+    assert.match(identity ?? '', new RegExp(`^msal-ts-lock/1 host=\\S+ ${fields} flock=1 nonce=[0-9a-f]{16}$`));
     assert.equal(rest, '');
-    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assertMode(path, 0o600);
     assert.equal(held.recoveredStale, false);
     await held.release();
     await held.release();
@@ -122,11 +144,7 @@ describe('CrossPlatLock', () => {
     writeFileSync(path, `${await deadPid()} dead`);
     age(path, 3600);
     // A live process (as .NET or portalocker would) holds flock on the file.
-    const py = spawn(PYTHON, [
-      '-c',
-      'import fcntl,sys,time\nf=open(sys.argv[1],"rb")\nfcntl.flock(f,fcntl.LOCK_EX)\nprint("flocked",flush=True)\ntime.sleep(60)',
-      path,
-    ]);
+    const py = startOsLockHolder(path);
     try {
       await waitForLine(py, 'flocked');
       const err = await new CrossPlatLock(path, { timeoutMs: 300, retryDelayMs: 20, staleAfterMs: 1000 })
@@ -146,11 +164,10 @@ describe('CrossPlatLock', () => {
   it('takes flock on the lock file, so a flock-only peer (.NET, portalocker) waits for it', async () => {
     const path = join(dir, 'peer.lockfile');
     const held = await new CrossPlatLock(path).acquire();
-    const probe = `import fcntl,sys\nf=open(sys.argv[1],"rb")\ntry:\n  fcntl.flock(f,fcntl.LOCK_EX|fcntl.LOCK_NB); print("free")\nexcept OSError: print("busy")`;
     const busy = await new Promise<string>((resolve) => {
-      const py = spawn(PYTHON, ['-c', probe, path]);
+      const py = probeOsLock(path);
       let out = '';
-      py.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      py.stdout?.on('data', (d: Buffer) => (out += d.toString()));
       py.on('exit', () => resolve(out.trim()));
     });
     await held.release();
@@ -165,7 +182,7 @@ describe('CrossPlatLock', () => {
         '--import',
         'tsx',
         '-e',
-        `import { CrossPlatLock } from ${JSON.stringify(join(import.meta.dirname, '../../src/extensions/index.js'))};
+        `import { CrossPlatLock } from ${JSON.stringify(moduleSpecifier(join(import.meta.dirname, '../../src/extensions/index.ts')))};
          import { readFileSync, writeFileSync } from 'node:fs';
          const lock = new CrossPlatLock(${JSON.stringify(counter + '.lockfile')}, { retryDelayMs: 5 });
          for (let i = 0; i < 25; i++) await lock.withLock(async () => {

@@ -13,7 +13,7 @@ import {
   PersistenceAccessError,
   PersistenceNotFoundError,
 } from '../../src/extensions/index.js';
-import { exited, runFixture, startFixture, tempDir, waitForLine } from './helpers.js';
+import { assertMode, exited, ON_WINDOWS, runFixture, startFixture, tempDir, waitForLine, WINDOWS_SKIP } from './helpers.js';
 
 describe('FilePersistence', () => {
   const { dir, cleanup } = tempDir('file');
@@ -23,9 +23,9 @@ describe('FilePersistence', () => {
     const file = join(dir, 'a', 'b', 'cache.json');
     const p = new FilePersistence(file);
     await p.save('{"x": 1}');
-    assert.equal(statSync(file).mode & 0o777, 0o600);
-    assert.equal(statSync(join(dir, 'a')).mode & 0o777, 0o700);
-    assert.equal(statSync(join(dir, 'a', 'b')).mode & 0o777, 0o700);
+    assertMode(file, 0o600);
+    assertMode(join(dir, 'a'), 0o700);
+    assertMode(join(dir, 'a', 'b'), 0o700);
     assert.equal(await p.load(), '{"x": 1}');
     assert.equal(p.isEncrypted, false);
   });
@@ -38,7 +38,7 @@ describe('FilePersistence', () => {
     await p.save('new ünïcødé');
     const st = statSync(file);
     assert.notEqual(st.ino, before);
-    assert.equal(st.mode & 0o777, 0o600);
+    assertMode(file, 0o600);
     assert.equal(readFileSync(file, 'utf8'), 'new ünïcødé');
   });
 
@@ -69,7 +69,7 @@ describe('FilePersistence', () => {
   it('touch() creates an empty 0600 file and moves its mtime', async () => {
     const p = new FilePersistence(join(dir, 'touched'));
     await p.touch();
-    assert.equal(statSync(p.location).mode & 0o777, 0o600);
+    assertMode(p.location, 0o600);
     assert.equal(readFileSync(p.location, 'utf8'), '');
   });
 
@@ -82,7 +82,7 @@ describe('FilePersistence', () => {
     assert.ok(err.errno === 'ENOTDIR' || err.errno === 'EEXIST', err.errno);
   });
 
-  it('reports a read-only directory as PersistenceAccessError and leaves the file as it was', async () => {
+  it('reports a read-only directory as PersistenceAccessError and leaves the file as it was', { skip: ON_WINDOWS && WINDOWS_SKIP.readOnlyDir }, async () => {
     const ro = join(dir, 'readonly');
     mkdirSync(ro);
     const file = join(ro, 'cache.json');
@@ -97,7 +97,7 @@ describe('FilePersistence', () => {
     assert.equal(readFileSync(file, 'utf8'), 'precious');
   });
 
-  it('writes through a symlink of our own to its target, and keeps the link (a dotfiles-managed cache)', async () => {
+  it('writes through a symlink of our own to its target, and keeps the link (a dotfiles-managed cache)', { skip: ON_WINDOWS && WINDOWS_SKIP.symlink }, async () => {
     mkdirSync(join(dir, 'real'));
     mkdirSync(join(dir, 'links'));
     const target = join(dir, 'real', 'cache.json');
@@ -108,7 +108,7 @@ describe('FilePersistence', () => {
     await p.save('new');
     assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
     assert.equal(readFileSync(target, 'utf8'), 'new');
-    assert.equal(statSync(target).mode & 0o777, 0o600);
+    assertMode(target, 0o600);
     await p.touch();
     assert.equal(await p.load(), 'new');
   });
@@ -131,7 +131,7 @@ describe('FilePersistence', () => {
     assert.ok(lstatSync(link).isSymbolicLink());
   });
 
-  it('refuses to write through a symlink in a world-writable directory (sticky or not), even one of our own', async () => {
+  it('refuses to write through a symlink in a world-writable directory (sticky or not), even one of our own', { skip: ON_WINDOWS && WINDOWS_SKIP.symlink }, async () => {
     const target = join(dir, 'precious-too');
     writeFileSync(target, 'precious', { mode: 0o600 });
     for (const mode of [0o1777, 0o777]) {
@@ -150,7 +150,7 @@ describe('FilePersistence', () => {
     }
   });
 
-  it('load({ maxBytes }) stops reading at the limit even when the file grows after its stat (a FIFO)', async () => {
+  it('load({ maxBytes }) stops reading at the limit even when the file grows after its stat (a FIFO)', { skip: ON_WINDOWS && WINDOWS_SKIP.fifo }, async () => {
     const fifo = join(dir, 'growing');
     execFileSync('mkfifo', [fifo]);
     // A FIFO's stat says 0 bytes; the writer then sends 4 MiB.

@@ -1,12 +1,44 @@
 // Shared by the msal-ts/extensions tests: temporary directories, child processes running TypeScript fixtures, and the
 // real Secret Service check.
+import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 export const PYTHON = '/usr/bin/python3';
+
+/** Windows (node.exe, in the Wine lane): no POSIX modes, no Python peers, no Secret Service. */
+export const ON_WINDOWS = process.platform === 'win32';
+
+/** Skip reasons shared by the suites, so each skip says why it cannot apply on Windows. */
+export const WINDOWS_SKIP = {
+  python: 'the Python peer runs on Linux only (Debian python3; no Windows Python in the Wine lane)',
+  readOnlyDir: 'Windows has no read-only directories: the read-only attribute on a folder does not stop file creation',
+  symlink: 'creating symlinks needs a privilege on Windows, and sticky world-writable directories are POSIX',
+  fifo: 'named pipes are not files on Windows (no mkfifo)',
+} as const;
+
+/**
+ * A file's POSIX permission bits, or `undefined` on Windows, where Node.js reports 0666/0444 from the read-only
+ * attribute and privacy comes from the user profile's ACLs instead.
+ */
+export function posixMode(path: string): number | undefined {
+  return ON_WINDOWS ? undefined : statSync(path).mode & 0o777;
+}
+
+/** Asserts a file's POSIX permission bits; on Windows only that it exists (see {@link posixMode}). */
+export function assertMode(path: string, mode: number): void {
+  if (ON_WINDOWS) assert.ok(statSync(path).isFile() || statSync(path).isDirectory());
+  else assert.equal(posixMode(path), mode);
+}
+
+/** A module path as `import()` takes it: a file URL (a `Z:\` path is read as a URL scheme on Windows). */
+export function moduleSpecifier(path: string): string {
+  return pathToFileURL(path).href;
+}
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 export const run = promisify(execFile);
 

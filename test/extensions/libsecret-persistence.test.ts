@@ -2,7 +2,7 @@
 // child sessions, a locked keyring, a session without a Secret Service and no session bus at all.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -16,7 +16,7 @@ import {
   PersistenceUnavailableError,
 } from '../../src/extensions/index.js';
 import { sha256Hex } from '../../src/extensions/persistence.js';
-import { FIXTURES, KEYRING_HINT, PYTHON, tempDir } from './helpers.js';
+import { assertMode, FIXTURES, KEYRING_HINT, ON_WINDOWS, PYTHON, tempDir } from './helpers.js';
 
 const exec = promisify(execFile);
 
@@ -51,7 +51,10 @@ async function probe(mode: string, location: string, setup: string | undefined, 
   return JSON.parse(line) as Probe;
 }
 
-describe('LibsecretPersistence (real Secret Service)', () => {
+describe(
+  'LibsecretPersistence (real Secret Service)',
+  { skip: ON_WINDOWS && 'libsecret and D-Bus are Linux; Windows uses DPAPI (dpapi-persistence.test.ts)' },
+  () => {
   const { dir, cleanup } = tempDir('libsecret');
   after(cleanup);
 
@@ -72,7 +75,7 @@ describe('LibsecretPersistence (real Secret Service)', () => {
     assert.throws(() => p.timeLastModified(), PersistenceNotFoundError);
     await p.save('{"secret": "ünïcødé"}');
     assert.equal(await p.load(), '{"secret": "ünïcødé"}');
-    assert.equal(statSync(signal).mode & 0o777, 0o600);
+    assertMode(signal, 0o600);
     assert.equal(readFileSync(signal, 'utf8'), '', 'the signal file holds no secret');
     assert.equal((await secretTool('lookup', 'xdg:schema', p.schemaName)).trim(), '{"secret": "ünïcødé"}');
     const firstStamp = p.stamp();
@@ -155,7 +158,7 @@ describe('LibsecretPersistence (real Secret Service)', () => {
       assert.equal(fallback.kind, FilePersistence.name);
       assert.equal(fallback.warnings?.length, 1);
       assert.match(fallback.warnings?.[0] ?? '', /falling back to a plaintext file \(mode 0600\)/);
-      assert.equal(statSync(join(home, 'fallback.bin')).mode & 0o777, 0o600);
+      assertMode(join(home, 'fallback.bin'), 0o600);
     } finally {
       done();
     }

@@ -1,7 +1,7 @@
 // PersistedTokenCache over real files: cheap unchanged reads, one locked save per write, other processes' writes seen,
 // bad files reported typed and never overwritten, and the change check that holds when stamps cannot tell.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { CacheAccessContext } from '../../src/cache/cache-access.js';
@@ -15,7 +15,7 @@ import {
   type PersistenceStamp,
 } from '../../src/extensions/index.js';
 import { tokenEvent } from './fixtures/events.js';
-import { runFixture, tempDir } from './helpers.js';
+import { assertMode, ON_WINDOWS, runFixture, tempDir, WINDOWS_SKIP } from './helpers.js';
 
 const CTX: CacheAccessContext = { clientId: '00001111-aaaa-2222-bbbb-3333cccc4444', partition: { kind: 'any' } };
 const TENANT = 'aaaabbbb-0000-cccc-1111-dddd2222eeee';
@@ -102,7 +102,7 @@ describe('PersistedTokenCache', () => {
     assert.equal(cacheB.beforeRead(CTX), undefined, 'nothing persisted yet: no load');
     await cacheA.write(CTX, () => cacheA.add(tokenEvent('https://one/.default', 'secret-one')));
     assert.equal(a.saves, 1);
-    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assertMode(file, 0o600);
 
     const pending = cacheB.beforeRead(CTX);
     assert.ok(pending instanceof Promise, 'a changed file is reloaded');
@@ -215,10 +215,10 @@ describe('PersistedTokenCache', () => {
     const cache = new PersistedTokenCache(new FilePersistence(file));
     assert.equal(cache.beforeRead(CTX), undefined);
     await cache.write(CTX, () => cache.add(tokenEvent('https://d/.default', 'd')));
-    assert.equal(statSync(join(dir, 'not')).mode & 0o777, 0o700);
+    assertMode(join(dir, 'not'), 0o700);
   });
 
-  it('in a read-only directory, a write fails with PersistenceAccessError and the cache file keeps its tokens', async () => {
+  it('in a read-only directory, a write fails with PersistenceAccessError and the cache file keeps its tokens', { skip: ON_WINDOWS && WINDOWS_SKIP.readOnlyDir }, async () => {
     const ro = join(dir, 'ro');
     mkdirSync(ro);
     const file = join(ro, 'cache.json');

