@@ -16,7 +16,10 @@ export const DEFAULT_HTTP_CACHE_MAX_BYTES = 1024 * 1024;
 
 /** Options of {@link PersistedHttpCache.open}. */
 export interface PersistedHttpCacheOptions {
-  /** Upper bound of the persisted JSON in bytes; the oldest entries are dropped beyond it. Default 1 MiB. */
+  /**
+   * Upper bound of the persisted JSON in bytes: a save drops the oldest entries beyond it, and a load refuses a bigger
+   * file unread (`CacheTooLargeError`). Default 1 MiB.
+   */
   maxBytes?: number | undefined;
   /** The lock file. Default `<persistence.location>.lockfile`. */
   lockLocation?: string | undefined;
@@ -85,8 +88,8 @@ export class PersistedHttpCache implements HttpCacheStore {
   /**
    * Loads the persisted http cache (empty when nothing was saved yet).
    *
-   * @throws CacheFormatError when the persistence holds something else (it is never overwritten then); the
-   *   persistence's errors; TypeError / RangeError for bad arguments.
+   * @throws CacheFormatError when the persistence holds something else, CacheTooLargeError when it holds more than
+   *   `maxBytes` (it is never overwritten then); the persistence's errors; TypeError / RangeError for bad arguments.
    */
   static async open(persistence: Persistence, options: PersistedHttpCacheOptions = {}): Promise<PersistedHttpCache> {
     checkOptionKeys(options, PERSISTED_HTTP_CACHE_OPTIONS);
@@ -101,7 +104,8 @@ export class PersistedHttpCache implements HttpCacheStore {
     const stamp = persistence.stamp();
     let entries = new Map<string, unknown>();
     try {
-      entries = parse(await persistence.load(), persistence.location);
+      // A save never writes more than maxBytes: a bigger file is not ours, and is refused unread.
+      entries = parse(await persistence.load({ maxBytes: options.maxBytes ?? DEFAULT_HTTP_CACHE_MAX_BYTES }), persistence.location);
     } catch (err) {
       if (!(err instanceof PersistenceNotFoundError)) throw err;
     }
@@ -163,7 +167,7 @@ export class PersistedHttpCache implements HttpCacheStore {
       let merged = this.#entries;
       if (stamp !== undefined && (this.#stamp === undefined || !sameStamp(stamp, this.#stamp))) {
         try {
-          merged = parse(await this.persistence.load(), this.persistence.location);
+          merged = parse(await this.persistence.load({ maxBytes: this.#maxBytes }), this.persistence.location);
         } catch (err) {
           if (!(err instanceof PersistenceNotFoundError)) throw err;
           merged = new Map();

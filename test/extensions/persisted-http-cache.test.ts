@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ConfidentialClientApplication } from '../../src/index.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { CacheFormatError, FilePersistence, PersistedHttpCache } from '../../src/extensions/index.js';
+import { CacheTooLargeError } from '../../src/errors.js';
 import { tempDir } from './helpers.js';
 
 describe('PersistedHttpCache', () => {
@@ -72,5 +73,18 @@ describe('PersistedHttpCache', () => {
     writeFileSync(file, 'not json');
     await assert.rejects(PersistedHttpCache.open(new FilePersistence(file)), CacheFormatError);
     assert.equal(readFileSync(file, 'utf8'), 'not json');
+  });
+
+  it('refuses, unread, a file larger than maxBytes (a save never writes one), and never overwrites it', async () => {
+    const file = join(dir, 'huge-http-cache.json');
+    const huge = JSON.stringify({ format: 'msal-ts-http-cache/1', entries: { k: 'x'.repeat(2 * 1024 * 1024) } });
+    writeFileSync(file, huge);
+    await assert.rejects(PersistedHttpCache.open(new FilePersistence(file)), (err: unknown) => {
+      assert.ok(err instanceof CacheTooLargeError, String(err));
+      assert.equal(err.limit, 1024 * 1024);
+      return true;
+    });
+    await assert.rejects(PersistedHttpCache.open(new FilePersistence(file), { maxBytes: 4096 }), CacheTooLargeError);
+    assert.equal(readFileSync(file, 'utf8'), huge);
   });
 });
