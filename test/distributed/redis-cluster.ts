@@ -2,14 +2,14 @@
 // cluster mode (three primaries, three replicas, joined by `redis-cli --cluster create`), no persistence, a short
 // node timeout so a replica takes over a killed primary within seconds. Stopped by PID. A missing redis-server or
 // redis-cli fails the suite: never skipped.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClient, createCluster } from '@redis/client';
+import { killChild, launchUntilReady } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -69,31 +69,7 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
     '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
     // No 5-second wait before a replica's first full sync (Redis 7's default for diskless sync).
     '--repl-diskless-sync-delay', '0'];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'ENOENT' ? new Error('redis-server is not installed (apt-get install redis-server): the cluster tests need it') : err);
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`)));
-  });
-}
-
-async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = once(child, 'exit');
-  process.kill(child.pid, 'SIGKILL');
-  await exited;
+  return launchUntilReady('redis-server', args, 'Ready to accept connections', 'the cluster tests');
 }
 
 /** Sends each command to one node over one short-lived connection; the replies as text. */

@@ -1,13 +1,14 @@
 // Starts a Sentinel-managed Redis on loopback for the distributed cache tests: one primary, one replica (Debian's
 // redis-server) and three sentinels (Debian's redis-sentinel), no persistence, `down-after-milliseconds` 1000 so a
 // killed primary is replaced within seconds. Stopped by PID. A missing redis-server or redis-sentinel fails the suite.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, createSentinel } from '@redis/client';
+import { freePort, killChild, launchUntilReady } from './redis-server.js';
+
+const SUITE = 'the Sentinel tests';
 
 export const SENTINEL_NAME = 'msal-ts-primary';
 
@@ -22,45 +23,6 @@ export interface RedisSentinelHandle {
   kill(port: number): Promise<void>;
   /** Stops every process (by PID) and removes the config files; safe to call twice. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-function launch(command: string, args: readonly string[], ready: string): Promise<ChildProcess> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes(ready)) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'ENOENT' ? new Error(`${command} is not installed (apt-get install ${command}): the Sentinel tests need it`) : err);
-    });
-    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output.slice(-500)}`)));
-  });
-}
-
-async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = once(child, 'exit');
-  process.kill(child.pid, 'SIGKILL');
-  await exited;
 }
 
 async function sentinelCommand(port: number, command: string[]): Promise<unknown> {
@@ -92,10 +54,10 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
   // writing while the replica is still empty.
   const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0'];
   try {
-    children.set(primary, await launch('redis-server', ['--port', String(primary), ...common], 'Ready to accept connections'));
+    children.set(primary, await launchUntilReady('redis-server', ['--port', String(primary), ...common], 'Ready to accept connections', SUITE));
     children.set(
       replica,
-      await launch('redis-server', ['--port', String(replica), ...common, '--replicaof', '127.0.0.1', String(primary)], 'Ready to accept connections'),
+      await launchUntilReady('redis-server', ['--port', String(replica), ...common, '--replicaof', '127.0.0.1', String(primary)], 'Ready to accept connections', SUITE),
     );
     for (const port of sentinels) {
       // A sentinel rewrites its config file (what it learned), so each gets its own, writable one.
@@ -113,7 +75,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
           '',
         ].join('\n'),
       );
-      children.set(port, await launch('redis-sentinel', [conf], '+monitor master'));
+      children.set(port, await launchUntilReady('redis-sentinel', [conf], '+monitor master', SUITE));
     }
     // A failover needs a majority of sentinels that know each other, and a replica they know of.
     const deadline = Date.now() + 30_000;

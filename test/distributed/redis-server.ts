@@ -19,7 +19,8 @@ export interface RedisServer {
 
 const READY = 'Ready to accept connections';
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (closed again: the caller binds it). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -30,15 +31,17 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function launch(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Starts `command` and resolves once its output says `ready`; rejects when it exits first, or is not installed (naming
+ * the Debian package and the suite that needs it: a missing server fails the suite, never skips it).
+ */
+export function launchUntilReady(command: string, args: readonly string[], ready: string, suite: string): Promise<ChildProcess> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      if (output.includes(READY)) {
+      if (output.includes(ready)) {
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         resolve(child);
@@ -47,17 +50,23 @@ function launch(port: number): Promise<ChildProcess> {
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === 'ENOENT'
-          ? new Error('redis-server is not installed (apt-get install redis-server): the distributed cache tests need it')
-          : err,
-      );
+      reject(err.code === 'ENOENT' ? new Error(`${command} is not installed (apt-get install ${command}): ${suite} need it`) : err);
     });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output.slice(-500)}`)));
+    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output.slice(-500)}`)));
   });
 }
 
-async function killChild(child: ChildProcess | undefined): Promise<void> {
+function launch(port: number): Promise<ChildProcess> {
+  return launchUntilReady(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    READY,
+    'the distributed cache tests',
+  );
+}
+
+/** Kills `child` with SIGKILL (no clean shutdown) and waits for it to exit; nothing when it is gone already. */
+export async function killChild(child: ChildProcess | undefined): Promise<void> {
   if (child === undefined || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = once(child, 'exit');
   process.kill(child.pid, 'SIGKILL');
