@@ -10,9 +10,9 @@ import { createPkce } from '../protocol/pkce.js';
 import { createNonce, createState } from '../protocol/random.js';
 import { isScopeSubset, scopeToWire } from '../protocol/scopes.js';
 import { buildAuthorizationCodeRequest } from '../protocol/token-request.js';
-import type { AppCore } from './app-core.js';
+import type { AppCore, RedeemOptions } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
-import { checkData, type TokenRequestData } from './extra-data.js';
+import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 
 /** The OIDC `prompt` values (MSAL Python's `Prompt`). */
 export const Prompt = Object.freeze({
@@ -224,27 +224,12 @@ export async function acquireTokenByAuthCodeFlow(
   }
   const code = response['code'];
   if (code !== undefined && code !== '') {
-    const ctx = core.context(options);
-    const target = core.targetFor({});
-    const metadata = await core.metadataFor(target.authority, ctx);
-    const body = buildAuthorizationCodeRequest({
-      clientId: core.clientId,
-      code,
-      redirectUri: flow.redirect_uri,
-      codeVerifier: flow.code_verifier,
-      scopes,
-      claims: core.claims(flow.claims_challenge),
-      clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
-      data: extra.fields,
-    });
-    return core.redeem(target, metadata, body, ctx, {
-      grantType: 'authorization_code',
-      scopes,
-      nonce: nonceHash(flow.nonce),
-      maxAge: flow.max_age,
-      keyId: extra.keyId,
-      headers: anchorFromClientInfo(response['client_info']),
-    });
+    return redeemAuthorizationCode(
+      core,
+      options,
+      { code, redirectUri: flow.redirect_uri, codeVerifier: flow.code_verifier, scopes, claims: core.claims(flow.claims_challenge), extra },
+      { nonce: nonceHash(flow.nonce), maxAge: flow.max_age, headers: anchorFromClientInfo(response['client_info']) },
+    );
   }
   const error = response['error'];
   if (error !== undefined && error !== '') {
@@ -252,4 +237,46 @@ export async function acquireTokenByAuthCodeFlow(
     throw new ServerError(0, { error, error_description: response['error_description'], error_uri: response['error_uri'] });
   }
   throw new TypeError('authResponse has neither a code nor an error: pass the redirect\'s query or form fields');
+}
+
+/** What {@link redeemAuthorizationCode} sends. */
+export interface AuthorizationCodeRedemption {
+  readonly code: string;
+  readonly redirectUri: string | undefined;
+  readonly codeVerifier: string | undefined;
+  /** Decorated scopes. */
+  readonly scopes: readonly string[];
+  readonly claims: string | undefined;
+  readonly extra: ExtraData;
+}
+
+/**
+ * Redeems an authorization code at the token endpoint and stores the result: the one redemption of both auth code APIs
+ * (the flow and MSAL Python's older pair), so they fill the cache alike.
+ */
+export async function redeemAuthorizationCode(
+  core: AppCore,
+  options: { correlationId?: string | undefined; signal?: AbortSignal | undefined },
+  request: AuthorizationCodeRedemption,
+  check: Pick<RedeemOptions, 'nonce' | 'maxAge' | 'headers'>,
+): Promise<AuthenticationResult> {
+  const ctx = core.context(options);
+  const target = core.targetFor({});
+  const metadata = await core.metadataFor(target.authority, ctx);
+  const body = buildAuthorizationCodeRequest({
+    clientId: core.clientId,
+    code: request.code,
+    redirectUri: request.redirectUri,
+    codeVerifier: request.codeVerifier,
+    scopes: request.scopes,
+    claims: request.claims,
+    clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
+    data: request.extra.fields,
+  });
+  return core.redeem(target, metadata, body, ctx, {
+    grantType: 'authorization_code',
+    scopes: request.scopes,
+    keyId: request.extra.keyId,
+    ...check,
+  });
 }

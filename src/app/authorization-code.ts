@@ -6,8 +6,8 @@
  * the auth code flow, which does all of it. Tokens are cached exactly as the auth code flow caches them.
  */
 import { scopeToWire } from '../protocol/scopes.js';
-import { buildAuthorizationCodeRequest } from '../protocol/token-request.js';
 import type { AppCore } from './app-core.js';
+import { redeemAuthorizationCode } from './auth-code-flow.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import { checkData, type TokenRequestData } from './extra-data.js';
 
@@ -132,20 +132,7 @@ export async function acquireTokenByAuthorizationCode(
     throw new RangeError('options.data.code_verifier is set by msal-ts itself: pass the verifier as options.codeVerifier');
   }
   const extra = checkData(options.data);
-  const ctx = core.context(options);
-  const target = core.targetFor({});
-  const metadata = await core.metadataFor(target.authority, ctx);
-  const body = buildAuthorizationCodeRequest({
-    clientId: core.clientId,
-    code,
-    redirectUri,
-    codeVerifier,
-    scopes: decorated,
-    claims,
-    clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
-    data: extra.fields,
-  });
-  // The same redemption as the auth code flow's, so the cache is filled the same way; the nonce is compared as given
-  // (the flow hashes its own), as MSAL Python compares it.
-  return core.redeem(target, metadata, body, ctx, { grantType: 'authorization_code', scopes: decorated, nonce, keyId: extra.keyId });
+  // The auth code flow's own redemption, so the cache is filled the same way; the nonce is compared as given (the flow
+  // hashes its own), as MSAL Python compares it.
+  return redeemAuthorizationCode(core, options, { code, redirectUri, codeVerifier, scopes: decorated, claims, extra }, { nonce });
 }
