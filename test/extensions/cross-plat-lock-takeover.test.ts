@@ -9,21 +9,12 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CrossPlatLock, LockTimeoutError } from '../../src/extensions/index.js';
 import { breakerBase, takeOver, type SeenLock } from '../../src/extensions/lock-takeover.js';
-import { bundleFixture, exited, tempDir, waitForLine } from './helpers.js';
+import { bundleFixture, deadPid, exited, tempDir, waitForLine } from './helpers.js';
 
 const MODES = [
   { name: 'flock', flock: true },
   { name: 'no-flock', flock: false },
 ] as const;
-
-/** The pid of a process that has exited (and been reaped). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '0']);
-  const pid = child.pid;
-  await exited(child);
-  assert.ok(pid !== undefined);
-  return pid;
-}
 
 function canUnshare(): boolean {
   try {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CrossPlatLock, LockTimeoutError } from '../../src/extensions/index.js';
-import { assertMode, exited, moduleSpecifier, ON_WINDOWS, PYTHON, startFixture, tempDir, waitForLine } from './helpers.js';
+import { assertMode, deadPid, exited, moduleSpecifier, ON_WINDOWS, PYTHON, startFixture, tempDir, waitForLine } from './helpers.js';
 
 /**
  * A live peer holding the OS lock (flock; LockFileEx on Windows) on `path`, as .NET or portalocker would: Python's
@@ -26,15 +26,6 @@ function probeOsLock(path: string): ChildProcess {
   if (ON_WINDOWS) return startFixture('worker.ts', ['os-lock-probe', path]);
   const probe = `import fcntl,sys\nf=open(sys.argv[1],"rb")\ntry:\n  fcntl.flock(f,fcntl.LOCK_EX|fcntl.LOCK_NB); print("free")\nexcept OSError: print("busy")`;
   return spawn(PYTHON, ['-c', probe, path]);
-}
-
-/** The pid of a process that has exited (and been reaped). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '0']);
-  const pid = child.pid;
-  await exited(child);
-  assert.ok(pid !== undefined);
-  return pid;
 }
 
 function age(path: string, seconds: number): void {

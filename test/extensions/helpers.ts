@@ -93,6 +93,15 @@ export function waitForLine(child: ChildProcess, marker: string, timeoutMs = 30_
 }
 
 /** Waits for a child to exit. */
+/** The pid of a process that has exited (and been reaped). */
+export async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  const pid = child.pid;
+  await exited(child);
+  if (pid === undefined) throw new Error('the short-lived child got no pid');
+  return pid;
+}
+
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
