@@ -24,6 +24,8 @@ export type MsalErrorCode =
   | 'device_code_expired'
   | 'federated_account_not_supported'
   | 'unsupported_option'
+  | 'broker_unavailable'
+  | 'broker_error'
   | 'distributed_cache'
   | 'persistence_not_found'
   | 'persistence_unavailable'
@@ -247,9 +249,10 @@ export class FederatedAccountNotSupportedError extends MsalError {
 }
 
 /**
- * An option MSAL Python has and msal-ts deliberately does not: the broker flags (`enableBrokerOnWindows`, ...,
- * `allowBroker`) and `authScheme` (proof-of-possession, which needs a broker). Refused before any I/O, so a call never
- * quietly does less than it was asked (a Bearer token where a proof-of-possession one was wanted).
+ * An option MSAL Python has and msal-ts deliberately does not take where it was given: the broker flags, `authScheme`
+ * and `parentWindowHandle` outside `PublicClientApplication` (only a public client uses a broker), and `allowBroker`
+ * (deprecated in MSAL Python). Refused before any I/O, so a call never quietly does less than it was asked (a Bearer
+ * token where a proof-of-possession one was wanted).
  */
 export class UnsupportedOptionError extends MsalError {
   readonly code = 'unsupported_option' as const;
@@ -259,6 +262,60 @@ export class UnsupportedOptionError extends MsalError {
   constructor(option: string, message: string) {
     super(message);
     this.option = option;
+  }
+}
+
+/** Which option asked for a broker that is not there. */
+export type BrokerOption = 'enableBrokerOnWindows' | 'enableBrokerOnMac' | 'enableBrokerOnLinux' | 'enableBrokerOnWsl' | 'authScheme';
+
+/**
+ * A broker was asked for and there is none: an `enableBrokerOn*` flag that applies to the running platform with no
+ * `broker` implementation given (msal-ts ships none; see docs/design.md), or `authScheme` (proof-of-possession, which
+ * only a broker issues) on an app whose broker is not in use. Thrown before any I/O; the message says how to proceed.
+ */
+export class BrokerUnavailableError extends MsalError {
+  readonly code = 'broker_unavailable' as const;
+  /** The option that asked for the broker. */
+  readonly option: BrokerOption;
+
+  constructor(option: BrokerOption, message: string) {
+    super(message);
+    this.option = option;
+  }
+}
+
+/**
+ * Why a broker refused or failed a request, as MSAL Python's `_broker_status` tells them apart. `interaction_required`
+ * and `account_unusable` let an interactive call go on to the broker's own sign-in window.
+ */
+export type BrokerStatus =
+  | 'interaction_required'
+  | 'account_unusable'
+  | 'user_canceled'
+  | 'no_network'
+  | 'redirect_uri_not_registered'
+  | 'unexpected';
+
+/**
+ * The broker refused or failed a request (MSAL Python's `broker_error`). Thrown by a {@link Broker} implementation and
+ * passed on by msal-ts when the broker's answer is decisive (see docs/design.md, "Broker seam").
+ */
+export class BrokerError extends MsalError {
+  readonly code = 'broker_error' as const;
+  readonly status: BrokerStatus;
+  /** The broker's own error code and tag, for its support channel. */
+  readonly brokerErrorCode: number | string | undefined;
+  readonly tag: string | undefined;
+
+  constructor(
+    status: BrokerStatus,
+    message: string,
+    options: { brokerErrorCode?: number | string | undefined; tag?: string | undefined; correlationId?: string | undefined; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause, correlationId: options.correlationId });
+    this.status = status;
+    this.brokerErrorCode = options.brokerErrorCode;
+    this.tag = options.tag;
   }
 }
 
@@ -498,6 +555,8 @@ export type AnyMsalError =
   | DeviceCodeExpiredError
   | FederatedAccountNotSupportedError
   | UnsupportedOptionError
+  | BrokerUnavailableError
+  | BrokerError
   | DistributedCacheError
   | PersistenceNotFoundError
   | PersistenceUnavailableError

@@ -34,6 +34,23 @@ export type { AcquireTokenByDeviceFlowOptions, DeviceFlow, InitiateDeviceFlowOpt
 export type { AcquireTokenByUsernamePasswordOptions } from './app/username-password.js';
 export type { AcquireTokenByRefreshTokenOptions } from './app/refresh-token.js';
 export type { TokenRequestData } from './app/extra-data.js';
+export type {
+  Broker,
+  BrokerInteractiveRequest,
+  BrokerRequest,
+  BrokerSignInRequest,
+  BrokerSignOutRequest,
+  BrokerSilentRequest,
+  BrokerTokenResponse,
+} from './broker/broker.js';
+export type { BrokerOptions, BrokerPlatform } from './broker/broker-options.js';
+export type {
+  AuthSchemeOption,
+  PublicClientInteractiveOptions,
+  PublicClientSilentOptions,
+  PublicClientUsernamePasswordOptions,
+} from './broker/broker-seam.js';
+export { PopAuthScheme } from './broker/pop-auth-scheme.js';
 export { AZURE_REGION_AUTO_DETECT, AZURE_REGION_DISABLED, regionalHost } from './authority/region.js';
 export type { RegionEnvironment } from './authority/region.js';
 export type { IdTokenValidationOptions } from './protocol/id-token.js';
@@ -100,6 +117,8 @@ export type { HttpCacheStore } from './http/http-cache.js';
 // core entry point (errors.ts loads no native code).
 export {
   AuthorityValidationError,
+  BrokerError,
+  BrokerUnavailableError,
   BrowserInteractionTimeoutError,
   BrowserLaunchError,
   CacheFormatError,
@@ -130,6 +149,8 @@ export {
 } from './errors.js';
 export type {
   AnyMsalError,
+  BrokerOption,
+  BrokerStatus,
   CredentialUnavailableReason,
   IdTokenCheck,
   LockTimeoutReason,

@@ -1,8 +1,8 @@
 /** The plain result object every acquire* method resolves to, with wire names as in MSAL Python, and how a cache hit becomes one. */
 import type { AccessTokenHit } from '../cache/cache-types.js';
 
-/** Where a result came from. */
-export type TokenSource = 'cache' | 'identity_provider';
+/** Where a result came from: `broker` for a token an authentication broker issued (see docs/design.md, "Broker seam"). */
+export type TokenSource = 'cache' | 'identity_provider' | 'broker';
 
 /**
  * A successful token acquisition: the identity provider's response (wire names, as MSAL Python returns it) plus

@@ -34,8 +34,11 @@ export interface AcquireTokenInteractiveOptions {
    * on (MSAL Python's `auth_uri_callback`). Without it, a launch failure rejects with BrowserLaunchError.
    */
   showUrl?: ((url: string) => void | Promise<void>) | undefined;
-  /** Called just before the browser opens, e.g. to tell the user to expect it; `ui` is `"browser"`. */
-  onBeforeLaunchingUi?: ((info: { ui: 'browser' }) => void) | undefined;
+  /**
+   * Called just before a window opens, e.g. to tell the user to expect it: `ui` is `"browser"`, or `"broker"` for a
+   * broker's own window (see docs/design.md, "Broker seam").
+   */
+  onBeforeLaunchingUi?: ((info: { ui: 'browser' | 'broker' }) => void) | undefined;
   /** The page shown after success; `$var` placeholders are filled, HTML-escaped. */
   successTemplate?: string | undefined;
   /** The page shown after a failure; `$error` and `$error_description` are filled, HTML-escaped. */

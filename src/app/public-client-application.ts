@@ -13,13 +13,36 @@ import {
   type DeviceFlow,
   type InitiateDeviceFlowOptions,
 } from './device-flow.js';
-import { acquireTokenInteractive, type AcquireTokenInteractiveOptions } from './interactive.js';
+import { acquireTokenInteractive } from './interactive.js';
+import type { Account } from '../cache/cache-types.js';
+// Broker seam (issue 14): the logic lives in src/broker/; the hooks below are marked "broker seam".
+import { BROKER_OPTION_KEYS, decideBroker, type BrokerOptions } from '../broker/broker-options.js';
+import {
+  BrokerSeam,
+  type PublicClientInteractiveOptions,
+  type PublicClientSilentOptions,
+  type PublicClientUsernamePasswordOptions,
+} from '../broker/broker-seam.js';
+import { PUBLIC_CLIENT_SILENT_KEYS, PUBLIC_CLIENT_USERNAME_PASSWORD_KEYS } from '../broker/broker-option-keys.js';
+import type { AuthenticationResult as Result } from './authentication-result.js';
 
-/** Options of {@link PublicClientApplication}: those of every application; a public client has no credential. */
-export type PublicClientApplicationOptions = ClientApplicationOptions;
+/**
+ * Options of {@link PublicClientApplication}: those of every application, and the broker's (a public client has no
+ * credential).
+ */
+export type PublicClientApplicationOptions = ClientApplicationOptions & BrokerOptions;
 
-const OPTIONS = optionShape<PublicClientApplicationOptions>('PublicClientApplication options', CLIENT_APPLICATION_OPTION_KEYS);
-const INTERACTIVE_OPTIONS = optionShape<AcquireTokenInteractiveOptions>('acquireTokenInteractive options', {
+const OPTIONS = optionShape<PublicClientApplicationOptions>('PublicClientApplication options', {
+  ...CLIENT_APPLICATION_OPTION_KEYS,
+  ...BROKER_OPTION_KEYS,
+});
+const SILENT_OPTIONS = optionShape<PublicClientSilentOptions>('acquireTokenSilent options', PUBLIC_CLIENT_SILENT_KEYS);
+const SILENT_WITH_ERROR_OPTIONS = optionShape<PublicClientSilentOptions>('acquireTokenSilentWithError options', PUBLIC_CLIENT_SILENT_KEYS);
+const USERNAME_PASSWORD_OPTIONS = optionShape<PublicClientUsernamePasswordOptions>(
+  'acquireTokenByUsernamePassword options',
+  PUBLIC_CLIENT_USERNAME_PASSWORD_KEYS,
+);
+const INTERACTIVE_OPTIONS = optionShape<PublicClientInteractiveOptions>('acquireTokenInteractive options', {
   prompt: true,
   loginHint: true,
   domainHint: true,
@@ -38,6 +61,8 @@ const INTERACTIVE_OPTIONS = optionShape<AcquireTokenInteractiveOptions>('acquire
   signal: true,
   data: true,
   correlationId: true,
+  authScheme: true,
+  parentWindowHandle: true,
 });
 const INITIATE_DEVICE_FLOW_OPTIONS = optionShape<InitiateDeviceFlowOptions>('initiateDeviceFlow options', { correlationId: true, signal: true });
 const DEVICE_FLOW_OPTIONS = optionShape<AcquireTokenByDeviceFlowOptions>('acquireTokenByDeviceFlow options', {
@@ -59,11 +84,16 @@ const DEVICE_FLOW_OPTIONS = optionShape<AcquireTokenByDeviceFlowOptions>('acquir
  * ```
  */
 export class PublicClientApplication extends ClientApplication {
+  /** Broker seam: what the interactive, silent, username/password and sign-out calls consult first. */
+  readonly #broker: BrokerSeam;
+
   /**
    * @param clientId - The application (client) id.
-   * @param options - Authority, cache and transport options.
+   * @param options - Authority, cache and transport options; `enableBrokerOn*` and `broker` to sign in through a
+   *   broker (docs/design.md, "Broker seam").
    * @throws TypeError when an option is malformed or unknown (with the option meant), or when a `clientCredential` is
-   *   given (public clients have none); UnsupportedOptionError for MSAL Python's broker options (no broker here).
+   *   given (public clients have none); BrokerUnavailableError when an `enableBrokerOn*` flag applies to the running
+   *   platform and no `broker` was given (msal-ts ships none); UnsupportedOptionError for `allowBroker`.
    */
   constructor(clientId: string, options: PublicClientApplicationOptions = {}) {
     if (typeof options === 'object' && options !== null && (options as Record<string, unknown>)['clientCredential'] !== undefined) {
@@ -71,6 +101,12 @@ export class PublicClientApplication extends ClientApplication {
     }
     checkOptionKeys(options, OPTIONS);
     super(clientId, options);
+    this.#broker = new BrokerSeam(this.core, decideBroker(options, this.core.authority), options.instanceDiscovery !== false); // broker seam
+  }
+
+  /** Whether this app can get proof-of-possession tokens (`authScheme`): a broker is in use. MSAL Python's `is_pop_supported`. */
+  isPopSupported(): boolean {
+    return this.#broker.enabled;
   }
 
   /**
@@ -78,18 +114,78 @@ export class PublicClientApplication extends ClientApplication {
    * `http://localhost` as a redirect URI of a "Mobile and desktop" platform).
    *
    * @param scopes - The scopes to consent to.
-   * @param options - Authorize parameters, port, timeout, browser launcher, pages, abort signal.
+   * With a broker in use, the broker signs the user in instead (see docs/design.md, "Broker seam").
+   *
+   * @param options - Authorize parameters, port, timeout, browser launcher, pages, abort signal; `authScheme` and
+   *   `parentWindowHandle` for a broker.
    * @throws TypeError/RangeError for malformed options (before any I/O); LoopbackPortInUseError; BrowserLaunchError
    *   (without `showUrl`); BrowserInteractionTimeoutError; RequestAbortedError; ServerError (the sign-in or the
-   *   redemption was refused); IdTokenError.
+   *   redemption was refused); IdTokenError; BrokerError (the broker refused); BrokerUnavailableError (`authScheme`
+   *   with no broker in use).
    * @example
    * ```ts
    * const result = await app.acquireTokenInteractive(['User.Read'], { timeoutMs: 300_000 });
    * ```
    */
-  acquireTokenInteractive(scopes: readonly string[], options: AcquireTokenInteractiveOptions = {}): Promise<AuthenticationResult> {
-    return refusedOptions(options, INTERACTIVE_OPTIONS) ?? acquireTokenInteractive(this.core, scopes, options);
+  acquireTokenInteractive(scopes: readonly string[], options: PublicClientInteractiveOptions = {}): Promise<AuthenticationResult> {
+    return (
+      refusedOptions(options, INTERACTIVE_OPTIONS) ??
+      this.#broker.interactive(scopes, options, (rest) => acquireTokenInteractive(this.core, scopes, rest)) // broker seam
+    );
   }
+
+  // --- broker seam (issue 14): each override asks the broker first, then the flow without one (super) ---
+
+  /**
+   * As {@link ClientApplication.acquireTokenSilent}; with a broker in use, accounts it signed in are renewed through
+   * it, and `authScheme` asks it for a proof-of-possession token.
+   *
+   * @throws as {@link ClientApplication.acquireTokenSilent}; BrokerUnavailableError for `authScheme` when no broker
+   *   served the call.
+   */
+  override acquireTokenSilent(scopes: readonly string[], options: PublicClientSilentOptions): Promise<Result | undefined> {
+    return refusedOptions(options, SILENT_OPTIONS) ?? this.#broker.silent(scopes, options, false, (rest) => super.acquireTokenSilent(scopes, rest));
+  }
+
+  /**
+   * As {@link ClientApplication.acquireTokenSilentWithError}, through the broker as {@link acquireTokenSilent} is.
+   *
+   * @throws as {@link ClientApplication.acquireTokenSilentWithError}; BrokerError when the broker refused an account
+   *   it signed in; BrokerUnavailableError for `authScheme` when no broker served the call.
+   */
+  override acquireTokenSilentWithError(scopes: readonly string[], options: PublicClientSilentOptions): Promise<Result | undefined> {
+    return (
+      refusedOptions(options, SILENT_WITH_ERROR_OPTIONS) ??
+      this.#broker.silent(scopes, options, true, (rest) => super.acquireTokenSilentWithError(scopes, rest))
+    );
+  }
+
+  /**
+   * As {@link ClientApplication.acquireTokenByUsernamePassword}; with a broker in use, the broker signs the user in.
+   *
+   * @throws as {@link ClientApplication.acquireTokenByUsernamePassword}; BrokerError; BrokerUnavailableError for
+   *   `authScheme` with no broker in use.
+   */
+  override acquireTokenByUsernamePassword(
+    username: string,
+    password: string,
+    scopes: readonly string[],
+    options: PublicClientUsernamePasswordOptions = {},
+  ): Promise<Result> {
+    return (
+      refusedOptions(options, USERNAME_PASSWORD_OPTIONS) ??
+      this.#broker.usernamePassword(username, password, scopes, options, (rest) =>
+        super.acquireTokenByUsernamePassword(username, password, scopes, rest),
+      )
+    );
+  }
+
+  /** As {@link ClientApplication.removeAccount}; with a broker in use, it first signs the account out of the broker. */
+  override async removeAccount(account: Account): Promise<void> {
+    await this.#broker.signOut(account);
+    return super.removeAccount(account);
+  }
+  // --- end of broker seam ---
 
   /**
    * Starts a device code flow: show the returned `message` to the user, then call {@link acquireTokenByDeviceFlow}.

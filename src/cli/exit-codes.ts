@@ -65,6 +65,8 @@ const BY_CODE: Readonly<Record<MsalErrorCode, ExitCode>> = {
   device_code_expired: EXIT.authFailed,
   federated_account_not_supported: EXIT.authFailed,
   unsupported_option: EXIT.usage,
+  broker_unavailable: EXIT.usage,
+  broker_error: EXIT.authFailed,
   distributed_cache: EXIT.cache,
   persistence_not_found: EXIT.cache,
   persistence_unavailable: EXIT.cache,

@@ -1,7 +1,8 @@
 /**
  * The option-key check of every public constructor and method: an option msal-ts would ignore must not be silent.
  * A misspelt key (`authorty`, `loginhint`) is a TypeError naming it, with the closest known key; an option MSAL Python
- * has and msal-ts deliberately lacks (a broker, proof-of-possession) is an {@link UnsupportedOptionError} saying why.
+ * has and msal-ts deliberately lacks where it was given (a broker or proof-of-possession outside a public client's
+ * broker calls) is an {@link UnsupportedOptionError} saying why.
  *
  * Cheap enough for cache hits: the known keys are a Set built once per options type, and the check is one `for...in`
  * over the caller's (small) object; names are only compared for a suggestion once a key is already refused.
@@ -26,11 +27,14 @@ export function optionShape<T extends object>(where: string, keys: OptionKeys<T>
 }
 
 const NO_BROKER =
-  'msal-ts has no broker (WAM, the macOS broker, the Microsoft Identity Broker on Linux); sign-in goes through the ' +
-  'system browser or device code. Remove the option (false is accepted)';
+  'only PublicClientApplication signs in through a broker, and only when its constructor is given an enableBrokerOn* ' +
+  'flag and a "broker" implementation (docs/design.md, "Broker seam"). Remove the option here (false is accepted)';
 const NO_POP =
-  'proof-of-possession tokens need a broker, and msal-ts has none; it would have returned a Bearer token. ' +
-  'Remove the option and use Bearer tokens, or use MSAL Python with its broker';
+  'proof-of-possession tokens come only from a broker, which only PublicClientApplication uses; here it would have ' +
+  'returned a Bearer token. Remove the option and use Bearer tokens, or use a PublicClientApplication with a broker';
+const ALLOW_BROKER =
+  'MSAL Python deprecated allow_broker (Windows only): use PublicClientApplication with enableBrokerOnWindows and a ' +
+  '"broker" implementation (docs/design.md, "Broker seam"). Remove the option (false is accepted)';
 
 /** MSAL Python options msal-ts does not have, by normalized name (see `normalize`), and why. */
 const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
@@ -39,7 +43,7 @@ const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
   ['enablebrokeronmac', NO_BROKER],
   ['enablebrokeronlinux', NO_BROKER],
   ['enablebrokeronwsl', NO_BROKER],
-  ['allowbroker', NO_BROKER],
+  ['allowbroker', ALLOW_BROKER],
   ['parentwindowhandle', `only a broker uses a parent window handle. ${NO_BROKER}`],
 ]);
 
