@@ -1,6 +1,7 @@
 // Options that would do nothing are refused, before any I/O: a typo in an option name (MSAL Python and msal-ts used to
 // ignore it, so `{ authorty }` silently signed in against `common`), an option msal-ts deliberately lacks
-// (`authScheme` would have returned a Bearer token in place of a proof-of-possession one; the broker flags), and a
+// (`authScheme` would have returned a Bearer token in place of a proof-of-possession one; the broker flags with no
+// broker to use: test/broker/ covers them on every platform), and a
 // `tokenCache` that is not a cache. Every call goes to a transport that records requests and must stay unused.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
+  BrokerUnavailableError,
   ConfidentialClientApplication,
+  PopAuthScheme,
   PublicClientApplication,
   SerializableTokenCache,
   TokenCache,
@@ -114,6 +117,14 @@ const METHODS: readonly MethodCase[] = [
   { name: 'acquireTokenByRefreshToken', call: (http, extra) => pca(http).acquireTokenByRefreshToken('refresh-token', USER_READ, { ...extra }) },
 ];
 
+/** The methods a broker serves: there `authScheme` is an option, refused only when no broker is in use. */
+const BROKERED: ReadonlySet<string> = new Set([
+  'acquireTokenSilent',
+  'acquireTokenSilentWithError',
+  'acquireTokenInteractive',
+  'acquireTokenByUsernamePassword',
+]);
+
 /** A typo of a real option of each method, and the option it should suggest. */
 const TYPOS: Readonly<Record<string, readonly [typo: string, meant: string]>> = {
   acquireTokenForClient: ['tenat', 'tenant'],
@@ -146,9 +157,12 @@ describe('options validation: every method refuses an unknown option before any 
 
     it(`${method.name}: authScheme (proof-of-possession) is refused, not answered with a Bearer token`, async () => {
       const http = noIo();
-      await assert.rejects(method.call(http, { authScheme: POP }), (err: unknown) => {
-        assert.ok(err instanceof UnsupportedOptionError, String(err));
-        assert.equal(err.code, 'unsupported_option');
+      // The public client's brokered calls take a PopAuthScheme, and refuse it without a broker in use.
+      const brokered = BROKERED.has(method.name);
+      const authScheme = brokered ? new PopAuthScheme(POP.httpMethod, POP.url, POP.nonce) : POP;
+      await assert.rejects(method.call(http, { authScheme }), (err: unknown) => {
+        assert.ok(err instanceof (brokered ? BrokerUnavailableError : UnsupportedOptionError), String(err));
+        assert.equal(err.code, brokered ? 'broker_unavailable' : 'unsupported_option');
         assert.equal(err.option, 'authScheme');
         assert.match(err.message, /proof-of-possession/);
         return true;
@@ -181,18 +195,38 @@ describe('options validation: constructors', () => {
     );
   });
 
-  it('the broker flags of MSAL Python are refused with an UnsupportedOptionError (no broker in msal-ts)', () => {
-    for (const key of ['enableBrokerOnWindows', 'enableBrokerOnMac', 'enableBrokerOnLinux', 'enableBrokerOnWsl', 'allowBroker']) {
+  it('a broker flag for the running platform with no broker is a BrokerUnavailableError; allowBroker and a confidential client are refused', () => {
+    const platforms = { enableBrokerOnWindows: 'windows', enableBrokerOnMac: 'mac', enableBrokerOnLinux: 'linux', enableBrokerOnWsl: 'wsl' } as const;
+    for (const [key, brokerPlatform] of Object.entries(platforms)) {
       assert.throws(
-        () => new PublicClientApplication(CLIENT_ID, { authority: AUTHORITY, [key]: true }),
-        (err: unknown) => err instanceof UnsupportedOptionError && err.option === key && /no broker/.test(err.message),
+        () => new PublicClientApplication(CLIENT_ID, { authority: AUTHORITY, [key]: true, brokerPlatform }),
+        (err: unknown) => err instanceof BrokerUnavailableError && err.option === key && /no broker was given/.test(err.message),
         key,
       );
     }
     assert.throws(
-      () => new ConfidentialClientApplication(CLIENT_ID, { authority: AUTHORITY, clientCredential: 'secret', allowBroker: true } as never),
-      UnsupportedOptionError,
+      () => new PublicClientApplication(CLIENT_ID, { authority: AUTHORITY, allowBroker: true } as never),
+      (err: unknown) => err instanceof UnsupportedOptionError && err.option === 'allowBroker' && /enableBrokerOnWindows/.test(err.message),
     );
+    for (const key of ['allowBroker', 'enableBrokerOnWindows', 'enableBrokerOnLinux']) {
+      assert.throws(
+        () => new ConfidentialClientApplication(CLIENT_ID, { authority: AUTHORITY, clientCredential: 'secret', [key]: true }),
+        (err: unknown) => err instanceof UnsupportedOptionError && err.option === key,
+        key,
+      );
+    }
+  });
+
+  it('a confidential client refuses authScheme on its silent call: no broker serves it', async () => {
+    const http = noIo();
+    const app = cca(http);
+    const authScheme = new PopAuthScheme(POP.httpMethod, POP.url, POP.nonce);
+    await assert.rejects(app.acquireTokenSilent(USER_READ, { account: ACCOUNT, authScheme } as never), (err: unknown) => {
+      assert.ok(err instanceof UnsupportedOptionError, String(err));
+      assert.equal(err.option, 'authScheme');
+      return true;
+    });
+    assert.deepEqual(http.urls, []);
   });
 
   it('a broker flag set to false asks for what msal-ts does, and is accepted', () => {

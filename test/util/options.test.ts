@@ -62,11 +62,11 @@ describe('checkOptionKeys', () => {
     for (const [key, value, why] of [
       ['authScheme', { httpMethod: 'GET', url: 'https://x.example/', nonce: 'n' }, /proof-of-possession.*broker/],
       ['auth_scheme', {}, /proof-of-possession.*broker/],
-      ['enableBrokerOnWindows', true, /no broker/],
-      ['enableBrokerOnMac', true, /no broker/],
-      ['enableBrokerOnLinux', true, /no broker/],
-      ['enableBrokerOnWsl', true, /no broker/],
-      ['allowBroker', true, /no broker/],
+      ['enableBrokerOnWindows', true, /only PublicClientApplication signs in through a broker/],
+      ['enableBrokerOnMac', true, /only PublicClientApplication signs in through a broker/],
+      ['enableBrokerOnLinux', true, /only PublicClientApplication signs in through a broker/],
+      ['enableBrokerOnWsl', true, /only PublicClientApplication signs in through a broker/],
+      ['allowBroker', true, /deprecated.*enableBrokerOnWindows/],
       ['parentWindowHandle', 0, /broker/],
     ] as const) {
       const err = refusal({ [key]: value });
