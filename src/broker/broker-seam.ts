@@ -139,7 +139,7 @@ export class BrokerSeam {
     }
     if (prompt === undefined || prompt === '' || prompt === 'none') {
       try {
-        const response = await broker.signInSilently(base.request);
+        const response = checkBrokerResponse(await broker.signInSilently(base.request));
         const wrong = wrongAccount(response, loginHint);
         if (wrong && prompt === 'none') {
           throw new BrokerError('interaction_required', 'prompt "none" cannot sign in a user other than the default one', {

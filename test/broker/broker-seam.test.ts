@@ -378,3 +378,12 @@ describe('broker seam: an account of unknown origin (no account_source) against 
     assert.deepEqual(broker.methods(), []);
   });
 });
+
+describe('broker seam: a broker answering nothing usable', () => {
+  it('a windowless sign-in that resolves null, with a login hint, is an InvalidResponseError, not a crash', async () => {
+    const broker = new FakeBroker();
+    broker.windowless = () => Promise.resolve(null as never);
+    await assert.rejects(brokered(broker).acquireTokenInteractive(SCOPES, { loginHint: ALICE.username }), { code: 'invalid_response' });
+    assert.deepEqual(broker.methods(), ['signInSilently']);
+  });
+});
