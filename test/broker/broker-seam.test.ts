@@ -171,6 +171,23 @@ describe('broker seam: silent', () => {
     assert.equal(call.request.accountId, ALICE.brokerAccountId);
   });
 
+  it('once the cached access token expires, silent asks the broker for the account (on an injected clock)', async () => {
+    let now = 1_800_000_000_000;
+    const broker = new FakeBroker();
+    const app = brokered(broker, noIo(), { now: () => now });
+    await app.acquireTokenInteractive(SCOPES);
+    const [account] = await app.getAccounts();
+    assert.ok(account !== undefined);
+    now += 3600_000; // the broker's token said expires_in 3600
+    broker.calls.length = 0;
+    const result = await app.acquireTokenSilent(SCOPES, { account });
+    assert.equal(result?.token_source, 'broker');
+    assert.deepEqual(broker.methods(), ['acquireTokenSilently']);
+    const again = await app.acquireTokenSilent(SCOPES, { account });
+    assert.equal(again?.token_source, 'cache', 'the renewed token is cached');
+    assert.equal(again.access_token, result.access_token);
+  });
+
   it('a broker account the broker refuses: acquireTokenSilent is undefined, acquireTokenSilentWithError throws', async () => {
     const broker = new FakeBroker();
     const http = noIo();
