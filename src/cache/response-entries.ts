@@ -23,6 +23,8 @@ const ACCOUNT_ESTABLISHING_GRANTS: ReadonlySet<string> = new Set([
   'authorization_code',
   'password',
   'urn:ietf:params:oauth:grant-type:device_code',
+  // MSAL Python 1.37: an agent's user token records where its account came from.
+  'user_fic',
 ]);
 
 /** Expiry when the response says nothing about it (MSAL Python's choice). */
