@@ -27,11 +27,11 @@ const GRANTS: Record<string, GrantHandler> = {
   user_fic: userFicGrant,
 };
 
-/** The token routes (v2, and v1 with `resource`). */
+/** The token routes (v2, and v1 with `resource`), also under `/dstsv2/` for dSTS-shaped authorities. */
 export const tokenRoutes: Route[] = [
   {
     methods: ['POST'],
-    pattern: /^\/(?<tenant>[^/]+)\/oauth2\/(?<v2>v2\.0\/)?token$/,
+    pattern: /^\/(?:dstsv2\/)?(?<tenant>[^/]+)\/oauth2\/(?<v2>v2\.0\/)?token$/,
     endpoint: 'token',
     handle: (ctx, req, p) => {
       const tenant = requireTenant(ctx, param(p, 'tenant'));
