@@ -17,7 +17,7 @@ export function withFmiPath(extra: ExtraData, fmiPath: unknown): ExtraData {
   if (fmiPath === undefined) return extra;
   if (typeof fmiPath !== 'string' || fmiPath === '') throw new TypeError('options.fmiPath must be a non-empty string');
   const components = { fmi_path: fmiPath };
-  // Written with the current hash; the length-less form MSAL Python 1.35-1.37 wrote is read too.
+  // Written with the current hash; the length-less form MSAL Python 1.36-1.37 wrote is read too.
   const keys = [extCacheKey(components), legacyExtCacheKey(components)].filter((k): k is string => k !== undefined);
   const fields = Object.freeze({ ...extra.fields, fmi_path: fmiPath });
   return Object.freeze({

@@ -8,7 +8,7 @@
  * `<UTF-8 byte length of name>:<name><UTF-8 byte length of value>:<value>`, SHA-256 of that, base64url without
  * padding, lower-cased. Empty values are left out; no component at all gives no key.
  *
- * MSAL Python 1.35 to 1.37 (and the other MSALs before the same fix) joined `<name><value>` without lengths, which can
+ * MSAL Python 1.36 and 1.37 (and the other MSALs before the same fix) joined `<name><value>` without lengths, which can
  * make two different component sets collide; {@link legacyExtCacheKey} computes that older form so that entries they
  * wrote are still found. msal-ts writes only the current form.
  */
@@ -59,8 +59,8 @@ export function extCacheKey(components: ExtCacheKeyComponents): string | undefin
 }
 
 /**
- * The older, length-less form of {@link extCacheKey} (`<name><value>...`), for reading entries that MSAL Python 1.35
- * to 1.37 wrote. Never written.
+ * The older, length-less form of {@link extCacheKey} (`<name><value>...`), for reading entries that MSAL Python 1.36
+ * and 1.37 wrote. Never written.
  */
 export function legacyExtCacheKey(components: ExtCacheKeyComponents): string | undefined {
   const pairs = sortedNonEmpty(components);

@@ -21,7 +21,7 @@ describe('extCacheKey: the same hash as MSAL Python, .NET and Go', () => {
     assert.equal(extCacheKey(shuffled), 'prrdp31y37ufw3lo7hly0oimjjvg_34m9ji30ocu4tw', 'insertion order does not matter');
   });
 
-  it('matches the legacy vectors of MSAL Python 1.35-1.37, Go and .NET (plain concatenation)', () => {
+  it('matches the legacy vectors of MSAL Python 1.36-1.37, Go and .NET (plain concatenation)', () => {
     assert.equal(legacyExtCacheKey({ key1: 'value1', key2: 'value2' }), 'bns2ytmx5hxkh4fnfixridmezpbbayhnmuh6t4bbghi');
     assert.equal(legacyExtCacheKey({ key3: 'value3', key4: 'value4' }), '3-rg6_wyjx5bcy0c3cqq7gajtzgsqy3oxqpwj4y8k4u');
     const five = { key3: 'value3', key4: 'value4', key5: 'value5', key6: 'value6', key7: 'value7' };
