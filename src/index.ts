@@ -15,6 +15,10 @@ export type {
   ConfidentialClientApplicationOptions,
 } from './app/confidential-client-application.js';
 export type { AcquireTokenOnBehalfOfOptions } from './app/on-behalf-of.js';
+export type {
+  AcquireTokenByUserFederatedIdentityCredentialOptions,
+  UserFederatedIdentityAssertion,
+} from './app/user-federated-identity-credential.js';
 export { ClientApplication } from './app/client-application.js';
 export { PublicClientApplication } from './app/public-client-application.js';
 export type { PublicClientApplicationOptions } from './app/public-client-application.js';

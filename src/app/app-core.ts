@@ -403,6 +403,7 @@ export class AppCore {
         scopes,
         keyId: extra.keyId,
         tokenType: extra.tokenType,
+        extCacheKeys: extra.extCacheKeys,
       },
       now,
     );

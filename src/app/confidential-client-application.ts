@@ -21,6 +21,12 @@ import { checkData, type ExtraData, type TokenRequestData } from './extra-data.j
 import { RegionalRouting } from './regional-routing.js';
 import { API_IDS } from './telemetry.js';
 import { ClientApplication, type CacheLocation, type RequestContext, type Target } from './client-application.js';
+import { withFmiPath } from './federated-managed-identity.js';
+import {
+  acquireTokenByUserFederatedIdentityCredential,
+  type AcquireTokenByUserFederatedIdentityCredentialOptions,
+  type UserFederatedIdentityAssertion,
+} from './user-federated-identity-credential.js';
 import { acquireTokenOnBehalfOf, type AcquireTokenOnBehalfOfOptions, type OboAccountMemo } from './on-behalf-of.js';
 
 const RESERVED = new Set(RESERVED_SCOPES);
@@ -71,6 +77,12 @@ export interface AcquireTokenForClientOptions {
    * `key_id` and served from the cache only to requests with the same `key_id` and `token_type`.
    */
   data?: TokenRequestData | undefined;
+  /**
+   * A federated managed identity path (MSAL Python's `fmi_path`): sent as `fmi_path`, and the token is cached apart
+   * for that path (an extended cache key, as every MSAL keys it). A `clientAssertion` callback receives it as
+   * `context.fmiPath`.
+   */
+  fmiPath?: string | undefined;
 }
 
 const OPTIONS = optionShape<ConfidentialClientApplicationOptions>('ConfidentialClientApplication options', {
@@ -88,7 +100,12 @@ const FOR_CLIENT_OPTIONS = optionShape<AcquireTokenForClientOptions>('acquireTok
   correlationId: true,
   signal: true,
   data: true,
+  fmiPath: true,
 });
+const USER_FIC_OPTIONS = optionShape<AcquireTokenByUserFederatedIdentityCredentialOptions>(
+  'acquireTokenByUserFederatedIdentityCredential options',
+  { username: true, userObjectId: true, claimsChallenge: true, data: true, correlationId: true, signal: true },
+);
 const ON_BEHALF_OF_OPTIONS = optionShape<AcquireTokenOnBehalfOfOptions>('acquireTokenOnBehalfOf options', {
   claimsChallenge: true,
   forceRefresh: true,
@@ -172,6 +189,28 @@ export class ConfidentialClientApplication extends ClientApplication {
   }
 
   /**
+   * User federated identity credential (`user_fic`, MSAL Python 1.37): an agent application trades a federated
+   * credential (its instance token) for a token for one user, named by `username` or `userObjectId`. Always asks the
+   * identity provider; the result is cached as that user's token, so `acquireTokenSilent` serves it afterwards.
+   *
+   * @param scopes - The resource's scopes (`openid`, `profile` and `offline_access` are added).
+   * @param assertion - The federated credential, or a function returning it (called once per request).
+   * @param options - Exactly one of `username` and `userObjectId`; claims challenge, data, correlation id, signal.
+   * @throws TypeError/RangeError for malformed arguments (before any I/O); ServerError when refused; IdTokenError;
+   *   network errors.
+   */
+  acquireTokenByUserFederatedIdentityCredential(
+    scopes: readonly string[],
+    assertion: UserFederatedIdentityAssertion,
+    options: AcquireTokenByUserFederatedIdentityCredentialOptions,
+  ): Promise<AuthenticationResult> {
+    return (
+      refusedOptions(options, USER_FIC_OPTIONS) ??
+      acquireTokenByUserFederatedIdentityCredential(this.core, scopes, assertion, options)
+    );
+  }
+
+  /**
    * Acquires a token for the application itself (OAuth2 client credentials grant): from the cache when a valid one
    * is there, otherwise from the identity provider, and caches it.
    *
@@ -188,7 +227,7 @@ export class ConfidentialClientApplication extends ClientApplication {
   ): Promise<AuthenticationResult> {
     checkOptionKeys(options, FOR_CLIENT_OPTIONS);
     const wanted = validateScopes(scopes);
-    const extra = checkData(options.data);
+    const extra = withFmiPath(checkData(options.data), options.fmiPath);
     const reserved = wanted.find((s) => RESERVED.has(s.toLowerCase()));
     if (reserved !== undefined) {
       throw new RangeError(
@@ -304,7 +343,7 @@ export class ConfidentialClientApplication extends ClientApplication {
       scopes,
       claims: this.core.claims(options.claimsChallenge),
       // The assertion's audience stays the global token endpoint, also for a regional request, as MSAL Python signs it.
-      clientAuthentication: await this.#authenticator.authenticate(metadata.token_endpoint),
+      clientAuthentication: await this.#authenticator.authenticate(metadata.token_endpoint, { fmiPath: extra.fmiPath }),
       data: extra.fields,
     });
     const sentTo = tokenEndpoint === metadata.token_endpoint ? metadata : { ...metadata, token_endpoint: tokenEndpoint };
@@ -319,6 +358,7 @@ export class ConfidentialClientApplication extends ClientApplication {
       grantType: 'client_credentials',
       response,
       keyId: extra.keyId,
+      extCacheKey: extra.extCacheKeys?.[0],
     };
     const now = this.now() / 1000;
     await this.tokenCache.write(this.#appContext(location, ctx.correlationId), () => this.tokenCache.add(event, now));

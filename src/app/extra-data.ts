@@ -19,6 +19,10 @@ export interface ExtraData {
   readonly tokenType: string | undefined;
   /** A stable string of the fields, for keys that tell concurrent identical requests apart. */
   readonly identity: string;
+  /** The federated managed identity path sent as `fmi_path` (set by `acquireTokenForClient`'s `fmiPath`). */
+  readonly fmiPath?: string | undefined;
+  /** Extended cache keys of the request (`ext_cache_key`): the one written first, then older forms also read. */
+  readonly extCacheKeys?: readonly string[] | undefined;
 }
 
 /** Fields the flows set themselves: `data` may add fields, never replace one (checked here, before any I/O). */
@@ -40,6 +44,8 @@ const RESERVED: ReadonlySet<string> = new Set([
   'device_code',
   'assertion',
   'requested_token_use',
+  // Given as acquireTokenForClient's fmiPath, which also partitions the cache by it.
+  'fmi_path',
 ]);
 
 const NONE: ExtraData = Object.freeze({ fields: undefined, keyId: undefined, tokenType: undefined, identity: '' });

@@ -14,8 +14,10 @@ import { isB2cHost, isCiamHost, knownCloudOf } from './clouds.js';
  * - `b2c`: Azure AD B2C (`*.b2clogin.*` host, or a `b2c_` policy segment).
  * - `ciam`: Entra External ID (`*.ciamlogin.com`).
  * - `oidc`: any OpenID Connect provider, given as `oidcAuthority` (an issuer URL).
+ * - `dsts`: Microsoft's Distributed Security Token Service, `https://<host>/dstsv2/<tenant>` (MSAL Python 1.32): an
+ *   OpenID Connect issuer at that URL (no instance discovery, no `/v2.0`), single-tenant.
  */
-export type AuthorityKind = 'aad' | 'adfs' | 'b2c' | 'ciam' | 'oidc';
+export type AuthorityKind = 'aad' | 'adfs' | 'b2c' | 'ciam' | 'oidc' | 'dsts';
 
 /** A parsed authority. Frozen; build one with {@link parseAuthority}. */
 export interface Authority {
@@ -28,7 +30,7 @@ export interface Authority {
   readonly hostWithPort: string;
   /**
    * First path segment as written (a GUID, a domain, `common`, `adfs`); for a path-less CIAM authority
-   * `<subdomain>.onmicrosoft.com`; `undefined` for `oidc`.
+   * `<subdomain>.onmicrosoft.com`; for dSTS the segment after `dstsv2`; `undefined` for `oidc`.
    */
   readonly tenant: string | undefined;
   /** Path without trailing slash, `''` or starting with `/`, e.g. `/contoso.onmicrosoft.com/b2c_1_signin`. */
@@ -46,6 +48,8 @@ export interface ParseAuthorityOptions {
 }
 
 const TENANTLESS = new Set(['common', 'organizations', 'consumers']);
+/** The first path segment of a dSTS authority. */
+const DSTS_SEGMENT = 'dstsv2';
 
 /**
  * Parses and classifies an authority. Pure: no I/O.
@@ -60,6 +64,7 @@ const TENANTLESS = new Set(['common', 'organizations', 'consumers']);
  * ```ts
  * parseAuthority('https://login.microsoftonline.com/contoso.onmicrosoft.com/').kind; // 'aad'
  * parseAuthority('https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin').kind; // 'b2c'
+ * parseAuthority('https://co2agg04-passive-dsts.dsts.core.azure-test.net/dstsv2/7a433bfc-2514-4697-b467-e0933190487f').kind; // 'dsts'
  * ```
  */
 export function parseAuthority(input: string | AuthorityBuilder | URL, options: ParseAuthorityOptions = {}): Authority {
@@ -107,7 +112,13 @@ export function parseAuthority(input: string | AuthorityBuilder | URL, options: 
     }
     tenant = segments[0];
     const policy = segments.length === 2 ? segments[1] : undefined;
-    if (ciam) kind = 'ciam';
+    if (tenant?.toLowerCase() === DSTS_SEGMENT) {
+      if (segments.length !== 2) {
+        throw new TypeError(`a dSTS authority is https://<host>/dstsv2/<tenant>, with nothing after the tenant, got ${text}`);
+      }
+      kind = 'dsts';
+      tenant = segments[1];
+    } else if (ciam) kind = 'ciam';
     else if (isB2cHost(host) || policy?.toLowerCase().startsWith('b2c_') === true) kind = 'b2c';
     else if (tenant?.toLowerCase() === 'adfs') kind = 'adfs';
     else kind = 'aad';

@@ -72,7 +72,7 @@ export interface ResolveAuthorityOptions {
  *   `instanceDiscovery` is not `false`; its `tenant_discovery_endpoint` then replaces the usual OIDC discovery URL and
  *   its `metadata` gives the aliases.
  * - OIDC discovery URL: `{url}/v2.0/.well-known/openid-configuration` for aad, ciam and b2c;
- *   `{url}/.well-known/openid-configuration` for adfs and oidc.
+ *   `{url}/.well-known/openid-configuration` for adfs, dsts and oidc.
  *
  * No in-memory caching here: share results with an `AuthorityMetadataCache`.
  *
@@ -106,7 +106,7 @@ export async function resolveAuthorityMetadata(
 
   let aliases = knownAliasesOf(authority.host);
   let discoveryUrl =
-    authority.kind === 'adfs' || authority.kind === 'oidc'
+    authority.kind === 'adfs' || authority.kind === 'oidc' || authority.kind === 'dsts'
       ? `${authority.url}/.well-known/openid-configuration`
       : `${authority.url}/v2.0/.well-known/openid-configuration`;
 

@@ -4,7 +4,7 @@
  * - one map access by the account (`home_account_id`, for user tokens) or by the tenant (`realm`, for app tokens),
  *   with the caller's own strings, whose hashes V8 caches, so a lookup builds and hashes no composite key;
  * - that leads to the few partitions of one account or tenant (one per client, environment, tenant and binding:
- *   `key_id`, `userAssertionHash`), compared field by field against interned strings;
+ *   `key_id`, `userAssertionHash`, `ext_cache_key`), compared field by field against interned strings;
  * - inside the partition, a token whose scopes equal the request's is found by comparing one interned string (or,
  *   in a partition holding many scope sets, by a per-partition map); otherwise the partition alone is scanned for a
  *   target containing every requested scope.
@@ -28,6 +28,8 @@ interface Partition {
   readonly homeAccountId: string;
   readonly keyId: string;
   readonly userAssertionHash: string;
+  /** `ext_cache_key`, lower-cased; `''` for none. */
+  readonly extCacheKey: string;
   readonly records: AccessTokenRecord[];
   /** `records[0]` when it is the only one: the common case, read without touching the array. */
   only: AccessTokenRecord | undefined;
@@ -62,6 +64,8 @@ export interface AccessTokenLookup {
   readonly homeAccountId: string | undefined;
   readonly keyId: string | undefined;
   readonly userAssertionHash: string | undefined;
+  /** The `ext_cache_key` to require (lower-cased), or undefined for tokens with none. */
+  readonly extCacheKey: string | undefined;
   /** Lower-cased token type to require, or undefined for any. */
   readonly tokenType: string | undefined;
   readonly loweredScopes: readonly string[];
@@ -128,6 +132,7 @@ export class AccessTokenIndex {
       homeAccountId: entry.home_account_id?.toLowerCase() ?? '',
       keyId: entry.key_id ?? '',
       userAssertionHash: entry.userAssertionHash ?? '',
+      extCacheKey: entry.ext_cache_key ?? '',
       records: [],
       only: undefined,
       byTarget: undefined,
@@ -224,6 +229,7 @@ export class AccessTokenIndex {
     const clientId = q.clientId.toLowerCase();
     const keyId = q.keyId ?? '';
     const uah = q.userAssertionHash ?? '';
+    const ext = q.extCacheKey ?? '';
     let normalized: string | undefined;
     let distinct = 0;
     for (const environment of q.environments) {
@@ -231,12 +237,12 @@ export class AccessTokenIndex {
       let p: Partition | undefined;
       if (Array.isArray(bucket)) {
         for (const each of bucket) {
-          if (matches(each, clientId, env, realm, hid, keyId, uah)) {
+          if (matches(each, clientId, env, realm, hid, keyId, uah, ext)) {
             p = each;
             break;
           }
         }
-      } else if (matches(bucket, clientId, env, realm, hid, keyId, uah)) {
+      } else if (matches(bucket, clientId, env, realm, hid, keyId, uah, ext)) {
         p = bucket;
       }
       if (p === undefined) continue;
@@ -290,18 +296,27 @@ function ownerKeyOf(p: Partition): string {
     : indexKey('user', p.homeAccountId, p.environment);
 }
 
-function matches(p: Partition, clientId: string, env: string, realm: string, hid: string, keyId: string, uah: string): boolean {
+function matches(
+  p: Partition,
+  clientId: string,
+  env: string,
+  realm: string,
+  hid: string,
+  keyId: string,
+  uah: string,
+  ext: string,
+): boolean {
   return (
     p.clientId === clientId && p.environment === env && p.realm === realm && p.homeAccountId === hid &&
-    p.keyId === keyId && p.userAssertionHash === uah
+    p.keyId === keyId && p.userAssertionHash === uah && p.extCacheKey === ext
   );
 }
 
 function findPartition(bucket: Bucket, t: Partition): Partition | undefined {
   if (!Array.isArray(bucket)) {
-    return matches(bucket, t.clientId, t.environment, t.realm, t.homeAccountId, t.keyId, t.userAssertionHash) ? bucket : undefined;
+    return matches(bucket, t.clientId, t.environment, t.realm, t.homeAccountId, t.keyId, t.userAssertionHash, t.extCacheKey) ? bucket : undefined;
   }
-  return bucket.find((p) => matches(p, t.clientId, t.environment, t.realm, t.homeAccountId, t.keyId, t.userAssertionHash));
+  return bucket.find((p) => matches(p, t.clientId, t.environment, t.realm, t.homeAccountId, t.keyId, t.userAssertionHash, t.extCacheKey));
 }
 
 function sameSet(r: AccessTokenRecord, q: AccessTokenLookup, distinct: number): boolean {

@@ -79,9 +79,9 @@ function credentialFields(raw: RawEntry, section: string): CredentialFields {
 }
 
 /**
- * An access token view, or `undefined` when the entry cannot be served. Entries carrying MSAL Node's
- * `additionalCacheKeyComponents` (or MSAL Python's `ext_cache_key`) belong to a partition this library does not
- * query, so they are never served either.
+ * An access token view, or `undefined` when the entry cannot be served. An entry's `ext_cache_key` (MSAL Python,
+ * .NET, Go) is kept: lookups then serve it only to requests with the same key. Entries carrying MSAL Node's
+ * `additionalCacheKeyComponents` belong to a partition this library does not query, so they are never served.
  */
 export function parseAccessToken(key: string, raw: RawEntry): AccessTokenEntry | undefined {
   const s = 'AccessToken';
@@ -95,8 +95,9 @@ export function parseAccessToken(key: string, raw: RawEntry): AccessTokenEntry |
   const refreshOn = optTime(raw, 'refresh_on', s);
   const keyId = optString(raw, 'key_id', s) ?? optString(raw, 'kid', s);
   const uah = userAssertionHash(raw, s);
-  const extKey = raw['additionalCacheKeyComponents'] ?? raw['ext_cache_key'];
-  if (extKey !== undefined && extKey !== null && extKey !== '') return undefined;
+  const nodeComponents = raw['additionalCacheKeyComponents'];
+  if (nodeComponents !== undefined && nodeComponents !== null && nodeComponents !== '') return undefined;
+  const extKey = optString(raw, 'ext_cache_key', s);
   const { secret, environment, client_id: clientId } = c;
   if (secret === undefined || environment === undefined || clientId === undefined || realm === undefined) return undefined;
   if (expiresOn === undefined || Number.isNaN(expiresOn)) return undefined;
@@ -116,6 +117,7 @@ export function parseAccessToken(key: string, raw: RawEntry): AccessTokenEntry |
     refresh_on: nanToUndefined(refreshOn),
     key_id: keyId === '' ? undefined : keyId,
     userAssertionHash: uah,
+    ext_cache_key: extKey === '' || extKey === undefined ? undefined : extKey.toLowerCase(),
   };
 }
 

@@ -14,18 +14,22 @@ function part(fields: KeyFields, name: string): string {
 /**
  * `{home_account_id}-{environment}-accesstoken-{client_id}-{realm}-{target}`, plus `-{key_id}` for a key-bound token
  * so that tokens bound to different keys (and a Bearer token for the same scopes) can coexist, as recent MSAL Python does.
+ * A token with an extended cache key (`ext_cache_key`, e.g. for an `fmi_path`) is `...-atext-...-{ext_cache_key}`,
+ * as MSAL Python, .NET and Go write it.
  */
 export function accessTokenKey(fields: KeyFields): string {
+  const ext = part(fields, 'ext_cache_key');
   const base = [
     part(fields, 'home_account_id'),
     part(fields, 'environment'),
-    'AccessToken',
+    ext === '' ? 'AccessToken' : 'atext',
     part(fields, 'client_id'),
     part(fields, 'realm'),
     part(fields, 'target'),
   ].join('-');
   const keyId = part(fields, 'key_id');
-  return withAssertionHash((keyId === '' ? base : `${base}-${keyId}`).toLowerCase(), fields);
+  const bound = keyId === '' ? base : `${base}-${keyId}`;
+  return withAssertionHash((ext === '' ? bound : `${bound}-${ext}`).toLowerCase(), fields);
 }
 
 /**

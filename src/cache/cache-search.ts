@@ -131,9 +131,9 @@ export function* searchEntries(
   const isAccessToken = section === 'AccessToken';
   let preferred: string | undefined;
   if (isAccessToken && query !== undefined && target.length > 0) {
-    const { home_account_id, environment, client_id, realm } = query;
+    const { home_account_id, environment, client_id, realm, ext_cache_key } = query;
     if ([home_account_id, environment, client_id, realm].every((v) => v !== undefined)) {
-      const key = accessTokenKey({ home_account_id, environment, client_id, realm, target: [...target].sort().join(' ') });
+      const key = accessTokenKey({ home_account_id, environment, client_id, realm, ext_cache_key, target: [...target].sort().join(' ') });
       const stored = table.entries.get(key);
       if (stored !== undefined && !expired(stored.raw, now) && matchesQuery(stored.raw, query)) {
         preferred = key;
@@ -142,11 +142,14 @@ export function* searchEntries(
     }
   }
   const stale: Array<{ key: string; raw: RawEntry }> = [];
+  // As MSAL Python 1.36+: a token with an extended cache key (fmi_path, ...) is only yielded to a query naming its key.
+  const withExtKey = query !== undefined && Object.hasOwn(query, 'ext_cache_key');
   for (const { key, raw } of snapshot) {
     if (isAccessToken && expired(raw, now)) {
       stale.push({ key, raw });
       continue;
     }
+    if (isAccessToken && !withExtKey && typeof raw['ext_cache_key'] === 'string' && raw['ext_cache_key'] !== '') continue;
     if (key !== preferred && matchesQuery(raw, query) && hasTarget(raw, wanted)) yield frozenCopy(section, key, raw);
   }
   if (purge !== undefined) for (const { key, raw } of stale) purge(key, raw);

@@ -61,6 +61,11 @@ export interface TokenResponseEvent {
   readonly keyId?: string | undefined;
   /** Partitions on-behalf-of tokens by the incoming assertion (stored as MSAL Node's camelCase `userAssertionHash`). */
   readonly userAssertionHash?: string | undefined;
+  /**
+   * The extended cache key (see `ext-cache-key.ts`), e.g. of an `fmi_path`: stored as `ext_cache_key`, and the entry is
+   * keyed `...-atext-...-<hash>` as every MSAL writes it.
+   */
+  readonly extCacheKey?: string | undefined;
   /** Do not write an Account (refresh flows, so a concurrent removeAccount is honoured). */
   readonly skipAccountCreation?: boolean | undefined;
 }
@@ -87,6 +92,8 @@ export interface AccessTokenEntry {
   readonly key_id: string | undefined;
   /** `userAssertionHash` (MSAL Node) or `user_assertion_hash` (MSAL .NET). */
   readonly userAssertionHash: string | undefined;
+  /** `ext_cache_key` (MSAL Python, .NET, Go): the hash of extra request fields such as `fmi_path`. */
+  readonly ext_cache_key: string | undefined;
 }
 
 /** The result of a successful {@link TokenCache.findAccessToken}. */
@@ -178,6 +185,11 @@ export interface AccessTokenQuery {
   readonly keyId?: string | undefined;
   /** Only tokens of this on-behalf-of partition; when absent, only tokens of none. */
   readonly userAssertionHash?: string | undefined;
+  /**
+   * Only tokens with one of these extended cache keys (`ext_cache_key`, tried in order); when absent or empty, only
+   * tokens with none.
+   */
+  readonly extCacheKeys?: readonly string[] | undefined;
   /** Only tokens of this type (case-insensitive), e.g. `Bearer`, `ssh-cert`, `pop`. */
   readonly tokenType?: string | undefined;
 }

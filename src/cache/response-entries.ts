@@ -23,6 +23,8 @@ const ACCOUNT_ESTABLISHING_GRANTS: ReadonlySet<string> = new Set([
   'authorization_code',
   'password',
   'urn:ietf:params:oauth:grant-type:device_code',
+  // MSAL Python 1.37: an agent's user token records where its account came from.
+  'user_fic',
 ]);
 
 /** Expiry when the response says nothing about it (MSAL Python's choice). */
@@ -97,7 +99,7 @@ export function checkEvent(event: TokenResponseEvent): void {
   }
   if (event.realm !== undefined && typeof event.realm !== 'string') throw new TypeError('event.realm must be a string');
   if (typeof event.response !== 'object' || event.response === null) throw new TypeError('event.response must be an object');
-  for (const field of ['grantType', 'username', 'authorityType', 'localAccountId', 'keyId', 'userAssertionHash', 'tokenEndpoint'] as const) {
+  for (const field of ['grantType', 'username', 'authorityType', 'localAccountId', 'keyId', 'userAssertionHash', 'extCacheKey', 'tokenEndpoint'] as const) {
     const value = event[field];
     if (value !== undefined && typeof value !== 'string') throw new TypeError(`event.${field} must be a string`);
   }
@@ -160,6 +162,7 @@ export function entriesFromEvent(event: TokenResponseEvent, now: number): Respon
     };
     if (event.keyId) at['key_id'] = event.keyId;
     if (event.userAssertionHash) at['userAssertionHash'] = event.userAssertionHash;
+    if (event.extCacheKey) at['ext_cache_key'] = event.extCacheKey;
     if (refreshIn !== undefined) at['refresh_on'] = String(nowInt + refreshIn);
   }
 

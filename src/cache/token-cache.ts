@@ -211,25 +211,28 @@ export class TokenCache {
     const keyId = optionalString(query.keyId, 'query.keyId');
     const userAssertionHash = optionalString(query.userAssertionHash, 'query.userAssertionHash');
     const tokenType = optionalString(query.tokenType, 'query.tokenType');
+    const extCacheKeys = query.extCacheKeys === undefined ? [] : requireStringArray(query.extCacheKeys, 'query.extCacheKeys', false);
     const loweredScopes = scopes.length === 1 ? [(scopes[0] ?? '').toLowerCase()] : scopes.map((s) => s.toLowerCase());
     let plainScopes = true;
     for (const s of loweredScopes) if (s === '' || ODD_SCOPE.test(s)) plainScopes = false;
     const expired = this.#purge ? this.#expired : undefined;
-    const found = this.store.state.accessTokenIndex.find(
-      {
-        clientId,
-        environments,
-        realm: query.realm,
-        homeAccountId,
-        keyId,
-        userAssertionHash,
-        tokenType: tokenType?.toLowerCase(),
-        loweredScopes,
-        plainScopes,
-      },
-      t,
-      expired,
-    );
+    const lookup = {
+      clientId,
+      environments,
+      realm: query.realm,
+      homeAccountId,
+      keyId,
+      userAssertionHash,
+      extCacheKey: extCacheKeys[0]?.toLowerCase(),
+      tokenType: tokenType?.toLowerCase(),
+      loweredScopes,
+      plainScopes,
+    };
+    let found = this.store.state.accessTokenIndex.find(lookup, t, expired);
+    // Further extended keys (an older hash form of the same components) are tried only on a miss.
+    for (let i = 1; found === undefined && i < extCacheKeys.length; i++) {
+      found = this.store.state.accessTokenIndex.find({ ...lookup, extCacheKey: extCacheKeys[i]?.toLowerCase() }, t, expired);
+    }
     if (expired !== undefined && expired.length > 0) {
       for (const r of expired) this.#removeAccessTokenRecord(r);
       expired.length = 0;

@@ -38,12 +38,23 @@ function baseAccessClaims(ctx: EmulatorContext, resource: ResolvedResource, tena
   return { aud: resource.appId, iss: issuerV2(ctx, tenantId), ...common, azp: app.clientId, azpacr: acr, ver: '2.0' };
 }
 
-/** An app-only access token (client credentials): `roles` holds the app permissions granted on the resource. */
-export function appAccessToken(ctx: EmulatorContext, app: EmulatorApp, tenantId: string, resource: ResolvedResource, acr: ClientAuthLevel): { token: string; expiresIn: number } {
+/**
+ * An app-only access token (client credentials): `roles` holds the app permissions granted on the resource. With an
+ * `fmiPath` (federated managed identity), the subject is the path under the app, `/eid1/c/pub/t/<tenant>/a/<app>/<path>`,
+ * the shape Entra gives such tokens (the emulator writes the ids as plain GUIDs).
+ */
+export function appAccessToken(
+  ctx: EmulatorContext,
+  app: EmulatorApp,
+  tenantId: string,
+  resource: ResolvedResource,
+  acr: ClientAuthLevel,
+  fmiPath?: string,
+): { token: string; expiresIn: number } {
   const claims = baseAccessClaims(ctx, resource, tenantId, app, acr);
   const servicePrincipal = deterministicGuid('service-principal', app.clientId, tenantId);
   claims.oid = servicePrincipal;
-  claims.sub = servicePrincipal;
+  claims.sub = fmiPath === undefined ? servicePrincipal : `/eid1/c/pub/t/${tenantId}/a/${app.clientId}/${fmiPath}`;
   claims.idtyp = 'app';
   const roles = ctx.directory.grantedRoles(app, resource);
   if (roles.length > 0) claims.roles = roles;

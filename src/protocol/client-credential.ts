@@ -22,6 +22,17 @@ import type { JwtSigningAlgorithm } from './jwt.js';
 export interface ClientAssertionContext {
   clientId: string;
   tokenEndpoint: string;
+  /**
+   * The federated managed identity path of the request (`acquireTokenForClient`'s `fmiPath`), so that the callback
+   * can return the credential for that path; absent when the request has none. MSAL Python 1.37's `fmi_path`.
+   */
+  fmiPath?: string;
+}
+
+/** What a token request tells the authenticator beyond its endpoint. */
+export interface AuthenticationRequest {
+  /** Passed on to a `clientAssertion` callback. */
+  readonly fmiPath?: string | undefined;
 }
 
 /** Returns a client assertion (a signed JWT, e.g. a federated workload identity token) for one token request. */
@@ -90,7 +101,7 @@ export interface ClientAuthenticator {
    * @throws InvalidCredentialError when a `clientAssertion` callback returns something other than a non-empty
    *   string. Errors thrown by the callback itself propagate unchanged.
    */
-  authenticate(tokenEndpoint: string): Promise<Record<string, string>>;
+  authenticate(tokenEndpoint: string, request?: AuthenticationRequest): Promise<Record<string, string>>;
 }
 
 const SECRET_KEYS = ['clientSecret'];
@@ -211,9 +222,11 @@ function assertionAuthenticator(clientId: string, assertion: unknown): ClientAut
   const callback = assertion as ClientAssertionCallback;
   return {
     kind: 'client_assertion',
-    authenticate: async (tokenEndpoint) => {
+    authenticate: async (tokenEndpoint, request) => {
       checkTokenEndpoint(tokenEndpoint);
-      const result: unknown = await callback({ clientId, tokenEndpoint });
+      const context: ClientAssertionContext = { clientId, tokenEndpoint };
+      if (request?.fmiPath !== undefined) context.fmiPath = request.fmiPath;
+      const result: unknown = await callback(context);
       if (typeof result !== 'string' || result.length === 0) {
         throw new InvalidCredentialError(
           `the clientAssertion callback returned ${typeof result === 'string' ? 'an empty string' : typeof result}, not a non-empty string`,

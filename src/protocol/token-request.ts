@@ -174,3 +174,34 @@ export function buildOnBehalfOfRequest(
     scope: wireScopes(options.scopes),
   });
 }
+
+/** The user federated identity credential grant type (MSAL Python 1.37's `user_fic`). */
+export const GRANT_TYPE_USER_FIC = 'user_fic';
+
+/**
+ * User federated identity credential grant: an agent application trades a federated credential (its instance token)
+ * for a token for one user, named by `username` (UPN) or `userObjectId` (sent as `user_id`), exactly one of them.
+ *
+ * @param options - Common options, the credential, the user and the (decorated) scopes.
+ * @throws TypeError naming `assertion`, `clientId`, `username` or `userObjectId` when malformed, or when both or neither
+ *   user is given; RangeError for `data` that would replace a field.
+ */
+export function buildUserFederatedIdentityCredentialRequest(
+  options: TokenRequestCommon & {
+    assertion: string;
+    username?: string | undefined;
+    userObjectId?: string | undefined;
+    scopes: Iterable<string>;
+  },
+): TokenRequestBody {
+  const { username, userObjectId } = options;
+  if ((username === undefined) === (userObjectId === undefined)) {
+    throw new TypeError('give exactly one of username and userObjectId');
+  }
+  return build(GRANT_TYPE_USER_FIC, options, true, {
+    user_federated_identity_credential: requireString(options.assertion, 'assertion'),
+    username: username === undefined ? undefined : requireString(username, 'username'),
+    user_id: userObjectId === undefined ? undefined : requireString(userObjectId, 'userObjectId'),
+    scope: wireScopes(options.scopes),
+  });
+}

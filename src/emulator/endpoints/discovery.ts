@@ -150,6 +150,16 @@ function userInfo(ctx: EmulatorContext, authorization: string | undefined): Emul
 const TENANT = '(?<tenant>[^/]+)';
 
 /** The discovery routes. */
+/**
+ * A dSTS look-alike's OpenID configuration (`/dstsv2/<tenant>/.well-known/openid-configuration`): the tenant's v2
+ * document with the token endpoint under `/dstsv2/<tenant>`, which the token route also answers. The other endpoints
+ * stay the tenant's usual ones (the emulator does not model dSTS beyond its URL shape).
+ */
+function dstsConfiguration(ctx: EmulatorContext, tenant: TenantRef): Record<string, unknown> {
+  const { pathTenant } = tenantParts(tenant);
+  return { ...openIdConfiguration(ctx, tenant, 2), token_endpoint: `${ctx.baseUrl}/dstsv2/${pathTenant}/oauth2/v2.0/token` };
+}
+
 export const discoveryRoutes: Route[] = [
   {
     methods: ['GET'],
@@ -162,6 +172,12 @@ export const discoveryRoutes: Route[] = [
     pattern: new RegExp(`^/${TENANT}/\\.well-known/openid-configuration$`),
     endpoint: 'openid-configuration',
     handle: (ctx, _req, p) => jsonResponse(200, openIdConfiguration(ctx, requireTenant(ctx, param(p, 'tenant'), 'invalid_tenant'), 1)),
+  },
+  {
+    methods: ['GET'],
+    pattern: new RegExp(`^/dstsv2/${TENANT}/\\.well-known/openid-configuration$`),
+    endpoint: 'openid-configuration',
+    handle: (ctx, _req, p) => jsonResponse(200, dstsConfiguration(ctx, requireTenant(ctx, param(p, 'tenant'), 'invalid_tenant'))),
   },
   {
     methods: ['GET'],

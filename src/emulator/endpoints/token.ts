@@ -11,6 +11,7 @@ import { onBehalfOfGrant } from '../grants/on-behalf-of.js';
 import { passwordGrant } from '../grants/password.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { requireTenant } from '../grants/session.js';
+import { userFicGrant } from '../grants/user-fic.js';
 import { jsonResponse } from '../http.js';
 import { withSshCertificate } from '../ssh-certificate.js';
 import { param, type Route } from '../router.js';
@@ -23,13 +24,14 @@ const GRANTS: Record<string, GrantHandler> = {
   device_code: deviceCodeGrant,
   'urn:ietf:params:oauth:grant-type:device_code': deviceCodeGrant,
   'urn:ietf:params:oauth:grant-type:jwt-bearer': onBehalfOfGrant,
+  user_fic: userFicGrant,
 };
 
-/** The token routes (v2, and v1 with `resource`). */
+/** The token routes (v2, and v1 with `resource`), also under `/dstsv2/` for dSTS-shaped authorities. */
 export const tokenRoutes: Route[] = [
   {
     methods: ['POST'],
-    pattern: /^\/(?<tenant>[^/]+)\/oauth2\/(?<v2>v2\.0\/)?token$/,
+    pattern: /^\/(?:dstsv2\/)?(?<tenant>[^/]+)\/oauth2\/(?<v2>v2\.0\/)?token$/,
     endpoint: 'token',
     handle: (ctx, req, p) => {
       const tenant = requireTenant(ctx, param(p, 'tenant'));

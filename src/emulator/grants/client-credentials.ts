@@ -1,4 +1,7 @@
-/** `grant_type=client_credentials`: an app-only token for one `<resource>/.default`. */
+/**
+ * `grant_type=client_credentials`: an app-only token for one `<resource>/.default`. An `fmi_path` (federated managed
+ * identity) makes the token's subject that path under the app.
+ */
 import { AADSTS } from '../aad-errors.js';
 import { authenticateClient, tenantDisplayName } from '../client-auth.js';
 import { parseClientCredentialScope } from '../scopes.js';
@@ -11,6 +14,8 @@ export const clientCredentialsGrant: GrantHandler = (ctx, req, tenant) => {
   const client = authenticateClient(ctx, req, tenant, true);
   if (tenant.kind !== 'tenant') throw AADSTS.noTenantInformation();
   const resource = parseClientCredentialScope(ctx.directory, requiredParam(req.form, 'scope'), tenantDisplayName(tenant));
-  const { token, expiresIn } = appAccessToken(ctx, client.app, tenant.tenant.id, resource, client.acr);
+  const fmiPath = req.form.get('fmi_path');
+  if (fmiPath === '') throw AADSTS.invalidRequest('The fmi_path parameter must not be empty.');
+  const { token, expiresIn } = appAccessToken(ctx, client.app, tenant.tenant.id, resource, client.acr, fmiPath ?? undefined);
   return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, ...refreshInFor(ctx, expiresIn), access_token: token };
 };
