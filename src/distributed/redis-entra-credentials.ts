@@ -1,7 +1,7 @@
 /**
  * Microsoft Entra ID authentication to Redis itself (Azure Cache for Redis, Azure Managed Redis): the connection's
  * username is the identity's object id and its password an access token for Redis, sent again with `AUTH` before the
- * token expires. This builds the streaming credentials provider `@redis/client` (5 and later) takes as
+ * token expires. This builds the streaming credentials provider `@redis/client` takes as
  * `credentialsProvider`, from any token source of msal-ts (a confidential client app, a managed identity).
  */
 import { InvalidResponseError } from '../errors.js';

@@ -129,7 +129,7 @@ describe('entraRedisCredentials: Entra ID tokens as Redis credentials, renewed b
     }
   });
 
-  it('checks its options before any I/O, and refuses a token without an oid when no username is given', async () => {
+  it('checks its options before any I/O, refuses a token without an oid when no username is given, and shares one token between connections', async () => {
     assert.throws(() => entraRedisCredentials({} as never), TypeError);
     assert.throws(() => entraRedisCredentials({ getToken: () => Promise.reject(new Error('x')), username: '' }), TypeError);
     assert.throws(() => entraRedisCredentials({ getToken: () => Promise.reject(new Error('x')), refreshBeforeExpirySeconds: -1 }), RangeError);
@@ -137,9 +137,15 @@ describe('entraRedisCredentials: Entra ID tokens as Redis credentials, renewed b
     const payload = Buffer.from(`{"sub":"${DEFAULT_IDS.tenantId}"}`).toString('base64url');
     const noOid = entraRedisCredentials({ getToken: () => Promise.resolve({ access_token: `${header}.${payload}.`, expires_in: 3600 }) });
     await assert.rejects(noOid.subscribe({ onNext: () => undefined, onError: () => undefined }), InvalidResponseError);
-    const named = entraRedisCredentials({ username: 'me', getToken: () => Promise.resolve({ access_token: 'opaque', expires_in: 3600 }) });
-    const [credentials, subscription] = await named.subscribe({ onNext: () => undefined, onError: () => undefined });
-    subscription.dispose();
-    assert.deepEqual(credentials, { username: 'me', password: 'opaque' });
+    let calls = 0;
+    const named = entraRedisCredentials({ username: 'me', getToken: () => Promise.resolve({ access_token: `opaque${++calls}`, expires_in: 3600 }) });
+    // Two connections (a cluster client subscribes once per node): one token for both.
+    const listener = { onNext: () => undefined, onError: () => undefined };
+    const [[credentials, one], [again, two]] = await Promise.all([named.subscribe(listener), named.subscribe(listener)]);
+    one.dispose();
+    two.dispose();
+    assert.deepEqual(credentials, { username: 'me', password: 'opaque1' });
+    assert.deepEqual(again, credentials);
+    assert.equal(calls, 1, 'one getToken for both connections');
   });
 });
