@@ -13,6 +13,14 @@ export {
   type RedisScript,
   type RedisScriptRunner,
 } from './redis-store.js';
+export {
+  AZURE_REDIS_SCOPE,
+  entraRedisCredentials,
+  type EntraRedisCredentialsOptions,
+  type RedisAccessToken,
+  type RedisBasicAuth,
+  type RedisStreamingCredentialsProvider,
+} from './redis-entra-credentials.js';
 export { distributedCacheKey, partitionOfEntry, type NamedPartition } from './partition-key.js';
 export type { DistributedCacheStore, StoreSetOptions, StoredValue } from './store.js';
 export { DistributedCacheError, type DistributedCacheFailure } from '../errors.js';
