@@ -97,13 +97,29 @@ describe('app tokens shared with @azure/msal-node 7 for a domain-named authority
   it('msal-node asks again for the app token msal-ts filed under the tenant id (peer quirk)', async () => {
     const cache = new SerializableTokenCache();
     const ours = await app(cache, domainAuthority).acquireTokenForClient([SCOPE]);
-    const file = join(dir, 'msal-ts-domain.json');
-    writeFileSync(file, cache.serialize());
-    assert.deepEqual(accessTokenRealms(file), [DEFAULT_IDS.tenantId]);
+    // msal-node also skips MSAL Python's `"home_account_id": null` and looks under `host:port` (docs/cache.md): set
+    // both its way, so that only the realm differs.
+    const hostWithPort = new URL(emulator.url).host;
+    const refile = (realm: string): string => {
+      const json = JSON.parse(cache.serialize()) as CacheJson;
+      const moved: Record<string, Record<string, unknown>> = {};
+      for (const at of Object.values(json['AccessToken'] ?? {})) {
+        const key = ['', hostWithPort, 'accesstoken', at['client_id'], realm, at['target']].join('-');
+        moved[key] = { ...at, home_account_id: '', environment: hostWithPort, realm };
+      }
+      const file = join(dir, `msal-ts-${realm}.json`);
+      writeFileSync(file, JSON.stringify({ ...json, AccessToken: moved }));
+      return file;
+    };
     emulator.resetCounters();
-    const out = await msalNode(file);
+    const out = await msalNode(refile(DEFAULT_IDS.tenantId));
     assert.equal(out['firstFromCache'], false, 'msal-node looks only under the domain');
     assert.notEqual(out['accessToken'], ours.access_token);
     assert.equal(emulator.counters()['token:client_credentials'], 1);
+
+    // Control: the same entry filed under the domain is a hit for msal-node.
+    const hit = await msalNode(refile(DEFAULT_IDS.tenantDomain));
+    assert.equal(hit['firstFromCache'], true);
+    assert.equal(hit['accessToken'], ours.access_token);
   });
 });
