@@ -48,6 +48,13 @@ describe('MSAL Python options without a test of their own', () => {
     assert.equal(flow.state, 'my-own-state');
   });
 
+  it('excludeScopes (exclude_scopes) keeps a reserved scope off the request, as MSAL Python does for offline_access', async () => {
+    const app = makePca(emulator, DEFAULT_IDS.publicClientId, { excludeScopes: ['offline_access'] });
+    const flow = await app.initiateAuthCodeFlow(GRAPH_USER_READ, { redirectUri: 'http://localhost:8400' });
+    const scopes = (new URL(flow.auth_uri).searchParams.get('scope') ?? '').split(' ');
+    assert.deepEqual(scopes.sort(), ['https://graph.microsoft.com/User.Read', 'openid', 'profile']);
+  });
+
   it('acquireTokenByDeviceFlow sends a claims challenge in the token request', async () => {
     const http = recordingHttp(emulator);
     const app = makePca(emulator, DEFAULT_IDS.publicClientId, { httpClient: http });
