@@ -31,6 +31,15 @@ fi
 
 # The interop tests drive Debian's MSAL Python; prove it is importable before anything runs.
 /usr/bin/python3 -c 'import msal, msal_extensions' || { echo "MSAL Python is not importable by /usr/bin/python3" >&2; exit 1; }
+# They also drive MSAL Python 1.31 + msal-extensions 1.3.1 (no Debian package; PyPI is out of reach) from
+# MSAL_PYTHON_PEERS, else ../shared/peers/python beside the repository (test/interop/python-lanes.ts). A clean clone may
+# not have that folder: then that lane cannot run, and this says so loudly rather than passing quietly.
+PEERS_DIR="${MSAL_PYTHON_PEERS:-$(cd .. && pwd)/shared/peers/python}"
+if PYTHONPATH="$PEERS_DIR" /usr/bin/python3 -c 'import msal, msal_extensions, sys; sys.exit(msal.__version__ != "1.31.0" or msal_extensions.__version__ != "1.3.1")' 2>/dev/null; then
+  echo "== MSAL Python lanes: Debian's 1.21 and 1.31 from $PEERS_DIR"
+else
+  echo "!!!!! MSAL PYTHON 1.31 LANE WILL NOT RUN: no MSAL Python 1.31 / msal-extensions 1.3.1 at $PEERS_DIR (set MSAL_PYTHON_PEERS). Only Debian's 1.21 is tested. !!!!!"
+fi
 for tool in /usr/bin/chromium dbus-run-session gnome-keyring-daemon secret-tool redis-server redis-cli redis-sentinel tmux ssh-keygen; do
   command -v "$tool" >/dev/null || { echo "missing $tool after installing ${APT_PACKAGES[*]}" >&2; exit 1; }
 done

@@ -45,6 +45,8 @@ const MAX_REMEMBERED_AUTHORITIES = 100_000;
 export interface CacheLocation {
   readonly environments: readonly string[];
   readonly realm: string;
+  /** The tenant as the authority names it when discovery gave another realm: where msal-node files app tokens. */
+  readonly realmAliases?: readonly string[] | undefined;
 }
 
 /** An authority a call targets, and where its tokens live in the cache once that is known. */
@@ -399,6 +401,7 @@ export class AppCore {
         clientId: this.clientId,
         environments: location.environments,
         realm: location.realm,
+        realmAliases: homeAccountId === undefined ? location.realmAliases : undefined,
         homeAccountId,
         scopes,
         keyId: extra.keyId,
@@ -482,7 +485,9 @@ function lowerCased(headers: Readonly<Record<string, string>>): Record<string, s
 function locationOf(authority: Authority, metadata: AuthorityMetadata): CacheLocation {
   const realm = metadata.tenant ?? firstPathSegment(metadata.token_endpoint) ?? authority.tenant ?? '';
   const aliases = metadata.aliases.length > 0 ? metadata.aliases : [metadata.environment];
-  return { environments: withPortAlias(authority, aliases), realm };
+  const named = authority.tenant;
+  const realmAliases = named !== undefined && named.toLowerCase() !== realm.toLowerCase() ? [named] : undefined;
+  return { environments: withPortAlias(authority, aliases), realm, realmAliases };
 }
 
 /**

@@ -177,6 +177,11 @@ export interface AccessTokenQuery {
   /** The authority host and its aliases; the first is preferred, the next are tried only on a miss. */
   readonly environments: readonly string[];
   readonly realm: string;
+  /**
+   * Other names of `realm`, tried for app tokens only and only on a miss: the tenant as the authority names it (a
+   * domain such as `contoso.onmicrosoft.com`), which is where msal-node files app tokens.
+   */
+  readonly realmAliases?: readonly string[] | undefined;
   /** `undefined` for app tokens (client credentials). */
   readonly homeAccountId: string | undefined;
   /** Every requested scope must be in the entry's target (case-insensitive); the entry may have more. */

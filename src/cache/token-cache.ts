@@ -206,6 +206,8 @@ export class TokenCache {
     const clientId = requireString(query.clientId, 'query.clientId');
     const environments = requireStringArray(query.environments, 'query.environments', true);
     if (typeof query.realm !== 'string') throw new TypeError('query.realm must be a string');
+    const realmAliases =
+      query.realmAliases === undefined ? undefined : requireStringArray(query.realmAliases, 'query.realmAliases', false);
     const homeAccountId = optionalString(query.homeAccountId, 'query.homeAccountId');
     const scopes = requireStringArray(query.scopes, 'query.scopes', false);
     const keyId = optionalString(query.keyId, 'query.keyId');
@@ -216,6 +218,7 @@ export class TokenCache {
     let plainScopes = true;
     for (const s of loweredScopes) if (s === '' || ODD_SCOPE.test(s)) plainScopes = false;
     const expired = this.#purge ? this.#expired : undefined;
+    const index = this.store.state.accessTokenIndex;
     const lookup = {
       clientId,
       environments,
@@ -228,10 +231,17 @@ export class TokenCache {
       loweredScopes,
       plainScopes,
     };
-    let found = this.store.state.accessTokenIndex.find(lookup, t, expired);
+    let found = index.find(lookup, t, expired);
     // Further extended keys (an older hash form of the same components) are tried only on a miss.
     for (let i = 1; found === undefined && i < extCacheKeys.length; i++) {
-      found = this.store.state.accessTokenIndex.find({ ...lookup, extCacheKey: extCacheKeys[i]?.toLowerCase() }, t, expired);
+      found = index.find({ ...lookup, extCacheKey: extCacheKeys[i]?.toLowerCase() }, t, expired);
+    }
+    // Off the hit path: only an app token's miss reads the realm's other names.
+    if (found === undefined && realmAliases !== undefined && homeAccountId === undefined) {
+      for (const realm of realmAliases) {
+        found = index.find({ ...lookup, realm }, t, expired);
+        if (found !== undefined) break;
+      }
     }
     if (expired !== undefined && expired.length > 0) {
       for (const r of expired) this.#removeAccessTokenRecord(r);

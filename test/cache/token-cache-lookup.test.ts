@@ -76,6 +76,22 @@ describe('TokenCache.findAccessToken', () => {
     assert.equal(cache.findAccessToken(q, 1000)?.entry.secret, 'preferred');
   });
 
+  it('reads an app token filed under another name of the tenant (msal-node\'s domain realm) only after a miss', () => {
+    const cache = new TokenCache();
+    cache.add(appTokenEvent('contoso.onmicrosoft.com', ['s'], 'by-domain'), 1000);
+    const q = appQuery('tid', ['s'], { realmAliases: ['Contoso.onmicrosoft.com'] });
+    assert.equal(cache.findAccessToken(appQuery('tid', ['s']), 1000), undefined, 'no alias, no hit');
+    assert.equal(cache.findAccessToken(q, 1000)?.entry.secret, 'by-domain');
+    cache.add(appTokenEvent('tid', ['s'], 'by-id'), 1000);
+    assert.equal(cache.findAccessToken(q, 1000)?.entry.secret, 'by-id', 'the tenant id first');
+    // User tokens never take the alias: their realm comes from the id token, the same for every peer.
+    const users = userCache();
+    const alice = { clientId: 'app1', environments: [ENV], homeAccountId: 'alice.home', scopes: ['s'] };
+    assert.equal(users.findAccessToken({ ...alice, realm: 'home' }, 1000)?.entry.secret, 'at-alice-home-app1');
+    assert.equal(users.findAccessToken({ ...alice, realm: 'elsewhere', realmAliases: ['home'] }, 1000), undefined);
+    assert.throws(() => cache.findAccessToken(appQuery('tid', ['s'], { realmAliases: [1] as unknown as string[] })), /query\.realmAliases/);
+  });
+
   it('keeps OBO partitions and token types apart', () => {
     const cache = new TokenCache();
     cache.add({ ...appTokenEvent('t', ['s'], 'plain') }, 1000);

@@ -1,11 +1,13 @@
-// Unmodified peers against the emulator: @azure/msal-node 7 and Debian's MSAL Python 1.21, each in a child process
-// that trusts the emulator's CA the way a user would (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE).
+// Unmodified peers against the emulator: @azure/msal-node 7 and MSAL Python (Debian's 1.21 and 1.31,
+// test/interop/python-lanes.ts), each in a child process that trusts the emulator's CA the way a user would
+// (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_IDS, type EmulatorApp } from '../../src/emulator/index.js';
 import { claims, startTestEmulator, type TestEmulator } from '../emulator/helpers.js';
+import { PYTHON, PYTHON_LANES } from './python-lanes.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -70,37 +72,41 @@ describe('emulator interop with unmodified MSAL peers', () => {
     assert.equal(claims(out.accessToken).appidacr, '2');
   });
 
-  it('MSAL Python 1.21 acquire_token_for_client with a secret', async () => {
-    t.emulator.resetCounters();
-    const out = await run('/usr/bin/python3', [fixture('msal-python-client-credentials.py')], {
-      REQUESTS_CA_BUNDLE: t.emulator.caPath,
-      EMU_AUTHORITY: t.emulator.authority,
-      EMU_CLIENT_ID: DEFAULT_IDS.daemonClientId,
-      EMU_CLIENT_SECRET: DEFAULT_IDS.daemonSecret,
-      EMU_SCOPE: graph,
+  for (const lane of PYTHON_LANES) {
+    it(`${lane.label} acquire_token_for_client with a secret`, { skip: lane.skip }, async () => {
+      t.emulator.resetCounters();
+      const out = await run(PYTHON, [fixture('msal-python-client-credentials.py')], {
+        ...lane.env,
+        REQUESTS_CA_BUNDLE: t.emulator.caPath,
+        EMU_AUTHORITY: t.emulator.authority,
+        EMU_CLIENT_ID: DEFAULT_IDS.daemonClientId,
+        EMU_CLIENT_SECRET: DEFAULT_IDS.daemonSecret,
+        EMU_SCOPE: graph,
+      });
+      assert.equal(out.ok, true, JSON.stringify(out));
+      assert.equal(out.token_type, 'Bearer');
+      assert.equal(claims(out.access_token).tid, DEFAULT_IDS.tenantId);
+      assert.equal(t.emulator.counters()['openid-configuration'], 1);
+      assert.equal(t.emulator.counters()['instance-discovery'], 0);
     });
-    assert.equal(out.ok, true, JSON.stringify(out));
-    assert.equal(out.token_type, 'Bearer');
-    assert.equal(claims(out.access_token).tid, DEFAULT_IDS.tenantId);
-    assert.equal(t.emulator.counters()['openid-configuration'], 1);
-    assert.equal(t.emulator.counters()['instance-discovery'], 0);
-  });
 
-  it('MSAL Python 1.21 with the generated certificate (RS256, SHA-1 x5t)', async () => {
-    const out = await run('/usr/bin/python3', [fixture('msal-python-client-credentials.py')], {
-      REQUESTS_CA_BUNDLE: t.emulator.caPath,
-      EMU_AUTHORITY: t.emulator.authorityFor(DEFAULT_IDS.tenantDomain),
-      EMU_CLIENT_ID: certApp.clientId,
-      EMU_CERT_KEY_PATH: certApp.certificateFiles?.privateKeyPath ?? '',
-      EMU_CERT_THUMBPRINT: certApp.certificateFiles?.thumbprint ?? '',
-      EMU_SCOPE: graph,
+    it(`${lane.label} with the generated certificate (RS256, SHA-1 x5t)`, { skip: lane.skip }, async () => {
+      const out = await run(PYTHON, [fixture('msal-python-client-credentials.py')], {
+        ...lane.env,
+        REQUESTS_CA_BUNDLE: t.emulator.caPath,
+        EMU_AUTHORITY: t.emulator.authorityFor(DEFAULT_IDS.tenantDomain),
+        EMU_CLIENT_ID: certApp.clientId,
+        EMU_CERT_KEY_PATH: certApp.certificateFiles?.privateKeyPath ?? '',
+        EMU_CERT_THUMBPRINT: certApp.certificateFiles?.thumbprint ?? '',
+        EMU_SCOPE: graph,
+      });
+      assert.equal(out.ok, true, JSON.stringify(out));
+      assert.equal(claims(out.access_token).appidacr, '2');
     });
-    assert.equal(out.ok, true, JSON.stringify(out));
-    assert.equal(claims(out.access_token).appidacr, '2');
-  });
+  }
 
   it('MSAL Python reports the emulator\'s Entra error for a wrong secret', async () => {
-    const out = await run('/usr/bin/python3', [fixture('msal-python-client-credentials.py')], {
+    const out = await run(PYTHON, [fixture('msal-python-client-credentials.py')], {
       REQUESTS_CA_BUNDLE: t.emulator.caPath,
       EMU_AUTHORITY: t.emulator.authority,
       EMU_CLIENT_ID: DEFAULT_IDS.daemonClientId,

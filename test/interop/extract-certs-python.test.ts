@@ -3,16 +3,14 @@
 // msal-ts returns plain base64 (as x5c wants), so Python's strings are compared with whitespace removed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { extractCerts } from '../../src/index.js';
 
-const PYTHON = '/usr/bin/python3';
-// MSAL Python 1.31 next to the project when it is there (the version msal-ts is modelled on), and Debian's python3-msal.
-const PEERS = join(import.meta.dirname, '..', '..', '..', 'shared', 'peers', 'python');
-const PYTHON_PATHS = [...(existsSync(join(PEERS, 'msal')) ? [PEERS] : []), ''];
+import { PYTHON, PYTHON_LANES, type PythonLane } from './python-lanes.js';
+
 const SCRIPT = [
   'import json, sys, msal',
   'from msal.application import extract_certs',
@@ -28,8 +26,8 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: 'ignore' });
 }
 
-function python(pythonPath: string, input: string): { version: string; certs: string[] | 'ValueError' } {
-  const env = { ...process.env, PYTHONPATH: pythonPath };
+function python(lane: PythonLane, input: string): { version: string; certs: string[] | 'ValueError' } {
+  const env = { ...process.env, ...lane.env };
   return JSON.parse(execFileSync(PYTHON, ['-c', SCRIPT], { input, env, encoding: 'utf8' })) as { version: string; certs: string[] | 'ValueError' };
 }
 
@@ -53,18 +51,18 @@ describe('extractCerts matches MSAL Python\'s extract_certs', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const pythonPath of PYTHON_PATHS) {
-    it(`a PEM chain, a bare base64 certificate and a private key, as MSAL Python ${pythonPath === '' ? '(Debian)' : '(peers)'}`, () => {
+  for (const lane of PYTHON_LANES) {
+    it(`a PEM chain, a bare base64 certificate and a private key, as ${lane.label}`, { skip: lane.skip }, () => {
       const ours = extractCerts(chain);
       assert.equal(ours.length, 3);
-      const theirs = python(pythonPath, chain);
+      const theirs = python(lane, chain);
       assert.ok(Array.isArray(theirs.certs), `MSAL Python ${theirs.version} parsed the chain`);
       assert.deepEqual(ours, theirs.certs.map((c) => c.replace(/\s+/g, '')));
 
       const bare = extractCerts(`  ${ours[1] ?? ''}\n`);
-      assert.deepEqual(bare, python(pythonPath, `  ${ours[1] ?? ''}\n`).certs);
+      assert.deepEqual(bare, python(lane, `  ${ours[1] ?? ''}\n`).certs);
 
-      assert.equal(python(pythonPath, key).certs, 'ValueError');
+      assert.equal(python(lane, key).certs, 'ValueError');
       assert.throws(() => extractCerts(key), { name: 'TypeError', message: /publicCertContent holds a private key/ });
     });
   }

@@ -1,6 +1,8 @@
-// The token cache file is shared with Debian's MSAL Python (python3-msal): a cache msal-ts serialized serves
-// MSAL Python's silent lookup, and a cache MSAL Python serialized serves msal-ts's acquireTokenForClient, with no token
-// request either way (the emulator's counters).
+// The token cache file is shared with MSAL Python, in both lanes (Debian's 1.21 and 1.31, test/interop/python-lanes.ts):
+// a cache msal-ts serialized serves MSAL Python's silent lookup, and a cache MSAL Python serialized serves msal-ts's
+// acquireTokenForClient, with no token request either way (the emulator's counters). Where the versions differ (1.23+
+// reads the cache in acquire_token_for_client), each lane checks its own behaviour. Each lane has its own emulator and
+// folder, so the two run in parallel.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { ConfidentialClientApplication, SerializableTokenCache } from '../../src/index.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { PYTHON, PYTHON_LANES, type PythonLane } from './python-lanes.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, 'fixtures', 'msal-python-cache.py');
 const SCOPE = 'https://graph.microsoft.com/.default';
 const run = promisify(execFile);
@@ -21,7 +23,12 @@ interface PythonOutput {
   msal: string;
 }
 
-describe('token cache interop with MSAL Python', () => {
+describe('token cache interop with MSAL Python', { concurrency: true }, () => {
+  // The lanes in parallel; inside one, the tests in turn (they read the lane's emulator counters).
+  for (const lane of PYTHON_LANES) describe(lane.label, { skip: lane.skip, concurrency: 1 }, () => suite(lane));
+});
+
+function suite(lane: PythonLane): void {
   let emulator: Emulator;
   let dir: string;
 
@@ -35,10 +42,13 @@ describe('token cache interop with MSAL Python', () => {
   });
 
   // Asynchronous on purpose: the emulator runs in this process and must keep answering while Python waits.
-  async function python(mode: 'read' | 'write', cacheFile: string): Promise<PythonOutput> {
+  async function python(mode: 'read' | 'for-client' | 'write', cacheFile: string): Promise<PythonOutput> {
     const args = [SCRIPT, mode, emulator.authority, DEFAULT_IDS.daemonClientId, DEFAULT_IDS.daemonSecret, SCOPE, cacheFile];
-    const { stdout } = await run(PYTHON, args, { env: { ...process.env, REQUESTS_CA_BUNDLE: emulator.caPath }, timeout: 60_000 });
-    return JSON.parse(stdout) as PythonOutput;
+    const env = { ...process.env, ...lane.env, REQUESTS_CA_BUNDLE: emulator.caPath };
+    const { stdout } = await run(PYTHON, args, { env, timeout: 60_000 });
+    const out = JSON.parse(stdout) as PythonOutput;
+    assert.equal(out.msal, lane.msal);
+    return out;
   }
 
   function app(cache: SerializableTokenCache): ConfidentialClientApplication {
@@ -51,16 +61,40 @@ describe('token cache interop with MSAL Python', () => {
     });
   }
 
-  it('a cache serialized by msal-ts serves MSAL Python from the cache', async () => {
+  const silent = lane.modern
+    ? 'acquire_token_silent(account=None) answers None without a request (a no-op in 1.31)'
+    : 'a cache serialized by msal-ts serves acquire_token_silent(account=None) from the cache (1.21 reads app tokens there)';
+  it(silent, async () => {
     const cache = new SerializableTokenCache();
     const ours = await app(cache).acquireTokenForClient([SCOPE]);
     const file = join(dir, 'from-msal-ts.json');
     writeFileSync(file, cache.serialize());
     emulator.resetCounters();
     const out = await python('read', file);
-    assert.ok(out.result, `MSAL Python ${out.msal} found no token in the msal-ts cache`);
-    assert.equal(out.result['access_token'], ours.access_token);
+    if (lane.modern) assert.equal(out.result, null);
+    else assert.equal(out.result?.['access_token'], ours.access_token, `MSAL Python ${out.msal} found no token in the msal-ts cache`);
     assert.equal(emulator.counters()['token'] ?? 0, 0, 'MSAL Python made no token request');
+  });
+
+  const forClient = lane.modern
+    ? 'acquire_token_for_client serves the token msal-ts cached (1.23+ reads the cache first)'
+    : 'acquire_token_for_client asks the identity provider even with msal-ts\'s token cached (1.21 never reads the cache there)';
+  it(forClient, async () => {
+    const cache = new SerializableTokenCache();
+    const ours = await app(cache).acquireTokenForClient([SCOPE]);
+    const file = join(dir, 'from-msal-ts-for-client.json');
+    writeFileSync(file, cache.serialize());
+    emulator.resetCounters();
+    const out = await python('for-client', file);
+    assert.equal(typeof out.result?.['access_token'], 'string', JSON.stringify(out.result));
+    if (lane.modern) {
+      assert.equal(out.result?.['access_token'], ours.access_token);
+      assert.equal(out.result?.['token_source'], 'cache');
+      assert.equal(emulator.counters()['token'] ?? 0, 0);
+    } else {
+      assert.notEqual(out.result?.['access_token'], ours.access_token);
+      assert.equal(emulator.counters()['token:client_credentials'], 1);
+    }
   });
 
   it('a cache serialized by MSAL Python serves msal-ts from the cache', async () => {
@@ -93,4 +127,4 @@ describe('token cache interop with MSAL Python', () => {
       }
     }
   });
-});
+}

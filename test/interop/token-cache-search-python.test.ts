@@ -3,15 +3,11 @@
 // MSAL Python 1.21 (Debian) has only `find`, without the purge, so this runs against the peers copy next to the project.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SerializableTokenCache, type CacheEntry, type CredentialType, type SearchOptions } from '../../src/index.js';
 import { b64, buildIdToken } from '../cache/helpers.js';
 
-const PYTHON = '/usr/bin/python3';
-const PEERS = join(import.meta.dirname, '..', '..', '..', 'shared', 'peers', 'python');
-const HAVE_PEERS = existsSync(join(PEERS, 'msal', 'token_cache.py'));
+import { PEERS_LANE, PYTHON } from './python-lanes.js';
 
 type Op =
   | { readonly op: 'search'; readonly type: CredentialType; readonly target?: string[]; readonly query?: Record<string, unknown>; readonly now: number }
@@ -80,9 +76,9 @@ function ours(text: string, ops: readonly Op[]): { results: CacheEntry[][]; cach
 }
 
 describe('the generic TokenCache API agrees with MSAL Python 1.31', () => {
-  // MSAL Python 1.31 is not a Debian package: it comes from ../shared/peers/python, beside the checkout. Debian's 1.21
-  // has no TokenCache.search, so there is no peer to compare with where that folder is absent; the skip says so.
-  it('search, modify, remove_rt and remove_account on the same cache', { skip: HAVE_PEERS ? false : 'MSAL Python 1.31 (../shared/peers/python) not found' }, () => {
+  // MSAL Python 1.31 is not a Debian package (test/interop/python-lanes.ts). Debian's 1.21 has no TokenCache.search, so
+  // there is no peer to compare with where 1.31 is absent; the skip says so.
+  it('search, modify, remove_rt and remove_account on the same cache', { skip: PEERS_LANE.skip }, () => {
     const seed = new SerializableTokenCache();
     seed.add(userEvent('c1', 'e1', 'u', ['a', 'b'], 3600), 1000);
     seed.add(userEvent('c1', 'e1', 'u', ['c'], 100), 1000);
@@ -107,7 +103,7 @@ describe('the generic TokenCache API agrees with MSAL Python 1.31', () => {
     ];
     const input = JSON.stringify({ cache: text, ops });
     const python = JSON.parse(
-      execFileSync(PYTHON, ['-c', SCRIPT], { input, encoding: 'utf8', env: { ...process.env, PYTHONPATH: PEERS } }),
+      execFileSync(PYTHON, ['-c', SCRIPT], { input, encoding: 'utf8', env: { ...process.env, ...PEERS_LANE.env } }),
     ) as { results: unknown[][]; cache: unknown };
     const mine = ours(text, ops);
     assert.equal(mine.results[4]?.length, 2, 'the expired c1 token is skipped at now=2000');

@@ -1,6 +1,7 @@
-// A signed-in user's cache file shared with Debian's MSAL Python 1.21: a user MSAL Python signed in with the device
-// flow is found and served by msal-ts (from the cache, then by refresh), and a user msal-ts signed in is found and
-// served by MSAL Python the same way. The emulator's counters tell cache hits from refreshes.
+// A signed-in user's cache file shared with MSAL Python, in both lanes (Debian's 1.21 and 1.31,
+// test/interop/python-lanes.ts): a user MSAL Python signed in with the device flow is found and served by msal-ts
+// (from the cache, then by refresh), and a user msal-ts signed in is found and served by MSAL Python the same way.
+// The emulator's counters tell cache hits from refreshes. Each lane has its own emulator, so the two run in parallel.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,17 +9,22 @@ import { describe, it } from 'node:test';
 import { SerializableTokenCache } from '../../src/index.js';
 import { DEFAULT_IDS } from '../../src/emulator/index.js';
 import { runPeer, type PeerLine } from './peer-process.js';
+import { PYTHON, PYTHON_LANES, type PythonLane } from './python-lanes.js';
 import { assertPeerUserServed, SCOPE_USER_READ as SCOPE, userCacheFixture } from './user-cache-fixture.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, 'fixtures', 'msal-python-user.py');
 
-describe('user token cache shared with MSAL Python', () => {
+describe('user token cache shared with MSAL Python', { concurrency: true }, () => {
+  // The lanes in parallel; inside one, the tests in turn (they read the lane's emulator counters).
+  for (const lane of PYTHON_LANES) describe(lane.label, { skip: lane.skip, concurrency: 1 }, () => suite(lane));
+});
+
+function suite(lane: PythonLane): void {
   const fx = userCacheFixture('msal-ts-py-user-');
 
   function python(mode: 'sign-in' | 'silent', cacheFile: string): Promise<PeerLine[]> {
     return runPeer(PYTHON, [SCRIPT, mode, fx.emulator.authority, DEFAULT_IDS.publicClientId, SCOPE, cacheFile], {
-      env: { REQUESTS_CA_BUNDLE: fx.emulator.caPath },
+      env: { ...lane.env, REQUESTS_CA_BUNDLE: fx.emulator.caPath },
       onLine: (line) => {
         if (typeof line['user_code'] !== 'string') return undefined;
         fx.emulator.approveDeviceCode(line['user_code'], DEFAULT_IDS.aliceUsername);
@@ -33,6 +39,7 @@ describe('user token cache shared with MSAL Python', () => {
     const signedIn = lines.at(-1)?.['result'] as Record<string, unknown> | undefined;
     assert.equal(typeof signedIn?.['access_token'], 'string', JSON.stringify(lines));
     assert.equal(signedIn?.['username'], DEFAULT_IDS.aliceUsername);
+    assert.equal(lines.at(-1)?.['msal'], lane.msal);
 
     await assertPeerUserServed(fx, file, signedIn?.['access_token']);
   });
@@ -49,6 +56,7 @@ describe('user token cache shared with MSAL Python', () => {
     fx.emulator.resetCounters();
     const lines = await python('silent', file);
     const out = lines.at(-1) ?? {};
+    assert.equal(out['msal'], lane.msal);
     const accounts = out['accounts'] as Record<string, unknown>[];
     assert.equal(accounts.length, 1, JSON.stringify(out));
     assert.equal(accounts[0]?.['username'], DEFAULT_IDS.aliceUsername);
@@ -70,4 +78,4 @@ describe('user token cache shared with MSAL Python', () => {
     const hit = await again.acquireTokenSilent([SCOPE], { account });
     assert.equal(hit?.access_token, refreshed?.['access_token']);
   });
-});
+}
