@@ -15,7 +15,17 @@ WINE=/usr/lib/wine/wine64            # Debian's wine64 package installs no wine6
 WINESERVER=/usr/lib/wine/wineserver
 
 # The suites whose behaviour differs on Windows (issue 12). Filters are matched by scripts/run-tests.mjs.
-WINDOWS_SUITES=(test/extensions/)
+# extensions: DPAPI, LockFileEx, atomic writes, several node.exe writers. cli: config and cache under %LOCALAPPDATA%,
+# exit codes, the emulator command. interactive: loopback server, the rundll32 launcher. managed-identity: detection from
+# the real environment, Azure Arc's Windows key folder (shared-cache.test.ts needs a Linux Redis). http: undici, proxies,
+# TLS trust, through Wine's sockets.
+WINDOWS_SUITES=(
+  test/extensions/
+  test/cli/
+  test/interactive/
+  test/managed-identity/process-env test/managed-identity/azure-arc test/managed-identity/sources
+  test/http/
+)
 if [ "$#" -gt 0 ]; then SUITES=("$@"); else SUITES=("${WINDOWS_SUITES[@]}"); fi
 
 step() { echo "== windows lane: $*"; }

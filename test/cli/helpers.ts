@@ -16,7 +16,23 @@ export function ensureBuilt(): void {
   if (!existsSync(CLI)) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
 }
 
-/** A private HOME with its own XDG folders, and an environment with no MSAL_TS_* leaking in from the runner. */
+/** Windows (node.exe in the Wine lane): the CLI keeps its files under %LOCALAPPDATA%, and signals only terminate. */
+export const ON_WINDOWS = process.platform === 'win32';
+
+/** The CLI's default cache folder under a {@link privateEnv} home. */
+export function cacheDir(home: string): string {
+  return ON_WINDOWS ? join(home, 'AppData', 'Local', 'msal-ts') : join(home, 'cache', 'msal-ts');
+}
+
+/** The folder of the CLI's default config file under a {@link privateEnv} home. */
+export function configDir(home: string): string {
+  return ON_WINDOWS ? join(home, 'AppData', 'Local', 'msal-ts') : join(home, 'config', 'msal-ts');
+}
+
+/**
+ * A private HOME with its own XDG folders (and %LOCALAPPDATA% for Windows), and an environment with no MSAL_TS_*
+ * leaking in from the runner.
+ */
 export async function privateEnv(extra: Record<string, string> = {}): Promise<{ home: string; env: Record<string, string> }> {
   const home = await mkdtemp(join(tmpdir(), 'msal-ts-cli-'));
   const env: Record<string, string> = {};
@@ -25,6 +41,7 @@ export async function privateEnv(extra: Record<string, string> = {}): Promise<{ 
     HOME: home,
     XDG_CACHE_HOME: join(home, 'cache'),
     XDG_CONFIG_HOME: join(home, 'config'),
+    LOCALAPPDATA: join(home, 'AppData', 'Local'),
     NO_COLOR: '1',
     ...extra,
   });
