@@ -10,7 +10,9 @@ ROOT=$(pwd)
 
 NODE_WIN_VERSION=${NODE_WIN_VERSION:-20.20.2}
 WINE_DIR=${MSAL_TS_WINE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/msal-ts-wine}
-export WINEPREFIX="$WINE_DIR/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# winebrowser.exe disabled: Wine's url.dll handler would pass a sign-in URL to the host's xdg-open (the tests use a
+# stand-in rundll32.exe; a test that fell through to the real one must not open a browser on the machine).
+export WINEPREFIX="$WINE_DIR/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=;winebrowser.exe=d"
 WINE=/usr/lib/wine/wine64            # Debian's wine64 package installs no wine64 wrapper on PATH
 WINESERVER=/usr/lib/wine/wineserver
 

@@ -106,6 +106,30 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(Object.keys(cache['RefreshToken'] ?? {}).length, 1, 'the refresh token is persisted');
   });
 
+  it('a home with spaces and non-ASCII letters: login stores the cache there (DPAPI-encrypted on Windows), token reads it back', async () => {
+    const { home: h, env: e } = await privateEnv({}, 'msal-ts-cli-Zoë Ümlaut ');
+    try {
+      // Windows encrypts by default (DPAPI always works there); Linux has no keyring in this process, hence plaintext.
+      const here = ON_WINDOWS ? flags.filter((f) => f !== '--plaintext-cache') : flags;
+      const cli = startCli(['login', '--device-code', '--json', ...here], e);
+      const [, userCode = ''] = await cli.waitForStderr(USER_CODE);
+      await adminPost(emulator, '/_emulator/device/approve', { user_code: userCode, username: ALICE });
+      const login = await cli.done;
+      assert.equal(login.code, 0, login.stderr);
+      const file = join(cacheDir(h), ON_WINDOWS ? 'token-cache.bin' : 'token-cache.json');
+      const stored = await readFile(file);
+      if (ON_WINDOWS) {
+        assert.doesNotMatch(login.stderr, /unencrypted/);
+        assert.ok(!stored.includes('RefreshToken') && !stored.includes(ALICE), 'the file is a DPAPI blob, not the cache in clear');
+      }
+      const r = await runCli(['token', '--scope', GRAPH, '--json', '--no-interactive', ...here], e);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as Record<string, unknown>)['account'], ALICE);
+    } finally {
+      await rm(h, { recursive: true, force: true });
+    }
+  });
+
   it('token: the first call refreshes for the new scope, the next is served from the persisted cache with no HTTP request', async () => {
     emulator.resetCounters();
     const first = await runCli(['token', '--scope', MAIL, '--json', ...flags], env);
