@@ -10,12 +10,24 @@ ROOT=$(pwd)
 
 NODE_WIN_VERSION=${NODE_WIN_VERSION:-20.20.2}
 WINE_DIR=${MSAL_TS_WINE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/msal-ts-wine}
-export WINEPREFIX="$WINE_DIR/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# winebrowser.exe disabled: Wine's url.dll handler would pass a sign-in URL to the host's xdg-open (the tests use a
+# stand-in rundll32.exe; a test that fell through to the real one must not open a browser on the machine).
+export WINEPREFIX="$WINE_DIR/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=;winebrowser.exe=d"
 WINE=/usr/lib/wine/wine64            # Debian's wine64 package installs no wine64 wrapper on PATH
 WINESERVER=/usr/lib/wine/wineserver
 
 # The suites whose behaviour differs on Windows (issue 12). Filters are matched by scripts/run-tests.mjs.
-WINDOWS_SUITES=(test/extensions/)
+# extensions: DPAPI, LockFileEx, atomic writes, several node.exe writers. cli: config and cache under %LOCALAPPDATA%,
+# exit codes, the emulator command. interactive: loopback server, the rundll32 launcher. managed-identity: detection from
+# the real environment, Azure Arc's Windows key folder (shared-cache.test.ts needs a Linux Redis). http: undici, proxies,
+# TLS trust, through Wine's sockets.
+WINDOWS_SUITES=(
+  test/extensions/
+  test/cli/
+  test/interactive/
+  test/managed-identity/process-env test/managed-identity/azure-arc test/managed-identity/sources
+  test/http/
+)
 if [ "$#" -gt 0 ]; then SUITES=("$@"); else SUITES=("${WINDOWS_SUITES[@]}"); fi
 
 step() { echo "== windows lane: $*"; }

@@ -5,7 +5,7 @@
  */
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, posix, resolve, win32 } from 'node:path';
 import { defaultStateDir, untrustedReason } from '../emulator/state-dir.js';
 import { CliError, EXIT } from './exit-codes.js';
 
@@ -86,6 +86,36 @@ export function defaultEmulatorStateDir(env: Env = process.env): string {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Where the CLI looks for its config file and keeps its caches when nothing else is said. */
+export interface CliPaths {
+  readonly configFile: string;
+  /** The folder of `token-cache.bin` (`.json` when plaintext) and `http-cache.json`. */
+  readonly cacheDir: string;
+}
+
+/**
+ * The default config file and cache folder. Windows: both in `%LOCALAPPDATA%\msal-ts` (the user's local, non-roaming
+ * application data, where MSAL .NET's cache helper and Azure Identity keep their caches; a DPAPI-encrypted cache is
+ * bound to this machine's user key anyway), falling back to `<home>\AppData\Local`; XDG variables are not read there.
+ * Elsewhere `$XDG_CONFIG_HOME/msal-ts/config.json` and `$XDG_CACHE_HOME/msal-ts` (defaults `~/.config`, `~/.cache`).
+ * A relative base is ignored, as the XDG spec says.
+ */
+export function defaultCliPaths(env: Env = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): CliPaths {
+  const absolute = (path: typeof posix, name: string): string | undefined => {
+    const value = nonEmpty(env[name]);
+    return value !== undefined && path.isAbsolute(value) ? value : undefined;
+  };
+  if (platform === 'win32') {
+    const dir = win32.join(absolute(win32, 'LOCALAPPDATA') ?? win32.join(home, 'AppData', 'Local'), 'msal-ts');
+    return { configFile: win32.join(dir, 'config.json'), cacheDir: dir };
+  }
+  const posixHome = nonEmpty(env['HOME']) ?? home;
+  return {
+    configFile: posix.join(absolute(posix, 'XDG_CONFIG_HOME') ?? posix.join(posixHome, '.config'), 'msal-ts', 'config.json'),
+    cacheDir: posix.join(absolute(posix, 'XDG_CACHE_HOME') ?? posix.join(posixHome, '.cache'), 'msal-ts'),
+  };
+}
+
 /** One layer of settings, any field possibly unset. */
 interface Layer {
   clientId?: string | undefined;
@@ -150,10 +180,10 @@ function configLayer(value: unknown, where: string): Layer {
   };
 }
 
-/** The config file: `--config`, `MSAL_TS_CONFIG`, or `$XDG_CONFIG_HOME/msal-ts/config.json` when it exists. */
-function readConfig(flags: CommonFlags, env: Env, home: string): { top: Layer; profile: Layer } {
+/** The config file: `--config`, `MSAL_TS_CONFIG`, or the default of {@link defaultCliPaths} when it exists. */
+function readConfig(flags: CommonFlags, env: Env, paths: CliPaths): { top: Layer; profile: Layer } {
   const explicit = nonEmpty(flags.config) ?? nonEmpty(env['MSAL_TS_CONFIG']);
-  const path = explicit ?? join(nonEmpty(env['XDG_CONFIG_HOME']) ?? join(home, '.config'), 'msal-ts', 'config.json');
+  const path = explicit ?? paths.configFile;
   const profileName = nonEmpty(flags.profile) ?? nonEmpty(env['MSAL_TS_PROFILE']);
   if (explicit === undefined && !existsSync(path)) {
     if (profileName !== undefined) throw new CliError(EXIT.usage, `--profile ${profileName}: there is no config file (${path})`);
@@ -236,8 +266,8 @@ function withTenant(authority: string, tenant: string): string {
  * @throws CliError (usage) for a missing client id, a bad config file or variable, or `--emulator` without one.
  */
 export function resolveSettings(flags: CommonFlags, env: Env = process.env): Settings {
-  const home = nonEmpty(env['HOME']) ?? homedir();
-  const { top, profile } = readConfig(flags, env, home);
+  const paths = defaultCliPaths(env);
+  const { top, profile } = readConfig(flags, env, paths);
   const fromEnv: Layer = {
     clientId: nonEmpty(env['MSAL_TS_CLIENT_ID']),
     authority: nonEmpty(env['MSAL_TS_AUTHORITY']),
@@ -280,10 +310,9 @@ export function resolveSettings(flags: CommonFlags, env: Env = process.env): Set
   const tenant = pick('tenant');
   if (tenant !== undefined) authority = withTenant(authority, tenant);
 
-  const cacheHome = nonEmpty(env['XDG_CACHE_HOME']) ?? join(home, '.cache');
   const plaintextCache = pick('plaintextCache') === true;
   // Two names: the encrypted stores keep only a signal file here, which a plaintext run must not read as a cache.
-  const defaultCache = join(cacheHome, 'msal-ts', plaintextCache ? 'token-cache.json' : 'token-cache.bin');
+  const defaultCache = join(paths.cacheDir, plaintextCache ? 'token-cache.json' : 'token-cache.bin');
   const cache = pick('cache');
   const cachePath = cache === undefined ? defaultCache : isAbsolute(cache) || cache.startsWith('~') ? cache : resolve(cache);
   return {

@@ -11,10 +11,12 @@ const COMMON = `Where to sign in (flags win over MSAL_TS_* variables, which win 
   --emulator              Use the running \`msal-ts emulator\`: its authority, CA and desktop app
                           (--emulator-state-dir DIR if it runs with --state-dir)  env MSAL_TS_EMULATOR=1
   --config FILE           Default $XDG_CONFIG_HOME/msal-ts/config.json (if present) env MSAL_TS_CONFIG
+                          (Windows: %LOCALAPPDATA%\\msal-ts\\config.json)
   --profile NAME          A profile of the config file ("profiles": {NAME: {...}}) env MSAL_TS_PROFILE
 
 Token cache (encrypted in the OS keyring: libsecret, macOS keychain, DPAPI):
   --cache PATH            Default $XDG_CACHE_HOME/msal-ts/token-cache.bin (.json when plaintext)  env MSAL_TS_CACHE
+                          (Windows: %LOCALAPPDATA%\\msal-ts\\token-cache.bin)
   --plaintext-cache       Store tokens unencrypted (mode 0600) when no keyring works; warns  env MSAL_TS_PLAINTEXT_CACHE=1
 
 Output:

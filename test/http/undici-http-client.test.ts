@@ -347,7 +347,7 @@ describe('lazy loading', () => {
     const script = `
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
-      const loaded = () => Object.keys(require.cache).some((k) => k.includes('node_modules/undici/'));
+      const loaded = () => Object.keys(require.cache).some((k) => /node_modules[\\\\/]undici[\\\\/]/.test(k));
       const { createHttpClient } = await import('./src/http/undici-http-client.ts');
       const afterImport = loaded();
       const http = createHttpClient({ proxy: 'http://127.0.0.1:9' });

@@ -48,7 +48,8 @@ export async function startMiTestBed(options: EmulatorOptions = {}): Promise<MiT
         ...extra,
       });
       setManagedIdentityTestSeams(client, {
-        platform: 'linux',
+        // The real platform's rules (Windows paths under node.exe), except macOS, which Arc does not support.
+        platform: process.platform === 'win32' ? 'win32' : 'linux',
         arcKeyDirectory: arcDir,
         himdsPaths: { linux: join(arcDir, 'no-himds-here'), win32: join(arcDir, 'no-himds-here.exe') },
         ...seams,

@@ -31,6 +31,8 @@ describe('managed identity from the real process environment', () => {
     it(`${source}: detected from process.env and served by the emulator`, async () => {
       const before = bed.emulator.counters();
       const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...bed.emulator.managedIdentityEnvironment(source) };
+      // The Windows lane loads its Wine TCP keep-alive shim through NODE_OPTIONS: without it no request leaves node.exe.
+      if (process.env.NODE_OPTIONS !== undefined) env.NODE_OPTIONS = process.env.NODE_OPTIONS;
       const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, VAULT], { env, timeout: 30_000 });
       const out = JSON.parse(stdout.trim()) as ChildOutput;
       assert.equal(out.source, source);
