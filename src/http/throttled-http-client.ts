@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { NetworkError, RequestAbortedError } from '../errors.js';
 import { SILENT_LOG, type LogSink } from '../logger.js';
-import { parseRetryAfter } from '../protocol/retry-after.js';
+import { parseRetryAfter } from './retry-after.js';
 import { defaultSleep, type Sleep } from '../util/sleep.js';
 import { readExpiring, writeExpiring, type HttpCacheStore } from './http-cache.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';

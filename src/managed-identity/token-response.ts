@@ -7,7 +7,7 @@
 import { InvalidResponseError, ServerError, type ServerErrorBody } from '../errors.js';
 import type { HttpResponse } from '../http/http-client.js';
 import { parseExpiresOn } from '../protocol/expires-on.js';
-import { parseRetryAfter } from '../protocol/retry-after.js';
+import { parseRetryAfter } from '../http/retry-after.js';
 
 /** The error dialect of a source. */
 export type ErrorDialect = 'oauth2' | 'app_service' | 'machine_learning' | 'service_fabric' | 'azure_arc';

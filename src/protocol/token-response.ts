@@ -7,7 +7,7 @@
  */
 import { InvalidResponseError, ServerError, type ServerErrorBody } from '../errors.js';
 import type { HttpResponse } from '../http/http-client.js';
-import { parseRetryAfter } from './retry-after.js';
+import { parseRetryAfter } from '../http/retry-after.js';
 
 /** A successful token response, wire names kept. Keys msal-ts does not know are kept as `unknown`. */
 export interface TokenResponse {
