@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { InvalidResponseError } from '../errors.js';
 import type { RawEntry } from './cache-entries.js';
 import type { TokenResponseEvent } from './cache-types.js';
+import { optionalString } from '../util/checks.js';
 
 /** The entries one response produces. */
 export interface ResponseEntries {
@@ -52,10 +53,7 @@ export function decodeIdTokenClaims(idToken: string): Record<string, unknown> {
 }
 
 function optString(response: Readonly<Record<string, unknown>>, field: string): string | undefined {
-  const value = response[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new InvalidResponseError(SOURCE, `"${field}" is not a string`);
-  return value;
+  return optionalString(response[field], () => new InvalidResponseError(SOURCE, `"${field}" is not a string`));
 }
 
 /** An integer the way Python's `int()` reads it from a number or a numeric string (AAD v1 sends strings). */

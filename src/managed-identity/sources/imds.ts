@@ -6,7 +6,8 @@
  */
 import { RequestAbortedError } from '../../errors.js';
 import { parseRetryAfter } from '../../http/retry-after.js';
-import { imdsRetryDelay, type Sleep } from '../imds-retry.js';
+import type { Sleep } from '../../util/sleep.js';
+import { imdsRetryDelay } from '../imds-retry.js';
 import { addIdParameter, IMDS_ID_PARAMETERS } from '../managed-identity.js';
 import { endpointUrl, send, type SourceRequest } from '../source-request.js';
 import { value, type ManagedIdentityEnvironment } from '../source-detection.js';
