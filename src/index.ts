@@ -76,7 +76,7 @@ export type {
 } from './managed-identity/managed-identity.js';
 export { getManagedIdentitySource } from './managed-identity/source-detection.js';
 export type { ManagedIdentityEnvironment, ManagedIdentitySource } from './managed-identity/source-detection.js';
-export type { Sleep } from './managed-identity/imds-retry.js';
+export type { Sleep } from './util/sleep.js';
 
 export { AuthorityBuilder } from './authority/authority-builder.js';
 export { AZURE_CHINA, AZURE_PUBLIC, AZURE_US_GOVERNMENT } from './authority/clouds.js';

@@ -19,6 +19,7 @@ import {
   requireString,
 } from './discovery-response.js';
 import type { DiscoverySource, FieldContext } from './discovery-response.js';
+import { firstPathSegment } from '../util/checks.js';
 
 /** Where instance discovery is asked by default, as every MSAL does. */
 export const DEFAULT_INSTANCE_DISCOVERY_ENDPOINT = 'https://login.microsoftonline.com/common/discovery/instance';
@@ -198,9 +199,4 @@ function readInstanceDiscovery(
     tenantDiscoveryEndpoint: requireHttpsUrl(json, 'tenant_discovery_endpoint', ctx),
     aliases: aliasesFromInstanceMetadata(json, authority.host, ctx),
   };
-}
-
-function firstPathSegment(url: string): string | undefined {
-  const segment = new URL(url).pathname.split('/')[1];
-  return segment === undefined || segment === '' ? undefined : segment;
 }

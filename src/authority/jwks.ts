@@ -6,6 +6,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { InvalidResponseError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
+import { isRecord } from '../util/checks.js';
 
 /** The least time between two fetches of one JWKS caused by unknown key ids, so forged `kid`s cannot flood the issuer. */
 export const JWKS_MIN_REFRESH_INTERVAL_MS = 60_000;
@@ -46,10 +47,6 @@ interface KeySet {
 
 const SOURCE = 'JWKS document';
 const MAX_URIS = 1024;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Parses a JWKS document into public keys. Keys meant for encryption, and keys node:crypto cannot import, are skipped:

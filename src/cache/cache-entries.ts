@@ -18,17 +18,17 @@ import type {
   RefreshTokenEntry,
   TenantProfile,
 } from './cache-types.js';
+import { optionalString } from '../util/checks.js';
 
 /** A stored entry: the JSON object as read or written, unknown fields included. */
 export type RawEntry = Readonly<Record<string, unknown>>;
 
 function optString(raw: RawEntry, field: string, section: string): string | undefined {
   const value = raw[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    throw new CacheFormatError(`an entry in ${section} has a ${typeof value} in "${field}" where a string belongs`);
-  }
-  return value;
+  return optionalString(
+    value,
+    () => new CacheFormatError(`an entry in ${section} has a ${typeof value} in "${field}" where a string belongs`),
+  );
 }
 
 /** A timestamp: a string of a number (the schema) or a number (tolerated). `NaN` when present but not a number. */

@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { InvalidResponseError } from '../errors.js';
 import type { RawEntry } from './cache-entries.js';
 import type { TokenResponseEvent } from './cache-types.js';
+import { optionalString } from '../util/checks.js';
 
 /** The entries one response produces. */
 export interface ResponseEntries {
@@ -54,10 +55,7 @@ export function decodeIdTokenClaims(idToken: string): Record<string, unknown> {
 }
 
 function optString(response: Readonly<Record<string, unknown>>, field: string): string | undefined {
-  const value = response[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new InvalidResponseError(SOURCE, `"${field}" is not a string`);
-  return value;
+  return optionalString(response[field], () => new InvalidResponseError(SOURCE, `"${field}" is not a string`));
 }
 
 /** An integer the way Python's `int()` reads it from a number or a numeric string (AAD v1 sends strings). */
@@ -105,110 +103,122 @@ export function checkEvent(event: TokenResponseEvent): void {
   }
 }
 
-/** Derives every entry of one response. `now` is in epoch seconds. */
-export function entriesFromEvent(event: TokenResponseEvent, now: number): ResponseEntries {
-  checkEvent(event);
-  const realm = realmOf(event);
-  const environment = event.environment;
-  const clientId = event.clientId;
-  const response = event.response;
-  const nowInt = Math.trunc(now);
+/** What every entry of one response shares. */
+interface EntryCommon {
+  event: TokenResponseEvent;
+  environment: string;
+  clientId: string;
+  realm: string;
+  target: string;
+  /** The home account id, or null as MSAL Python writes it for app tokens. */
+  hid: string | null;
+  nowInt: number;
+}
 
-  const accessToken = optString(response, 'access_token');
-  const refreshToken = optString(response, 'refresh_token');
-  const idToken = optString(response, 'id_token');
-  const clientInfo = optString(response, 'client_info');
-  const foci = optString(response, 'foci');
-  const claims = event.idTokenClaims ?? (idToken ? decodeIdTokenClaims(idToken) : {});
-  const hasClaims = Object.keys(claims).length > 0;
-
-  // home_account_id: client_info's uid.utid; else the id token's sub (ADFS); else none (app tokens).
-  let homeAccountId: string | undefined;
+/** home_account_id: client_info's uid.utid; else the id token's sub (ADFS); else none (app tokens). */
+function homeAccountIdOf(clientInfo: string | undefined, claims: Record<string, unknown>): string | undefined {
   if (clientInfo !== undefined) {
     const info = decodeJsonSegment(clientInfo, 'client_info');
     const uid = info['uid'];
     const utid = info['utid'];
     if ((typeof uid === 'string' || typeof uid === 'number') && (typeof utid === 'string' || typeof utid === 'number')) {
-      homeAccountId = `${uid}.${utid}`;
+      return `${uid}.${utid}`;
     }
   }
-  if (homeAccountId === undefined && hasClaims) {
-    const sub = claims['sub'];
-    if (typeof sub !== 'string' || sub === '') throw new InvalidResponseError(SOURCE, 'the id token has no "sub" claim');
-    homeAccountId = sub;
+  if (Object.keys(claims).length === 0) return undefined;
+  const sub = claims['sub'];
+  if (typeof sub !== 'string' || sub === '') throw new InvalidResponseError(SOURCE, 'the id token has no "sub" claim');
+  return sub;
+}
+
+function accessTokenEntry(c: EntryCommon, accessToken: string): Record<string, unknown> {
+  const { event, nowInt } = c;
+  const response = event.response;
+  const expiresOn = optInt(response, 'expires_on');
+  const expiresIn = optInt(response, 'expires_in') ?? (expiresOn ? expiresOn - nowInt : DEFAULT_EXPIRES_IN);
+  const extExpiresIn = optInt(response, 'ext_expires_in') ?? expiresIn;
+  const refreshIn = optInt(response, 'refresh_in');
+  const at: Record<string, unknown> = {
+    credential_type: 'AccessToken',
+    secret: accessToken,
+    home_account_id: c.hid,
+    environment: c.environment,
+    client_id: c.clientId,
+    target: c.target,
+    realm: c.realm,
+    token_type: optString(response, 'token_type') ?? 'Bearer',
+    cached_at: String(nowInt),
+    expires_on: String(nowInt + expiresIn),
+    extended_expires_on: String(nowInt + extExpiresIn),
+  };
+  if (event.keyId) at['key_id'] = event.keyId;
+  if (event.userAssertionHash) at['userAssertionHash'] = event.userAssertionHash;
+  if (event.extCacheKey) at['ext_cache_key'] = event.extCacheKey;
+  if (refreshIn !== undefined) at['refresh_on'] = String(nowInt + refreshIn);
+  return at;
+}
+
+function accountEntry(c: EntryCommon, homeAccountId: string, claims: Record<string, unknown>): Record<string, unknown> {
+  const { event, realm } = c;
+  const account: Record<string, unknown> = {
+    home_account_id: homeAccountId,
+    environment: c.environment,
+    realm,
+    local_account_id: event.localAccountId ?? claimString(claims, 'oid') ?? claimString(claims, 'sub') ?? null,
+    username: claimString(claims, 'preferred_username') ?? claimString(claims, 'upn') ?? (event.username || ''),
+    authority_type: event.authorityType ?? (realm.toLowerCase() === 'adfs' ? 'ADFS' : 'MSSTS'),
+  };
+  if (event.grantType !== undefined && ACCOUNT_ESTABLISHING_GRANTS.has(event.grantType)) {
+    account['account_source'] = event.grantType;
   }
+  return account;
+}
 
-  const target = [...event.scopes].sort().join(' ');
-  const hid = homeAccountId ?? null; // MSAL Python writes null for app tokens
+function refreshTokenEntry(c: EntryCommon, refreshToken: string, foci: string | undefined): Record<string, unknown> {
+  const rt: Record<string, unknown> = {
+    credential_type: 'RefreshToken',
+    secret: refreshToken,
+    home_account_id: c.hid,
+    environment: c.environment,
+    client_id: c.clientId,
+    target: c.target,
+    last_modification_time: String(c.nowInt),
+  };
+  if (foci !== undefined) rt['family_id'] = foci;
+  if (c.event.userAssertionHash) rt['userAssertionHash'] = c.event.userAssertionHash;
+  return rt;
+}
 
-  let at: Record<string, unknown> | undefined;
-  if (accessToken) {
-    const expiresOn = optInt(response, 'expires_on');
-    const expiresIn = optInt(response, 'expires_in') ?? (expiresOn ? expiresOn - nowInt : DEFAULT_EXPIRES_IN);
-    const extExpiresIn = optInt(response, 'ext_expires_in') ?? expiresIn;
-    const refreshIn = optInt(response, 'refresh_in');
-    at = {
-      credential_type: 'AccessToken',
-      secret: accessToken,
-      home_account_id: hid,
-      environment,
-      client_id: clientId,
-      target,
-      realm,
-      token_type: optString(response, 'token_type') ?? 'Bearer',
-      cached_at: String(nowInt),
-      expires_on: String(nowInt + expiresIn),
-      extended_expires_on: String(nowInt + extExpiresIn),
-    };
-    if (event.keyId) at['key_id'] = event.keyId;
-    if (event.userAssertionHash) at['userAssertionHash'] = event.userAssertionHash;
-    if (event.extCacheKey) at['ext_cache_key'] = event.extCacheKey;
-    if (refreshIn !== undefined) at['refresh_on'] = String(nowInt + refreshIn);
-  }
-
-  let account: Record<string, unknown> | undefined;
-  if (homeAccountId !== undefined && event.skipAccountCreation !== true) {
-    account = {
-      home_account_id: homeAccountId,
-      environment,
-      realm,
-      local_account_id: event.localAccountId ?? claimString(claims, 'oid') ?? claimString(claims, 'sub') ?? null,
-      username: claimString(claims, 'preferred_username') ?? claimString(claims, 'upn') ?? (event.username || ''),
-      authority_type: event.authorityType ?? (realm.toLowerCase() === 'adfs' ? 'ADFS' : 'MSSTS'),
-    };
-    if (event.grantType !== undefined && ACCOUNT_ESTABLISHING_GRANTS.has(event.grantType)) {
-      account['account_source'] = event.grantType;
-    }
-  }
-
+/** Derives every entry of one response. `now` is in epoch seconds. */
+export function entriesFromEvent(event: TokenResponseEvent, now: number): ResponseEntries {
+  checkEvent(event);
+  const { environment, clientId, response } = event;
+  const realm = realmOf(event);
+  const accessToken = optString(response, 'access_token');
+  const refreshToken = optString(response, 'refresh_token');
+  const idToken = optString(response, 'id_token');
+  const foci = optString(response, 'foci');
+  const claims = event.idTokenClaims ?? (idToken ? decodeIdTokenClaims(idToken) : {});
+  const homeAccountId = homeAccountIdOf(optString(response, 'client_info'), claims);
+  const c: EntryCommon = {
+    event,
+    environment,
+    clientId,
+    realm,
+    target: [...event.scopes].sort().join(' '),
+    hid: homeAccountId ?? null,
+    nowInt: Math.trunc(now),
+  };
   const idt: RawEntry | undefined = idToken
-    ? {
-        credential_type: 'IdToken',
-        secret: idToken,
-        home_account_id: hid,
-        environment,
-        realm,
-        client_id: clientId,
-      }
+    ? { credential_type: 'IdToken', secret: idToken, home_account_id: c.hid, environment, realm, client_id: clientId }
     : undefined;
-
-  let rt: Record<string, unknown> | undefined;
-  if (refreshToken) {
-    rt = {
-      credential_type: 'RefreshToken',
-      secret: refreshToken,
-      home_account_id: hid,
-      environment,
-      client_id: clientId,
-      target,
-      last_modification_time: String(nowInt),
-    };
-    if (foci !== undefined) rt['family_id'] = foci;
-    if (event.userAssertionHash) rt['userAssertionHash'] = event.userAssertionHash;
-  }
-
   const appMetadata: Record<string, unknown> = { client_id: clientId, environment };
   if (foci !== undefined) appMetadata['family_id'] = foci;
-
-  return { accessToken: at, account, idToken: idt, refreshToken: rt, appMetadata };
+  return {
+    accessToken: accessToken ? accessTokenEntry(c, accessToken) : undefined,
+    account: homeAccountId !== undefined && event.skipAccountCreation !== true ? accountEntry(c, homeAccountId, claims) : undefined,
+    idToken: idt,
+    refreshToken: refreshToken ? refreshTokenEntry(c, refreshToken, foci) : undefined,
+    appMetadata,
+  };
 }

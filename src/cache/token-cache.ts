@@ -28,6 +28,7 @@ import { entriesFromEvent } from './response-entries.js';
 import { checkCredentialType, checkEntryObject, keyOf, removalKey, searchEntries, type CacheEntry, type SearchOptions } from './cache-search.js';
 import { AuthorityType, CredentialType } from './credential-type.js';
 import { checkOptionKeys, optionShape, type OptionKeys } from '../util/options.js';
+import { requireNonEmptyString } from '../util/checks.js';
 
 const systemClock: Clock = { now: () => Date.now() / 1000 };
 
@@ -40,11 +41,6 @@ const SEARCH_OPTIONS = optionShape<SearchOptions>('search options', { target: tr
 const ODD_SCOPE = /\s/;
 
 const DEFAULT_AUTHORITY_TYPES: readonly string[] = ['MSSTS', 'ADFS'];
-
-function requireString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
-  return value;
-}
 
 function requireStringArray(value: unknown, name: string, nonEmpty: boolean): readonly string[] {
   if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of strings`);
@@ -203,7 +199,7 @@ export class TokenCache {
    */
   findAccessToken(query: AccessTokenQuery, now?: number): AccessTokenHit | undefined {
     const t = this.#now(now, 'now');
-    const clientId = requireString(query.clientId, 'query.clientId');
+    const clientId = requireNonEmptyString(query.clientId, 'query.clientId');
     const environments = requireStringArray(query.environments, 'query.environments', true);
     if (typeof query.realm !== 'string') throw new TypeError('query.realm must be a string');
     const realmAliases =
@@ -262,15 +258,15 @@ export class TokenCache {
    * first (`last_modification_time`), as the silent flow tries them.
    */
   findRefreshTokens(query: RefreshTokenQuery): RefreshTokenEntry[] {
-    const hid = requireString(query.homeAccountId, 'query.homeAccountId');
-    const env = requireString(query.environment, 'query.environment');
+    const hid = requireNonEmptyString(query.homeAccountId, 'query.homeAccountId');
+    const env = requireNonEmptyString(query.environment, 'query.environment');
     const uah = optionalString(query.userAssertionHash, 'query.userAssertionHash');
     const index = this.store.state.refreshTokenIndex;
     let found: ReadonlySet<RefreshTokenEntry> | undefined;
     if (query.familyId !== undefined) {
-      found = index.byFamily(RefreshTokenIndex.familyKey(hid, env, requireString(query.familyId, 'query.familyId'), uah));
+      found = index.byFamily(RefreshTokenIndex.familyKey(hid, env, requireNonEmptyString(query.familyId, 'query.familyId'), uah));
     } else {
-      found = index.byClient(RefreshTokenIndex.clientKey(hid, env, requireString(query.clientId, 'query.clientId'), uah));
+      found = index.byClient(RefreshTokenIndex.clientKey(hid, env, requireNonEmptyString(query.clientId, 'query.clientId'), uah));
     }
     if (found === undefined) return [];
     return [...found].sort((a, b) => (b.last_modification_time ?? 0) - (a.last_modification_time ?? 0));
@@ -278,16 +274,16 @@ export class TokenCache {
 
   /** Whether any refresh token is stored for this environment (the silent flow skips aliases that have none). */
   hasRefreshTokens(environment: string): boolean {
-    return this.store.state.refreshTokenIndex.hasEnvironment(requireString(environment, 'environment'));
+    return this.store.state.refreshTokenIndex.hasEnvironment(requireNonEmptyString(environment, 'environment'));
   }
 
   /** The id token of an account for one app in one tenant, or `undefined`. */
   findIdToken(query: IdTokenQuery): IdTokenEntry | undefined {
     const key = IdTokenIndex.key(
-      requireString(query.homeAccountId, 'query.homeAccountId'),
-      requireString(query.environment, 'query.environment'),
-      requireString(query.realm, 'query.realm'),
-      requireString(query.clientId, 'query.clientId'),
+      requireNonEmptyString(query.homeAccountId, 'query.homeAccountId'),
+      requireNonEmptyString(query.environment, 'query.environment'),
+      requireNonEmptyString(query.realm, 'query.realm'),
+      requireNonEmptyString(query.clientId, 'query.clientId'),
     );
     const found = this.store.state.idTokenIndex.byKey(key);
     if (found === undefined) return undefined;
@@ -297,7 +293,7 @@ export class TokenCache {
 
   /** The app's metadata in an environment (tells whether the app belongs to a FOCI family), or `undefined`. */
   getAppMetadata(environment: string, clientId: string): AppMetadataEntry | undefined {
-    const key = AppMetadataIndex.key(requireString(environment, 'environment'), requireString(clientId, 'clientId'));
+    const key = AppMetadataIndex.key(requireNonEmptyString(environment, 'environment'), requireNonEmptyString(clientId, 'clientId'));
     const found = this.store.state.appMetadataIndex.byKey(key);
     if (found === undefined) return undefined;
     for (const e of found) return e;
@@ -348,8 +344,8 @@ export class TokenCache {
    * delete (the app layer applies MSAL Python's ownership rules to the refresh tokens).
    */
   getAccountEntries(homeAccountId: string, environment: string): AccountEntries {
-    const hid = requireString(homeAccountId, 'homeAccountId');
-    const env = requireString(environment, 'environment');
+    const hid = requireNonEmptyString(homeAccountId, 'homeAccountId');
+    const env = requireNonEmptyString(environment, 'environment');
     const state = this.store.state;
     const key = accountEnvKey(hid, env);
     return {
@@ -377,7 +373,7 @@ export class TokenCache {
    */
   updateRt(rt: RefreshTokenEntry | CacheEntry, newSecret: string, now?: number): boolean {
     const oldKey = removalKey('RefreshToken', rt, 'rt');
-    requireString(newSecret, 'newSecret');
+    requireNonEmptyString(newSecret, 'newSecret');
     const t = this.#now(now, 'now');
     const stored = this.store.state.refreshTokens.entries.get(oldKey);
     if (stored === undefined) return false;
@@ -496,7 +492,7 @@ export class TokenCache {
    * tenant, as MSAL Python's `remove_tokens_for_client`. Returns how many were removed.
    */
   removeTokensForClient(clientId: string, environments: readonly string[]): number {
-    requireString(clientId, 'clientId');
+    requireNonEmptyString(clientId, 'clientId');
     requireStringArray(environments, 'environments', false);
     let removed = 0;
     for (const env of environments) {

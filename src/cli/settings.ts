@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, posix, resolve, win32 } from 'node:path';
 import { defaultStateDir, untrustedReason } from '../emulator/state-dir.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { nonEmptyOrUndefined } from '../util/checks.js';
 
 /** The real world's default: work and school accounts of any tenant (personal accounts need `common` or `consumers`). */
 export const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/organizations';
@@ -130,7 +131,7 @@ interface Layer {
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
+  return nonEmptyOrUndefined(value?.trim());
 }
 
 /** Scopes given as repeated flags, or space/comma separated in one value. */

@@ -21,6 +21,7 @@ import {
 import { checkKeyPrefix, distributedCacheKey, partitionOfEntry, type NamedPartition } from './partition-key.js';
 import type { DistributedCacheStore, StoredValue } from './store.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';
+import { requireNonEmptyString } from '../util/checks.js';
 
 /** Options of {@link DistributedTokenCache}. */
 export interface DistributedTokenCacheOptions extends TokenCacheOptions {
@@ -88,29 +89,24 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   return v;
 }
 
-function nonEmpty(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
-  return value;
-}
-
 /** Narrows a caller's context; the message names the field. */
 function checkContext(context: CacheAccessContext): CachePartition {
   if (typeof context !== 'object' || context === null) throw new TypeError('context must be an object');
-  nonEmpty(context.clientId, 'context.clientId');
+  requireNonEmptyString(context.clientId, 'context.clientId');
   const p: unknown = context.partition;
   if (typeof p !== 'object' || p === null) throw new TypeError('context.partition must be an object');
   const partition = p as CachePartition;
   switch (partition.kind) {
     case 'app':
-      nonEmpty(partition.clientId, 'context.partition.clientId');
-      nonEmpty(partition.environment, 'context.partition.environment');
-      nonEmpty(partition.realm, 'context.partition.realm');
+      requireNonEmptyString(partition.clientId, 'context.partition.clientId');
+      requireNonEmptyString(partition.environment, 'context.partition.environment');
+      requireNonEmptyString(partition.realm, 'context.partition.realm');
       return partition;
     case 'user':
-      nonEmpty(partition.homeAccountId, 'context.partition.homeAccountId');
+      requireNonEmptyString(partition.homeAccountId, 'context.partition.homeAccountId');
       return partition;
     case 'obo':
-      nonEmpty(partition.userAssertionHash, 'context.partition.userAssertionHash');
+      requireNonEmptyString(partition.userAssertionHash, 'context.partition.userAssertionHash');
       return partition;
     case 'any':
       return partition;

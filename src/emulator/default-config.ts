@@ -102,94 +102,102 @@ function app(fields: Partial<EmulatorApp> & { clientId: string; displayName: str
 
 /** The default directory; `certificateApp` is the generated certificate credential of the certificate app. */
 export function defaultConfig(): EmulatorConfig {
-  const webApi = DEFAULT_IDS.webApiClientId;
   return {
     defaultTenantId: DEFAULT_IDS.tenantId,
     tenants: [
       { id: DEFAULT_IDS.tenantId, domains: [DEFAULT_IDS.tenantDomain, 'contoso.com'], displayName: 'Contoso' },
       { id: DEFAULT_IDS.secondTenantId, domains: [DEFAULT_IDS.secondTenantDomain], displayName: 'Fabrikam' },
     ],
-    apps: [
-      app({
-        clientId: DEFAULT_IDS.daemonClientId,
-        displayName: 'Contoso Daemon',
-        kind: 'confidential',
-        clientSecrets: [DEFAULT_IDS.daemonSecret],
-        appPermissions: {
-          'https://graph.microsoft.com': ['User.Read.All'],
-          [`api://${webApi}`]: ['Data.Read.All'],
-        },
-      }),
-      app({
-        clientId: DEFAULT_IDS.certificateClientId,
-        displayName: 'Contoso Certificate Daemon',
-        kind: 'confidential',
-        appPermissions: { 'https://graph.microsoft.com': ['User.Read.All'] },
-      }),
-      app({
-        clientId: DEFAULT_IDS.publicClientId,
-        displayName: 'Contoso Desktop App',
-        signInAudience: 'AzureADMultipleOrgs',
-        redirectUris: [...LOOPBACK_REDIRECTS, `ms-appx-web://microsoft.aad.brokerplugin/${DEFAULT_IDS.publicClientId}`],
-        allowPublicClientFlows: true,
-      }),
-      app({
-        clientId: DEFAULT_IDS.familyClientIdA,
-        displayName: 'Contoso Family App A',
-        signInAudience: 'AzureADMultipleOrgs',
-        redirectUris: [...LOOPBACK_REDIRECTS],
-        allowPublicClientFlows: true,
-        familyId: '1',
-      }),
-      app({
-        clientId: DEFAULT_IDS.familyClientIdB,
-        displayName: 'Contoso Family App B',
-        signInAudience: 'AzureADMultipleOrgs',
-        redirectUris: [...LOOPBACK_REDIRECTS],
-        allowPublicClientFlows: true,
-        familyId: '1',
-      }),
-      app({
-        clientId: webApi,
-        displayName: 'Contoso Web API',
-        kind: 'confidential',
-        clientSecrets: [DEFAULT_IDS.webApiSecret],
-        redirectUris: ['http://localhost/auth/callback', 'https://localhost/auth/callback'],
-        api: {
-          identifierUris: [`api://${webApi}`],
-          scopes: ['access_as_user'],
-          defaultScopes: ['access_as_user'],
-          appRoles: ['Data.Read.All'],
-          accessTokenVersion: 2,
-        },
-        appPermissions: { 'https://graph.microsoft.com': ['User.Read.All'] },
-      }),
-    ],
-    users: [
-      {
-        username: DEFAULT_IDS.aliceUsername,
-        password: DEFAULT_IDS.alicePassword,
-        displayName: 'Alice Example',
-        givenName: 'Alice',
-        surname: 'Example',
-        objectId: 'a11ce000-0000-4000-8000-000000000001',
-        homeTenantId: DEFAULT_IDS.tenantId,
-        guestOf: [],
-      },
-      {
-        username: DEFAULT_IDS.bobUsername,
-        password: DEFAULT_IDS.bobPassword,
-        displayName: 'Bob Example',
-        givenName: 'Bob',
-        surname: 'Example',
-        objectId: 'b0b00000-0000-4000-8000-000000000002',
-        homeTenantId: DEFAULT_IDS.secondTenantId,
-        guestOf: [{ tenantId: DEFAULT_IDS.tenantId, objectId: 'b0b00000-0000-4000-8000-0000000000a2' }],
-      },
-    ],
+    apps: defaultApps(),
+    users: defaultUsers(),
     resources: microsoftResources(),
     autoApprove: undefined,
   };
+}
+
+function defaultApps(): EmulatorApp[] {
+  const webApi = DEFAULT_IDS.webApiClientId;
+  return [
+    app({
+      clientId: DEFAULT_IDS.daemonClientId,
+      displayName: 'Contoso Daemon',
+      kind: 'confidential',
+      clientSecrets: [DEFAULT_IDS.daemonSecret],
+      appPermissions: {
+        'https://graph.microsoft.com': ['User.Read.All'],
+        [`api://${webApi}`]: ['Data.Read.All'],
+      },
+    }),
+    app({
+      clientId: DEFAULT_IDS.certificateClientId,
+      displayName: 'Contoso Certificate Daemon',
+      kind: 'confidential',
+      appPermissions: { 'https://graph.microsoft.com': ['User.Read.All'] },
+    }),
+    app({
+      clientId: DEFAULT_IDS.publicClientId,
+      displayName: 'Contoso Desktop App',
+      signInAudience: 'AzureADMultipleOrgs',
+      redirectUris: [...LOOPBACK_REDIRECTS, `ms-appx-web://microsoft.aad.brokerplugin/${DEFAULT_IDS.publicClientId}`],
+      allowPublicClientFlows: true,
+    }),
+    app({
+      clientId: DEFAULT_IDS.familyClientIdA,
+      displayName: 'Contoso Family App A',
+      signInAudience: 'AzureADMultipleOrgs',
+      redirectUris: [...LOOPBACK_REDIRECTS],
+      allowPublicClientFlows: true,
+      familyId: '1',
+    }),
+    app({
+      clientId: DEFAULT_IDS.familyClientIdB,
+      displayName: 'Contoso Family App B',
+      signInAudience: 'AzureADMultipleOrgs',
+      redirectUris: [...LOOPBACK_REDIRECTS],
+      allowPublicClientFlows: true,
+      familyId: '1',
+    }),
+    app({
+      clientId: webApi,
+      displayName: 'Contoso Web API',
+      kind: 'confidential',
+      clientSecrets: [DEFAULT_IDS.webApiSecret],
+      redirectUris: ['http://localhost/auth/callback', 'https://localhost/auth/callback'],
+      api: {
+        identifierUris: [`api://${webApi}`],
+        scopes: ['access_as_user'],
+        defaultScopes: ['access_as_user'],
+        appRoles: ['Data.Read.All'],
+        accessTokenVersion: 2,
+      },
+      appPermissions: { 'https://graph.microsoft.com': ['User.Read.All'] },
+    }),
+  ];
+}
+
+function defaultUsers(): EmulatorUser[] {
+  return [
+    {
+      username: DEFAULT_IDS.aliceUsername,
+      password: DEFAULT_IDS.alicePassword,
+      displayName: 'Alice Example',
+      givenName: 'Alice',
+      surname: 'Example',
+      objectId: 'a11ce000-0000-4000-8000-000000000001',
+      homeTenantId: DEFAULT_IDS.tenantId,
+      guestOf: [],
+    },
+    {
+      username: DEFAULT_IDS.bobUsername,
+      password: DEFAULT_IDS.bobPassword,
+      displayName: 'Bob Example',
+      givenName: 'Bob',
+      surname: 'Example',
+      objectId: 'b0b00000-0000-4000-8000-000000000002',
+      homeTenantId: DEFAULT_IDS.secondTenantId,
+      guestOf: [{ tenantId: DEFAULT_IDS.tenantId, objectId: 'b0b00000-0000-4000-8000-0000000000a2' }],
+    },
+  ];
 }
 
 function requireGuid(value: unknown, name: string): string {
@@ -240,14 +248,15 @@ function mergeApp(base: EmulatorApp | undefined, input: EmulatorAppInput, defaul
   return merged;
 }
 
-function mergeByKey<T, I>(
-  base: T[],
-  inputs: I[] | undefined,
-  keyOfBase: (t: T) => string,
-  keyOfInput: (i: I, where: string) => string,
-  merge: (b: T | undefined, i: I, where: string) => T,
-  name: string,
-): T[] {
+/** How one list of the config is merged: the key of an entry and of an input, and the merge of the two. */
+interface MergeRule<T, I> {
+  keyOfBase: (t: T) => string;
+  keyOfInput: (i: I, where: string) => string;
+  merge: (b: T | undefined, i: I, where: string) => T;
+}
+
+function mergeByKey<T, I>(name: string, base: T[], inputs: I[] | undefined, rule: MergeRule<T, I>): T[] {
+  const { keyOfBase, keyOfInput, merge } = rule;
   const out = [...base];
   if (inputs === undefined) return out;
   if (!Array.isArray(inputs)) throw new TypeError(`options.config.${name} must be an array`);
@@ -261,43 +270,40 @@ function mergeByKey<T, I>(
   return out;
 }
 
-/** Merges `input` over the defaults and checks what the emulator relies on. Throws TypeError naming the bad field. */
-export function resolveConfig(input: EmulatorConfigInput | undefined): EmulatorConfig {
-  const defaults = defaultConfig();
-  const base: EmulatorConfig = input?.replaceDefaults === true
-    ? { ...defaults, tenants: [], apps: [], users: [], autoApprove: undefined }
-    : defaults;
-  const defaultTenantId = input?.defaultTenantId === undefined
-    ? (input?.replaceDefaults === true ? input.tenants?.[0]?.id : undefined) ?? base.defaultTenantId
-    : input.defaultTenantId;
+type TenantInput = NonNullable<EmulatorConfigInput['tenants']>[number];
+type UserInput = NonNullable<EmulatorConfigInput['users']>[number];
+type ResourceInput = NonNullable<EmulatorConfigInput['resources']>[number];
 
-  const tenants = mergeByKey<EmulatorTenant, NonNullable<EmulatorConfigInput['tenants']>[number]>(
-    base.tenants, input?.tenants, (t) => t.id,
-    (i, where) => requireGuid(i.id, `${where}.id`),
-    (b, i, where) => {
-      const t: EmulatorTenant = {
-        displayName: i.displayName ?? b?.displayName ?? i.id,
-        domains: (i.domains ?? b?.domains ?? []).map((d) => d.toLowerCase()),
-        id: requireGuid(i.id, `${where}.id`),
-      };
-      requireStrings(t.domains, `${where}.domains`);
-      return t;
-    },
-    'tenants',
-  );
-  const apps = mergeByKey<EmulatorApp, EmulatorAppInput>(
-    base.apps, input?.apps, (a) => a.clientId,
-    (i, where) => requireGuid(i.clientId, `${where}.clientId`),
-    (b, i, where) => mergeApp(b, i, defaultTenantId, where),
-    'apps',
-  );
-  const users = mergeByKey<EmulatorUser, NonNullable<EmulatorConfigInput['users']>[number]>(
-    base.users, input?.users, (u) => u.username.toLowerCase(),
-    (i, where) => {
+const TENANT_RULE: MergeRule<EmulatorTenant, TenantInput> = {
+  keyOfBase: (t) => t.id,
+  keyOfInput: (i, where) => requireGuid(i.id, `${where}.id`),
+  merge: (b, i, where) => {
+    const t: EmulatorTenant = {
+      displayName: i.displayName ?? b?.displayName ?? i.id,
+      domains: (i.domains ?? b?.domains ?? []).map((d) => d.toLowerCase()),
+      id: requireGuid(i.id, `${where}.id`),
+    };
+    requireStrings(t.domains, `${where}.domains`);
+    return t;
+  },
+};
+
+function appRule(defaultTenantId: string): MergeRule<EmulatorApp, EmulatorAppInput> {
+  return {
+    keyOfBase: (a) => a.clientId,
+    keyOfInput: (i, where) => requireGuid(i.clientId, `${where}.clientId`),
+    merge: (b, i, where) => mergeApp(b, i, defaultTenantId, where),
+  };
+}
+
+function userRule(defaultTenantId: string): MergeRule<EmulatorUser, UserInput> {
+  return {
+    keyOfBase: (u) => u.username.toLowerCase(),
+    keyOfInput: (i, where) => {
       if (typeof i.username !== 'string' || !i.username.includes('@')) throw new TypeError(`${where}.username must be a UPN like user@domain`);
       return i.username.toLowerCase();
     },
-    (b, i, where) => {
+    merge: (b, i, where) => {
       const u: EmulatorUser = {
         password: 'password',
         displayName: i.username.split('@')[0] ?? i.username,
@@ -314,33 +320,28 @@ export function resolveConfig(input: EmulatorConfigInput | undefined): EmulatorC
       if (typeof u.password !== 'string') throw new TypeError(`${where}.password must be a string`);
       return u;
     },
-    'users',
-  );
-  const resources = mergeByKey<EmulatorResource, NonNullable<EmulatorConfigInput['resources']>[number]>(
-    base.resources, input?.resources, (r) => r.appId,
-    (i, where) => requireGuid(i.appId, `${where}.appId`),
-    (b, i) => ({
-      displayName: i.appId,
-      identifierUris: [],
-      scopes: ['*'],
-      defaultScopes: [],
-      appRoles: [],
-      accessTokenVersion: 1,
-      ...b,
-      ...i,
-      appId: i.appId.toLowerCase(),
-    }),
-    'resources',
-  );
-
-  const config: EmulatorConfig = {
-    defaultTenantId: requireGuid(defaultTenantId, 'options.config.defaultTenantId'),
-    tenants,
-    apps,
-    users,
-    resources,
-    autoApprove: input?.autoApprove ?? base.autoApprove,
   };
+}
+
+const RESOURCE_RULE: MergeRule<EmulatorResource, ResourceInput> = {
+  keyOfBase: (r) => r.appId,
+  keyOfInput: (i, where) => requireGuid(i.appId, `${where}.appId`),
+  merge: (b, i) => ({
+    displayName: i.appId,
+    identifierUris: [],
+    scopes: ['*'],
+    defaultScopes: [],
+    appRoles: [],
+    accessTokenVersion: 1,
+    ...b,
+    ...i,
+    appId: i.appId.toLowerCase(),
+  }),
+};
+
+/** Refuses a config whose default tenant, users' tenants or auto-approved user are not in it. */
+function checkReferences(config: EmulatorConfig): void {
+  const { tenants, users } = config;
   if (!tenants.some((t) => t.id === config.defaultTenantId)) {
     throw new RangeError('options.config.defaultTenantId must be the id of a configured tenant');
   }
@@ -352,5 +353,29 @@ export function resolveConfig(input: EmulatorConfigInput | undefined): EmulatorC
   if (config.autoApprove !== undefined && !users.some((u) => u.username.toLowerCase() === config.autoApprove?.toLowerCase())) {
     throw new RangeError('options.config.autoApprove must be the username of a configured user');
   }
+}
+
+/** Merges `input` over the defaults and checks what the emulator relies on. Throws TypeError naming the bad field. */
+export function resolveConfig(input: EmulatorConfigInput | undefined): EmulatorConfig {
+  const defaults = defaultConfig();
+  const base: EmulatorConfig = input?.replaceDefaults === true
+    ? { ...defaults, tenants: [], apps: [], users: [], autoApprove: undefined }
+    : defaults;
+  const defaultTenantId = input?.defaultTenantId === undefined
+    ? (input?.replaceDefaults === true ? input.tenants?.[0]?.id : undefined) ?? base.defaultTenantId
+    : input.defaultTenantId;
+  const tenants = mergeByKey('tenants', base.tenants, input?.tenants, TENANT_RULE);
+  const apps = mergeByKey('apps', base.apps, input?.apps, appRule(defaultTenantId));
+  const users = mergeByKey('users', base.users, input?.users, userRule(defaultTenantId));
+  const resources = mergeByKey('resources', base.resources, input?.resources, RESOURCE_RULE);
+  const config: EmulatorConfig = {
+    defaultTenantId: requireGuid(defaultTenantId, 'options.config.defaultTenantId'),
+    tenants,
+    apps,
+    users,
+    resources,
+    autoApprove: input?.autoApprove ?? base.autoApprove,
+  };
+  checkReferences(config);
   return config;
 }

@@ -4,6 +4,7 @@
  */
 
 import type { EmulatorManagedIdentityEndpoint } from './managed-identity/types.js';
+import { isRecord } from '../util/checks.js';
 
 /** The endpoint families the emulator counts and can fault (the `mi-*` ones with `managedIdentity` on). */
 export type EmulatorEndpoint =
@@ -84,10 +85,6 @@ const GRANT_ALIASES: Record<string, string> = {
 /** The name counters and faults use for a grant type: the short form of the device code and jwt-bearer URNs. */
 export function canonicalGrantType(grantType: string): string {
   return GRANT_ALIASES[grantType] ?? grantType;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function optionalInteger(value: unknown, name: string, min: number, max: number): number | undefined {

@@ -2,7 +2,7 @@
  * The emulator's request and response values. Handlers return a response value instead of writing to the socket, so
  * the server can apply injected faults (truncation, malformed bodies) to any endpoint in one place.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /** One parsed request, as handlers see it. */
 export interface EmulatorRequest {
@@ -83,4 +83,33 @@ export function page(title: string, body: string): string {
     'button.secondary{background:#fff;color:#0067b8}button:focus-visible,input:focus-visible{outline:2px solid #1b1b1b;outline-offset:2px}' +
     '.error{color:#a80000;font-weight:600}li{margin:.25rem 0}</style></head>' +
     `<body><main><h1>${escapeHtml(title)}</h1>${body}</main><footer><p><small>msal-ts Entra ID emulator</small></p></footer></body></html>`;
+}
+
+/**
+ * Writes a response with its `content-length`; with `truncate`, only the first half of the body, then the connection
+ * is destroyed (the `truncated` fault).
+ */
+export function writeResponse(res: ServerResponse, response: EmulatorResponse, truncate = false): void {
+  const body = Buffer.from(response.body, 'utf8');
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(body.length) });
+  if (truncate) res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+  else res.end(body);
+}
+
+/**
+ * A request listener around an async dispatcher: an error it throws becomes a 500 with Entra's error shape, or, once
+ * the headers are out, a destroyed connection.
+ */
+export function listenerFor(dispatch: (req: IncomingMessage, res: ServerResponse) => Promise<void>): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    dispatch(req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: 'server_error', error_description: `msal-ts emulator internal error: ${message}` }));
+    });
+  };
 }

@@ -4,6 +4,7 @@
  */
 import { constants, sign, verify, type KeyObject } from 'node:crypto';
 import { base64url } from './ids.js';
+import { isRecord } from '../util/checks.js';
 
 /** A decoded, not yet verified JWT. */
 export interface DecodedJwt {
@@ -30,10 +31,6 @@ export function signJwt(payload: Record<string, unknown>, key: SigningKey): stri
   const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
   const signature = sign('sha256', Buffer.from(input), key.privateKey);
   return `${input}.${signature.toString('base64url')}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Splits and decodes a compact JWS; returns undefined when it is not one. */

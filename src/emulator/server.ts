@@ -1,38 +1,38 @@
 /**
- * `startEmulator`: loads or creates the keys, starts the HTTPS server on 127.0.0.1, routes requests to the endpoint
- * modules, counts them, applies injected faults, and renders AadFailures as Entra's JSON errors.
+ * `startEmulator`: checks the options, loads or creates the keys, starts the HTTPS server on 127.0.0.1 (its requests
+ * go through dispatch.ts), then hands out the controls (controls.ts) in process and over the admin API (routes.ts).
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AadFailure, AADSTS, aadErrorResponse } from './aad-errors.js';
+import type { EmulatorConfig } from './config.js';
 import type { EmulatorContext, EmulatorLifetimes } from './context.js';
+import { emulatorControls } from './controls.js';
 import { DEFAULT_IDS, resolveConfig } from './default-config.js';
 import { Directory } from './directory.js';
-import { adminRoutes } from './endpoints/admin.js';
-import { authorizeRoutes } from './endpoints/authorize.js';
-import { approveDeviceCode, denyDeviceCode } from './device-approval.js';
-import { deviceAuthorizationRoutes } from './endpoints/device-authorization.js';
-import { discoveryRoutes } from './endpoints/discovery.js';
-import { sessionRoutes } from './endpoints/session.js';
-import { signInRoutes } from './endpoints/sign-in.js';
-import { tokenRoutes } from './endpoints/token.js';
-import { canonicalGrantType, Counters, FaultQueue, parseFault, type EmulatorFaultKind } from './faults.js';
+import { dispatch, type DispatchState } from './dispatch.js';
+import { Counters, FaultQueue } from './faults.js';
 import { FaultDelays } from './fault-delays.js';
-import { jsonResponse, readBody, type EmulatorRequest, type EmulatorResponse } from './http.js';
-import { randomGuid, randomToken } from './ids.js';
+import type { SigningKey } from './jwt.js';
+import { listenerFor } from './http.js';
+import { randomToken } from './ids.js';
 import { checkManagedIdentityOption, managedIdentityApi, startManagedIdentityOption } from './managed-identity/attach.js';
-import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loadOrCreateSigningKey, thumbprints } from './pki.js';
-import { matchRoute, type Route } from './router.js';
+import {
+  issueServerCertificate,
+  loadOrCreateAppCertificate,
+  loadOrCreateCa,
+  loadOrCreateSigningKey,
+  thumbprints,
+  type KeyAndCertificate,
+} from './pki.js';
+import { emulatorRoutes } from './routes.js';
 import { SignInState } from './sign-in-state.js';
-import { loadOrCreateSshCa } from './ssh-certificate.js';
+import { loadOrCreateSshCa, type SshCertificateAuthority } from './ssh-certificate.js';
 import { defaultStateDir, openStateDir } from './state-dir.js';
 import { GrantStores } from './stores.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -84,37 +84,6 @@ function checkOptions(options: EmulatorOptions): { port: number; stateDir: strin
   };
 }
 
-function faultResponse(fault: EmulatorFaultKind, req: EmulatorRequest, now: number, baseUrl: string): EmulatorResponse | undefined {
-  switch (fault.kind) {
-    case 'status': {
-      let res: EmulatorResponse;
-      if (fault.body !== undefined) {
-        let isJson = true;
-        try {
-          JSON.parse(fault.body);
-        } catch {
-          isJson = false;
-        }
-        res = { status: fault.status, headers: { 'content-type': isJson ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8' }, body: fault.body };
-      } else if (fault.status === 429) {
-        res = aadErrorResponse(req, { status: 429, error: 'temporarily_unavailable', code: 90055, message: 'TenantThrottlingError: There are too many incoming requests. Please try again later.' }, now, baseUrl);
-      } else if (fault.status >= 500) {
-        res = aadErrorResponse(req, { status: fault.status, error: fault.status === 503 ? 'temporarily_unavailable' : 'server_error', code: 90033, message: 'A transient error has occurred. Please try again.' }, now, baseUrl);
-      } else {
-        res = aadErrorResponse(req, { status: fault.status, error: 'invalid_request', code: 90033, message: 'The emulator was told to fail this request.' }, now, baseUrl);
-      }
-      if (fault.retryAfter !== undefined) res.headers['retry-after'] = String(fault.retryAfter);
-      return res;
-    }
-    case 'invalid_grant':
-      return aadErrorResponse(req, AADSTS.refreshTokenInvalid().spec, now, baseUrl);
-    case 'malformed_json':
-      return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0eXAiOiJKV1Qi' };
-    default:
-      return undefined;
-  }
-}
-
 /**
  * Starts the emulator: HTTPS on 127.0.0.1 with a CA kept in `stateDir`, the default directory merged with
  * `options.config`, and every endpoint listed in docs/emulator.md.
@@ -132,209 +101,104 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const checked = checkOptions(options);
   const arcKeyDirectory = checkManagedIdentityOption(options.managedIdentity, checked.stateDir);
   const config = resolveConfig(options.config);
-  const now = (): number => {
-    const t = checked.clock();
+  const keys = await loadKeys(checked.stateDir, config);
+  const state: DispatchState = { ctx: undefined, routes: [], faults: new FaultQueue(), counters: new Counters(), delays: new FaultDelays() };
+  const server = await listen(keys.serverCert, checked.port, (req, res) => dispatch(state, req, res));
+  const port = (server.address() as AddressInfo).port;
+  const context: EmulatorContext = {
+    directory: new Directory(config),
+    signingKey: keys.signingKey,
+    sshCa: keys.sshCa,
+    stores: new GrantStores(),
+    signIn: new SignInState(`msal_ts_emulator_${port}`),
+    lifetimes: checked.lifetimes,
+    baseUrl: `https://127.0.0.1:${port}`,
+    now: checkedClock(checked.clock),
+  };
+  state.ctx = context;
+  const managedIdentity = await startManagedIdentityOption(arcKeyDirectory, { ctx: context, faults: state.faults, counters: state.counters, ca: keys.ca }).catch(
+    (err: unknown) => {
+      server.close();
+      throw err;
+    },
+  );
+  // The admin API's per-run secret (256 bits): only who started the emulator, or was handed it, may use that API.
+  const adminToken = randomToken(32);
+  const controls = emulatorControls(context, state.faults, state.counters);
+  state.routes = emulatorRoutes({ ...controls, config, adminToken });
+  const { pendingFaults: _pending, ...inProcess } = controls;
+  return {
+    url: context.baseUrl,
+    adminToken,
+    authority: `${context.baseUrl}/${config.defaultTenantId}`,
+    port,
+    caPath: join(checked.stateDir, 'ca', 'cert.pem'),
+    caPem: keys.ca.certificatePem,
+    sshCaPublicKey: keys.sshCa.publicKeyLine,
+    stateDir: checked.stateDir,
+    config,
+    authorityFor(tenant: string): string {
+      if (typeof tenant !== 'string' || tenant === '' || tenant.includes('/')) throw new TypeError('tenant must be a tenant id, domain or alias');
+      return `${context.baseUrl}/${tenant}`;
+    },
+    ...inProcess,
+    ...managedIdentityApi(managedIdentity),
+    close: () =>
+      new Promise<void>((done) => {
+        state.delays.cancelAll();
+        server.close(() => void (managedIdentity?.close() ?? Promise.resolve()).then(() => done()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The options' clock, refusing what is not a finite number of seconds. */
+function checkedClock(clock: () => number): () => number {
+  return () => {
+    const t = clock();
     if (typeof t !== 'number' || !Number.isFinite(t)) throw new TypeError('options.clock must return a finite number of seconds');
     return t;
   };
-  await openStateDir(checked.stateDir);
-  const ca = await loadOrCreateCa(checked.stateDir);
-  const signingKey = await loadOrCreateSigningKey(checked.stateDir);
-  const sshCa = await loadOrCreateSshCa(checked.stateDir);
+}
+
+interface EmulatorKeys {
+  ca: KeyAndCertificate;
+  signingKey: SigningKey;
+  sshCa: SshCertificateAuthority;
+  serverCert: KeyAndCertificate;
+}
+
+/** The keys kept in the state directory (made on first use), the default certificate app's credential, and a fresh TLS certificate. */
+async function loadKeys(stateDir: string, config: EmulatorConfig): Promise<EmulatorKeys> {
+  await openStateDir(stateDir);
+  const ca = await loadOrCreateCa(stateDir);
+  const signingKey = await loadOrCreateSigningKey(stateDir);
+  const sshCa = await loadOrCreateSshCa(stateDir);
   const certApp = config.apps.find((a) => a.clientId === DEFAULT_IDS.certificateClientId);
   if (certApp !== undefined && certApp.certificates.length === 0) {
-    const credential = await loadOrCreateAppCertificate(checked.stateDir, certApp.displayName);
+    const credential = await loadOrCreateAppCertificate(stateDir, certApp.displayName);
     const t = thumbprints(credential.certificatePem);
     certApp.certificates = [credential.certificatePem];
     certApp.certificateFiles = {
-      certificatePath: join(checked.stateDir, 'app-certificate', 'cert.pem'),
-      privateKeyPath: join(checked.stateDir, 'app-certificate', 'key.pem'),
+      certificatePath: join(stateDir, 'app-certificate', 'cert.pem'),
+      privateKeyPath: join(stateDir, 'app-certificate', 'key.pem'),
       thumbprint: t.sha1Hex,
       thumbprintSha256: t.sha256Hex,
     };
   }
   const serverCert = await issueServerCertificate(ca);
+  return { ca, signingKey, sshCa, serverCert };
+}
 
-  const faults = new FaultQueue();
-  const counters = new Counters();
-  const delays = new FaultDelays();
-  // Filled in once the port, and so the base URL, is known.
-  const live: { ctx: EmulatorContext | undefined; routes: Route[] } = { ctx: undefined, routes: [] };
-
-  const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const context = live.ctx;
-    if (context === undefined) throw new Error('request before the emulator finished starting');
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', context.baseUrl);
-    } catch {
-      // A target such as "//" is a URL without a host: the client's mistake, not an internal error.
-      req.resume();
-      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: 'invalid_request', error_description: 'The request target is not a URL path.' }));
-      return;
-    }
-    const method = req.method ?? 'GET';
-    const rawBody = await readBody(req, MAX_BODY_BYTES);
-    const header = req.headers['client-request-id'];
-    const contentType = req.headers['content-type'] ?? '';
-    const request: EmulatorRequest = {
-      method,
-      url,
-      headers: req.headers,
-      form: method === 'POST' && contentType.includes('application/x-www-form-urlencoded') ? new URLSearchParams(rawBody ?? '') : new URLSearchParams(),
-      rawBody: rawBody ?? '',
-      correlationId: typeof header === 'string' && header !== '' ? header : randomGuid(),
-      traceId: randomGuid(),
-    };
-    const send = (response: EmulatorResponse, truncate = false): void => {
-      const headers: Record<string, string> = { ...response.headers, 'x-ms-request-id': request.traceId, 'x-ms-ests-server': 'msal-ts-emulator' };
-      if (typeof header === 'string') headers['client-request-id'] = request.correlationId;
-      const body = Buffer.from(response.body, 'utf8');
-      headers['content-length'] = String(body.length);
-      res.writeHead(response.status, headers);
-      if (truncate) {
-        res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
-        return;
-      }
-      res.end(body);
-    };
-    if (rawBody === undefined) {
-      send(jsonResponse(413, { error: 'invalid_request', error_description: 'The request body is too large.' }));
-      return;
-    }
-    const match = matchRoute(live.routes, method, url.pathname);
-    if (match.kind === 'not_found') {
-      send(jsonResponse(404, { error: 'not_found', error_description: `The emulator has no endpoint ${url.pathname}.` }));
-      return;
-    }
-    if (match.kind === 'method_not_allowed') {
-      const r = aadErrorResponse(request, AADSTS.invalidRequest(`The endpoint only accepts ${match.allow.join(', ')} requests.`).spec, now(), context.baseUrl);
-      r.status = 405;
-      r.headers.allow = match.allow.join(', ');
-      send(r);
-      return;
-    }
-    const { route, params } = match;
-    let truncate = false;
-    if (route.endpoint !== undefined) {
-      const grantParam = route.endpoint === 'token' ? request.form.get('grant_type') : null;
-      const grantType = grantParam === null ? undefined : canonicalGrantType(grantParam);
-      counters.increment(route.endpoint, grantType);
-      const fault = faults.take(route.endpoint, grantType);
-      if (fault !== undefined) {
-        if (fault.kind === 'reset') {
-          req.socket.destroy();
-          return;
-        }
-        if (fault.kind === 'delay') {
-          await delays.wait(fault.ms);
-          if (res.destroyed) return;
-        }
-        truncate = fault.kind === 'truncated';
-        const faulted = faultResponse(fault, request, now(), context.baseUrl);
-        if (faulted !== undefined) {
-          send(faulted);
-          return;
-        }
-      }
-    }
-    let response: EmulatorResponse;
-    try {
-      response = await route.handle(context, request, params);
-    } catch (err) {
-      if (!(err instanceof AadFailure)) throw err;
-      response = aadErrorResponse(request, err.spec, now(), context.baseUrl);
-    }
-    send(response, truncate);
-  };
-
-  const server: Server = createServer({ key: serverCert.privateKeyPem, cert: serverCert.certificatePem }, (req, res) => {
-    dispatch(req, res).catch((err: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: 'server_error', error_description: `msal-ts emulator internal error: ${message}` }));
-    });
-  });
+/** The HTTPS server on 127.0.0.1, listening. */
+async function listen(cert: KeyAndCertificate, port: number, serve: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<Server> {
+  const server: Server = createServer({ key: cert.privateKeyPem, cert: cert.certificatePem }, listenerFor(serve));
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
-    server.listen(checked.port, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', fail);
       done();
     });
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = `https://127.0.0.1:${port}`;
-  const context: EmulatorContext = {
-    directory: new Directory(config),
-    signingKey,
-    sshCa,
-    stores: new GrantStores(),
-    signIn: new SignInState(`msal_ts_emulator_${port}`),
-    lifetimes: checked.lifetimes,
-    baseUrl: url,
-    now,
-  };
-  live.ctx = context;
-  const managedIdentity = await startManagedIdentityOption(arcKeyDirectory, { ctx: context, faults, counters, ca }).catch((err: unknown) => {
-    server.close();
-    throw err;
-  });
-
-  // The admin API's per-run secret (256 bits): only who started the emulator, or was handed it, may use that API.
-  const adminToken = randomToken(32);
-  const emulator: Emulator = {
-    url,
-    adminToken,
-    authority: `${url}/${config.defaultTenantId}`,
-    port,
-    caPath: join(checked.stateDir, 'ca', 'cert.pem'),
-    caPem: ca.certificatePem,
-    sshCaPublicKey: sshCa.publicKeyLine,
-    stateDir: checked.stateDir,
-    config,
-    authorityFor(tenant: string): string {
-      if (typeof tenant !== 'string' || tenant === '' || tenant.includes('/')) throw new TypeError('tenant must be a tenant id, domain or alias');
-      return `${url}/${tenant}`;
-    },
-    counters: () => counters.snapshot(),
-    resetCounters: () => counters.reset(),
-    injectFault: (fault) => faults.add(parseFault(fault)),
-    clearFaults: () => faults.clear(),
-    approveDeviceCode: (userCode, username) => approveDeviceCode(context, userCode, username),
-    denyDeviceCode: (userCode) => denyDeviceCode(context, userCode),
-    revokeRefreshTokens: (username) => context.stores.revokeUser(username),
-    ...managedIdentityApi(managedIdentity),
-    close: () =>
-      new Promise<void>((done) => {
-        delays.cancelAll();
-        server.close(() => void (managedIdentity?.close() ?? Promise.resolve()).then(() => done()));
-        server.closeAllConnections();
-      }),
-  };
-  live.routes = [
-    ...adminRoutes({
-      injectFault: (f) => faults.add(parseFault(f)),
-      pendingFaults: () => faults.list(),
-      clearFaults: () => faults.clear(),
-      counters: () => counters.snapshot(),
-      resetCounters: () => counters.reset(),
-      approveDeviceCode: (userCode, username) => approveDeviceCode(context, userCode, username),
-      denyDeviceCode: (userCode) => denyDeviceCode(context, userCode),
-      revokeRefreshTokens: (username) => context.stores.revokeUser(username),
-      config,
-      adminToken,
-    }),
-    ...discoveryRoutes,
-    ...tokenRoutes,
-    ...deviceAuthorizationRoutes,
-    ...authorizeRoutes,
-    ...signInRoutes,
-    ...sessionRoutes,
-  ];
-  return emulator;
+  return server;
 }

@@ -17,6 +17,7 @@ import { BREAKER_NAME, takeOver, type SeenLock } from './lock-takeover.js';
 import { holderState } from './process-liveness.js';
 import { CROSS_PLAT_LOCK_OPTIONS } from './option-shapes.js';
 import { checkOptionKeys } from '../util/options.js';
+import { defaultSleep } from '../util/sleep.js';
 
 /** Options of {@link CrossPlatLock}. */
 export interface CrossPlatLockOptions {
@@ -58,8 +59,6 @@ function positive(value: unknown, name: string, fallback: number, allowZero = fa
   }
   return value;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** What keeps the lock from being taken, for the timeout error. */
 interface Blocker {
@@ -182,7 +181,7 @@ export class CrossPlatLock {
         }
         blocker = next;
         if (performance.now() >= deadline) throw this.#timeout(blocker);
-        await sleep(Math.min(this.#retryDelayMs * (0.5 + Math.random()), Math.max(1, deadline - performance.now())));
+        await defaultSleep(Math.min(this.#retryDelayMs * (0.5 + Math.random()), Math.max(1, deadline - performance.now())));
         continue;
       }
       if (recovered) await this.#sweepOrphans();
@@ -290,7 +289,7 @@ export class CrossPlatLock {
           if (performance.now() >= deadline) {
             throw this.#timeout({ reason: 'holder_alive', why: 'a process holds flock on the lock file', holderPid: undefined });
           }
-          await sleep(this.#retryDelayMs * (0.5 + Math.random()));
+          await defaultSleep(this.#retryDelayMs * (0.5 + Math.random()));
         }
       }
       await handle.write(content);

@@ -9,6 +9,7 @@ import { lstat, mkdir, open, readFile, readlink, rename, stat, unlink, type File
 import { basename, dirname, join, resolve } from 'node:path';
 import { CacheTooLargeError, PersistenceAccessError, PersistenceNotFoundError } from '../errors.js';
 import type { PersistenceStamp } from './persistence.js';
+import { defaultSleep } from '../util/sleep.js';
 
 /** The system error code of a Node.js error (`ENOENT`, `EACCES`, ...), when it has one. */
 export function errnoOf(err: unknown): string | undefined {
@@ -196,7 +197,7 @@ async function renameReplacing(from: string, to: string): Promise<void> {
       if (process.platform !== 'win32' || attempt >= 20 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) {
         throw err;
       }
-      await new Promise((r) => setTimeout(r, 10 + attempt * 10));
+      await defaultSleep(10 + attempt * 10);
     }
   }
 }

@@ -7,6 +7,7 @@
  * Entries a user-supplied store returns in an unexpected shape are ignored (treated as absent), never thrown.
  */
 import type { HttpClient, HttpResponse } from './http-client.js';
+import { isRecord } from '../util/checks.js';
 
 /**
  * The store interface. A plain `Map<string, unknown>` satisfies it. No `keys()` is needed: the store keeps its own
@@ -180,6 +181,3 @@ function checkStore(store: HttpCacheStore): void {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

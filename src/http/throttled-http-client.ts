@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { NetworkError, RequestAbortedError } from '../errors.js';
 import { SILENT_LOG, type LogSink } from '../logger.js';
-import { parseRetryAfter } from '../protocol/retry-after.js';
+import { parseRetryAfter } from './retry-after.js';
 import { defaultSleep, type Sleep } from '../util/sleep.js';
 import { readExpiring, writeExpiring, type HttpCacheStore } from './http-cache.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
@@ -79,96 +79,129 @@ export function createThrottledHttpClient(inner: HttpClient, options: ThrottleOp
   if (typeof inner !== 'object' || inner === null || typeof inner.send !== 'function') {
     throw new TypeError('inner must be an HttpClient (an object with send(request))');
   }
-  const store = options.store ?? new Map<string, unknown>();
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
-  const log = options.log ?? SILENT_LOG;
-  const defaultSeconds = nonNegative('defaultThrottleSeconds', options.defaultThrottleSeconds, 60);
-  const uiRequiredSeconds = nonNegative('uiRequiredSeconds', options.uiRequiredSeconds, 60);
-  const maxRetries = nonNegative('maxRetries', options.maxRetries, 1);
-  const retryDelayMs = nonNegative('retryDelayMs', options.retryDelayMs, 1000);
-  const maxRetryAfter = nonNegative('maxRetryAfterSeconds', options.maxRetryAfterSeconds, 10);
-  const deadlineMs = nonNegative('deadlineMs', options.deadlineMs, 60_000);
+  const t = throttleSettings(options);
+  return {
+    send: async (request: HttpRequest): Promise<HttpResponse> => {
+      const keys = request.method === 'POST' ? throttleKeys(request) : undefined;
+      const replayed = keys === undefined ? undefined : replayThrottled(t, keys, request.headers['client-request-id']);
+      if (replayed !== undefined) return replayed;
+      const response = await sendWithRetry(t, inner, request);
+      if (keys !== undefined) remember(t, response, keys);
+      return response;
+    },
+  };
+}
 
-  const send = async (request: HttpRequest): Promise<HttpResponse> => {
-    const keys = request.method === 'POST' ? throttleKeys(request) : undefined;
-    const correlationId = request.headers['client-request-id'];
-    if (keys !== undefined) {
-      for (const key of [keys.transient, keys.uiRequired]) {
-        const hit = toRemembered(readExpiring(store, key, { now }));
-        if (hit === undefined) continue;
-        const wait = Math.max(1, Math.ceil((hit.expiresAt - now()) / 1000));
-        log.warning('request throttled locally: the previous identical request failed; nothing sent', {
-          correlationId,
-          status: hit.status,
-          retryAfterSeconds: wait,
-        });
-        return {
-          status: hit.status,
-          headers: { 'content-type': 'application/json', 'retry-after': String(wait), [THROTTLED_LOCALLY_HEADER]: '1' },
-          body: hit.body,
-        };
-      }
+/** The options, checked, with their defaults. */
+interface ThrottleSettings {
+  store: HttpCacheStore;
+  now: () => number;
+  sleep: Sleep;
+  log: LogSink;
+  defaultSeconds: number;
+  uiRequiredSeconds: number;
+  maxRetries: number;
+  retryDelayMs: number;
+  maxRetryAfter: number;
+  deadlineMs: number;
+}
+
+function throttleSettings(options: ThrottleOptions): ThrottleSettings {
+  return {
+    store: options.store ?? new Map<string, unknown>(),
+    now: options.now ?? Date.now,
+    sleep: options.sleep ?? defaultSleep,
+    log: options.log ?? SILENT_LOG,
+    defaultSeconds: nonNegative('defaultThrottleSeconds', options.defaultThrottleSeconds, 60),
+    uiRequiredSeconds: nonNegative('uiRequiredSeconds', options.uiRequiredSeconds, 60),
+    maxRetries: nonNegative('maxRetries', options.maxRetries, 1),
+    retryDelayMs: nonNegative('retryDelayMs', options.retryDelayMs, 1000),
+    maxRetryAfter: nonNegative('maxRetryAfterSeconds', options.maxRetryAfterSeconds, 10),
+    deadlineMs: nonNegative('deadlineMs', options.deadlineMs, 60_000),
+  };
+}
+
+/** The remembered failure of an identical request, answered again without sending anything; or `undefined`. */
+function replayThrottled(t: ThrottleSettings, keys: ThrottleKeys, correlationId: string | undefined): HttpResponse | undefined {
+  const { now } = t;
+  for (const key of [keys.transient, keys.uiRequired]) {
+    const hit = toRemembered(readExpiring(t.store, key, { now }));
+    if (hit === undefined) continue;
+    const wait = Math.max(1, Math.ceil((hit.expiresAt - now()) / 1000));
+    t.log.warning('request throttled locally: the previous identical request failed; nothing sent', {
+      correlationId,
+      status: hit.status,
+      retryAfterSeconds: wait,
+    });
+    return {
+      status: hit.status,
+      headers: { 'content-type': 'application/json', 'retry-after': String(wait), [THROTTLED_LOCALLY_HEADER]: '1' },
+      body: hit.body,
+    };
+  }
+  return undefined;
+}
+
+/** Sends, retrying a network failure or a transient status within the retry count and the deadline. */
+async function sendWithRetry(t: ThrottleSettings, inner: HttpClient, request: HttpRequest): Promise<HttpResponse> {
+  const { now, retryDelayMs, maxRetries, deadlineMs } = t;
+  const correlationId = request.headers['client-request-id'];
+  const started = now();
+  let retries = 0;
+  for (;;) {
+    let response: HttpResponse;
+    try {
+      response = await inner.send(request);
+    } catch (err) {
+      // Only a failure without any answer is transient; timeouts may still be running server-side, aborts are final.
+      if (!(err instanceof NetworkError) || retries >= maxRetries || now() + retryDelayMs - started > deadlineMs) throw err;
+      retries += 1;
+      t.log.info('network failure; retrying once', { correlationId, code: err.code, attempt: retries });
+      await pause(t.sleep, retryDelayMs, request.signal, correlationId);
+      continue;
     }
-
-    const started = now();
-    let retries = 0;
-    for (;;) {
-      let response: HttpResponse;
-      try {
-        response = await inner.send(request);
-      } catch (err) {
-        // Only a failure without any answer is transient; timeouts may still be running server-side, aborts are final.
-        if (!(err instanceof NetworkError) || retries >= maxRetries || now() + retryDelayMs - started > deadlineMs) throw err;
+    const transient = response.status === 429 || response.status >= 500;
+    if (transient && retries < maxRetries) {
+      const retryAfter = parseRetryAfter(response.headers['retry-after'], now());
+      const delay = retryAfter === undefined ? retryDelayMs : retryAfter * 1000;
+      const withinBudget = now() + delay - started <= deadlineMs;
+      if ((retryAfter === undefined || retryAfter <= t.maxRetryAfter) && withinBudget) {
         retries += 1;
-        log.info('network failure; retrying once', { correlationId, code: err.code, attempt: retries });
-        await pause(sleep, retryDelayMs, request.signal, correlationId);
+        t.log.info('transient HTTP status; retrying', { correlationId, status: response.status, delayMs: delay, attempt: retries });
+        await pause(t.sleep, delay, request.signal, correlationId);
         continue;
       }
-      const transient = response.status === 429 || response.status >= 500;
-      if (transient && retries < maxRetries) {
-        const retryAfter = parseRetryAfter(response.headers['retry-after'], now());
-        const delay = retryAfter === undefined ? retryDelayMs : retryAfter * 1000;
-        const withinBudget = now() + delay - started <= deadlineMs;
-        if ((retryAfter === undefined || retryAfter <= maxRetryAfter) && withinBudget) {
-          retries += 1;
-          log.info('transient HTTP status; retrying', { correlationId, status: response.status, delayMs: delay, attempt: retries });
-          await pause(sleep, delay, request.signal, correlationId);
-          continue;
-        }
-      }
-      if (keys !== undefined) remember(response, keys);
-      return response;
     }
-  };
+    return response;
+  }
+}
 
-  const remember = (response: HttpResponse, keys: ThrottleKeys): void => {
-    const retryAfterHeader = response.headers['retry-after'];
-    let key: string;
-    let seconds: number;
-    // A success is never replayed (it would hold tokens), even with Retry-After.
-    if (response.status < 400) return;
-    if (response.status === 429 || response.status >= 500 || retryAfterHeader !== undefined) {
-      key = keys.transient;
-      seconds = Math.min(MAX_THROTTLE_SECONDS, parseRetryAfter(retryAfterHeader, now()) ?? defaultSeconds);
-    } else if (response.status === 400 && !keys.deviceCode) {
-      key = keys.uiRequired;
-      seconds = uiRequiredSeconds;
-    } else {
-      return;
-    }
-    if (seconds <= 0) return;
-    const expiresAt = now() + seconds * 1000;
-    const value: Remembered = { status: response.status, body: errorBodyOf(response.body), expiresAt };
-    try {
-      writeExpiring(store, key, value, expiresAt, { now });
-    } catch (err) {
-      // A user store that refuses writes costs the throttle, not the request.
-      log.warning('http cache refused the throttle entry', { reason: err instanceof Error ? err.name : 'unknown' });
-    }
-  };
-
-  return { send };
+/** Remembers a failure so that an identical request is answered locally until its throttle expires. */
+function remember(t: ThrottleSettings, response: HttpResponse, keys: ThrottleKeys): void {
+  const { now } = t;
+  const retryAfterHeader = response.headers['retry-after'];
+  let key: string;
+  let seconds: number;
+  // A success is never replayed (it would hold tokens), even with Retry-After.
+  if (response.status < 400) return;
+  if (response.status === 429 || response.status >= 500 || retryAfterHeader !== undefined) {
+    key = keys.transient;
+    seconds = Math.min(MAX_THROTTLE_SECONDS, parseRetryAfter(retryAfterHeader, now()) ?? t.defaultSeconds);
+  } else if (response.status === 400 && !keys.deviceCode) {
+    key = keys.uiRequired;
+    seconds = t.uiRequiredSeconds;
+  } else {
+    return;
+  }
+  if (seconds <= 0) return;
+  const expiresAt = now() + seconds * 1000;
+  const value: Remembered = { status: response.status, body: errorBodyOf(response.body), expiresAt };
+  try {
+    writeExpiring(t.store, key, value, expiresAt, { now });
+  } catch (err) {
+    // A user store that refuses writes costs the throttle, not the request.
+    t.log.warning('http cache refused the throttle entry', { reason: err instanceof Error ? err.name : 'unknown' });
+  }
 }
 
 interface ThrottleKeys {

@@ -157,6 +157,165 @@ async function listenLoopback(v4: Server, v6: Server, port: number): Promise<{ p
   }
 }
 
+/** Answers a request that is not a sign-in response; returns the response's fields, or `undefined` once answered. */
+async function readAuthResponse(req: IncomingMessage, res: ServerResponse, ownHosts: ReadonlySet<string>): Promise<AuthResponse | undefined> {
+  // Only the redirect to this server's own loopback address counts: a page that rebinds its DNS name to 127.0.0.1
+  // reaches this port too, under its own Host name.
+  if (!ownHosts.has((req.headers.host ?? '').toLowerCase())) {
+    req.resume();
+    sendPage(res, 400, BAD_REQUEST_PAGE);
+    return undefined;
+  }
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname !== '/') {
+    req.resume();
+    sendPage(res, 404, NOT_FOUND_PAGE);
+    return undefined;
+  }
+  let params: URLSearchParams | undefined;
+  if (req.method === 'GET') params = url.searchParams;
+  else if (req.method === 'POST') params = await readForm(req);
+  else {
+    req.resume();
+    res.setHeader('allow', 'GET, POST');
+    sendPage(res, 405, BAD_REQUEST_PAGE);
+    return undefined;
+  }
+  const fields = params === undefined ? undefined : toFields(params);
+  if (fields === undefined) {
+    sendPage(res, 400, BAD_REQUEST_PAGE);
+    return undefined;
+  }
+  if (!Object.hasOwn(fields, 'code') && !Object.hasOwn(fields, 'error')) {
+    sendPage(res, 400, WAITING_PAGE);
+    return undefined;
+  }
+  return fields;
+}
+
+/** The misuse of `waitForResponse`'s arguments, or `undefined` when they are fine. */
+function checkWaitArgs(args: unknown): Error | undefined {
+  if (typeof args !== 'object' || args === null) return new TypeError('waitForResponse needs { state }');
+  const { state, timeoutMs, signal } = args as Record<string, unknown>;
+  if (typeof state !== 'string' || state === '') return new TypeError('state must be a non-empty string');
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))) {
+    return new RangeError('timeoutMs must be a positive finite number of milliseconds');
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) return new TypeError('signal must be an AbortSignal');
+  return undefined;
+}
+
+/** One server's sign-in: the responses that arrived, who waits for one, and the shutdown. */
+class LoopbackSession {
+  waiter: Waiter | undefined;
+  waitCalled = false;
+  finished = false;
+  // Responses that arrive before waitForResponse is called (a fast browser) are held, unanswered, until it is.
+  readonly early: Arrival[] = [];
+  // Filled once the port is known; no request can arrive before.
+  readonly ownHosts = new Set<string>();
+  servers: Server[];
+  closed: Promise<void> = Promise.resolve();
+  redirectUri = '';
+
+  constructor(
+    readonly checked: ReturnType<typeof checkOptions>,
+    servers: Server[],
+  ) {
+    this.servers = servers;
+  }
+
+  shutDown(graceful: boolean): void {
+    if (!this.finished) this.finished = true;
+    for (const a of this.early.splice(0)) sendPage(a.res, 410, FINISHED_PAGE, true);
+    for (const server of this.servers) {
+      if (server.listening) server.close();
+      if (!graceful) {
+        server.closeAllConnections();
+        continue;
+      }
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), LINGER_MS).unref();
+    }
+  }
+
+  /** Answers one response while waiting; true when it ended the wait. */
+  consider(w: Waiter, { fields, res }: Arrival): boolean {
+    if (fields.state !== w.state) {
+      sendPage(res, 400, STATE_MISMATCH_PAGE);
+      return false;
+    }
+    const isError = Object.hasOwn(fields, 'error');
+    sendPage(res, isError ? 400 : 200, fillTemplate(isError ? this.checked.errorTemplate : this.checked.successTemplate, fields), true);
+    this.waiter = undefined;
+    w.dispose();
+    this.shutDown(true);
+    w.resolve(fields);
+    return true;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const fields = await readAuthResponse(req, res, this.ownHosts);
+    if (fields === undefined) return;
+    if (this.finished) {
+      sendPage(res, 410, FINISHED_PAGE, true);
+      return;
+    }
+    if (this.waiter !== undefined) this.consider(this.waiter, { fields, res });
+    else if (this.early.length < MAX_EARLY) this.early.push({ fields, res });
+    else sendPage(res, 503, BUSY_PAGE, true);
+  }
+
+  waitForResponse(args: Parameters<LoopbackServer['waitForResponse']>[0]): Promise<AuthResponse> {
+    const misuse = checkWaitArgs(args);
+    if (misuse !== undefined) return Promise.reject(misuse);
+    const { state, timeoutMs, signal } = args;
+    if (this.waitCalled) return Promise.reject(new TypeError('waitForResponse was already called on this server; start a new one'));
+    if (this.finished) return Promise.reject(new TypeError('the loopback server is closed; start a new one'));
+    this.waitCalled = true;
+    if (signal?.aborted === true) {
+      this.shutDown(false);
+      return Promise.reject(new RequestAbortedError('the sign-in was aborted', { cause: signal.reason }));
+    }
+    return new Promise<AuthResponse>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (err: Error): void => {
+        if (this.waiter !== w) return;
+        this.waiter = undefined;
+        w.dispose();
+        this.shutDown(false);
+        reject(err);
+      };
+      const onAbort = (): void => fail(new RequestAbortedError('the sign-in was aborted', { cause: signal?.reason }));
+      const w: Waiter = {
+        state,
+        resolve,
+        reject: fail,
+        dispose: () => {
+          if (timer !== undefined) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      this.waiter = w;
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => fail(new BrowserInteractionTimeoutError(`no sign-in response reached ${this.redirectUri} within ${timeoutMs} ms`)), timeoutMs);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      while (this.early.length > 0 && this.waiter === w) {
+        const next = this.early.shift();
+        if (next !== undefined) this.consider(w, next);
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    const w = this.waiter;
+    if (w !== undefined) w.reject(new RequestAbortedError('the loopback server was closed while waiting for the sign-in'));
+    else this.shutDown(false);
+    return this.closed;
+  }
+}
+
 /**
  * Starts the loopback redirect server on 127.0.0.1 and [::1] (same port), so no other local process can take the
  * address a browser resolves `localhost` to. At most 8 responses that arrive before `waitForResponse` are held; more
@@ -176,155 +335,26 @@ async function listenLoopback(v4: Server, v6: Server, port: number): Promise<{ p
  */
 export async function startLoopbackServer(options: LoopbackServerOptions = {}): Promise<LoopbackServer> {
   const checked = checkOptions(options);
-  let waiter: Waiter | undefined;
-  let waitCalled = false;
-  let finished = false;
-  // Responses that arrive before waitForResponse is called (a fast browser) are held, unanswered, until it is.
-  const early: Arrival[] = [];
-  // Filled once the port is known; no request can arrive before.
-  const ownHosts = new Set<string>();
-
   const v4 = createServer();
   const v6 = createServer();
-  let servers: Server[] = [v4, v6];
-  let closed: Promise<void> = Promise.resolve();
-
-  const shutDown = (graceful: boolean): void => {
-    if (!finished) finished = true;
-    for (const a of early.splice(0)) sendPage(a.res, 410, FINISHED_PAGE, true);
-    for (const server of servers) {
-      if (server.listening) server.close();
-      if (!graceful) {
-        server.closeAllConnections();
-        continue;
-      }
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), LINGER_MS).unref();
-    }
-  };
-
-  /** Answers one response while waiting; true when it ended the wait. */
-  const consider = (w: Waiter, { fields, res }: Arrival): boolean => {
-    if (fields.state !== w.state) {
-      sendPage(res, 400, STATE_MISMATCH_PAGE);
-      return false;
-    }
-    const isError = Object.hasOwn(fields, 'error');
-    sendPage(res, isError ? 400 : 200, fillTemplate(isError ? checked.errorTemplate : checked.successTemplate, fields), true);
-    waiter = undefined;
-    w.dispose();
-    shutDown(true);
-    w.resolve(fields);
-    return true;
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    // Only the redirect to this server's own loopback address counts: a page that rebinds its DNS name to 127.0.0.1
-    // reaches this port too, under its own Host name.
-    if (!ownHosts.has((req.headers.host ?? '').toLowerCase())) {
-      req.resume();
-      sendPage(res, 400, BAD_REQUEST_PAGE);
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/') {
-      req.resume();
-      sendPage(res, 404, NOT_FOUND_PAGE);
-      return;
-    }
-    let params: URLSearchParams | undefined;
-    if (req.method === 'GET') params = url.searchParams;
-    else if (req.method === 'POST') params = await readForm(req);
-    else {
-      req.resume();
-      res.setHeader('allow', 'GET, POST');
-      sendPage(res, 405, BAD_REQUEST_PAGE);
-      return;
-    }
-    const fields = params === undefined ? undefined : toFields(params);
-    if (fields === undefined) {
-      sendPage(res, 400, BAD_REQUEST_PAGE);
-      return;
-    }
-    if (!Object.hasOwn(fields, 'code') && !Object.hasOwn(fields, 'error')) {
-      sendPage(res, 400, WAITING_PAGE);
-      return;
-    }
-    if (finished) {
-      sendPage(res, 410, FINISHED_PAGE, true);
-      return;
-    }
-    if (waiter !== undefined) consider(waiter, { fields, res });
-    else if (early.length < MAX_EARLY) early.push({ fields, res });
-    else sendPage(res, 503, BUSY_PAGE, true);
-  };
-
+  const session = new LoopbackSession(checked, [v4, v6]);
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch(() => res.destroy());
+    session.handle(req, res).catch(() => res.destroy());
   };
   v4.on('request', onRequest);
   v6.on('request', onRequest);
 
   const listening = await listenLoopback(v4, v6, checked.port);
   const port = listening.port;
-  servers = listening.servers;
-  closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.once('close', () => resolve())))).then(() => undefined);
-  const redirectUri = `http://${checked.redirectHost}:${port}`;
-  ownHosts.add(`localhost:${port}`).add(`127.0.0.1:${port}`);
-  if (servers.includes(v6)) ownHosts.add(`[::1]:${port}`);
+  session.servers = listening.servers;
+  session.closed = Promise.all(listening.servers.map((server) => new Promise<void>((resolve) => server.once('close', () => resolve())))).then(() => undefined);
+  session.redirectUri = `http://${checked.redirectHost}:${port}`;
+  session.ownHosts.add(`localhost:${port}`).add(`127.0.0.1:${port}`);
+  if (listening.servers.includes(v6)) session.ownHosts.add(`[::1]:${port}`);
 
   return {
-    redirectUri,
-    waitForResponse(args): Promise<AuthResponse> {
-      if (typeof args !== 'object' || args === null) return Promise.reject(new TypeError('waitForResponse needs { state }'));
-      const { state, timeoutMs, signal } = args;
-      if (typeof state !== 'string' || state === '') return Promise.reject(new TypeError('state must be a non-empty string'));
-      if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))) {
-        return Promise.reject(new RangeError('timeoutMs must be a positive finite number of milliseconds'));
-      }
-      if (signal !== undefined && !(signal instanceof AbortSignal)) return Promise.reject(new TypeError('signal must be an AbortSignal'));
-      if (waitCalled) return Promise.reject(new TypeError('waitForResponse was already called on this server; start a new one'));
-      if (finished) return Promise.reject(new TypeError('the loopback server is closed; start a new one'));
-      waitCalled = true;
-      if (signal?.aborted === true) {
-        shutDown(false);
-        return Promise.reject(new RequestAbortedError('the sign-in was aborted', { cause: signal.reason }));
-      }
-      return new Promise<AuthResponse>((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined;
-        const fail = (err: Error): void => {
-          if (waiter !== w) return;
-          waiter = undefined;
-          w.dispose();
-          shutDown(false);
-          reject(err);
-        };
-        const onAbort = (): void => fail(new RequestAbortedError('the sign-in was aborted', { cause: signal?.reason }));
-        const w: Waiter = {
-          state,
-          resolve,
-          reject: fail,
-          dispose: () => {
-            if (timer !== undefined) clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
-          },
-        };
-        waiter = w;
-        if (timeoutMs !== undefined) {
-          timer = setTimeout(() => fail(new BrowserInteractionTimeoutError(`no sign-in response reached ${redirectUri} within ${timeoutMs} ms`)), timeoutMs);
-        }
-        signal?.addEventListener('abort', onAbort, { once: true });
-        while (early.length > 0 && waiter === w) {
-          const next = early.shift();
-          if (next !== undefined) consider(w, next);
-        }
-      });
-    },
-    close(): Promise<void> {
-      const w = waiter;
-      if (w !== undefined) w.reject(new RequestAbortedError('the loopback server was closed while waiting for the sign-in'));
-      else shutDown(false);
-      return closed;
-    },
+    redirectUri: session.redirectUri,
+    waitForResponse: (args) => session.waitForResponse(args),
+    close: () => session.close(),
   };
 }

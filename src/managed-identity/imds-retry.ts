@@ -5,9 +5,6 @@
  * delay (msal-node ignores it); a longer one ends the retries so a call never hangs for minutes.
  */
 
-/** Waits `ms` milliseconds; rejects with the signal's reason when it aborts. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
 const RETRY_STATUSES: ReadonlySet<number> = new Set([404, 408, 410, 429]);
 const MAX_RETRIES = 3;
 const MAX_RETRIES_GONE = 7;
@@ -37,22 +34,3 @@ export function imdsRetryDelay(firstStatus: number, status: number, retry: numbe
   if (status === 410) return GONE_DELAY_MS;
   return retry === 0 ? MIN_BACKOFF_MS : Math.min(2 ** (retry - 1) * DELTA_BACKOFF_MS, MAX_BACKOFF_MS);
 }
-
-/** The default {@link Sleep}: a timer that the signal cancels. */
-export const defaultSleep: Sleep = (ms, signal) =>
-  new Promise<void>((done, fail) => {
-    const reason = (): Error => (signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    if (signal?.aborted === true) {
-      fail(reason());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      fail(reason());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      done();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });

@@ -16,7 +16,7 @@ import { createHttpClient } from '../http/undici-http-client.js';
 import { shareInFlight } from '../util/in-flight.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';
 import { VERSION } from '../version.js';
-import { defaultSleep, type Sleep } from './imds-retry.js';
+import { defaultSleep, type Sleep } from '../util/sleep.js';
 import { testSeamsOf } from './internal-seams.js';
 import { cacheClientId, checkManagedIdentity, type ManagedIdentity, type ManagedIdentityConfig } from './managed-identity.js';
 import { createPinnedHttpClient } from './pinned-http-client.js';

@@ -23,6 +23,32 @@ function normalizeThumbprint(thumbprint: string): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
+/** An undici agent that drops a connection whose peer certificate digest is not `pinned`. */
+async function pinnedAgent(pinned: Buffer): Promise<Dispatcher> {
+  const undici = await import('undici');
+  const connector = undici.buildConnector({ rejectUnauthorized: false, timeout: 10_000 });
+  return new undici.Agent({
+    connect: (options, callback) => {
+      connector(options, (err, socket) => {
+        if (err !== null) {
+          callback(err, null);
+          return;
+        }
+        // A plain TCP socket has no certificate to pin: it fails the check like a wrong certificate.
+        const tls = socket as Partial<TLSSocket>;
+        const raw = typeof tls.getPeerCertificate === 'function' ? (tls.getPeerCertificate().raw as Buffer | undefined) : undefined;
+        const digest = raw === undefined ? undefined : createHash(pinned.length === 20 ? 'sha1' : 'sha256').update(raw).digest();
+        if (digest === undefined || !timingSafeEqual(digest, pinned)) {
+          socket.destroy();
+          callback(new Error('the server certificate does not match IDENTITY_SERVER_THUMBPRINT'), null);
+          return;
+        }
+        callback(null, socket);
+      });
+    },
+  });
+}
+
 /**
  * An {@link HttpClient} that accepts an HTTPS server only when its certificate has `thumbprint`.
  *
@@ -33,30 +59,7 @@ function normalizeThumbprint(thumbprint: string): Buffer {
 export function createPinnedHttpClient(thumbprint: string, timeoutMs = 30_000): HttpClient & { close(): Promise<void> } {
   const pinned = normalizeThumbprint(thumbprint);
   let dispatcher: Promise<Dispatcher> | undefined;
-  const load = async (): Promise<Dispatcher> => {
-    const undici = await import('undici');
-    const connector = undici.buildConnector({ rejectUnauthorized: false, timeout: 10_000 });
-    return new undici.Agent({
-      connect: (options, callback) => {
-        connector(options, (err, socket) => {
-          if (err !== null) {
-            callback(err, null);
-            return;
-          }
-          // A plain TCP socket has no certificate to pin: it fails the check like a wrong certificate.
-          const tls = socket as Partial<TLSSocket>;
-          const raw = typeof tls.getPeerCertificate === 'function' ? (tls.getPeerCertificate().raw as Buffer | undefined) : undefined;
-          const digest = raw === undefined ? undefined : createHash(pinned.length === 20 ? 'sha1' : 'sha256').update(raw).digest();
-          if (digest === undefined || !timingSafeEqual(digest, pinned)) {
-            socket.destroy();
-            callback(new Error('the server certificate does not match IDENTITY_SERVER_THUMBPRINT'), null);
-            return;
-          }
-          callback(null, socket);
-        });
-      },
-    });
-  };
+  const load = (): Promise<Dispatcher> => pinnedAgent(pinned);
 
   const send = async (request: HttpRequest): Promise<HttpResponse> => {
     if (!request.url.startsWith('https://')) throw new TypeError('request.url must be an https:// URL: the server is identified by its certificate');

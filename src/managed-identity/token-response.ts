@@ -7,7 +7,8 @@
 import { InvalidResponseError, ServerError, type ServerErrorBody } from '../errors.js';
 import type { HttpResponse } from '../http/http-client.js';
 import { parseExpiresOn } from '../protocol/expires-on.js';
-import { parseRetryAfter } from '../protocol/retry-after.js';
+import { parseRetryAfter } from '../http/retry-after.js';
+import { isRecord } from '../util/checks.js';
 
 /** The error dialect of a source. */
 export type ErrorDialect = 'oauth2' | 'app_service' | 'machine_learning' | 'service_fabric' | 'azure_arc';
@@ -33,10 +34,6 @@ const SERVICE_FABRIC_ERRORS: Readonly<Record<string, string>> = {
   ManagedIdentityNotFound: 'invalid_client',
   ArgumentNullOrEmpty: 'invalid_scope',
 };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** An integer from a number or a numeric string (IMDS sends `"expires_in": "86399"`). */
 function seconds(value: unknown, field: string): number | undefined {

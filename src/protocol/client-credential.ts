@@ -282,6 +282,63 @@ function loadPrivateKey(privateKey: unknown, passphrase: string | undefined): Ke
   }
 }
 
+/** The thumbprints the credential names, and its certificate when it has one. */
+interface CertificateIdentity {
+  sha1: string | undefined;
+  sha256: string | undefined;
+  leaf: X509Certificate | undefined;
+}
+
+/** Refuses a non-RSA key, and a key or thumbprint that does not belong to the certificate. */
+function checkKeyAgainstCertificate(key: KeyObject, { sha1, sha256, leaf }: CertificateIdentity): void {
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new InvalidCredentialError(
+      `clientCredential.privateKey is a ${key.asymmetricKeyType ?? 'unknown'} key; only RSA keys are supported`,
+    );
+  }
+  if (leaf === undefined) return;
+  if (!leaf.checkPrivateKey(key)) {
+    throw new InvalidCredentialError('clientCredential.privateKey does not match the certificate');
+  }
+  const actual = certificateThumbprints(leaf);
+  if (sha1 !== undefined && sha1 !== actual.sha1) {
+    throw new InvalidCredentialError(
+      `clientCredential.thumbprint does not match the certificate, whose SHA-1 thumbprint is ${actual.sha1.toUpperCase()}`,
+    );
+  }
+  if (sha256 !== undefined && sha256 !== actual.sha256) {
+    throw new InvalidCredentialError(
+      `clientCredential.thumbprintSha256 does not match the certificate, whose SHA-256 thumbprint is ${actual.sha256.toUpperCase()}`,
+    );
+  }
+}
+
+/** The assertion's algorithm and its header's certificate fields (x5t or x5t#S256, and x5c for a given chain). */
+function assertionHeader(
+  isAdfs: boolean,
+  { sha1, sha256, leaf }: CertificateIdentity,
+  chain: X509Certificate[] | undefined,
+): { alg: JwtSigningAlgorithm; header: Record<string, unknown> } {
+  let alg: JwtSigningAlgorithm;
+  const header: Record<string, unknown> = {};
+  const leafThumbprints = leaf === undefined ? undefined : certificateThumbprints(leaf);
+  // An explicit SHA-1 thumbprint keeps RS256 (as MSAL Python); a certificate alone gets the SHA-256 path.
+  const useSha1 = isAdfs || (sha256 === undefined && sha1 !== undefined);
+  if (useSha1) {
+    alg = 'RS256';
+    const hex = sha1 ?? leafThumbprints?.sha1;
+    if (hex === undefined) throw new TypeError('clientCredential: no SHA-1 thumbprint available'); // ruled out above
+    header.x5t = base64UrlEncode(Buffer.from(hex, 'hex'));
+  } else {
+    alg = 'PS256';
+    const hex = sha256 ?? leafThumbprints?.sha256;
+    if (hex === undefined) throw new TypeError('clientCredential: no SHA-256 thumbprint available'); // ruled out above
+    header['x5t#S256'] = base64UrlEncode(Buffer.from(hex, 'hex'));
+  }
+  if (chain !== undefined) header.x5c = toX5c(chain);
+  return { alg, header };
+}
+
 function certificateAuthenticator(
   clientId: string,
   credential: Record<string, unknown>,
@@ -318,46 +375,8 @@ function certificateAuthenticator(
   }
 
   const key = loadPrivateKey(privateKey, passphrase);
-  if (key.asymmetricKeyType !== 'rsa') {
-    throw new InvalidCredentialError(
-      `clientCredential.privateKey is a ${key.asymmetricKeyType ?? 'unknown'} key; only RSA keys are supported`,
-    );
-  }
-  if (leaf !== undefined) {
-    if (!leaf.checkPrivateKey(key)) {
-      throw new InvalidCredentialError('clientCredential.privateKey does not match the certificate');
-    }
-    const actual = certificateThumbprints(leaf);
-    if (sha1 !== undefined && sha1 !== actual.sha1) {
-      throw new InvalidCredentialError(
-        `clientCredential.thumbprint does not match the certificate, whose SHA-1 thumbprint is ${actual.sha1.toUpperCase()}`,
-      );
-    }
-    if (sha256 !== undefined && sha256 !== actual.sha256) {
-      throw new InvalidCredentialError(
-        `clientCredential.thumbprintSha256 does not match the certificate, whose SHA-256 thumbprint is ${actual.sha256.toUpperCase()}`,
-      );
-    }
-  }
-
-  let alg: JwtSigningAlgorithm;
-  const header: Record<string, unknown> = {};
-  const leafThumbprints = leaf === undefined ? undefined : certificateThumbprints(leaf);
-  // An explicit SHA-1 thumbprint keeps RS256 (as MSAL Python); a certificate alone gets the SHA-256 path.
-  const useSha1 = options.isAdfs === true || (sha256 === undefined && sha1 !== undefined);
-  if (useSha1) {
-    alg = 'RS256';
-    const hex = sha1 ?? leafThumbprints?.sha1;
-    if (hex === undefined) throw new TypeError('clientCredential: no SHA-1 thumbprint available'); // ruled out above
-    header.x5t = base64UrlEncode(Buffer.from(hex, 'hex'));
-  } else {
-    alg = 'PS256';
-    const hex = sha256 ?? leafThumbprints?.sha256;
-    if (hex === undefined) throw new TypeError('clientCredential: no SHA-256 thumbprint available'); // ruled out above
-    header['x5t#S256'] = base64UrlEncode(Buffer.from(hex, 'hex'));
-  }
-  if (chain !== undefined) header.x5c = toX5c(chain);
-
+  checkKeyAgainstCertificate(key, { sha1, sha256, leaf });
+  const { alg, header } = assertionHeader(options.isAdfs === true, { sha1, sha256, leaf }, chain);
   const sign = createClientAssertionSigner({ clientId, key, alg, header, clientClaims: options.clientClaims, now: options.now });
   return {
     kind: 'certificate',

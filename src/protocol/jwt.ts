@@ -5,6 +5,7 @@
 import { constants, sign, type KeyObject } from 'node:crypto';
 import { InvalidResponseError } from '../errors.js';
 import { base64UrlDecode, base64UrlEncode, isBase64Url } from './base64url.js';
+import { isRecord } from '../util/checks.js';
 
 /** The JWS algorithms msal-ts signs with: RS256 (PKCS#1 v1.5) and PS256 (RSASSA-PSS, salt length = digest length). */
 export type JwtSigningAlgorithm = 'RS256' | 'PS256';
@@ -13,10 +14,6 @@ export type JwtSigningAlgorithm = 'RS256' | 'PS256';
 export interface DecodedJwt {
   header: Record<string, unknown>;
   payload: Record<string, unknown>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function decodeJsonSegment(segment: string, which: string, source: string): Record<string, unknown> {

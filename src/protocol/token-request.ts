@@ -11,6 +11,7 @@
  * `data` win silently, which turns a typo into a different grant.
  */
 import { scopeToWire } from './scopes.js';
+import { requireNonEmptyString } from '../util/checks.js';
 
 /** A token request body: form field name to value. */
 export type TokenRequestBody = Record<string, string>;
@@ -34,20 +35,13 @@ export interface TokenRequestCommon {
   data?: Record<string, string | undefined> | undefined;
 }
 
-function requireString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new TypeError(`${name} must be a non-empty string`);
-  }
-  return value;
-}
-
 function build(
   grantType: string,
   common: TokenRequestCommon,
   userFlow: boolean,
   fields: Record<string, string | undefined>,
 ): TokenRequestBody {
-  const body: TokenRequestBody = { grant_type: grantType, client_id: requireString(common.clientId, 'clientId') };
+  const body: TokenRequestBody = { grant_type: grantType, client_id: requireNonEmptyString(common.clientId, 'clientId') };
   // client_info=1 asks Entra for uid/utid, the home account id the cache is keyed by; apps have no account.
   if (userFlow) body.client_info = '1';
   for (const [key, value] of Object.entries(fields)) {
@@ -95,7 +89,7 @@ export function buildRefreshTokenRequest(
   options: TokenRequestCommon & { refreshToken: string; scopes?: Iterable<string> | undefined },
 ): TokenRequestBody {
   return build('refresh_token', options, true, {
-    refresh_token: requireString(options.refreshToken, 'refreshToken'),
+    refresh_token: requireNonEmptyString(options.refreshToken, 'refreshToken'),
     scope: wireScopes(options.scopes),
   });
 }
@@ -118,8 +112,8 @@ export function buildAuthorizationCodeRequest(
   },
 ): TokenRequestBody {
   return build('authorization_code', options, true, {
-    code: requireString(options.code, 'code'),
-    redirect_uri: options.redirectUri === undefined ? undefined : requireString(options.redirectUri, 'redirectUri'),
+    code: requireNonEmptyString(options.code, 'code'),
+    redirect_uri: options.redirectUri === undefined ? undefined : requireNonEmptyString(options.redirectUri, 'redirectUri'),
     code_verifier: options.codeVerifier,
     scope: wireScopes(options.scopes),
   });
@@ -136,8 +130,8 @@ export function buildPasswordRequest(
   options: TokenRequestCommon & { username: string; password: string; scopes: Iterable<string> },
 ): TokenRequestBody {
   return build('password', options, true, {
-    username: requireString(options.username, 'username'),
-    password: requireString(options.password, 'password'),
+    username: requireNonEmptyString(options.username, 'username'),
+    password: requireNonEmptyString(options.password, 'password'),
     scope: wireScopes(options.scopes),
   });
 }
@@ -153,7 +147,7 @@ export function buildDeviceCodeRequest(
   options: TokenRequestCommon & { deviceCode: string; scopes?: Iterable<string> | undefined },
 ): TokenRequestBody {
   return build(GRANT_TYPE_DEVICE_CODE, options, true, {
-    device_code: requireString(options.deviceCode, 'deviceCode'),
+    device_code: requireNonEmptyString(options.deviceCode, 'deviceCode'),
     scope: wireScopes(options.scopes),
   });
 }
@@ -169,7 +163,7 @@ export function buildOnBehalfOfRequest(
   options: TokenRequestCommon & { assertion: string; scopes: Iterable<string> },
 ): TokenRequestBody {
   return build(GRANT_TYPE_JWT_BEARER, options, true, {
-    assertion: requireString(options.assertion, 'assertion'),
+    assertion: requireNonEmptyString(options.assertion, 'assertion'),
     requested_token_use: 'on_behalf_of',
     scope: wireScopes(options.scopes),
   });

@@ -7,7 +7,8 @@
  */
 import { InvalidResponseError, ServerError, type ServerErrorBody } from '../errors.js';
 import type { HttpResponse } from '../http/http-client.js';
-import { parseRetryAfter } from './retry-after.js';
+import { parseRetryAfter } from '../http/retry-after.js';
+import { isRecord } from '../util/checks.js';
 
 /** A successful token response, wire names kept. Keys msal-ts does not know are kept as `unknown`. */
 export interface TokenResponse {
@@ -52,10 +53,6 @@ const ERROR_STRING_FIELDS = [
   'correlation_id',
   'error_uri',
 ] as const;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A token-free description of a body that is not a JSON object. */
 function describeBody(body: string, parsed: { ok: true; value: unknown } | { ok: false }): string {

@@ -1,6 +1,6 @@
 /**
  * Waiting, made injectable so polling flows (device code) and retries can be tested without waiting in real time.
- * Here, not in app/, because http/ retries with the same timer and must not import from app/.
+ * The one timer of src/: the applications' and managed identity's `sleep` option, http/'s retries, the lock's backoff.
  */
 import { RequestAbortedError } from '../errors.js';
 

@@ -20,7 +20,7 @@ import { decodeClientInfo } from '../../src/protocol/client-info.js';
 import { parseDeviceAuthorizationResponse } from '../../src/protocol/device-code.js';
 import { validateIdToken } from '../../src/protocol/id-token.js';
 import { decodeJwt } from '../../src/protocol/jwt.js';
-import { parseRetryAfter } from '../../src/protocol/retry-after.js';
+import { parseRetryAfter } from '../../src/http/retry-after.js';
 import { parseTokenResponse } from '../../src/protocol/token-response.js';
 import { claimsChallengeFrom, parseWwwAuthenticate } from '../../src/protocol/www-authenticate.js';
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { InvalidResponseError, ServerError } from '../../src/errors.js';
 import type { HttpResponse } from '../../src/http/http-client.js';
 import { parseExpiresOn } from '../../src/protocol/expires-on.js';
-import { parseRetryAfter } from '../../src/protocol/retry-after.js';
+import { parseRetryAfter } from '../../src/http/retry-after.js';
 import { parseTokenResponse } from '../../src/protocol/token-response.js';
 
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);

@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import type { EmulatorContext } from '../context.js';
 import type { Counters, EmulatorFaultKind, FaultQueue } from '../faults.js';
 import { FaultDelays } from '../fault-delays.js';
-import { jsonResponse, readBody, type EmulatorResponse } from '../http.js';
+import { applyFault } from '../fault-step.js';
+import { jsonResponse, listenerFor, readBody, writeResponse, type EmulatorResponse } from '../http.js';
 import { randomToken } from '../ids.js';
 import { issueServerCertificate, thumbprints, type KeyAndCertificate } from '../pki.js';
 import {
@@ -115,6 +116,95 @@ function listen(server: Server): Promise<number> {
   });
 }
 
+/** What one run of the endpoints keeps between requests. */
+interface Listeners {
+  readonly options: ManagedIdentityEndpointsOptions;
+  readonly state: ManagedIdentityState;
+  readonly recorded: Map<EmulatorManagedIdentityEndpoint, EmulatorRecordedRequest>;
+  readonly delays: FaultDelays;
+}
+
+/** Serves one request of a listener whose routes are `routes`. */
+async function dispatch(run: Listeners, routes: readonly MiRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const method = req.method ?? 'GET';
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body === undefined) {
+    writeResponse(res, jsonResponse(413, { error: 'invalid_request', error_description: 'The request body is too large.' }));
+    return;
+  }
+  const path = url.pathname.replace(/\/+$/, '').toLowerCase();
+  const route = routes.find((r) => r.path === path);
+  if (route === undefined) {
+    writeResponse(res, jsonResponse(404, { error: 'not_found', error_description: `The emulator has no managed identity endpoint ${url.pathname}.` }));
+    return;
+  }
+  const headers = flatHeaders(req);
+  run.recorded.set(route.endpoint, { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body });
+  run.options.counters.increment(route.endpoint, undefined);
+  const fault = run.options.faults.take(route.endpoint, undefined);
+  const step = await applyFault(fault, { req, res }, run.delays, (f) => faultResponse(f, route.dialect));
+  if (step.kind === 'stop') return;
+  if (step.kind === 'send') {
+    writeResponse(res, step.response);
+    return;
+  }
+  if (method !== route.method) {
+    const refused = errorBody(route.dialect, 405, `The endpoint only accepts ${route.method} requests.`);
+    refused.headers.allow = route.method;
+    writeResponse(res, refused);
+    return;
+  }
+  const form = method === 'POST' && (headers['content-type'] ?? '').includes('application/x-www-form-urlencoded') ? new URLSearchParams(body) : new URLSearchParams();
+  writeResponse(res, await route.handle(run.state, { method, url, headers, form }), step.truncate);
+}
+
+/** The environment variables that point a client of `source` at the running listeners. */
+function environmentFor(source: EmulatorManagedIdentitySource, urls: { httpUrl: string; httpsUrl: string; thumbprint: string }, state: ManagedIdentityState): Record<string, string> {
+  const { httpUrl, httpsUrl } = urls;
+  switch (source) {
+    case 'SERVICE_FABRIC':
+      return {
+        IDENTITY_ENDPOINT: `${httpsUrl}/metadata/identity/oauth2/token`,
+        IDENTITY_HEADER: state.serviceFabricSecret,
+        IDENTITY_SERVER_THUMBPRINT: urls.thumbprint,
+      };
+    case 'APP_SERVICE':
+      return { IDENTITY_ENDPOINT: `${httpUrl}/msi/token`, IDENTITY_HEADER: state.appServiceSecret };
+    case 'MACHINE_LEARNING':
+      // msal-node sends DEFAULT_IDENTITY_CLIENT_ID as `clientid` for the system-assigned identity.
+      return { MSI_ENDPOINT: `${httpUrl}/MSI/auth`, MSI_SECRET: state.machineLearningSecret, DEFAULT_IDENTITY_CLIENT_ID: MANAGED_IDENTITY_IDS.systemAssignedClientId };
+    case 'AZURE_ARC':
+      return { IDENTITY_ENDPOINT: `${httpUrl}/arc/metadata/identity/oauth2/token`, IMDS_ENDPOINT: `${httpUrl}/arc` };
+    case 'CLOUD_SHELL':
+      return { MSI_ENDPOINT: `${httpUrl}/oauth2/token`, AZUREPS_HOST_ENVIRONMENT: 'cloud-shell/1.0' };
+    case 'DEFAULT_TO_VM':
+      return { AZURE_POD_IDENTITY_AUTHORITY_HOST: httpUrl, MSAL_MANAGED_IDENTITY_ENDPOINT: `${httpUrl}/metadata/identity/oauth2/token` };
+    default:
+      throw new RangeError('source must be one of SERVICE_FABRIC, APP_SERVICE, MACHINE_LEARNING, AZURE_ARC, CLOUD_SHELL, DEFAULT_TO_VM');
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((done) => {
+    server.close(() => done());
+    server.closeAllConnections();
+  });
+}
+
+/** Both servers, listening: plain HTTP, and HTTPS with a certificate from the emulator's CA. */
+async function startServers(run: Listeners, serverCert: KeyAndCertificate): Promise<{ plain: Server; tls: Server; httpPort: number; httpsPort: number }> {
+  const plain = createHttpServer(listenerFor((req, res) => dispatch(run, HTTP_ROUTES, req, res)));
+  const tls = createHttpsServer({ key: serverCert.privateKeyPem, cert: serverCert.certificatePem }, listenerFor((req, res) => dispatch(run, HTTPS_ROUTES, req, res)));
+  const httpPort = await listen(plain);
+  try {
+    return { plain, tls, httpPort, httpsPort: await listen(tls) };
+  } catch (err) {
+    plain.close();
+    throw err;
+  }
+}
+
 /** Starts both listeners. */
 export async function startManagedIdentityEndpoints(options: ManagedIdentityEndpointsOptions): Promise<ManagedIdentityEndpoints> {
   await mkdir(options.arcKeyDirectory, { recursive: true, mode: 0o700 });
@@ -128,122 +218,16 @@ export async function startManagedIdentityEndpoints(options: ManagedIdentityEndp
     arcRealmOverride: undefined,
   };
   options.counters.list([...HTTP_ROUTES, ...HTTPS_ROUTES].map((r) => r.endpoint));
-  const recorded = new Map<EmulatorManagedIdentityEndpoint, EmulatorRecordedRequest>();
-  const delays = new FaultDelays();
-
-  const dispatch = async (routes: readonly MiRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const method = req.method ?? 'GET';
-    const body = await readBody(req, MAX_BODY_BYTES);
-    const send = (response: EmulatorResponse, truncate = false): void => {
-      const bytes = Buffer.from(response.body, 'utf8');
-      res.writeHead(response.status, { ...response.headers, 'content-length': String(bytes.length) });
-      if (truncate) res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
-      else res.end(bytes);
-    };
-    if (body === undefined) {
-      send(jsonResponse(413, { error: 'invalid_request', error_description: 'The request body is too large.' }));
-      return;
-    }
-    const path = url.pathname.replace(/\/+$/, '').toLowerCase();
-    const route = routes.find((r) => r.path === path);
-    if (route === undefined) {
-      send(jsonResponse(404, { error: 'not_found', error_description: `The emulator has no managed identity endpoint ${url.pathname}.` }));
-      return;
-    }
-    const headers = flatHeaders(req);
-    recorded.set(route.endpoint, { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body });
-    options.counters.increment(route.endpoint, undefined);
-    let truncate = false;
-    const fault = options.faults.take(route.endpoint, undefined);
-    if (fault !== undefined) {
-      if (fault.kind === 'reset') {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.kind === 'delay') {
-        await delays.wait(fault.ms);
-        if (res.destroyed) return;
-      }
-      truncate = fault.kind === 'truncated';
-      const faulted = faultResponse(fault, route.dialect);
-      if (faulted !== undefined) {
-        send(faulted);
-        return;
-      }
-    }
-    if (method !== route.method) {
-      const refused = errorBody(route.dialect, 405, `The endpoint only accepts ${route.method} requests.`);
-      refused.headers.allow = route.method;
-      send(refused);
-      return;
-    }
-    const form = method === 'POST' && (headers['content-type'] ?? '').includes('application/x-www-form-urlencoded') ? new URLSearchParams(body) : new URLSearchParams();
-    send(await route.handle(state, { method, url, headers, form }), truncate);
-  };
-
-  const handler = (routes: readonly MiRoute[]) => (req: IncomingMessage, res: ServerResponse): void => {
-    dispatch(routes, req, res).catch((err: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: 'server_error', error_description: `msal-ts emulator internal error: ${err instanceof Error ? err.message : String(err)}` }));
-    });
-  };
-
+  const run: Listeners = { options, state, recorded: new Map(), delays: new FaultDelays() };
   const serverCert = await issueServerCertificate(options.ca);
-  const thumbprint = thumbprints(serverCert.certificatePem).sha1Hex;
-  const plain = createHttpServer(handler(HTTP_ROUTES));
-  const tls = createHttpsServer({ key: serverCert.privateKeyPem, cert: serverCert.certificatePem }, handler(HTTPS_ROUTES));
-  const httpPort = await listen(plain);
-  let httpsPort: number;
-  try {
-    httpsPort = await listen(tls);
-  } catch (err) {
-    plain.close();
-    throw err;
-  }
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const httpsUrl = `https://127.0.0.1:${httpsPort}`;
-
-  const environment = (source: EmulatorManagedIdentitySource): Record<string, string> => {
-    switch (source) {
-      case 'SERVICE_FABRIC':
-        return {
-          IDENTITY_ENDPOINT: `${httpsUrl}/metadata/identity/oauth2/token`,
-          IDENTITY_HEADER: state.serviceFabricSecret,
-          IDENTITY_SERVER_THUMBPRINT: thumbprint,
-        };
-      case 'APP_SERVICE':
-        return { IDENTITY_ENDPOINT: `${httpUrl}/msi/token`, IDENTITY_HEADER: state.appServiceSecret };
-      case 'MACHINE_LEARNING':
-        // msal-node sends DEFAULT_IDENTITY_CLIENT_ID as `clientid` for the system-assigned identity.
-        return { MSI_ENDPOINT: `${httpUrl}/MSI/auth`, MSI_SECRET: state.machineLearningSecret, DEFAULT_IDENTITY_CLIENT_ID: MANAGED_IDENTITY_IDS.systemAssignedClientId };
-      case 'AZURE_ARC':
-        return { IDENTITY_ENDPOINT: `${httpUrl}/arc/metadata/identity/oauth2/token`, IMDS_ENDPOINT: `${httpUrl}/arc` };
-      case 'CLOUD_SHELL':
-        return { MSI_ENDPOINT: `${httpUrl}/oauth2/token`, AZUREPS_HOST_ENVIRONMENT: 'cloud-shell/1.0' };
-      case 'DEFAULT_TO_VM':
-        return { AZURE_POD_IDENTITY_AUTHORITY_HOST: httpUrl, MSAL_MANAGED_IDENTITY_ENDPOINT: `${httpUrl}/metadata/identity/oauth2/token` };
-      default:
-        throw new RangeError('source must be one of SERVICE_FABRIC, APP_SERVICE, MACHINE_LEARNING, AZURE_ARC, CLOUD_SHELL, DEFAULT_TO_VM');
-    }
-  };
-
-  const closeServer = (server: Server): Promise<void> =>
-    new Promise<void>((done) => {
-      server.close(() => done());
-      server.closeAllConnections();
-    });
-
+  const { plain, tls, httpPort, httpsPort } = await startServers(run, serverCert);
+  const urls = { httpUrl: `http://127.0.0.1:${httpPort}`, httpsUrl: `https://127.0.0.1:${httpsPort}`, thumbprint: thumbprints(serverCert.certificatePem).sha1Hex };
   return {
-    httpUrl,
-    httpsUrl,
-    environment,
+    httpUrl: urls.httpUrl,
+    httpsUrl: urls.httpsUrl,
+    environment: (source) => environmentFor(source, urls, state),
     lastRequest: (endpoint) => {
-      const r = recorded.get(endpoint);
+      const r = run.recorded.get(endpoint);
       return r === undefined ? undefined : { ...r, query: { ...r.query }, headers: { ...r.headers } };
     },
     setArcRealmOverride: (realm) => {
@@ -251,7 +235,7 @@ export async function startManagedIdentityEndpoints(options: ManagedIdentityEndp
       state.arcRealmOverride = realm;
     },
     close: async () => {
-      delays.cancelAll();
+      run.delays.cancelAll();
       await Promise.all([closeServer(plain), closeServer(tls)]);
     },
   };

@@ -5,8 +5,9 @@
  * base URL, as current MSAL Python and msal-node read it) point it elsewhere.
  */
 import { RequestAbortedError } from '../../errors.js';
-import { parseRetryAfter } from '../../protocol/retry-after.js';
-import { imdsRetryDelay, type Sleep } from '../imds-retry.js';
+import { parseRetryAfter } from '../../http/retry-after.js';
+import type { Sleep } from '../../util/sleep.js';
+import { imdsRetryDelay } from '../imds-retry.js';
 import { addIdParameter, IMDS_ID_PARAMETERS } from '../managed-identity.js';
 import { endpointUrl, send, type SourceRequest } from '../source-request.js';
 import { value, type ManagedIdentityEnvironment } from '../source-detection.js';
