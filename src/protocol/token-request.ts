@@ -193,9 +193,9 @@ export function buildUserFederatedIdentityCredentialRequest(
     throw new TypeError('give exactly one of username and userObjectId');
   }
   return build(GRANT_TYPE_USER_FIC, options, true, {
-    user_federated_identity_credential: requireString(options.assertion, 'assertion'),
-    username: username === undefined ? undefined : requireString(username, 'username'),
-    user_id: userObjectId === undefined ? undefined : requireString(userObjectId, 'userObjectId'),
+    user_federated_identity_credential: requireNonEmptyString(options.assertion, 'assertion'),
+    username: username === undefined ? undefined : requireNonEmptyString(username, 'username'),
+    user_id: userObjectId === undefined ? undefined : requireNonEmptyString(userObjectId, 'userObjectId'),
     scope: wireScopes(options.scopes),
   });
 }
