@@ -46,15 +46,15 @@ export type {
   BrokerSignOutRequest,
   BrokerSilentRequest,
   BrokerTokenResponse,
-} from './broker/broker.js';
-export type { BrokerOptions, BrokerPlatform } from './broker/broker-options.js';
+} from './app/broker/broker.js';
+export type { BrokerOptions, BrokerPlatform } from './app/broker/broker-options.js';
 export type {
   AuthSchemeOption,
   PublicClientInteractiveOptions,
   PublicClientSilentOptions,
   PublicClientUsernamePasswordOptions,
-} from './broker/broker-seam.js';
-export { PopAuthScheme } from './broker/pop-auth-scheme.js';
+} from './app/broker/broker-seam.js';
+export { PopAuthScheme } from './app/broker/pop-auth-scheme.js';
 export { AZURE_REGION_AUTO_DETECT, AZURE_REGION_DISABLED, regionalHost } from './authority/region.js';
 export type { RegionEnvironment } from './authority/region.js';
 export type { IdTokenValidationOptions } from './protocol/id-token.js';

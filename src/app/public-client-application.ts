@@ -15,15 +15,15 @@ import {
 } from './device-flow.js';
 import { acquireTokenInteractive } from './interactive.js';
 import type { Account } from '../cache/cache-types.js';
-// Broker seam (issue 14): the logic lives in src/broker/; the hooks below are marked "broker seam".
-import { BROKER_OPTION_KEYS, decideBroker, type BrokerOptions } from '../broker/broker-options.js';
+// Broker seam (issue 14): the logic lives in src/app/broker/; the hooks below are marked "broker seam".
+import { BROKER_OPTION_KEYS, decideBroker, type BrokerOptions } from './broker/broker-options.js';
 import {
   BrokerSeam,
   type PublicClientInteractiveOptions,
   type PublicClientSilentOptions,
   type PublicClientUsernamePasswordOptions,
-} from '../broker/broker-seam.js';
-import { PUBLIC_CLIENT_SILENT_KEYS, PUBLIC_CLIENT_USERNAME_PASSWORD_KEYS } from '../broker/broker-option-keys.js';
+} from './broker/broker-seam.js';
+import { PUBLIC_CLIENT_SILENT_KEYS, PUBLIC_CLIENT_USERNAME_PASSWORD_KEYS } from './broker/broker-option-keys.js';
 import type { AuthenticationResult as Result } from './authentication-result.js';
 
 /**

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { release } from 'node:os';
 import { describe, it } from 'node:test';
-import { currentBrokerPlatform, type BrokerPlatform } from '../../src/broker/broker-options.js';
+import { currentBrokerPlatform, type BrokerPlatform } from '../../src/app/broker/broker-options.js';
 import { exitCodeFor, EXIT } from '../../src/cli/exit-codes.js';
 import { BrokerError, BrokerUnavailableError, PopAuthScheme, PublicClientApplication } from '../../src/index.js';
 import { AUTHORITY, CLIENT_ID, FakeBroker } from './fake-broker.js';

@@ -15,17 +15,17 @@
  * Broker results are cached (see broker.ts) with `token_source: "broker"`, except a proof-of-possession access token,
  * which is bound to one request and would otherwise be served from the cache to a Bearer request.
  */
-import type { Account } from '../cache/cache-types.js';
-import { BrokerError, BrokerUnavailableError, InvalidResponseError } from '../errors.js';
-import type { TokenResponse } from '../protocol/token-response.js';
-import { rejectReservedScopes, validateScopes } from '../protocol/scopes.js';
-import { getAccounts } from '../app/accounts.js';
-import { userPartition, type AppCore, type CacheLocation, type RequestContext, type Target } from '../app/app-core.js';
-import type { AuthenticationResult } from '../app/authentication-result.js';
-import { checkData } from '../app/extra-data.js';
-import type { AcquireTokenInteractiveOptions } from '../app/interactive.js';
-import type { AcquireTokenSilentOptions } from '../app/silent.js';
-import type { AcquireTokenByUsernamePasswordOptions } from '../app/username-password.js';
+import type { Account } from '../../cache/cache-types.js';
+import { BrokerError, BrokerUnavailableError, InvalidResponseError } from '../../errors.js';
+import type { TokenResponse } from '../../protocol/token-response.js';
+import { rejectReservedScopes, validateScopes } from '../../protocol/scopes.js';
+import { getAccounts } from '../accounts.js';
+import { userPartition, type AppCore, type CacheLocation, type RequestContext, type Target } from '../app-core.js';
+import type { AuthenticationResult } from '../authentication-result.js';
+import { checkData } from '../extra-data.js';
+import type { AcquireTokenInteractiveOptions } from '../interactive.js';
+import type { AcquireTokenSilentOptions } from '../silent.js';
+import type { AcquireTokenByUsernamePasswordOptions } from '../username-password.js';
 import type { Broker, BrokerRequest, BrokerTokenResponse } from './broker.js';
 import { PopAuthScheme } from './pop-auth-scheme.js';
 

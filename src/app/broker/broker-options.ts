@@ -6,9 +6,9 @@
  * recognise WSL is synchronous and happens only when a Linux or WSL flag is set.
  */
 import { release } from 'node:os';
-import type { Authority } from '../authority/authority.js';
-import { BrokerUnavailableError, type BrokerOption } from '../errors.js';
-import type { OptionKeys } from '../util/options.js';
+import type { Authority } from '../../authority/authority.js';
+import { BrokerUnavailableError, type BrokerOption } from '../../errors.js';
+import type { OptionKeys } from '../../util/options.js';
 import type { Broker } from './broker.js';
 
 /** The platforms MSAL Python's broker flags name; `other` for the rest (FreeBSD, ...). */
