@@ -64,6 +64,17 @@ export interface RequestContext {
 /** Produces the client authentication fields of a confidential client for a token endpoint. */
 export type Authenticate = (tokenEndpoint: string) => Promise<Record<string, string>>;
 
+/** What differs between a public and a confidential client's engine. */
+export interface AppCoreSetup {
+  /** How long to back off after a 429/5xx that named no Retry-After, in seconds. */
+  readonly throttleSeconds: number;
+  /**
+   * A confidential client's authentication, built once the engine's clock and authority are set (and its other
+   * options checked); public clients have none.
+   */
+  readonly authenticator?: ((core: AppCore) => Authenticate) | undefined;
+}
+
 /** What a successful user-flow token response is stored as, beyond the response itself. */
 export interface RedeemOptions {
   /** The grant, for the Account's `account_source`. */
@@ -107,8 +118,8 @@ export class AppCore {
   readonly log: LogSink;
   /** Cache hits and failures reported in the next request's telemetry headers. */
   readonly telemetry = new ServerTelemetry();
-  /** Set by confidential clients; public clients send no credential. */
-  authenticate: Authenticate | undefined;
+  /** A confidential client's authentication; public clients send no credential. */
+  readonly authenticate: Authenticate | undefined;
   /** Concurrent identical silent refreshes share one request. */
   readonly inFlight = new Map<string, Promise<AuthenticationResult | undefined>>();
 
@@ -124,7 +135,7 @@ export class AppCore {
    * @throws TypeError naming `clientId`, `authority`, `oidcAuthority`, `clientCapabilities` or `excludeScopes` when
    *   malformed; RangeError when `excludeScopes` holds `openid`.
    */
-  constructor(clientId: string, options: ClientApplicationOptions, defaults: { throttleSeconds: number } = { throttleSeconds: 60 }) {
+  constructor(clientId: string, options: ClientApplicationOptions, setup: AppCoreSetup = { throttleSeconds: 60 }) {
     if (typeof clientId !== 'string' || clientId.trim() === '') {
       throw new TypeError('clientId must be a non-empty string (the application id from the app registration)');
     }
@@ -149,7 +160,7 @@ export class AppCore {
       options.httpClient ?? createHttpClient({ verify: options.verify, proxy: options.proxy, timeoutMs: options.timeoutMs, logger: options.logger }),
       {
         store: options.httpCache,
-        defaultThrottleSeconds: defaults.throttleSeconds,
+        defaultThrottleSeconds: setup.throttleSeconds,
         maxRetries: options.maxRetries,
         now: this.now,
         sleep: this.sleep,
@@ -163,7 +174,6 @@ export class AppCore {
     }
     this.clientCapabilities = caps === undefined || caps.length === 0 ? undefined : Object.freeze([...(caps as string[])]);
     this.jwks = new JwksCache({ http: this.http, now: this.now });
-    this.authenticate = undefined;
     const headers: Record<string, string> = {
       'x-client-sku': 'msal-ts',
       'x-client-ver': VERSION,
@@ -173,6 +183,7 @@ export class AppCore {
     if (options.appName !== undefined) headers['x-app-name'] = String(options.appName);
     if (options.appVersion !== undefined) headers['x-app-ver'] = String(options.appVersion);
     this.headers = Object.freeze(headers);
+    this.authenticate = setup.authenticator?.(this);
   }
 
   /** The authority a call uses (the configured one, or a per-call tenant or authority override), memoized. */

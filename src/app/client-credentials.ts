@@ -4,7 +4,6 @@
  */
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { CacheAccessContext } from '../cache/cache-access.js';
-import type { ClientAuthenticator } from '../protocol/client-credential.js';
 import { RESERVED_SCOPES, validateScopes } from '../protocol/scopes.js';
 import { buildClientCredentialsRequest } from '../protocol/token-request.js';
 import { shareInFlight } from '../util/in-flight.js';
@@ -55,7 +54,6 @@ const FOR_CLIENT_OPTIONS = optionShape<AcquireTokenForClientOptions>('acquireTok
 /** What the client credentials grant needs of its confidential client, built once with it. */
 export interface ClientCredentialsApp {
   readonly core: AppCore;
-  readonly authenticator: ClientAuthenticator;
   readonly regions: RegionalRouting;
   /** Concurrent identical requests share one token request. */
   readonly inFlight: Map<string, Promise<AuthenticationResult>>;
@@ -182,7 +180,7 @@ async function redeem(
     scopes,
     claims: core.claims(options.claimsChallenge),
     // The assertion's audience stays the global token endpoint, also for a regional request, as MSAL Python signs it.
-    clientAuthentication: await app.authenticator.authenticate(metadata.token_endpoint),
+    clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
     data: extra.fields,
   });
   const sentTo = tokenEndpoint === metadata.token_endpoint ? metadata : { ...metadata, token_endpoint: tokenEndpoint };

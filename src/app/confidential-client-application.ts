@@ -80,18 +80,23 @@ export class ConfidentialClientApplication extends ClientApplication {
    */
   constructor(clientId: string, options: ConfidentialClientApplicationOptions) {
     checkOptionKeys(options, OPTIONS);
-    // MSAL Python's confidential default: a daemon backs off 5 s after a 429/5xx without Retry-After.
-    super(clientId, options, { throttleSeconds: 5 });
-    if (options.clientCredential === undefined) {
-      throw new TypeError('clientCredential is required for a ConfidentialClientApplication');
-    }
-    const authenticator = createClientAuthenticator(clientId, options.clientCredential, {
-      clientClaims: options.clientClaims,
-      now: this.now,
-      isAdfs: this.authority.kind === 'adfs',
+    // MSAL Python's confidential default: a daemon backs off 5 s after a 429/5xx without Retry-After. Every flow
+    // (client credentials, on-behalf-of, and the base class's auth code, refresh and ROPC) authenticates the client
+    // with the one credential.
+    super(clientId, options, {
+      throttleSeconds: 5,
+      authenticator: (core) => {
+        if (options.clientCredential === undefined) {
+          throw new TypeError('clientCredential is required for a ConfidentialClientApplication');
+        }
+        const authenticator = createClientAuthenticator(clientId, options.clientCredential, {
+          clientClaims: options.clientClaims,
+          now: core.now,
+          isAdfs: core.authority.kind === 'adfs',
+        });
+        return (tokenEndpoint) => authenticator.authenticate(tokenEndpoint);
+      },
     });
-    // User flows of the base class (auth code, refresh, ROPC) authenticate the client with the same credential.
-    this.core.authenticate = (tokenEndpoint) => authenticator.authenticate(tokenEndpoint);
     const environment = options.environment ?? process.env;
     if (typeof environment !== 'object' || environment === null) throw new TypeError('options.environment must be an object of strings');
     // The IMDS probe never goes through a proxy (it cannot reach this machine's metadata service) and gives up fast.
@@ -99,7 +104,7 @@ export class ConfidentialClientApplication extends ClientApplication {
       options.httpClient ??
       createHttpClient({ verify: options.verify, proxy: options.proxy, bypassProxyForLocalTargets: true, timeoutMs: IMDS_REGION_TIMEOUT_MS });
     const regions = new RegionalRouting(options.azureRegion, environment, probe, this.core.log);
-    this.#clientCredentials = { core: this.core, authenticator, regions, inFlight: new Map() };
+    this.#clientCredentials = { core: this.core, regions, inFlight: new Map() };
   }
 
   /**
@@ -146,6 +151,6 @@ export class ConfidentialClientApplication extends ClientApplication {
    */
   async removeTokensForClient(): Promise<void> {
     const context: CacheAccessContext = { clientId: this.clientId, partition: { kind: 'any' } };
-    await this.tokenCache.write(context, () => this.tokenCache.removeTokensForClient(this.clientId, this.knownEnvironments()));
+    await this.tokenCache.write(context, () => this.tokenCache.removeTokensForClient(this.clientId, this.core.knownEnvironments()));
   }
 }
