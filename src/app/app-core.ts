@@ -51,6 +51,8 @@ export interface CacheLocation {
 export interface Target {
   readonly authority: Authority;
   location: CacheLocation | undefined;
+  /** The cache access context of the app's own tokens here, once the location is known (calls without a correlation id share it). */
+  appAccess: CacheAccessContext | undefined;
 }
 
 /** Per-request context threaded through one acquisition. */
@@ -95,7 +97,8 @@ export interface RedeemOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Refresh flows: do not write an Account, and apply `afterAdd` in the same cache write (the RT update). */
   readonly skipAccountCreation?: boolean | undefined;
-  readonly keepRefreshTokenOutOfAdd?: boolean | undefined;
+  /** Add the response without its refresh token (a refresh updates the one it used in `afterAdd` instead). */
+  readonly withoutRefreshToken?: boolean | undefined;
   readonly afterAdd?: ((response: TokenResponse, now: number) => void) | undefined;
   /** The cache partition; derived from the response when absent. */
   readonly partition?: CachePartition | undefined;
@@ -148,7 +151,7 @@ export class AppCore {
       options.oidcAuthority !== undefined
         ? parseAuthority(options.oidcAuthority, { oidcAuthority: true })
         : parseAuthority(options.authority ?? DEFAULT_AUTHORITY);
-    this.#defaultTarget = { authority: this.authority, location: undefined };
+    this.#defaultTarget = { authority: this.authority, location: undefined, appAccess: undefined };
     this.tokenCache = checkTokenCache(options.tokenCache) ?? new SerializableTokenCache();
     this.#httpCache = options.httpCache;
     this.#instanceDiscovery = options.instanceDiscovery ?? true;
@@ -204,7 +207,7 @@ export class AppCore {
         tenant !== undefined
           ? withTenant(this.authority, tenant)
           : parseAuthority(key, { oidcAuthority: this.authority.kind === 'oidc' });
-      target = { authority, location: undefined };
+      target = { authority, location: undefined, appAccess: undefined };
       if (memo.size >= MAX_REMEMBERED_AUTHORITIES) memo.clear();
       memo.set(key, target);
     }
@@ -366,7 +369,7 @@ export class AppCore {
     const location = this.cacheLocation(target, metadata);
     const environment = location.environments[0] ?? target.authority.host;
     let cached: TokenResponse = response;
-    if (options.keepRefreshTokenOutOfAdd === true && response.refresh_token !== undefined) {
+    if (options.withoutRefreshToken === true && response.refresh_token !== undefined) {
       const { refresh_token: _rt, ...rest } = response;
       void _rt;
       cached = rest;
@@ -395,14 +398,16 @@ export class AppCore {
   }
 
   /**
-   * The cached access token of an account (`homeAccountId`) or of the app itself (`undefined`) in a location. A hit
-   * that needs no refresh counts as a cache hit in the next request's telemetry.
+   * The cached access token of an account (`homeAccountId`) or of the app itself (`undefined`) in a location, in the
+   * on-behalf-of partition of `userAssertionHash` when given. A hit that needs no refresh counts as a cache hit in the
+   * next request's telemetry.
    */
   lookupAccessToken(
     location: CacheLocation,
     homeAccountId: string | undefined,
     scopes: readonly string[],
     extra: ExtraData,
+    userAssertionHash?: string,
   ): CachedToken | undefined {
     const now = this.now() / 1000;
     const hit = this.tokenCache.findAccessToken(
@@ -412,6 +417,7 @@ export class AppCore {
         realm: location.realm,
         homeAccountId,
         scopes,
+        userAssertionHash,
         keyId: extra.keyId,
         tokenType: extra.tokenType,
       },
@@ -419,7 +425,10 @@ export class AppCore {
     );
     if (hit === undefined) return undefined;
     if (!hit.aging) this.telemetry.cacheHit();
-    return cachedToken(hit, now);
+    const cached: CachedToken = cachedToken(hit, now);
+    // The scope the server granted when the token was issued, so a hit reports it as the response did.
+    if (hit.entry.target !== '') cached.result.scope = hit.entry.target;
+    return cached;
   }
 
   /** The result of a token response, as MSAL Python shapes it. */

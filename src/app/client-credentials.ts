@@ -6,10 +6,10 @@ import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import { RESERVED_SCOPES, validateScopes } from '../protocol/scopes.js';
 import { buildClientCredentialsRequest } from '../protocol/token-request.js';
-import { shareInFlight } from '../util/in-flight.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';
 import type { AppCore, CacheLocation, RequestContext, Target } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
+import { cacheFirst, lookAfterDiscovery, rejection, type CacheFirstCall, type CacheFirstFlow } from './cache-first.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 import type { RegionalRouting } from './regional-routing.js';
 import { API_IDS } from './telemetry.js';
@@ -59,12 +59,42 @@ export interface ClientCredentialsApp {
   readonly inFlight: Map<string, Promise<AuthenticationResult>>;
 }
 
+/** One `acquireTokenForClient` call, down the cache-first path. */
+interface ClientCredentialsCall extends CacheFirstCall<AuthenticationResult> {
+  readonly app: ClientCredentialsApp;
+  /** The caller's scopes and options, to start over with. */
+  readonly scopes: readonly string[];
+  readonly options: AcquireTokenForClientOptions;
+  readonly target: Target;
+  readonly wanted: string[];
+  readonly extra: ExtraData;
+  /** Where the tokens are, when known (before discovery for a tenant id; after it otherwise). */
+  location: CacheLocation | undefined;
+}
+
+const CLIENT_CREDENTIALS: CacheFirstFlow<AuthenticationResult, ClientCredentialsCall> = {
+  lookup: (call) =>
+    call.location === undefined ? undefined : call.app.core.lookupAccessToken(call.location, undefined, call.wanted, call.extra),
+  key: (call) =>
+    `${call.target.authority.url}\n${call.wanted.join(' ')}\n${call.options.claimsChallenge ?? ''}\n${call.bypass}\n${call.extra.dedupKey}`,
+  fetch: acquireFromNetwork,
+  retry: (call) => acquireTokenForClient(call.app, call.scopes, call.options),
+};
+
 /** `acquireTokenForClient`; see {@link ConfidentialClientApplication.acquireTokenForClient}. */
-export async function acquireTokenForClient(
+export function acquireTokenForClient(
   app: ClientCredentialsApp,
   scopes: readonly string[],
   options: AcquireTokenForClientOptions = {},
 ): Promise<AuthenticationResult> {
+  try {
+    return cacheFirst(CLIENT_CREDENTIALS, checkedCall(app, scopes, options));
+  } catch (err) {
+    return rejection(err);
+  }
+}
+
+function checkedCall(app: ClientCredentialsApp, scopes: readonly string[], options: AcquireTokenForClientOptions): ClientCredentialsCall {
   checkOptionKeys(options, FOR_CLIENT_OPTIONS);
   const wanted = validateScopes(scopes);
   const extra = checkData(options.data);
@@ -74,7 +104,8 @@ export async function acquireTokenForClient(
       `scopes: "${reserved}" is for user sign-in and has no meaning in an app token; ask for "<resource>/.default"`,
     );
   }
-  const target = app.core.targetFor(options);
+  const core = app.core;
+  const target = core.targetFor(options);
   const authority = target.authority;
   if (authority.isTenantless) {
     throw new RangeError(
@@ -82,45 +113,35 @@ export async function acquireTokenForClient(
         'configure a tenant-specific authority or pass options.tenant',
     );
   }
-  const bypassCache = options.forceRefresh === true || options.claimsChallenge !== undefined;
-  let fallback: AuthenticationResult | undefined;
-  if (!bypassCache) {
-    const location = app.core.knownCacheLocation(target);
-    if (location !== undefined) {
-      const loading = app.core.tokenCache.beforeRead(appContext(app.core, location, options.correlationId));
-      if (loading !== undefined) await loading;
-      const hit = app.core.lookupAccessToken(location, undefined, wanted, extra);
-      if (hit !== undefined && !hit.aging) return hit.result;
-      fallback = hit?.result;
-    }
-  }
-  const key = `${authority.url}\n${wanted.join(' ')}\n${options.claimsChallenge ?? ''}\n${bypassCache}\n${extra.identity}`;
-  return shareNetworkRequest(app, key, scopes, options, target, wanted, extra, bypassCache, fallback);
+  const bypass = options.forceRefresh === true || options.claimsChallenge !== undefined;
+  const location = bypass ? undefined : core.knownCacheLocation(target);
+  return {
+    tokenCache: core.tokenCache,
+    access: location === undefined ? undefined : appAccess(core, target, location, options.correlationId),
+    inFlight: app.inFlight,
+    signal: options.signal,
+    looked: false,
+    fallback: undefined,
+    app,
+    scopes,
+    options,
+    target,
+    wanted,
+    extra,
+    bypass,
+    location,
+  };
 }
 
-// Apart from acquireTokenForClient so that its closures do not make every cache hit allocate a context.
-function shareNetworkRequest(
-  app: ClientCredentialsApp,
-  key: string,
-  scopes: readonly string[],
-  options: AcquireTokenForClientOptions,
-  target: Target,
-  wanted: string[],
-  extra: ExtraData,
-  bypassCache: boolean,
-  fallback: AuthenticationResult | undefined,
-): Promise<AuthenticationResult> {
-  return shareInFlight(
-    app.inFlight,
-    key,
-    options.signal,
-    () => acquireFromNetwork(app, target, wanted, options, extra, bypassCache, fallback),
-    () => acquireTokenForClient(app, scopes, options),
-  );
+/** {@link appContext} of a target's location, made once for the calls that name no correlation id (a hit allocates none). */
+function appAccess(core: AppCore, target: Target, location: CacheLocation, correlationId: string | undefined): CacheAccessContext {
+  if (correlationId !== undefined) return appContext(core, location, correlationId);
+  target.appAccess ??= appContext(core, location, undefined);
+  return target.appAccess;
 }
 
 /** The cache access context of the app's own tokens in a location. */
-export function appContext(core: AppCore, location: CacheLocation, correlationId: string | undefined): CacheAccessContext {
+function appContext(core: AppCore, location: CacheLocation, correlationId: string | undefined): CacheAccessContext {
   const environment = location.environments[0] ?? core.authority.host;
   return {
     clientId: core.clientId,
@@ -129,61 +150,47 @@ export function appContext(core: AppCore, location: CacheLocation, correlationId
   };
 }
 
-async function acquireFromNetwork(
-  app: ClientCredentialsApp,
-  target: Target,
-  scopes: string[],
-  options: AcquireTokenForClientOptions,
-  extra: ExtraData,
-  bypassCache: boolean,
-  knownFallback: AuthenticationResult | undefined,
-): Promise<AuthenticationResult> {
+async function acquireFromNetwork(call: ClientCredentialsCall): Promise<AuthenticationResult> {
+  const { app, target, bypass } = call;
   const core = app.core;
-  const ctx = core.context(options, {
+  const ctx = core.context(call.options, {
     apiId: API_IDS.acquireTokenForClient,
-    refreshReason: bypassCache ? 1 : knownFallback !== undefined ? 4 : 2,
+    refreshReason: bypass ? 1 : call.fallback !== undefined ? 4 : 2,
   });
   const metadata = await core.metadataFor(target.authority, ctx);
   const location = core.cacheLocation(target, metadata);
-  let fallback = knownFallback;
-  if (!bypassCache && fallback === undefined) {
-    await core.tokenCache.beforeRead(appContext(core, location, ctx.correlationId));
-    const hit = core.lookupAccessToken(location, undefined, scopes, extra);
-    if (hit !== undefined && !hit.aging) return hit.result;
-    fallback = hit?.result;
-  }
-  try {
-    const endpoint = app.regions.enabled
-      ? await app.regions.tokenEndpoint(target.authority, metadata.token_endpoint, ctx.signal)
-      : metadata.token_endpoint;
-    return await redeem(app, endpoint, metadata, location, scopes, options, extra, ctx);
-  } catch (err) {
-    // An aging token is still valid: serve it when the proactive refresh fails, as MSAL Python does.
-    if (fallback !== undefined) return fallback;
-    throw err;
-  }
+  call.location = location;
+  const fresh = await lookAfterDiscovery(CLIENT_CREDENTIALS, call, appContext(core, location, ctx.correlationId));
+  if (fresh !== undefined) return fresh;
+  const endpoint = app.regions.enabled
+    ? await app.regions.tokenEndpoint(target.authority, metadata.token_endpoint, ctx.signal)
+    : metadata.token_endpoint;
+  return requestAppToken(call, { endpoint, metadata, location, ctx });
 }
 
-async function redeem(
-  app: ClientCredentialsApp,
-  tokenEndpoint: string,
-  metadata: AuthorityMetadata,
-  location: CacheLocation,
-  scopes: string[],
-  options: AcquireTokenForClientOptions,
-  extra: ExtraData,
-  ctx: RequestContext,
-): Promise<AuthenticationResult> {
+/** Where a client credentials request goes, known once the authority is discovered. */
+interface Destination {
+  /** The token endpoint the request is sent to: the regional one when enabled. */
+  readonly endpoint: string;
+  readonly metadata: AuthorityMetadata;
+  readonly location: CacheLocation;
+  readonly ctx: RequestContext;
+}
+
+/** Sends the client credentials grant and caches the app token (one cache write). */
+async function requestAppToken(call: ClientCredentialsCall, to: Destination): Promise<AuthenticationResult> {
+  const { app, wanted: scopes, extra } = call;
+  const { metadata, location, ctx } = to;
   const core = app.core;
   const body = buildClientCredentialsRequest({
     clientId: core.clientId,
     scopes,
-    claims: core.claims(options.claimsChallenge),
+    claims: core.claims(call.options.claimsChallenge),
     // The assertion's audience stays the global token endpoint, also for a regional request, as MSAL Python signs it.
     clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
     data: extra.fields,
   });
-  const sentTo = tokenEndpoint === metadata.token_endpoint ? metadata : { ...metadata, token_endpoint: tokenEndpoint };
+  const sentTo = to.endpoint === metadata.token_endpoint ? metadata : { ...metadata, token_endpoint: to.endpoint };
   const response = await core.requestToken(sentTo, body, ctx);
   const event = {
     clientId: core.clientId,

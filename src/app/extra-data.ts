@@ -17,8 +17,8 @@ export interface ExtraData {
   readonly keyId: string | undefined;
   /** `token_type` asked for, e.g. `ssh-cert`; cache lookups then match only tokens of that type. */
   readonly tokenType: string | undefined;
-  /** A stable string of the fields, for keys that tell concurrent identical requests apart. */
-  readonly identity: string;
+  /** A stable string of the fields: part of the key that tells concurrent identical requests apart. */
+  readonly dedupKey: string;
 }
 
 /** Fields the flows set themselves: `data` may add fields, never replace one (checked here, before any I/O). */
@@ -42,7 +42,7 @@ const RESERVED: ReadonlySet<string> = new Set([
   'requested_token_use',
 ]);
 
-const NONE: ExtraData = Object.freeze({ fields: undefined, keyId: undefined, tokenType: undefined, identity: '' });
+const NONE: ExtraData = Object.freeze({ fields: undefined, keyId: undefined, tokenType: undefined, dedupKey: '' });
 
 /**
  * Checks `options.data` before any I/O.
@@ -78,7 +78,7 @@ export function checkData(data: unknown): ExtraData {
     fields: Object.freeze(fields),
     keyId: nonEmpty(fields['key_id']),
     tokenType,
-    identity: JSON.stringify(names.map((n) => [n, fields[n]])),
+    dedupKey: JSON.stringify(names.map((n) => [n, fields[n]])),
   });
 }
 
