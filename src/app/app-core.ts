@@ -104,6 +104,12 @@ export interface RedeemOptions {
   readonly partition?: CachePartition | undefined;
 }
 
+/** A token response and its id token's validated claims. */
+export interface IssuedTokens {
+  readonly response: TokenResponse;
+  readonly claims: Record<string, unknown> | undefined;
+}
+
 /** The shared engine of an application. */
 export class AppCore {
   readonly clientId: string;
@@ -353,19 +359,13 @@ export class AppCore {
   ): Promise<AuthenticationResult> {
     const response = await this.requestToken(metadata, body, ctx, options.headers);
     const claims = await this.idTokenClaims(response, metadata, ctx, { nonce: options.nonce, maxAge: options.maxAge });
-    await this.store(target, metadata, response, claims, ctx, options);
+    await this.store(target, metadata, { response, claims }, ctx, options);
     return this.resultFromResponse(response, claims);
   }
 
   /** Stores a validated token response in the cache, in one write. */
-  async store(
-    target: Target,
-    metadata: AuthorityMetadata,
-    response: TokenResponse,
-    claims: Record<string, unknown> | undefined,
-    ctx: RequestContext,
-    options: RedeemOptions,
-  ): Promise<void> {
+  async store(target: Target, metadata: AuthorityMetadata, issued: IssuedTokens, ctx: RequestContext, options: RedeemOptions): Promise<void> {
+    const { response, claims } = issued;
     const location = this.cacheLocation(target, metadata);
     const environment = location.environments[0] ?? target.authority.host;
     let cached: TokenResponse = response;

@@ -135,7 +135,7 @@ async function requestOnBehalfOf(call: OboCall): Promise<AuthenticationResult> {
   });
   const response = await core.requestToken(metadata, body, ctx);
   const claims = await core.idTokenClaims(response, metadata, ctx);
-  await core.store(target, metadata, response, claims, ctx, {
+  await core.store(target, metadata, { response, claims }, ctx, {
     grantType: GRANT_TYPE_JWT_BEARER,
     scopes: decorated,
     userAssertionHash: hash,

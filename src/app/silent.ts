@@ -272,7 +272,7 @@ async function tryRefreshTokens(
 async function storeRefreshed(request: RefreshRequest, rt: RefreshTokenEntry, response: TokenResponse): Promise<AuthenticationResult> {
   const { core, target, metadata, homeAccountId, ctx } = request;
   const claims = await core.idTokenClaims(response, metadata, ctx);
-  await core.store(target, metadata, response, claims, ctx, {
+  await core.store(target, metadata, { response, claims }, ctx, {
     grantType: 'refresh_token',
     scopes: request.scopes,
     keyId: request.extra.keyId,
