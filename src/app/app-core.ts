@@ -12,6 +12,7 @@ import { AuthorityMetadataCache } from '../authority/authority-metadata-cache.js
 import { parseAuthority, withTenant, type Authority } from '../authority/authority.js';
 import { knownAliasesOf } from '../authority/clouds.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
+import type { AuthenticationRequest } from '../protocol/client-credential.js';
 import { JwksCache } from '../authority/jwks.js';
 import type { CacheAccessContext, CachePartition } from '../cache/cache-access.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
@@ -53,6 +54,8 @@ export interface CacheLocation {
 export interface Target {
   readonly authority: Authority;
   location: CacheLocation | undefined;
+  /** The cache access context of the app's own tokens here, once the location is known (calls without a correlation id share it). */
+  appAccess: CacheAccessContext | undefined;
 }
 
 /** Per-request context threaded through one acquisition. */
@@ -64,7 +67,18 @@ export interface RequestContext {
 }
 
 /** Produces the client authentication fields of a confidential client for a token endpoint. */
-export type Authenticate = (tokenEndpoint: string) => Promise<Record<string, string>>;
+export type Authenticate = (tokenEndpoint: string, request?: AuthenticationRequest) => Promise<Record<string, string>>;
+
+/** What differs between a public and a confidential client's engine. */
+export interface AppCoreSetup {
+  /** How long to back off after a 429/5xx that named no Retry-After, in seconds. */
+  readonly throttleSeconds: number;
+  /**
+   * A confidential client's authentication, built once the engine's clock and authority are set (and its other
+   * options checked); public clients have none.
+   */
+  readonly authenticator?: ((core: AppCore) => Authenticate) | undefined;
+}
 
 /** What a successful user-flow token response is stored as, beyond the response itself. */
 export interface RedeemOptions {
@@ -86,10 +100,17 @@ export interface RedeemOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Refresh flows: do not write an Account, and apply `afterAdd` in the same cache write (the RT update). */
   readonly skipAccountCreation?: boolean | undefined;
-  readonly keepRefreshTokenOutOfAdd?: boolean | undefined;
+  /** Add the response without its refresh token (a refresh updates the one it used in `afterAdd` instead). */
+  readonly withoutRefreshToken?: boolean | undefined;
   readonly afterAdd?: ((response: TokenResponse, now: number) => void) | undefined;
   /** The cache partition; derived from the response when absent. */
   readonly partition?: CachePartition | undefined;
+}
+
+/** A token response and its id token's validated claims. */
+export interface IssuedTokens {
+  readonly response: TokenResponse;
+  readonly claims: Record<string, unknown> | undefined;
 }
 
 /** The shared engine of an application. */
@@ -109,8 +130,8 @@ export class AppCore {
   readonly log: LogSink;
   /** Cache hits and failures reported in the next request's telemetry headers. */
   readonly telemetry = new ServerTelemetry();
-  /** Set by confidential clients; public clients send no credential. */
-  authenticate: Authenticate | undefined;
+  /** A confidential client's authentication; public clients send no credential. */
+  readonly authenticate: Authenticate | undefined;
   /** Concurrent identical silent refreshes share one request. */
   readonly inFlight = new Map<string, Promise<AuthenticationResult | undefined>>();
 
@@ -126,7 +147,7 @@ export class AppCore {
    * @throws TypeError naming `clientId`, `authority`, `oidcAuthority`, `clientCapabilities` or `excludeScopes` when
    *   malformed; RangeError when `excludeScopes` holds `openid`.
    */
-  constructor(clientId: string, options: ClientApplicationOptions, defaults: { throttleSeconds: number } = { throttleSeconds: 60 }) {
+  constructor(clientId: string, options: ClientApplicationOptions, setup: AppCoreSetup = { throttleSeconds: 60 }) {
     if (typeof clientId !== 'string' || clientId.trim() === '') {
       throw new TypeError('clientId must be a non-empty string (the application id from the app registration)');
     }
@@ -139,7 +160,7 @@ export class AppCore {
       options.oidcAuthority !== undefined
         ? parseAuthority(options.oidcAuthority, { oidcAuthority: true })
         : parseAuthority(options.authority ?? DEFAULT_AUTHORITY);
-    this.#defaultTarget = { authority: this.authority, location: undefined };
+    this.#defaultTarget = { authority: this.authority, location: undefined, appAccess: undefined };
     this.tokenCache = checkTokenCache(options.tokenCache) ?? new SerializableTokenCache();
     this.#httpCache = options.httpCache;
     this.#instanceDiscovery = options.instanceDiscovery ?? true;
@@ -151,7 +172,7 @@ export class AppCore {
       options.httpClient ?? createHttpClient({ verify: options.verify, proxy: options.proxy, timeoutMs: options.timeoutMs, logger: options.logger }),
       {
         store: options.httpCache,
-        defaultThrottleSeconds: defaults.throttleSeconds,
+        defaultThrottleSeconds: setup.throttleSeconds,
         maxRetries: options.maxRetries,
         now: this.now,
         sleep: this.sleep,
@@ -165,7 +186,6 @@ export class AppCore {
     }
     this.clientCapabilities = caps === undefined || caps.length === 0 ? undefined : Object.freeze([...(caps as string[])]);
     this.jwks = new JwksCache({ http: this.http, now: this.now });
-    this.authenticate = undefined;
     const headers: Record<string, string> = {
       'x-client-sku': 'msal-ts',
       'x-client-ver': VERSION,
@@ -175,6 +195,7 @@ export class AppCore {
     if (options.appName !== undefined) headers['x-app-name'] = String(options.appName);
     if (options.appVersion !== undefined) headers['x-app-ver'] = String(options.appVersion);
     this.headers = Object.freeze(headers);
+    this.authenticate = setup.authenticator?.(this);
   }
 
   /** The authority a call uses (the configured one, or a per-call tenant or authority override), memoized. */
@@ -195,7 +216,7 @@ export class AppCore {
         tenant !== undefined
           ? withTenant(this.authority, tenant)
           : parseAuthority(key, { oidcAuthority: this.authority.kind === 'oidc' });
-      target = { authority, location: undefined };
+      target = { authority, location: undefined, appAccess: undefined };
       if (memo.size >= MAX_REMEMBERED_AUTHORITIES) memo.clear();
       memo.set(key, target);
     }
@@ -267,8 +288,8 @@ export class AppCore {
   }
 
   /** The client authentication fields (confidential clients), or none. */
-  async clientAuthentication(tokenEndpoint: string): Promise<Record<string, string> | undefined> {
-    return this.authenticate === undefined ? undefined : this.authenticate(tokenEndpoint);
+  async clientAuthentication(tokenEndpoint: string, request?: AuthenticationRequest): Promise<Record<string, string> | undefined> {
+    return this.authenticate === undefined ? undefined : this.authenticate(tokenEndpoint, request);
   }
 
   /** POSTs a token request and parses the response; throws ServerError / InvalidResponseError / network errors. */
@@ -341,23 +362,17 @@ export class AppCore {
   ): Promise<AuthenticationResult> {
     const response = await this.requestToken(metadata, body, ctx, options.headers);
     const claims = await this.idTokenClaims(response, metadata, ctx, { nonce: options.nonce, maxAge: options.maxAge });
-    await this.store(target, metadata, response, claims, ctx, options);
+    await this.store(target, metadata, { response, claims }, ctx, options);
     return this.resultFromResponse(response, claims);
   }
 
   /** Stores a validated token response in the cache, in one write. */
-  async store(
-    target: Target,
-    metadata: AuthorityMetadata,
-    response: TokenResponse,
-    claims: Record<string, unknown> | undefined,
-    ctx: RequestContext,
-    options: RedeemOptions,
-  ): Promise<void> {
+  async store(target: Target, metadata: AuthorityMetadata, issued: IssuedTokens, ctx: RequestContext, options: RedeemOptions): Promise<void> {
+    const { response, claims } = issued;
     const location = this.cacheLocation(target, metadata);
     const environment = location.environments[0] ?? target.authority.host;
     let cached: TokenResponse = response;
-    if (options.keepRefreshTokenOutOfAdd === true && response.refresh_token !== undefined) {
+    if (options.withoutRefreshToken === true && response.refresh_token !== undefined) {
       const { refresh_token: _rt, ...rest } = response;
       void _rt;
       cached = rest;
@@ -386,14 +401,16 @@ export class AppCore {
   }
 
   /**
-   * The cached access token of an account (`homeAccountId`) or of the app itself (`undefined`) in a location. A hit
-   * that needs no refresh counts as a cache hit in the next request's telemetry.
+   * The cached access token of an account (`homeAccountId`) or of the app itself (`undefined`) in a location, in the
+   * on-behalf-of partition of `userAssertionHash` when given. A hit that needs no refresh counts as a cache hit in the
+   * next request's telemetry.
    */
   lookupAccessToken(
     location: CacheLocation,
     homeAccountId: string | undefined,
     scopes: readonly string[],
     extra: ExtraData,
+    userAssertionHash?: string,
   ): CachedToken | undefined {
     const now = this.now() / 1000;
     const hit = this.tokenCache.findAccessToken(
@@ -404,6 +421,7 @@ export class AppCore {
         realmAliases: homeAccountId === undefined ? location.realmAliases : undefined,
         homeAccountId,
         scopes,
+        userAssertionHash,
         keyId: extra.keyId,
         tokenType: extra.tokenType,
         extCacheKeys: extra.extCacheKeys,
@@ -412,7 +430,10 @@ export class AppCore {
     );
     if (hit === undefined) return undefined;
     if (!hit.aging) this.telemetry.cacheHit();
-    return cachedToken(hit, now);
+    const cached: CachedToken = cachedToken(hit, now);
+    // The scope the server granted when the token was issued, so a hit reports it as the response did.
+    if (hit.entry.target !== '') cached.result.scope = hit.entry.target;
+    return cached;
   }
 
   /** The result of a token response, as MSAL Python shapes it. */

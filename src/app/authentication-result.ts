@@ -39,17 +39,27 @@ export interface CachedToken {
   readonly aging: boolean;
 }
 
-/** A cache hit as a result: the token, its remaining lifetime at `now` (seconds since the epoch), its `refresh_on`. */
-export function cachedToken(hit: AccessTokenHit, now: number): CachedToken {
+/** What every cache hit reports, user, app and managed identity tokens alike. */
+export type CacheHitResult = {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_on?: number;
+  token_source: 'cache';
+};
+
+/**
+ * A cache hit as a result: the token, its remaining lifetime at `now` (seconds since the epoch), its `refresh_on`.
+ * The application flows add the granted `scope`; managed identity results have none, as MSAL Python's.
+ */
+export function cachedToken(hit: AccessTokenHit, now: number): { readonly result: CacheHitResult; readonly aging: boolean } {
   const entry = hit.entry;
-  const result: AuthenticationResult = {
+  const result: CacheHitResult = {
     access_token: entry.secret,
     token_type: entry.token_type,
     expires_in: Math.max(0, Math.floor(entry.expires_on - now)),
     token_source: 'cache',
   };
   if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
-  // The scope the server granted when the token was issued, so a hit reports it as the response did.
-  if (entry.target !== '') result.scope = entry.target;
   return { result, aging: hit.aging };
 }

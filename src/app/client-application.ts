@@ -3,15 +3,12 @@
  * validation) and the flows MSAL Python's `ClientApplication` offers to public and confidential clients alike: the auth
  * code flow, silent acquisition, username/password, refresh token migration and accounts.
  */
-import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { Authority } from '../authority/authority.js';
 import type { Account } from '../cache/cache-types.js';
 import type { TokenCache } from '../cache/token-cache.js';
-import type { TokenRequestBody } from '../protocol/token-request.js';
-import type { TokenResponse } from '../protocol/token-response.js';
 import { optionShape, refusedOptions, type OptionKeys } from '../util/options.js';
 import { getAccounts, removeAccount } from './accounts.js';
-import { AppCore, type CacheLocation, type RequestContext, type Target } from './app-core.js';
+import { AppCore, type AppCoreSetup } from './app-core.js';
 import {
   acquireTokenByAuthCodeFlow,
   initiateAuthCodeFlow,
@@ -28,7 +25,6 @@ import {
 } from './authorization-code.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
-import type { TelemetryTag } from './telemetry.js';
 import { acquireTokenByRefreshToken, type AcquireTokenByRefreshTokenOptions } from './refresh-token.js';
 import { acquireTokenSilent, acquireTokenSilentWithError, type AcquireTokenSilentOptions } from './silent.js';
 import { acquireTokenByUsernamePassword, type AcquireTokenByUsernamePasswordOptions } from './username-password.js';
@@ -122,19 +118,16 @@ export abstract class ClientApplication {
   readonly authority: Authority;
   /** The shared engine the flows run on. */
   protected readonly core: AppCore;
-  /** Milliseconds since the epoch. */
-  protected readonly now: () => number;
 
   /**
    * @throws TypeError naming `clientId`, `authority`, `oidcAuthority`, `clientCapabilities` or `excludeScopes` when
    *   they are missing or malformed.
    */
-  protected constructor(clientId: string, options: ClientApplicationOptions, defaults?: { throttleSeconds: number }) {
-    this.core = new AppCore(clientId, options, defaults);
+  protected constructor(clientId: string, options: ClientApplicationOptions, setup?: AppCoreSetup) {
+    this.core = new AppCore(clientId, options, setup);
     this.clientId = this.core.clientId;
     this.tokenCache = this.core.tokenCache;
     this.authority = this.core.authority;
-    this.now = this.core.now;
   }
 
   /**
@@ -285,50 +278,5 @@ export abstract class ClientApplication {
    */
   removeAccount(account: Account): Promise<void> {
     return removeAccount(this.core, account);
-  }
-
-  /** The authority a call uses (the configured one, or a per-call tenant or authority override), memoized. */
-  protected targetFor(override: { tenant?: string | undefined; authority?: string | undefined }): Target {
-    return this.core.targetFor(override);
-  }
-
-  /** The cache location of a target when it is known without discovery, else `undefined`. */
-  protected knownCacheLocation(target: Target): CacheLocation | undefined {
-    return this.core.knownCacheLocation(target);
-  }
-
-  /** The authority's metadata, discovered once and remembered. */
-  protected metadataFor(authority: Authority, ctx: RequestContext): Promise<AuthorityMetadata> {
-    return this.core.metadataFor(authority, ctx);
-  }
-
-  /** Where an authority's tokens live, once its metadata is known. */
-  protected cacheLocation(target: Target, metadata: AuthorityMetadata): CacheLocation {
-    return this.core.cacheLocation(target, metadata);
-  }
-
-  /** A fresh request context. */
-  protected context(options: { correlationId?: string | undefined; signal?: AbortSignal | undefined }, telemetry?: TelemetryTag): RequestContext {
-    return this.core.context(options, telemetry);
-  }
-
-  /** POSTs a token request and parses the response. */
-  protected requestToken(metadata: AuthorityMetadata, body: TokenRequestBody, ctx: RequestContext): Promise<TokenResponse> {
-    return this.core.requestToken(metadata, body, ctx);
-  }
-
-  /** The result of a token response, as MSAL Python shapes it. */
-  protected resultFromResponse(response: TokenResponse): AuthenticationResult {
-    return this.core.resultFromResponse(response);
-  }
-
-  /** Every host this application's tokens may be cached under. */
-  protected knownEnvironments(): string[] {
-    return this.core.knownEnvironments();
-  }
-
-  /** Default request headers (telemetry and capabilities). */
-  protected get defaultHeaders(): Readonly<Record<string, string>> {
-    return this.core.headers;
   }
 }

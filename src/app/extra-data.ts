@@ -17,8 +17,8 @@ export interface ExtraData {
   readonly keyId: string | undefined;
   /** `token_type` asked for, e.g. `ssh-cert`; cache lookups then match only tokens of that type. */
   readonly tokenType: string | undefined;
-  /** A stable string of the fields, for keys that tell concurrent identical requests apart. */
-  readonly identity: string;
+  /** A stable string of the fields: part of the key that tells concurrent identical requests apart. */
+  readonly dedupKey: string;
   /** The federated managed identity path sent as `fmi_path` (set by `acquireTokenForClient`'s `fmiPath`). */
   readonly fmiPath?: string | undefined;
   /** Extended cache keys of the request (`ext_cache_key`): the one written first, then older forms also read. */
@@ -48,7 +48,7 @@ const RESERVED: ReadonlySet<string> = new Set([
   'fmi_path',
 ]);
 
-const NONE: ExtraData = Object.freeze({ fields: undefined, keyId: undefined, tokenType: undefined, identity: '' });
+const NONE: ExtraData = Object.freeze({ fields: undefined, keyId: undefined, tokenType: undefined, dedupKey: '' });
 
 /**
  * Checks `options.data` before any I/O.
@@ -84,7 +84,7 @@ export function checkData(data: unknown): ExtraData {
     fields: Object.freeze(fields),
     keyId: nonEmpty(fields['key_id']),
     tokenType,
-    identity: JSON.stringify(names.map((n) => [n, fields[n]])),
+    dedupKey: JSON.stringify(names.map((n) => [n, fields[n]])),
   });
 }
 

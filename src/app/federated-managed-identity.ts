@@ -23,7 +23,7 @@ export function withFmiPath(extra: ExtraData, fmiPath: unknown): ExtraData {
   return Object.freeze({
     ...extra,
     fields,
-    identity: `${extra.identity}\nfmi_path=${fmiPath}`,
+    dedupKey: `${extra.dedupKey}\nfmi_path=${fmiPath}`,
     fmiPath,
     extCacheKeys: Object.freeze(keys),
   });

@@ -8,12 +8,12 @@
  * account this application last saw for the same assertion, else the incoming token's `oid.tid` (right for members of
  * their home tenant; a guest's first call in a fresh process misses the cache once).
  */
-import type { CacheAccessContext } from '../cache/cache-access.js';
 import { decodeJwt } from '../protocol/jwt.js';
 import { rejectReservedScopes, validateScopes } from '../protocol/scopes.js';
 import { buildOnBehalfOfRequest, GRANT_TYPE_JWT_BEARER } from '../protocol/token-request.js';
-import { assertionHash, homeAccountIdOf, type AppCore, type CacheLocation } from './app-core.js';
-import { cachedToken, type AuthenticationResult, type CachedToken } from './authentication-result.js';
+import { assertionHash, homeAccountIdOf, type AppCore, type CacheLocation, type RequestContext, type Target } from './app-core.js';
+import type { AuthenticationResult } from './authentication-result.js';
+import { cacheFirst, type CacheFirstCall, type CacheFirstFlow } from './cache-first.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 
 /** Options of `acquireTokenOnBehalfOf`. */
@@ -45,24 +45,37 @@ function accountFromAssertion(assertion: string): string | undefined {
   }
 }
 
-function lookup(
-  core: AppCore,
-  location: CacheLocation,
-  candidates: readonly string[],
-  scopes: readonly string[],
-  hash: string,
-  extra: ExtraData,
-): CachedToken | undefined {
-  const now = core.now() / 1000;
-  for (const homeAccountId of candidates) {
-    const hit = core.tokenCache.findAccessToken(
-      { clientId: core.clientId, environments: location.environments, realm: location.realm, homeAccountId, scopes, userAssertionHash: hash, keyId: extra.keyId, tokenType: extra.tokenType },
-      now,
-    );
-    if (hit !== undefined) return cachedToken(hit, now);
-  }
-  return undefined;
+/** One on-behalf-of call, down the cache-first path. */
+interface OboCall extends CacheFirstCall<AuthenticationResult> {
+  readonly core: AppCore;
+  readonly memo: OboAccountMemo;
+  readonly userAssertion: string;
+  /** The partition: base64url(SHA-256(userAssertion)). */
+  readonly hash: string;
+  /** The home accounts the lookup tries: the one last seen for this assertion, then the assertion's own `oid.tid`. */
+  readonly candidates: readonly string[];
+  readonly wanted: readonly string[];
+  readonly options: AcquireTokenOnBehalfOfOptions;
+  readonly extra: ExtraData;
+  readonly target: Target;
+  readonly location: CacheLocation | undefined;
+  readonly ctx: RequestContext;
 }
+
+const ON_BEHALF_OF: CacheFirstFlow<AuthenticationResult, OboCall> = {
+  lookup(call) {
+    if (call.location === undefined) return undefined;
+    for (const homeAccountId of call.candidates) {
+      const hit = call.core.lookupAccessToken(call.location, homeAccountId, call.wanted, call.extra, call.hash);
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  },
+  // Each call makes its own request (no in-flight sharing), as before the path was shared.
+  key: () => '',
+  fetch: requestOnBehalfOf,
+  retry: (call) => acquireTokenOnBehalfOf(call.core, call.memo, call.userAssertion, call.wanted, call.options),
+};
 
 /** `acquireTokenOnBehalfOf`; see the module notes. */
 export async function acquireTokenOnBehalfOf(
@@ -79,48 +92,60 @@ export async function acquireTokenOnBehalfOf(
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') throw new TypeError('options.claimsChallenge must be a JSON string');
   const extra = checkData(options.data);
   const hash = assertionHash(userAssertion);
-  const access: CacheAccessContext = { clientId: core.clientId, partition: { kind: 'obo', userAssertionHash: hash }, correlationId: options.correlationId };
   const bypass = options.forceRefresh === true || (options.claimsChallenge !== undefined && options.claimsChallenge !== '');
-  const candidates = [...new Set([memo.get(hash), accountFromAssertion(userAssertion)].filter((c): c is string => c !== undefined))];
   const target = core.targetFor({});
-  let fallback: AuthenticationResult | undefined;
   const ctx = core.context(options);
-  if (!bypass) {
-    const location = core.knownCacheLocation(target) ?? core.cacheLocation(target, await core.metadataFor(target.authority, ctx));
-    const loading = core.tokenCache.beforeRead(access);
-    if (loading !== undefined) await loading;
-    const hit = lookup(core, location, candidates, wanted, hash, extra);
-    if (hit !== undefined && !hit.aging) return hit.result;
-    fallback = hit?.result;
+  // The partition is the assertion's, whatever the authority: discover first when the location is not known yet.
+  const location = bypass
+    ? undefined
+    : (core.knownCacheLocation(target) ?? core.cacheLocation(target, await core.metadataFor(target.authority, ctx)));
+  return cacheFirst(ON_BEHALF_OF, {
+    tokenCache: core.tokenCache,
+    access: bypass ? undefined : { clientId: core.clientId, partition: { kind: 'obo', userAssertionHash: hash }, correlationId: options.correlationId },
+    inFlight: undefined,
+    signal: options.signal,
+    bypass,
+    looked: false,
+    fallback: undefined,
+    core,
+    memo,
+    userAssertion,
+    hash,
+    candidates: [...new Set([memo.get(hash), accountFromAssertion(userAssertion)].filter((c): c is string => c !== undefined))],
+    wanted,
+    options,
+    extra,
+    target,
+    location,
+    ctx,
+  });
+}
+
+async function requestOnBehalfOf(call: OboCall): Promise<AuthenticationResult> {
+  const { core, target, ctx, extra, hash, memo } = call;
+  const decorated = core.decorate(call.wanted);
+  const metadata = await core.metadataFor(target.authority, ctx);
+  const body = buildOnBehalfOfRequest({
+    clientId: core.clientId,
+    assertion: call.userAssertion,
+    scopes: decorated,
+    claims: core.claims(call.options.claimsChallenge),
+    clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
+    data: extra.fields,
+  });
+  const response = await core.requestToken(metadata, body, ctx);
+  const claims = await core.idTokenClaims(response, metadata, ctx);
+  await core.store(target, metadata, { response, claims }, ctx, {
+    grantType: GRANT_TYPE_JWT_BEARER,
+    scopes: decorated,
+    userAssertionHash: hash,
+    keyId: extra.keyId,
+    partition: { kind: 'obo', userAssertionHash: hash },
+  });
+  const homeAccountId = homeAccountIdOf(response, claims);
+  if (homeAccountId !== undefined) {
+    if (memo.size >= MAX_REMEMBERED) memo.clear();
+    memo.set(hash, homeAccountId);
   }
-  try {
-    const decorated = core.decorate(wanted);
-    const metadata = await core.metadataFor(target.authority, ctx);
-    const body = buildOnBehalfOfRequest({
-      clientId: core.clientId,
-      assertion: userAssertion,
-      scopes: decorated,
-      claims: core.claims(options.claimsChallenge),
-      clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
-      data: extra.fields,
-    });
-    const response = await core.requestToken(metadata, body, ctx);
-    const claims = await core.idTokenClaims(response, metadata, ctx);
-    await core.store(target, metadata, response, claims, ctx, {
-      grantType: GRANT_TYPE_JWT_BEARER,
-      scopes: decorated,
-      userAssertionHash: hash,
-      keyId: extra.keyId,
-      partition: access.partition,
-    });
-    const homeAccountId = homeAccountIdOf(response, claims);
-    if (homeAccountId !== undefined) {
-      if (memo.size >= MAX_REMEMBERED) memo.clear();
-      memo.set(hash, homeAccountId);
-    }
-    return core.resultFromResponse(response, claims);
-  } catch (err) {
-    if (fallback !== undefined) return fallback;
-    throw err;
-  }
+  return core.resultFromResponse(response, claims);
 }

@@ -11,10 +11,11 @@ import type { Account, RefreshTokenEntry } from '../cache/cache-types.js';
 import { ServerError } from '../errors.js';
 import { rejectReservedScopes, validateScopes } from '../protocol/scopes.js';
 import { buildRefreshTokenRequest } from '../protocol/token-request.js';
-import { shareInFlight } from '../util/in-flight.js';
+import type { TokenResponse } from '../protocol/token-response.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AppCore, CacheLocation, RequestContext, Target } from './app-core.js';
 import { API_IDS } from './telemetry.js';
+import { cacheFirst, lookAfterDiscovery, rejection, type CacheFirstCall, type CacheFirstFlow } from './cache-first.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 
@@ -59,15 +60,55 @@ function checkAccount(account: unknown): Account {
   return account as Account;
 }
 
+/** One silent call, down the cache-first path. */
+interface SilentCall extends CacheFirstCall<AuthenticationResult | undefined> {
+  readonly core: AppCore;
+  /** The caller's scopes and options, to start over with. */
+  readonly scopes: readonly string[];
+  readonly options: AcquireTokenSilentOptions;
+  readonly target: Target;
+  readonly account: Account;
+  readonly wanted: readonly string[];
+  readonly extra: ExtraData;
+  /** Where the tokens are, when known (before discovery for a tenant id; after it otherwise). */
+  location: CacheLocation | undefined;
+}
+
+const SILENT: CacheFirstFlow<AuthenticationResult | undefined, SilentCall> = {
+  lookup: (call) =>
+    call.location === undefined
+      ? undefined
+      : call.core.lookupAccessToken(call.location, call.account.home_account_id, call.wanted, call.extra),
+  key: (call) =>
+    [
+      call.target.authority.url,
+      call.account.home_account_id,
+      [...call.wanted].sort().join(' '),
+      call.options.claimsChallenge ?? '',
+      String(call.bypass),
+      call.extra.dedupKey,
+    ].join('\n'),
+  fetch: refresh,
+  retry: (call) => acquireTokenSilentWithError(call.core, call.scopes, call.options),
+};
+
 /**
  * `acquireTokenSilentWithError`: a result, `undefined` when the cache holds nothing usable for the account, or throws
  * the refresh error (a ServerError with `classification`).
  */
-export async function acquireTokenSilentWithError(
+export function acquireTokenSilentWithError(
   core: AppCore,
   scopes: readonly string[],
   options: AcquireTokenSilentOptions,
 ): Promise<AuthenticationResult | undefined> {
+  try {
+    return cacheFirst(SILENT, checkedCall(core, scopes, options));
+  } catch (err) {
+    return rejection(err);
+  }
+}
+
+function checkedCall(core: AppCore, scopes: readonly string[], options: AcquireTokenSilentOptions): SilentCall {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object with an account');
   // Checked as decorate() would, but the decorated list is built only when a refresh is sent: not on a cache hit.
   const wanted = validateScopes(scopes);
@@ -79,44 +120,24 @@ export async function acquireTokenSilentWithError(
   }
   const target = core.targetFor({ authority: options.authority });
   const bypass = options.forceRefresh === true || (options.claimsChallenge !== undefined && options.claimsChallenge !== '');
-  const access = userAccess(core, target, account, options.correlationId);
-  let fallback: AuthenticationResult | undefined;
-  let looked = false;
-  if (!bypass) {
-    const location = core.knownCacheLocation(target);
-    if (location !== undefined) {
-      const loading = core.tokenCache.beforeRead(access);
-      if (loading !== undefined) await loading;
-      const hit = core.lookupAccessToken(location, account.home_account_id, wanted, extra);
-      if (hit !== undefined && !hit.aging) return hit.result;
-      fallback = hit?.result;
-      looked = true;
-    }
-  }
-  const key = [target.authority.url, account.home_account_id, [...wanted].sort().join(' '), options.claimsChallenge ?? '', String(bypass), extra.identity].join('\n');
-  return shareRefresh(key, core, scopes, options, target, account, wanted, extra, bypass || looked, fallback);
-}
-
-// Apart from acquireTokenSilentWithError so that its closures do not make every cache hit allocate a context.
-function shareRefresh(
-  key: string,
-  core: AppCore,
-  scopes: readonly string[],
-  options: AcquireTokenSilentOptions,
-  target: Target,
-  account: Account,
-  wanted: readonly string[],
-  extra: ExtraData,
-  skipLookup: boolean,
-  fallback: AuthenticationResult | undefined,
-): Promise<AuthenticationResult | undefined> {
-  return shareInFlight(
-    core.inFlight,
-    key,
-    options.signal,
-    () => refresh(core, target, account, wanted, options, extra, skipLookup, fallback),
-    () => acquireTokenSilentWithError(core, scopes, options),
-  );
+  const location = bypass ? undefined : core.knownCacheLocation(target);
+  return {
+    tokenCache: core.tokenCache,
+    access: location === undefined ? undefined : userAccess(core, target, account, options.correlationId),
+    inFlight: core.inFlight,
+    signal: options.signal,
+    bypass,
+    looked: false,
+    fallback: undefined,
+    core,
+    scopes,
+    options,
+    target,
+    account,
+    wanted,
+    extra,
+    location,
+  };
 }
 
 /** `acquireTokenSilent`: as {@link acquireTokenSilentWithError}, but a refresh refused by the server resolves `undefined`. */
@@ -141,117 +162,96 @@ function userAccess(core: AppCore, target: Target, account: Account, correlation
   };
 }
 
-async function refresh(
-  core: AppCore,
-  target: Target,
-  account: Account,
-  wanted: readonly string[],
-  options: AcquireTokenSilentOptions,
-  extra: ExtraData,
-  skipLookup: boolean,
-  knownFallback: AuthenticationResult | undefined,
-): Promise<AuthenticationResult | undefined> {
-  const decorated = core.decorate(wanted);
-  const ctx = core.context(options, {
+/** Where a refresh goes and what it asks for, known once the authority is discovered. */
+interface RefreshRequest {
+  readonly core: AppCore;
+  readonly target: Target;
+  readonly metadata: AuthorityMetadata;
+  readonly homeAccountId: string;
+  /** The decorated scopes. */
+  readonly scopes: readonly string[];
+  readonly claimsChallenge: string | undefined;
+  readonly extra: ExtraData;
+  readonly ctx: RequestContext;
+}
+
+async function refresh(call: SilentCall): Promise<AuthenticationResult | undefined> {
+  const { core, target, account } = call;
+  const decorated = core.decorate(call.wanted);
+  const ctx = core.context(call.options, {
     apiId: API_IDS.acquireTokenSilent,
-    refreshReason: skipLookup ? 1 : knownFallback !== undefined ? 4 : 2,
+    refreshReason: call.bypass || call.looked ? 1 : call.fallback !== undefined ? 4 : 2,
   });
-  let fallback = knownFallback;
-  try {
-    const metadata = await core.metadataFor(target.authority, ctx);
-    const location = core.cacheLocation(target, metadata);
-    await core.tokenCache.beforeRead(userAccess(core, target, account, ctx.correlationId));
-    if (!skipLookup) {
-      const hit = core.lookupAccessToken(location, account.home_account_id, wanted, extra);
-      if (hit !== undefined && !hit.aging) return hit.result;
-      fallback = hit?.result;
-    }
-    const attempt = await refreshFromCache(core, target, metadata, location, account, decorated, options.claimsChallenge, extra, ctx);
-    if (attempt === undefined) return fallback;
-    if ('ok' in attempt) return attempt.ok;
-    if (fallback !== undefined) return fallback;
-    throw classify(attempt.error);
-  } catch (err) {
-    // An aging token is still valid: serve it when the proactive refresh fails, whatever the failure (MSAL Python).
-    if (fallback !== undefined) return fallback;
-    throw err;
-  }
+  const metadata = await core.metadataFor(target.authority, ctx);
+  const location = core.cacheLocation(target, metadata);
+  call.location = location;
+  const fresh = await lookAfterDiscovery(SILENT, call, userAccess(core, target, account, ctx.correlationId), true);
+  if (fresh !== undefined) return fresh;
+  const request: RefreshRequest = {
+    core,
+    target,
+    metadata,
+    homeAccountId: account.home_account_id,
+    scopes: decorated,
+    claimsChallenge: call.options.claimsChallenge,
+    extra: call.extra,
+    ctx,
+  };
+  const attempt = await refreshFromCache(request, location);
+  if (attempt === undefined) return call.fallback;
+  if ('ok' in attempt) return attempt.ok;
+  // The path serves the fallback, when there is one, for this as for any failure.
+  throw classify(attempt.error);
 }
 
 /** The refresh tokens of the account, in the primary environment and then in aliases that hold any. */
-async function refreshFromCache(
-  core: AppCore,
-  target: Target,
-  metadata: AuthorityMetadata,
-  location: CacheLocation,
-  account: Account,
-  scopes: readonly string[],
-  claimsChallenge: string | undefined,
-  extra: ExtraData,
-  ctx: RequestContext,
-): Promise<Attempt | undefined> {
+async function refreshFromCache(request: RefreshRequest, location: CacheLocation): Promise<Attempt | undefined> {
   let last: Attempt | undefined;
   const [primary, ...aliases] = location.environments;
-  for (const env of [primary ?? target.authority.host, ...aliases]) {
-    if (env !== primary && !core.tokenCache.hasRefreshTokens(env)) continue;
-    const attempt = await refreshInEnvironment(core, target, metadata, env, account, scopes, claimsChallenge, extra, ctx);
+  for (const env of [primary ?? request.target.authority.host, ...aliases]) {
+    if (env !== primary && !request.core.tokenCache.hasRefreshTokens(env)) continue;
+    const attempt = await refreshInEnvironment(request, env);
     if (attempt !== undefined && 'ok' in attempt) return attempt;
     last = attempt ?? last;
   }
   return last;
 }
 
-async function refreshInEnvironment(
-  core: AppCore,
-  target: Target,
-  metadata: AuthorityMetadata,
-  env: string,
-  account: Account,
-  scopes: readonly string[],
-  claimsChallenge: string | undefined,
-  extra: ExtraData,
-  ctx: RequestContext,
-): Promise<Attempt | undefined> {
+async function refreshInEnvironment(request: RefreshRequest, env: string): Promise<Attempt | undefined> {
+  const { core, homeAccountId: hid } = request;
   const cache = core.tokenCache;
-  const hid = account.home_account_id;
-  const tryAll = (rts: RefreshTokenEntry[], stopOnClientMismatch: boolean): Promise<Attempt | undefined> =>
-    tryRefreshTokens(core, target, metadata, rts, hid, scopes, claimsChallenge, extra, ctx, stopOnClientMismatch);
   const appMetadata = cache.getAppMetadata(env, core.clientId);
   if (appMetadata === undefined) {
     // Family membership unknown (first use of this app): a family token that works proves membership.
-    const family = await tryAll(cache.findRefreshTokens({ homeAccountId: hid, environment: env, familyId: '1' }), true);
+    const familyTokens = cache.findRefreshTokens({ homeAccountId: hid, environment: env, familyId: '1' });
+    const family = await tryRefreshTokens(request, familyTokens, true);
     if (family !== undefined && 'ok' in family) return family;
   }
   let last: Attempt | undefined;
   if (appMetadata?.family_id !== undefined) {
-    last = await tryAll(cache.findRefreshTokens({ homeAccountId: hid, environment: env, familyId: appMetadata.family_id }), false);
+    const familyTokens = cache.findRefreshTokens({ homeAccountId: hid, environment: env, familyId: appMetadata.family_id });
+    last = await tryRefreshTokens(request, familyTokens, false);
     if (last !== undefined && 'ok' in last) return last;
   }
-  const own = await tryAll(cache.findRefreshTokens({ homeAccountId: hid, environment: env, clientId: core.clientId }), false);
+  const own = await tryRefreshTokens(request, cache.findRefreshTokens({ homeAccountId: hid, environment: env, clientId: core.clientId }), false);
   return own ?? last;
 }
 
 async function tryRefreshTokens(
-  core: AppCore,
-  target: Target,
-  metadata: AuthorityMetadata,
+  request: RefreshRequest,
   rts: RefreshTokenEntry[],
-  homeAccountId: string,
-  scopes: readonly string[],
-  claimsChallenge: string | undefined,
-  extra: ExtraData,
-  ctx: RequestContext,
   stopOnClientMismatch: boolean,
 ): Promise<Attempt | undefined> {
+  const { core, metadata, homeAccountId, ctx } = request;
   let last: Attempt | undefined;
   for (const rt of rts) {
     const body = buildRefreshTokenRequest({
       clientId: core.clientId,
       refreshToken: rt.secret,
-      scopes,
-      claims: core.claims(claimsChallenge),
+      scopes: request.scopes,
+      claims: core.claims(request.claimsChallenge),
       clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
-      data: extra.fields,
+      data: request.extra.fields,
     });
     let response;
     try {
@@ -263,22 +263,28 @@ async function tryRefreshTokens(
       if (stopOnClientMismatch && err.suberror === 'client_mismatch') break;
       continue;
     }
-    const claims = await core.idTokenClaims(response, metadata, ctx);
-    await core.store(target, metadata, response, claims, ctx, {
-      grantType: 'refresh_token',
-      scopes,
-      keyId: extra.keyId,
-      // A concurrent removeAccount must not be undone by a refresh.
-      skipAccountCreation: true,
-      keepRefreshTokenOutOfAdd: true,
-      afterAdd: (res, now) => {
-        if (typeof res.refresh_token === 'string') core.tokenCache.updateRt(rt, res.refresh_token, now);
-      },
-      partition: { kind: 'user', homeAccountId, environment: target.authority.host },
-    });
-    return { ok: core.resultFromResponse(response, claims) };
+    return { ok: await storeRefreshed(request, rt, response) };
   }
   return last;
+}
+
+/** Stores a refresh's tokens: the access token and id token added, the refresh token it used updated in place. */
+async function storeRefreshed(request: RefreshRequest, rt: RefreshTokenEntry, response: TokenResponse): Promise<AuthenticationResult> {
+  const { core, target, metadata, homeAccountId, ctx } = request;
+  const claims = await core.idTokenClaims(response, metadata, ctx);
+  await core.store(target, metadata, { response, claims }, ctx, {
+    grantType: 'refresh_token',
+    scopes: request.scopes,
+    keyId: request.extra.keyId,
+    // A concurrent removeAccount must not be undone by a refresh.
+    skipAccountCreation: true,
+    withoutRefreshToken: true,
+    afterAdd: (res, now) => {
+      if (typeof res.refresh_token === 'string') core.tokenCache.updateRt(rt, res.refresh_token, now);
+    },
+    partition: { kind: 'user', homeAccountId, environment: target.authority.host },
+  });
+  return core.resultFromResponse(response, claims);
 }
 
 /** The refresh error with MSAL Python's `classification` of its suberror. */

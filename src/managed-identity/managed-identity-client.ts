@@ -4,7 +4,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type { TokenSource } from '../app/authentication-result.js';
+import { cachedToken, type TokenSource } from '../app/authentication-result.js';
+import { cacheFirst, type Cached, type CacheFirstCall, type CacheFirstFlow } from '../app/cache-first.js';
 import type { CacheAccessContext } from '../cache/cache-access.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
 import { checkTokenCache } from '../cache/token-cache-option.js';
@@ -13,7 +14,6 @@ import { ManagedIdentityError, ServerError } from '../errors.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
 import { createHttpClient } from '../http/undici-http-client.js';
-import { shareInFlight } from '../util/in-flight.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';
 import { VERSION } from '../version.js';
 import { defaultSleep, type Sleep } from '../util/sleep.js';
@@ -128,6 +128,14 @@ export interface ManagedIdentityResult {
   /** The resource, when the source echoed it. */
   resource?: string;
   token_source: TokenSource;
+}
+
+/** One `acquireTokenForClient` call, down the cache-first path. */
+interface ManagedIdentityCall extends CacheFirstCall<ManagedIdentityResult> {
+  readonly options: AcquireManagedIdentityTokenOptions;
+  readonly resource: string;
+  /** The cached token a claims challenge rejected: its SHA-256 goes to the source, which then issues a new one. */
+  rejected: string | undefined;
 }
 
 interface ResolvedSource {
@@ -252,91 +260,76 @@ export class ManagedIdentityClient {
     if (options.correlationId !== undefined && typeof options.correlationId !== 'string') {
       throw new TypeError('options.correlationId must be a string');
     }
-    const loading = this.tokenCache.beforeRead(this.#context);
-    if (loading !== undefined) await loading;
-    const hit = this.#lookup(resource);
-    let fallback: ManagedIdentityResult | undefined;
-    let rejected: string | undefined;
-    if (hit !== undefined) {
-      if (claimsChallenge !== undefined) rejected = hit.secret;
-      else if (forceRefresh !== true) {
-        if (!hit.aging) return hit.result;
-        fallback = hit.result;
-      }
-    }
-    const key = `${resource}\n${claimsChallenge ?? ''}\n${forceRefresh === true}`;
-    return this.#shareSourceRequest(key, resource, options, rejected, fallback);
+    const call: ManagedIdentityCall = {
+      tokenCache: this.tokenCache,
+      access: this.#context,
+      inFlight: this.#inFlight,
+      signal: options.signal,
+      bypass: forceRefresh === true || claimsChallenge !== undefined,
+      looked: false,
+      fallback: undefined,
+      options,
+      resource,
+      rejected: undefined,
+    };
+    return cacheFirst(this.#flow, call);
   }
 
-  // Apart from acquireTokenForClient so that its closures do not make every cache hit allocate a context.
-  #shareSourceRequest(
-    key: string,
-    resource: string,
-    options: AcquireManagedIdentityTokenOptions,
-    rejected: string | undefined,
-    fallback: ManagedIdentityResult | undefined,
-  ): Promise<ManagedIdentityResult> {
-    return shareInFlight(
-      this.#inFlight,
-      key,
-      options.signal,
-      () => this.#fromSource(resource, options, rejected, fallback),
-      () => this.acquireTokenForClient(options),
-    );
-  }
+  /** The cache-first path's view of this client. */
+  readonly #flow: CacheFirstFlow<ManagedIdentityResult, ManagedIdentityCall> = {
+    lookup: (call) => this.#lookup(call),
+    key: (call) => `${call.resource}\n${call.options.claimsChallenge ?? ''}\n${call.options.forceRefresh === true}`,
+    fetch: (call) => this.#fromSource(call),
+    retry: (call) => this.acquireTokenForClient(call.options),
+  };
 
-  #lookup(resource: string): { result: ManagedIdentityResult; aging: boolean; secret: string } | undefined {
+  /**
+   * The cached token of a call. Also looked up for a claims challenge, which is never served it: the source is told
+   * the rejected token's SHA-256 instead.
+   */
+  #lookup(call: ManagedIdentityCall): Cached<ManagedIdentityResult> | undefined {
     const now = this.#now() / 1000;
     const hit = this.tokenCache.findAccessToken(
-      { clientId: this.#cacheClientId, environments: ENVIRONMENTS, realm: MANAGED_IDENTITY_CACHE_REALM, homeAccountId: undefined, scopes: [resource] },
+      { clientId: this.#cacheClientId, environments: ENVIRONMENTS, realm: MANAGED_IDENTITY_CACHE_REALM, homeAccountId: undefined, scopes: [call.resource] },
       now,
     );
     if (hit === undefined) return undefined;
-    const entry = hit.entry;
-    const result: ManagedIdentityResult = {
-      access_token: entry.secret,
-      token_type: entry.token_type,
-      expires_in: Math.max(0, Math.floor(entry.expires_on - now)),
-      token_source: 'cache',
-    };
-    if (entry.refresh_on !== undefined) result.refresh_on = entry.refresh_on;
-    return { result, aging: hit.aging, secret: entry.secret };
+    if (call.options.claimsChallenge !== undefined) {
+      call.rejected = hit.entry.secret;
+      return undefined;
+    }
+    return call.bypass ? undefined : cachedToken(hit, now);
   }
 
-  async #fromSource(
-    resource: string,
-    options: AcquireManagedIdentityTokenOptions,
-    rejected: string | undefined,
-    fallback: ManagedIdentityResult | undefined,
-  ): Promise<ManagedIdentityResult> {
+  async #fromSource(call: ManagedIdentityCall): Promise<ManagedIdentityResult> {
+    const { options, resource, rejected } = call;
     const correlationId = options.correlationId ?? randomUUID();
+    const source = this.#resolve();
+    const throttleKey = `managed-identity ${source.name} ${this.identity.idType} ${this.identity.id ?? ''} ${resource}`;
+    const throttled = this.#throttle.check(throttleKey, correlationId);
+    if (throttled !== undefined) throw throttled;
     let token: ManagedIdentityToken;
     try {
-      const source = this.#resolve();
-      const throttleKey = `managed-identity ${source.name} ${this.identity.idType} ${this.identity.id ?? ''} ${resource}`;
-      const throttled = this.#throttle.check(throttleKey, correlationId);
-      if (throttled !== undefined) throw throttled;
-      try {
-        token = await source.fetch({
-          http: source.http,
-          identity: this.identity,
-          resource,
-          headers: { 'x-client-sku': 'msal-ts', 'x-client-ver': VERSION, 'x-ms-client-request-id': correlationId },
-          correlationId,
-          signal: options.signal,
-          now: this.#now,
-          tokenSha256ToRefresh: rejected === undefined ? undefined : createHash('sha256').update(rejected, 'utf8').digest('hex'),
-          clientCapabilities: this.#capabilities,
-        });
-      } catch (err) {
-        if (err instanceof ServerError) this.#throttle.record(throttleKey, err);
-        throw err;
-      }
+      token = await source.fetch({
+        http: source.http,
+        identity: this.identity,
+        resource,
+        headers: { 'x-client-sku': 'msal-ts', 'x-client-ver': VERSION, 'x-ms-client-request-id': correlationId },
+        correlationId,
+        signal: options.signal,
+        now: this.#now,
+        tokenSha256ToRefresh: rejected === undefined ? undefined : createHash('sha256').update(rejected, 'utf8').digest('hex'),
+        clientCapabilities: this.#capabilities,
+      });
     } catch (err) {
-      // A token due for refresh is still valid: serve it when the refresh fails, as MSAL Python does.
-      if (fallback !== undefined) return fallback;
+      if (err instanceof ServerError) this.#throttle.record(throttleKey, err);
       throw err;
     }
+    return this.#store(token, resource, correlationId);
+  }
+
+  /** Caches a token from the source, with MSAL Python's proactive refresh halfway through a long one, and shapes it. */
+  async #store(token: ManagedIdentityToken, resource: string, correlationId: string): Promise<ManagedIdentityResult> {
     if (token.refresh_in === undefined && token.expires_in >= REFRESH_IN_THRESHOLD_SECONDS) {
       token.refresh_in = Math.floor(token.expires_in / 2);
     }

@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ConfidentialClientApplication } from '../../src/app/confidential-client-application.js';
 import { SerializableTokenCache } from '../../src/cache/serializable-token-cache.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { GRAPH_USER_READ, makePca } from './helpers.js';
+import { GRAPH_USER_READ, makePca, recordingHttp } from './helpers.js';
 
 const API_SCOPE = [`api://${DEFAULT_IDS.webApiClientId}/access_as_user`];
 
@@ -100,5 +100,21 @@ describe('on-behalf-of against the emulator', () => {
     assert.equal((await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ, { forceRefresh: true })).token_source, 'identity_provider');
     await assert.rejects(api.acquireTokenOnBehalfOf('not.a.jwt', GRAPH_USER_READ), { code: 'server_error', error: 'invalid_grant' });
     await assert.rejects(api.acquireTokenOnBehalfOf('', GRAPH_USER_READ), TypeError);
+  });
+
+  it('counts its cache hits in the next request\'s telemetry, as the other flows do', async () => {
+    const http = recordingHttp(emulator);
+    const api = new ConfidentialClientApplication(DEFAULT_IDS.webApiClientId, {
+      authority: emulator.authority,
+      clientCredential: DEFAULT_IDS.webApiSecret,
+      instanceDiscovery: false,
+      httpClient: http,
+    });
+    const assertion = await incoming(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword);
+    await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ);
+    assert.equal((await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ)).token_source, 'cache');
+    await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ, { forceRefresh: true });
+    const sent = http.to('/token').map((r) => r.headers['x-client-last-telemetry']);
+    assert.deepEqual(sent, ['4|0|||', '4|1|||']);
   });
 });
