@@ -1,9 +1,9 @@
 // Bench: the memory a loaded token cache holds, msal-ts beside @azure/msal-node and MSAL Python, for caches of 1,000 /
 // 10,000 / 100,000 app tokens (one per tenant) and 1,000 / 10,000 signed-in users (an access token, refresh token, id
 // token and account each). Each figure comes from a fresh process that deserializes the cache file, drops the text and
-// collects garbage (bench/fixtures/memory-child.*): the heap the cache retains (V8's heapUsed for Node, tracemalloc for
-// Python), RSS growth after the load and peak RSS growth during it, per entry and against the file's size (goal for
-// msal-ts: heap at most 2x the serialized size). Each library reads a file in its own format (msal-node's app tokens
+// collects garbage (bench/fixtures/memory-child.*): the heap the cache retains (V8's heapUsed for Node, after a first
+// load that compiles the code; tracemalloc for Python), per entry and against the file's size (goal for msal-ts: heap at
+// most 2x the serialized size), and the whole process's RSS after the load and peak RSS (runtime included). Each library reads a file in its own format (msal-node's app tokens
 // from msal-node's own writing; the user cache is msal-node's, which all three read).
 // MSAL Python comes from PYTHONPATH (default ../shared/peers/python beside the repository) with /usr/bin/python3;
 // without it the bench says so and runs the Node libraries. msal-ts is the built dist/ (npm run build first).
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const msalNodeEntry = pathToFileURL(fileURLToPath(import.meta.resolve('@azure/msal-node'))).href;
   const python = spawnSync(PYTHON, ['-c', 'import msal; print(msal.__version__)'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH } });
   const pythonVersion = python.status === 0 ? python.stdout.trim() : undefined;
-  console.log('token cache memory: a fresh process per figure; heap retained after deserialize and GC, RSS growth after, peak RSS growth');
+  console.log('token cache memory: a fresh process per figure; heap retained after deserialize and GC; the process\'s RSS after and peak RSS');
   console.log(
     `node ${process.version}, @azure/msal-node ${msalNode.version}, ` +
       (pythonVersion === undefined ? `MSAL Python NOT run (${PYTHON} cannot import msal from ${PYTHONPATH})` : `MSAL Python ${pythonVersion} (${PYTHONPATH})`) +
