@@ -30,6 +30,8 @@ await build({
   define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version) },
   minifyWhitespace: true,
   minifySyntax: true,
+  minifyIdentifiers: true,
+  keepNames: true,
   plugins: [lazyBuiltins()],
   logLevel: 'warning',
 });

@@ -24,14 +24,21 @@ const tenant = (i: number): string => `7e4a0000-0000-4000-8000-${i.toString(16).
 const UNWANTED_BUILTINS = ['crypto', 'http', 'https', 'http2', 'net', 'tls', 'child_process', 'stream', 'fs/promises', 'zlib', 'worker_threads'];
 
 /**
- * Source markers of the code that must stay unloaded: a name each of those modules defines, found in the built file
- * that holds it (the bundles keep names).
+ * The definition of `name` in a built file, minified or not: the bundles keep names by registering each one
+ * (`f(x,"name")`), where a plain build writes `function name` or `class name`. A reference (an import by name) does
+ * not match.
  */
+function definition(name: string): RegExp {
+  return new RegExp(`\\(\\w+,"${name}"\\)|\\b(function|class) ${name}\\b|\\b${name}=class\\b`);
+}
+
+/** Code that must stay unloaded, by a function or class each of those modules defines. */
 const UNWANTED_CODE: Record<string, RegExp> = {
-  'the emulator (msal-ts/emulator)': /\bstartEmulator\b/,
-  'the distributed cache (msal-ts/distributed)': /\b(class DistributedTokenCache|DistributedTokenCache=class)\b/,
-  'the loopback redirect server (interactive sign-in)': /\bfunction startLoopbackServer\b/,
-  'the browser launcher (interactive sign-in)': /\bfunction openBrowserOrShowUrl\b/,
+  'the emulator (msal-ts/emulator)': definition('startEmulator'),
+  'the distributed cache (msal-ts/distributed)': definition('DistributedTokenCache'),
+  'the loopback redirect server (interactive sign-in)': definition('startLoopbackServer'),
+  'the browser launcher (interactive sign-in)': definition('openBrowserOrShowUrl'),
+  'the CLI': definition('runToken'),
 };
 
 function ensureBuilt(): void {
