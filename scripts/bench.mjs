@@ -1,8 +1,13 @@
-// npm run bench: every benchmark scenario, one after another. Numbers go to BENCHMARKS.md by hand, with the machine.
+// npm run bench: every benchmark scenario, one after another; `npm run bench -- memory` (or any scenario's name, with
+// its options after it) runs that one alone. Numbers go to BENCHMARKS.md by hand, with the machine.
 import { spawnSync } from 'node:child_process';
 
-const scenarios = ['bench/import-time.ts', 'bench/cache-lookup.ts', 'bench/client-credentials.ts', 'bench/silent.ts', 'bench/managed-identity.ts', 'bench/persisted.ts', 'bench/distributed.ts', 'bench/cli.ts'];
-for (const file of scenarios) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...process.argv.slice(2)], { stdio: 'inherit' });
+const all = ['import-time', 'cache-lookup', 'client-credentials', 'silent', 'managed-identity', 'persisted', 'distributed', 'cli', 'memory'];
+const [first, ...rest] = process.argv.slice(2);
+const only = first !== undefined && all.includes(first);
+const scenarios = only ? [first] : all;
+const args = only ? rest : process.argv.slice(2);
+for (const name of scenarios) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`, ...args], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
