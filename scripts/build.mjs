@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
+const PROMISIFY = Symbol.for('nodejs.util.promisify.custom');
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync('dist', { recursive: true, force: true });
 
@@ -64,7 +65,8 @@ function lazyBuiltins() {
     name: 'lazy-builtins',
     setup(b) {
       b.onResolve({ filter: /^node:/ }, (args) => {
-        if (eager.includes(args.path) || args.namespace === 'lazy-builtin') return undefined;
+        // The emulator starts servers and makes keys as soon as it is loaded: it gains nothing and keeps plain imports.
+        if (eager.includes(args.path) || args.namespace === 'lazy-builtin' || args.importer.includes('/src/emulator/')) return undefined;
         return { path: args.path, namespace: 'lazy-builtin' };
       });
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
@@ -85,7 +87,14 @@ function lazyBuiltins() {
           if (key === 'default') continue;
           const value = real[key];
           if (typeof value === 'function' && /^[A-Z]/.test(key)) lines.push(`export const ${key} = cls('${key}');`);
-          else if (typeof value === 'function') lines.push(`export function ${key}(...a) { return mod().${key}.apply(this, a); }`);
+          else if (typeof value === 'function') {
+            lines.push(`export function ${key}(...a) { return mod().${key}.apply(this, a); }`);
+            // util.promisify uses a function's own promise form where it has one (crypto.generateKeyPair resolves
+            // both keys, child_process.execFile stdout and stderr): the stand-in hands over the real one.
+            if (value[PROMISIFY] !== undefined) {
+              lines.push(`Object.defineProperty(${key}, Symbol.for('nodejs.util.promisify.custom'), { get: () => mod().${key}[Symbol.for('nodejs.util.promisify.custom')] });`);
+            }
+          }
           else if (typeof value === 'object' && value !== null) lines.push(`export const ${key} = obj('${key}');`);
         }
         return { contents: lines.join('\n'), loader: 'js' };
