@@ -7,89 +7,11 @@
 import os from 'node:os';
 import * as msalNode from '@azure/msal-node';
 import { PublicClientApplication, SerializableTokenCache, type Account, type HttpClient } from '../src/index.js';
+import { AUTHORITY, buildCache, CLIENT_ID, SCOPES, TENANT, uidOf } from './fixtures/user-cache.js';
 import { measure, ns, parseArgs, type Measured } from './util.js';
 
-const CLIENT_ID = '22223333-cccc-4444-dddd-5555eeee6666';
-const TENANT = 'aaaabbbb-0000-cccc-1111-dddd2222eeee';
-const AUTHORITY = `https://login.microsoftonline.com/${TENANT}`;
-const SCOPES = ['https://graph.microsoft.com/User.Read'];
-const TEMPLATE_UID = '7e4a0000-0000-4000-8000-00000000f00d';
 const { sizes, budgetMs } = parseArgs(process.argv.slice(2), [1, 1_000, 10_000]);
 const ACCOUNT_LIST_SIZES = [100, 1_000, 10_000];
-
-const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-const uidOf = (i: number): string => `7e4a0000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-
-/** An unsigned-looking id token (neither library checks signatures of cached tokens). */
-function idToken(uid: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    aud: CLIENT_ID,
-    iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
-    iat: now,
-    nbf: now,
-    exp: now + 86_400,
-    oid: uid,
-    sub: `sub-${uid}`,
-    tid: TENANT,
-    preferred_username: `u-${uid}@contoso.com`,
-    name: `User ${uid}`,
-    ver: '2.0',
-  };
-  return `${b64({ alg: 'RS256', typ: 'JWT', kid: 'bench' })}.${b64(claims)}.c2ln`;
-}
-
-/** msal-node writes one account's entries; they are cloned for `count` accounts. Returns the serialized cache. */
-async function buildCache(count: number): Promise<string> {
-  const seed = new msalNode.PublicClientApplication({
-    auth: { clientId: CLIENT_ID, authority: AUTHORITY },
-    system: {
-      networkClient: {
-        sendGetRequestAsync: () => Promise.reject(new Error('bench: unexpected GET')),
-        sendPostRequestAsync: () =>
-          Promise.resolve({
-            status: 200,
-            headers: {},
-            body: {
-              token_type: 'Bearer',
-              scope: 'https://graph.microsoft.com/User.Read openid profile',
-              expires_in: 86_400,
-              ext_expires_in: 86_400,
-              access_token: 'at-template',
-              refresh_token: 'rt-template',
-              id_token: idToken(TEMPLATE_UID),
-              client_info: b64({ uid: TEMPLATE_UID, utid: TENANT }),
-            },
-          }) as never,
-      },
-    },
-  });
-  // acquireTokenByCode, not acquireTokenByRefreshToken: msal-node 7 caches nothing from the latter.
-  await seed.acquireTokenByCode({ code: 'seed', redirectUri: 'http://localhost', scopes: SCOPES });
-  const template = JSON.parse(seed.getTokenCache().serialize()) as Record<string, Record<string, Record<string, unknown>>>;
-  const out: Record<string, Record<string, Record<string, unknown>>> = {};
-  for (const [section, entries] of Object.entries(template)) {
-    out[section] = {};
-    const target = out[section];
-    for (const [key, entry] of Object.entries(entries)) {
-      if (!key.includes(TEMPLATE_UID)) {
-        target[key] = entry;
-        continue;
-      }
-      const text = JSON.stringify(entry);
-      for (let i = 0; i < count; i++) {
-        const uid = uidOf(i);
-        const copy = JSON.parse(text.replaceAll(TEMPLATE_UID, uid)) as Record<string, unknown>;
-        if (section === 'AccessToken') copy['secret'] = `at-${i}`;
-        if (section === 'RefreshToken') copy['secret'] = `rt-${i}`;
-        if (section === 'IdToken') copy['secret'] = idToken(uid);
-        if (section === 'Account' && typeof copy['client_info'] === 'string') copy['client_info'] = b64({ uid, utid: TENANT });
-        target[key.replaceAll(TEMPLATE_UID, uid)] = copy;
-      }
-    }
-  }
-  return JSON.stringify(out);
-}
 
 const noNetwork: HttpClient = { send: () => Promise.reject(new Error('bench: unexpected network request')) };
 const nodeNoNetwork = {

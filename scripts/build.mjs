@@ -1,11 +1,13 @@
 // Builds dist/: one ESM bundle per entry point (a CLI pays its import cost on every run, and one bundle loads about
 // three times faster than per-file ESM), shared code split into chunks, runtime dependencies left external, then the
-// .d.ts files from tsc.
+// .d.ts files from tsc. Node's heavier built-in modules are loaded on first use (see lazyBuiltins), and the bundles
+// are minified (whitespace and syntax, names kept: stack traces still name every function).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
+const PROMISIFY = Symbol.for('nodejs.util.promisify.custom');
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync('dist', { recursive: true, force: true });
 
@@ -27,6 +29,11 @@ await build({
   packages: 'external',
   chunkNames: 'chunks/[name]-[hash]',
   define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version) },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: true,
+  keepNames: true,
+  plugins: [lazyBuiltins()],
   logLevel: 'warning',
 });
 
@@ -38,6 +45,63 @@ chmodSync(cli, 0o755);
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 pruneDeclarations();
 console.log('built dist/ (msal-ts ' + pkg.version + ')');
+
+/**
+ * Makes the named imports of Node's heavier built-in modules load the module on first use instead of at import.
+ *
+ * A process that serves a token from a persisted cache needs none of node:crypto, node:http or node:child_process,
+ * yet dozens of source files import from them for other paths; loading node:crypto alone (with the streams it pulls
+ * in) costs a fresh process more than the rest of the cache hit. Even node:fs, loaded with Node itself, costs when an
+ * ES module imports it: building its namespace reads every export, and the lazy ones (fs.promises, ReadStream) load
+ * node:fs/promises and the streams. Each such import is pointed at a generated module
+ * that exports, for every function or object the real module exports, a stand-in that fetches the module with
+ * process.getBuiltinModule when it is first called, constructed, tested with instanceof or read. Exports that are
+ * plain values (http.maxHeaderSize) have no stand-in: importing one fails the build rather than misbehaving.
+ */
+function lazyBuiltins() {
+  // node:path and node:buffer are loaded with Node itself and define no lazy members.
+  const eager = ['node:path', 'node:buffer'];
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter: /^node:/ }, (args) => {
+        // The emulator starts servers and makes keys as soon as it is loaded: it gains nothing and keeps plain imports.
+        if (eager.includes(args.path) || args.namespace === 'lazy-builtin' || args.importer.includes('/src/emulator/')) return undefined;
+        return { path: args.path, namespace: 'lazy-builtin' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+        const real = await import(args.path);
+        const name = JSON.stringify(args.path);
+        const lines = [`let m;`, `const mod = () => (m ??= process.getBuiltinModule(${name}));`];
+        lines.push(
+          // A class: calls, new, instanceof and static members all reach the real one.
+          `const cls = (k) => new Proxy(function () {}, {`,
+          `  apply: (_, self, a) => Reflect.apply(mod()[k], self, a),`,
+          `  construct: (_, a) => Reflect.construct(mod()[k], a),`,
+          `  get: (_, p) => { const c = mod()[k]; const v = c[p]; return typeof v === 'function' && p !== 'prototype' ? v.bind(c) : v; },`,
+          `  has: (_, p) => p in mod()[k],`,
+          `});`,
+          `const obj = (k) => new Proxy({}, { get: (_, p) => mod()[k][p], has: (_, p) => p in mod()[k] });`,
+        );
+        for (const key of Object.keys(real).sort()) {
+          if (key === 'default') continue;
+          const value = real[key];
+          if (typeof value === 'function' && /^[A-Z]/.test(key)) lines.push(`export const ${key} = cls('${key}');`);
+          else if (typeof value === 'function') {
+            lines.push(`export function ${key}(...a) { return mod().${key}.apply(this, a); }`);
+            // util.promisify uses a function's own promise form where it has one (crypto.generateKeyPair resolves
+            // both keys, child_process.execFile stdout and stderr): the stand-in hands over the real one.
+            if (value[PROMISIFY] !== undefined) {
+              lines.push(`Object.defineProperty(${key}, Symbol.for('nodejs.util.promisify.custom'), { get: () => mod().${key}[Symbol.for('nodejs.util.promisify.custom')] });`);
+            }
+          }
+          else if (typeof value === 'object' && value !== null) lines.push(`export const ${key} = obj('${key}');`);
+        }
+        return { contents: lines.join('\n'), loader: 'js' };
+      });
+    },
+  };
+}
 
 /**
  * Removes the .d.ts files no export's types reach (the CLI's, the emulator's internals...): tsc emits one per source

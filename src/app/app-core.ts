@@ -7,7 +7,7 @@
  * Constructors do no I/O. Discovery happens on first need and is remembered per authority; a cache hit for an Entra
  * authority named by tenant id needs no discovery at all.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AuthorityMetadataCache } from '../authority/authority-metadata-cache.js';
 import { parseAuthority, withTenant, type Authority } from '../authority/authority.js';
 import { knownAliasesOf } from '../authority/clouds.js';
@@ -37,6 +37,7 @@ import type { ExtraData } from './extra-data.js';
 import { defaultSleep, type Sleep } from './sleep.js';
 import { ServerTelemetry, tagForGrant, type TelemetryTag } from './telemetry.js';
 import { finishTokenRequest } from './token-outcome.js';
+import { newCorrelationId } from '../util/correlation-id.js';
 
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/common';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -274,7 +275,7 @@ export class AppCore {
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
       throw new TypeError('options.signal must be an AbortSignal');
     }
-    return { correlationId: options.correlationId ?? randomUUID(), signal: options.signal, telemetry };
+    return { correlationId: options.correlationId ?? newCorrelationId(), signal: options.signal, telemetry };
   }
 
   /** The caller's scopes plus the OIDC ones, minus `excludeScopes` (checks them; RangeError for reserved ones). */

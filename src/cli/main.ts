@@ -12,6 +12,11 @@ import { VERSION } from '../version.js';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
+// Node >= 22.1 can keep V8's compiled code of the modules loaded from here on (every command, the library) on disk,
+// which spares each later run most of their compile time; Node 20 has no such cache. NODE_COMPILE_CACHE chooses the
+// directory and NODE_DISABLE_COMPILE_CACHE turns it off, as for any Node program.
+(process.getBuiltinModule('node:module') as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   login: async () => (await import('./token-commands.js')).runLogin,
   token: async () => (await import('./token-commands.js')).runToken,

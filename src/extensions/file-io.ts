@@ -4,8 +4,8 @@
  * the symbolic-link check both writes make.
  */
 import { randomBytes } from 'node:crypto';
-import { statSync, type BigIntStats } from 'node:fs';
-import { lstat, mkdir, open, readFile, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { close as closeFd, fstat, open as openFd, read as readFd, statSync, type BigIntStats, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CacheTooLargeError, PersistenceAccessError, PersistenceNotFoundError } from '../errors.js';
 import type { PersistenceStamp } from './persistence.js';
@@ -210,31 +210,39 @@ async function renameReplacing(from: string, to: string): Promise<void> {
  *   on other failures.
  */
 export async function readFileOrNotFound(path: string, what?: string, maxBytes?: number): Promise<Buffer> {
-  let handle: FileHandle | undefined;
+  // node:fs's callback API rather than node:fs/promises: reading the cache is the first thing a short-lived process
+  // does, and node:fs is loaded already where node:fs/promises (with the streams it pulls in) is not.
+  let fd: number | undefined;
   try {
-    if (maxBytes === undefined) return await readFile(path);
-    handle = await open(path, 'r');
-    const { size } = await handle.stat();
-    if (size > maxBytes) throw new CacheTooLargeError(path, size, maxBytes);
+    fd = await call<number>((done) => openFd(path, 'r', done));
+    const handle = fd;
+    const { size } = await call<Stats>((done) => fstat(handle, done));
+    if (maxBytes !== undefined && size > maxBytes) throw new CacheTooLargeError(path, size, maxBytes);
+    const limit = maxBytes ?? Number.MAX_SAFE_INTEGER;
     // One read for a regular file; 64 KiB steps when the size says nothing (a pipe, a file that grows).
-    const buffer = Buffer.alloc(Math.min(Math.max(size, 65_536), maxBytes) + 1);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      const buffer = Buffer.allocUnsafe(Math.min(Math.max(size - total, 65_536), limit - total + 1));
+      const bytesRead = await call<number>((done) => readFd(handle, buffer, 0, buffer.length, null, done));
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > maxBytes) throw new CacheTooLargeError(path, total, maxBytes);
-      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+      if (total > limit) throw new CacheTooLargeError(path, total, limit);
+      chunks.push(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
     }
-    return Buffer.concat(chunks, total);
+    return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, total);
   } catch (err) {
     if (err instanceof CacheTooLargeError) throw err;
     if (errnoOf(err) === 'ENOENT') throw notFound(path, what);
     throw accessError(path, 'read', err);
   } finally {
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined) closeFd(fd, () => undefined);
   }
+}
+
+/** A node:fs callback call as a promise. */
+function call<T>(start: (done: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => start((err, value) => (err === null ? resolve(value) : reject(err))));
 }
 
 /**

@@ -43,7 +43,11 @@ export interface PersistedTokenCacheOptions extends TokenCacheOptions {
 
 interface Synced {
   readonly stamp: PersistenceStamp;
-  readonly hash: string;
+  /**
+   * The text's hash, kept only when a later read may need it to prove the content unchanged: a racy sync, or one that
+   * follows a hashed sync. A fresh process that reads a settled file never hashes (nor loads node:crypto).
+   */
+  readonly hash: string | undefined;
   /** Whether the stamp alone cannot prove the content unchanged yet (see RACY_WINDOW_MS). */
   readonly racy: boolean;
 }
@@ -206,8 +210,10 @@ export class PersistedTokenCache extends SerializableTokenCache {
     // A keyring's stamp is its signal file's: the text itself tells the size.
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > this.#maxBytes) throw new CacheTooLargeError(location, bytes, this.#maxBytes);
-    const hash = hashOf(text);
-    if (this.#synced === undefined || this.#synced.hash !== hash) {
+    const racy = isRacy(stamp, syncedAt);
+    const previous = this.#synced?.hash;
+    const hash = racy || previous !== undefined ? hashOf(text) : undefined;
+    if (hash === undefined || previous !== hash) {
       // An empty file outside the lock is most likely a peer's in-place rewrite caught between truncate and write.
       if (!underLock && text.trim() === '' && stamp.size > 0n) return false;
       try {
@@ -224,7 +230,7 @@ export class PersistedTokenCache extends SerializableTokenCache {
         throw err;
       }
     }
-    this.#synced = { stamp, hash, racy: isRacy(stamp, syncedAt) };
+    this.#synced = { stamp, hash, racy };
     return true;
   }
 
@@ -278,6 +284,11 @@ export class PersistedTokenCache extends SerializableTokenCache {
     const text = this.serialize();
     await this.persistence.save(text);
     const stamp = this.persistence.stamp();
-    this.#synced = stamp === undefined ? undefined : { stamp, hash: hashOf(text), racy: isRacy(stamp, Date.now()) };
+    if (stamp === undefined) {
+      this.#synced = undefined;
+      return;
+    }
+    const racy = isRacy(stamp, Date.now());
+    this.#synced = { stamp, hash: racy ? hashOf(text) : undefined, racy };
   }
 }

@@ -180,7 +180,8 @@ describe('the published package', () => {
     const imported = new Set<string>();
     for (const file of packed.files.filter((f) => f.path.endsWith('.js'))) {
       const code = readFileSync(join(consumer, 'node_modules', 'msal-ts', file.path), 'utf8');
-      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|createRequire\(import\.meta\.url\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g)) {
+      // (createRequire under its minified name: the bundles are minified.)
+      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|[\w$]+\(import\.meta\.url\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g)) {
         const specifier = m[1] ?? '';
         if (!specifier.startsWith('node:')) imported.add(specifier);
       }
