@@ -86,8 +86,21 @@ try {
 
   const env = { ...process.env, HOME: dir, XDG_CACHE_HOME: dir, XDG_CONFIG_HOME: dir };
   const cliArgs = [
-    'dist/cli.js', 'token', '--scope', SCOPES.join(' '), '--no-interactive', '--client-id', DEFAULT_IDS.publicClientId,
-    '--authority', emulator.authority, '--ca', emulator.caPath, '--no-instance-discovery', '--plaintext-cache', '--cache', cachePath,
+    'dist/cli.js',
+    'token',
+    '--scope',
+    SCOPES.join(' '),
+    '--no-interactive',
+    '--client-id',
+    DEFAULT_IDS.publicClientId,
+    '--authority',
+    emulator.authority,
+    '--ca',
+    emulator.caPath,
+    '--no-instance-discovery',
+    '--plaintext-cache',
+    '--cache',
+    cachePath,
   ];
   const host = new URL(emulator.url).host;
   const authorityMetadata = await fetchJson(emulator, `/${DEFAULT_IDS.tenantId}/v2.0/.well-known/openid-configuration`);
@@ -99,7 +112,14 @@ try {
   const msalNodeConfig = join(dir, 'msal-node.json');
   writeFileSync(
     msalNodeConfig,
-    JSON.stringify({ cachePath, clientId: DEFAULT_IDS.publicClientId, authority: emulator.authority, scopes: SCOPES, authorityMetadata, cloudDiscoveryMetadata }),
+    JSON.stringify({
+      cachePath,
+      clientId: DEFAULT_IDS.publicClientId,
+      authority: emulator.authority,
+      scopes: SCOPES,
+      authorityMetadata,
+      cloudDiscoveryMetadata,
+    }),
   );
 
   const isToken = (out: string): boolean => out === token;
@@ -115,11 +135,25 @@ try {
     const cli = join(distDir, 'cli.js');
     variants.push(
       { name: `msal-ts token${label}`, command: process.execPath, args: [cli, ...cliArgs.slice(1)], env, expect: isToken, times: [] },
-      { name: `msal-ts token --output exec-credential${label}`, command: process.execPath, args: [cli, ...execArgs.slice(1)], env, expect: isExecCredential, times: [] },
+      {
+        name: `msal-ts token --output exec-credential${label}`,
+        command: process.execPath,
+        args: [cli, ...execArgs.slice(1)],
+        env,
+        expect: isExecCredential,
+        times: [],
+      },
     );
   }
   const msalNodeEnv = { ...env, NODE_EXTRA_CA_CERTS: emulator.caPath };
-  variants.push({ name: '@azure/msal-node + file cache plugin', command: process.execPath, args: ['bench/cli-msal-node.mjs', msalNodeConfig], env: msalNodeEnv, expect: isToken, times: [] });
+  variants.push({
+    name: '@azure/msal-node + file cache plugin',
+    command: process.execPath,
+    args: ['bench/cli-msal-node.mjs', msalNodeConfig],
+    env: msalNodeEnv,
+    expect: isToken,
+    times: [],
+  });
 
   emulator.resetCounters();
   interleaved(variants);
@@ -130,7 +164,10 @@ try {
   for (const v of variants) {
     const m = median(v.times);
     const above = v === variants[0] ? '' : `  (+${(m - node).toFixed(1)} ms over node)`;
-    const goal = v.name.startsWith('msal-ts') && !v.name.includes('baseline') ? `; goal +${GOAL_ABOVE_NODE_MS} ms: ${m - node <= GOAL_ABOVE_NODE_MS ? 'met' : 'NOT met'}` : '';
+    const goal =
+      v.name.startsWith('msal-ts') && !v.name.includes('baseline')
+        ? `; goal +${GOAL_ABOVE_NODE_MS} ms: ${m - node <= GOAL_ABOVE_NODE_MS ? 'met' : 'NOT met'}`
+        : '';
     console.log(`${v.name.padEnd(56)} ${m.toFixed(1).padStart(7)} ms  min ${Math.min(...v.times).toFixed(1)}${above}${goal}`);
   }
 } finally {

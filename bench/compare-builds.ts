@@ -25,7 +25,10 @@ if (baseline === undefined || !existsSync(join(baseline, 'index.js')) || !exists
 interface Lib {
   SerializableTokenCache: new () => { add(e: unknown): void; deserialize(t: string): void };
   ConfidentialClientApplication: new (id: string, o: unknown) => { acquireTokenForClient(s: string[], o: unknown): Promise<{ token_source: string }> };
-  PublicClientApplication: new (id: string, o: unknown) => {
+  PublicClientApplication: new (
+    id: string,
+    o: unknown,
+  ) => {
     getAccounts(): Promise<Array<{ local_account_id: string }>>;
     acquireTokenSilent(s: string[], o: unknown): Promise<{ token_source: string } | undefined>;
   };
@@ -37,9 +40,21 @@ type Call = (i: number) => Promise<unknown>;
 async function appHits(lib: Lib, tenants: string[]): Promise<Call> {
   const cache = new lib.SerializableTokenCache();
   for (const realm of tenants) {
-    cache.add({ clientId: CLIENT_ID, scopes: SCOPES, environment: 'login.microsoftonline.com', realm, grantType: 'client_credentials', response: { access_token: `at-${realm}`, token_type: 'Bearer', expires_in: 86_400 } });
+    cache.add({
+      clientId: CLIENT_ID,
+      scopes: SCOPES,
+      environment: 'login.microsoftonline.com',
+      realm,
+      grantType: 'client_credentials',
+      response: { access_token: `at-${realm}`, token_type: 'Bearer', expires_in: 86_400 },
+    });
   }
-  const app = new lib.ConfidentialClientApplication(CLIENT_ID, { authority: `https://login.microsoftonline.com/${tenants[0] ?? ''}`, clientCredential: 'x', tokenCache: cache, httpClient: noNetwork });
+  const app = new lib.ConfidentialClientApplication(CLIENT_ID, {
+    authority: `https://login.microsoftonline.com/${tenants[0] ?? ''}`,
+    clientCredential: 'x',
+    tokenCache: cache,
+    httpClient: noNetwork,
+  });
   const call: Call = (i) => app.acquireTokenForClient(SCOPES, { tenant: tenants[i % tenants.length] });
   for (let i = 0; i < tenants.length; i++) if (((await call(i)) as { token_source: string }).token_source !== 'cache') throw new Error('not a hit');
   return call;
@@ -62,7 +77,10 @@ async function compare(ours: Call, theirs: Call, size: number): Promise<[number,
   const b: number[] = [];
   let i = 0;
   for (let batch = 0; batch < BATCHES; batch++) {
-    for (const [call, out] of [[ours, a], [theirs, b]] as const) {
+    for (const [call, out] of [
+      [ours, a],
+      [theirs, b],
+    ] as const) {
       const start = process.hrtime.bigint();
       for (let k = 0; k < 100; k++) await call((i + k) % size);
       out.push(Number(process.hrtime.bigint() - start) / 100);
@@ -78,10 +96,14 @@ console.log(`cache hits, this build (dist/) beside ${baseline}: median per call,
 for (const size of [1, 1_000, 100_000]) {
   const tenants = tenantIds(size);
   const [x, y] = await compare(await appHits(ours, tenants), await appHits(theirs, tenants), size);
-  console.log(`acquireTokenForClient, ${size.toLocaleString('en-US').padStart(7)} tenants: this build ${ns(x).padStart(9)}   baseline ${ns(y).padStart(9)}   ratio ${(x / y).toFixed(2)}`);
+  console.log(
+    `acquireTokenForClient, ${size.toLocaleString('en-US').padStart(7)} tenants: this build ${ns(x).padStart(9)}   baseline ${ns(y).padStart(9)}   ratio ${(x / y).toFixed(2)}`,
+  );
 }
 for (const size of [1, 1_000, 10_000]) {
   const serialized = await buildCache(size);
   const [x, y] = await compare(await silentHits(ours, serialized, size), await silentHits(theirs, serialized, size), size);
-  console.log(`acquireTokenSilent,    ${size.toLocaleString('en-US').padStart(7)} users:   this build ${ns(x).padStart(9)}   baseline ${ns(y).padStart(9)}   ratio ${(x / y).toFixed(2)}`);
+  console.log(
+    `acquireTokenSilent,    ${size.toLocaleString('en-US').padStart(7)} users:   this build ${ns(x).padStart(9)}   baseline ${ns(y).padStart(9)}   ratio ${(x / y).toFixed(2)}`,
+  );
 }

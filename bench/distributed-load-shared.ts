@@ -39,4 +39,3 @@ export const ENV = 'login.microsoftonline.com';
 export function msalNodeKey(id: string, tenant: string): string {
   return `msalnode:${id}.${tenant}`;
 }
-

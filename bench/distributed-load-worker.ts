@@ -6,7 +6,17 @@ import * as msalNode from '@azure/msal-node';
 import { createClient, createCluster } from '@redis/client';
 import { ConfidentialClientApplication, type HttpClient } from '../src/index.js';
 import { DistributedTokenCache, RedisDistributedCacheStore, nodeRedisRunner } from '../src/distributed/index.js';
-import { ENV, SCOPES, msalNodeKey, type Job, type JobResult, type Library, type Operation, type Topology, type WorkerSetup } from './distributed-load-shared.js';
+import {
+  ENV,
+  SCOPES,
+  msalNodeKey,
+  type Job,
+  type JobResult,
+  type Library,
+  type Operation,
+  type Topology,
+  type WorkerSetup,
+} from './distributed-load-shared.js';
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as WorkerSetup;
 const { clientId, hitTenants, writeTenants } = setup;

@@ -174,9 +174,7 @@ interface Sample {
 async function runOnce(topology: Topology, library: Library, operation: Operation, processes: number, calls: number, seedValue: number): Promise<Sample> {
   const before = await commandCalls(topology);
   const share = Math.ceil(calls / processes);
-  const results = await Promise.all(
-    workers.slice(0, processes).map((w) => send(w, { topology, library, operation, count: share, inFlight, seed: seedValue })),
-  );
+  const results = await Promise.all(workers.slice(0, processes).map((w) => send(w, { topology, library, operation, count: share, inFlight, seed: seedValue })));
   const after = await commandCalls(topology);
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const start = results.reduce((m, r) => (BigInt(r.startNs) < m ? BigInt(r.startNs) : m), BigInt(results[0]?.startNs ?? 0));
@@ -222,7 +220,10 @@ try {
   );
   console.log(
     `node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), redis-server ${redisVersion}, ` +
-      `load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `load average at start ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
   await Promise.all(TOPOLOGIES.map(seed));
   const most = Math.max(...PROCESSES);
@@ -254,7 +255,12 @@ try {
         }
       }
     }
-    console.log(`round ${round + 1} of ${rounds} done, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `round ${round + 1} of ${rounds} done, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   }
 
   console.log('| operation | Redis | processes | library | calls/s (median; range) | p50 | p99 | round trips per call |');

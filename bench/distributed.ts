@@ -8,12 +8,7 @@ import os from 'node:os';
 import { createClient } from '@redis/client';
 import * as msalNode from '@azure/msal-node';
 import { ConfidentialClientApplication, type HttpClient } from '../src/index.js';
-import {
-  DistributedTokenCache,
-  RedisDistributedCacheStore,
-  nodeRedisRunner,
-  type DistributedTokenCacheOptions,
-} from '../src/distributed/index.js';
+import { DistributedTokenCache, RedisDistributedCacheStore, nodeRedisRunner, type DistributedTokenCacheOptions } from '../src/distributed/index.js';
 import { startRedisServer } from '../test/distributed/redis-server.js';
 import { ns, tenantIds } from './util.js';
 
@@ -93,8 +88,12 @@ await client.connect();
 const tenants = tenantIds(partitions);
 
 try {
-  console.log(`distributed cache: ${requests} acquireTokenForClient cache hits, ${concurrency} at a time, over ${partitions} tenant partitions on one local Redis`);
-  console.log(`node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), redis-server ${String(spawnSync('redis-server', ['--version']).stdout).match(/v=(\S+)/)?.[1] ?? '?'}`);
+  console.log(
+    `distributed cache: ${requests} acquireTokenForClient cache hits, ${concurrency} at a time, over ${partitions} tenant partitions on one local Redis`,
+  );
+  console.log(
+    `node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), redis-server ${String(spawnSync('redis-server', ['--version']).stdout).match(/v=(\S+)/)?.[1] ?? '?'}`,
+  );
 
   // msal-ts partitions: one app token per tenant, written through the cache itself.
   const store = new RedisDistributedCacheStore(nodeRedisRunner(client));
@@ -144,9 +143,7 @@ try {
   await seed.acquireTokenByClientCredential({ scopes: SCOPES });
   const templateCache = seed.getTokenCache().serialize();
   for (let i = 0; i < tenants.length; i += 200) {
-    await Promise.all(
-      tenants.slice(i, i + 200).map((tenant) => client.set(`msalnode:${CLIENT_ID}.${tenant}`, templateCache.replaceAll(template, tenant))),
-    );
+    await Promise.all(tenants.slice(i, i + 200).map((tenant) => client.set(`msalnode:${CLIENT_ID}.${tenant}`, templateCache.replaceAll(template, tenant))));
   }
 
   /** msal-node's ICacheClient over @redis/client. */

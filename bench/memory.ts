@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const msalNodeEntry = pathToFileURL(fileURLToPath(import.meta.resolve('@azure/msal-node'))).href;
   const python = spawnSync(PYTHON, ['-c', 'import msal; print(msal.__version__)'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH } });
   const pythonVersion = python.status === 0 ? python.stdout.trim() : undefined;
-  console.log('token cache memory: a fresh process per figure; heap retained after deserialize and GC; the process\'s RSS after and peak RSS');
+  console.log("token cache memory: a fresh process per figure; heap retained after deserialize and GC; the process's RSS after and peak RSS");
   console.log(
     `node ${process.version}, @azure/msal-node ${msalNode.version}, ` +
       (pythonVersion === undefined ? `MSAL Python NOT run (${PYTHON} cannot import msal from ${PYTHONPATH})` : `MSAL Python ${pythonVersion} (${PYTHONPATH})`) +
@@ -99,7 +99,9 @@ async function main(): Promise<void> {
         files['msal-node'] = files['MSAL Python'] = files['msal-ts'];
       }
       console.log(`\n${s.count.toLocaleString('en-US')} ${s.kind === 'apps' ? 'app tokens' : `users (${s.entries.toLocaleString('en-US')} entries)`}`);
-      console.log(`${'library'.padEnd(12)} ${'file'.padStart(9)} ${'heap'.padStart(9)} ${'heap/file'.padStart(9)} ${'heap/entry'.padStart(10)} ${'RSS'.padStart(9)} ${'peak RSS'.padStart(9)}`);
+      console.log(
+        `${'library'.padEnd(12)} ${'file'.padStart(9)} ${'heap'.padStart(9)} ${'heap/file'.padStart(9)} ${'heap/entry'.padStart(10)} ${'RSS'.padStart(9)} ${'peak RSS'.padStart(9)}`,
+      );
       for (const library of ['msal-ts', 'msal-node', 'MSAL Python']) {
         const file = files[library] ?? '';
         const size = statSync(file).size;
@@ -117,7 +119,9 @@ async function main(): Promise<void> {
             `${`${Math.round(heap / s.entries)} B`.padStart(10)} ${mb(f.rss).padStart(9)} ${mb(f.peakRss).padStart(9)}` +
             (library === 'msal-ts'
               ? `   goal heap <= 2x file: ${heap <= 2 * size ? 'met' : 'MISSED'}` +
-                (f.serialized === undefined || f.serialized === size ? '' : `; ${(heap / f.serialized).toFixed(2)}x its own serialization (${mb(f.serialized)})`)
+                (f.serialized === undefined || f.serialized === size
+                  ? ''
+                  : `; ${(heap / f.serialized).toFixed(2)}x its own serialization (${mb(f.serialized)})`)
               : ''),
         );
       }

@@ -17,16 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { FilePersistence } from '../src/extensions/index.js';
 import { preparePeers, type Peers } from './fixtures/peers.js';
-import {
-  hitChild,
-  loadPeers,
-  msalNodeCache,
-  msalTsCache,
-  writerChild,
-  writerTenant,
-  type HitResult,
-  type WriterResult,
-} from './fixtures/persisted-child.js';
+import { hitChild, loadPeers, msalNodeCache, msalTsCache, writerChild, writerTenant, type HitResult, type WriterResult } from './fixtures/persisted-child.js';
 import { median, ns, tenantIds } from './util.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -112,7 +103,9 @@ async function hits(args: Args, dir: string, peers: Peers | undefined): Promise<
 }
 
 async function coldStart(args: Args, dir: string, peers: Peers | undefined): Promise<string[]> {
-  console.log(`\n2. cold start: fresh node process, import, open a persisted cache of ${COLD_TOKENS} app tokens, one token from it; whole-process wall time, median of ${args.runs}`);
+  console.log(
+    `\n2. cold start: fresh node process, import, open a persisted cache of ${COLD_TOKENS} app tokens, one token from it; whole-process wall time, median of ${args.runs}`,
+  );
   const tenants = tenantIds(COLD_TOKENS);
   const tenant = tenants[tenants.length - 1] ?? '';
   const variants: Array<{ name: string; spec: object }> = [{ name: 'node, no library (baseline)', spec: { library: 'none' } }];
@@ -131,8 +124,14 @@ async function coldStart(args: Args, dir: string, peers: Peers | undefined): Pro
   if (peers !== undefined) {
     const nodeFile = join(dir, 'cold-msal-node.json');
     variants.push(
-      { name: 'msal-node + extensions, CJS', spec: { library: 'msal-node-cjs', entry: peers.msalNodeCjs, extensions: peers.extensionsCjs, file: nodeFile, tenant } },
-      { name: 'msal-node + extensions, ESM', spec: { library: 'msal-node-esm', entry: peers.msalNodeEsm, extensions: peers.extensionsEsm, file: nodeFile, tenant } },
+      {
+        name: 'msal-node + extensions, CJS',
+        spec: { library: 'msal-node-cjs', entry: peers.msalNodeCjs, extensions: peers.extensionsCjs, file: nodeFile, tenant },
+      },
+      {
+        name: 'msal-node + extensions, ESM',
+        spec: { library: 'msal-node-esm', entry: peers.msalNodeEsm, extensions: peers.extensionsEsm, file: nodeFile, tenant },
+      },
     );
   }
   const times = variants.map(() => [] as number[]);
@@ -162,7 +161,9 @@ async function coldStart(args: Args, dir: string, peers: Peers | undefined): Pro
   );
   return [
     `2. cold start ${ms(ours)}: under 100 ms ${ours < 100 ? 'MET' : 'MISSED'}` +
-      (fastestPeer === undefined ? '; no msal-node to compare' : `; faster than msal-node's fastest (${ms(fastestPeer)}): ${ours < fastestPeer ? 'MET' : 'MISSED'}`),
+      (fastestPeer === undefined
+        ? '; no msal-node to compare'
+        : `; faster than msal-node's fastest (${ms(fastestPeer)}): ${ours < fastestPeer ? 'MET' : 'MISSED'}`),
   ];
 }
 
@@ -215,7 +216,8 @@ async function writersOf(library: string, file: string, writes: number, peersDir
     const done = new Promise<string>((resolve, reject) => {
       p.on('error', reject);
       p.on('close', (code) => {
-        for (const line of errText.split('\n')) if (line.trim() !== '') warnings.add(line.replace(/^\(node:\d+\) /, '').replace(/descriptor \d+/, 'descriptor N'));
+        for (const line of errText.split('\n'))
+          if (line.trim() !== '') warnings.add(line.replace(/^\(node:\d+\) /, '').replace(/descriptor \d+/, 'descriptor N'));
         if (code === 0) resolve(text);
         else reject(new Error(`${library} writer exited with ${code}: ${errText.trim()}`));
       });
@@ -285,7 +287,9 @@ async function main(): Promise<void> {
   for (const line of outcome.log) console.log(line);
   const peers = outcome.ok ? outcome.peers : undefined;
   if (outcome.ok) {
-    console.log(`peers: @azure/msal-node ${outcome.peers.msalNodeVersion} + @azure/msal-node-extensions ${outcome.peers.extensionsVersion} from ${outcome.peers.dir}`);
+    console.log(
+      `peers: @azure/msal-node ${outcome.peers.msalNodeVersion} + @azure/msal-node-extensions ${outcome.peers.extensionsVersion} from ${outcome.peers.dir}`,
+    );
   } else {
     console.log(`msal-node + msal-node-extensions NOT run, only msal-ts: ${outcome.reason}`);
   }

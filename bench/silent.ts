@@ -76,15 +76,25 @@ async function silentHits(size: number): Promise<[Measured | undefined, Measured
 async function accountLists(size: number, skipNode: boolean): Promise<[Measured | undefined, Measured | undefined]> {
   const serialized = await buildCache(size);
   const a = await ours(serialized);
-  const mine = await measure(async () => {
-    if ((await a.app.getAccounts()).length !== size) throw new Error('msal-ts: wrong account count');
-  }, 1, 10, budgetMs);
+  const mine = await measure(
+    async () => {
+      if ((await a.app.getAccounts()).length !== size) throw new Error('msal-ts: wrong account count');
+    },
+    1,
+    10,
+    budgetMs,
+  );
   if (skipNode) return [mine, undefined];
   const n = theirs(serialized, 0);
   // One call per sample: at 1,000 accounts one msal-node call takes seconds.
-  const other = await measure(async () => {
-    if ((await n.app.getAllAccounts()).length !== size) throw new Error('msal-node: wrong account count');
-  }, 1, 1, budgetMs);
+  const other = await measure(
+    async () => {
+      if ((await n.app.getAllAccounts()).length !== size) throw new Error('msal-node: wrong account count');
+    },
+    1,
+    1,
+    budgetMs,
+  );
   return [mine, other];
 }
 

@@ -46,12 +46,7 @@ export interface Measured {
  * once first, so first-use work (parsing a tenant's authority, say) is not measured and memory is as cold as a
  * process serving all its inputs makes it. Gives up (undefined) when the warm-up alone overruns `budgetMs`.
  */
-export async function measure(
-  call: (i: number) => Promise<unknown>,
-  count: number,
-  batch: number,
-  budgetMs: number,
-): Promise<Measured | undefined> {
+export async function measure(call: (i: number) => Promise<unknown>, count: number, batch: number, budgetMs: number): Promise<Measured | undefined> {
   const samples: number[] = [];
   const deadline = performance.now() + budgetMs;
   for (let i = 0; i < count; i++) {

@@ -20,7 +20,10 @@ const user = DEFAULT_IDS.aliceUsername;
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const step = (n, text) => console.log(`\n${n}. ${text}`);
 const requests = (emulator) =>
-  Object.entries(emulator.counters()).filter(([k, v]) => !k.includes(':') && v > 0).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+  Object.entries(emulator.counters())
+    .filter(([k, v]) => !k.includes(':') && v > 0)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ') || 'none';
 
 /** POSTs JSON to the emulator's admin API, trusting its CA and sending the run's admin token. */
 function admin(emulator, path, body) {
@@ -76,17 +79,36 @@ try {
   const [account] = await fresh.getAccounts();
   const started = performance.now();
   const second = await fresh.acquireTokenSilent(scopes, { account });
-  console.log(`   account: ${account.username}; token_source: ${second?.token_source}, same token: ${second?.access_token === first.access_token}, ${(performance.now() - started).toFixed(1)} ms`);
+  console.log(
+    `   account: ${account.username}; token_source: ${second?.token_source}, same token: ${second?.access_token === first.access_token}, ${(performance.now() - started).toFixed(1)} ms`,
+  );
   console.log(`   HTTP requests the emulator saw: ${requests(emulator)}`);
   if (second?.token_source !== 'cache' || requests(emulator) !== 'none') throw new Error('expected a cache hit with no request');
 
   step(5, 'The msal-ts command in another process, on the same cache: msal-ts token --scope User.Read --json');
   emulator.resetCounters();
-  const args = ['token', '--scope', scopes.join(' '), '--json', '--no-interactive', '--client-id', DEFAULT_IDS.publicClientId,
-    '--authority', emulator.authority, '--ca', emulator.caPath, '--no-instance-discovery', '--plaintext-cache', '--cache', cachePath];
+  const args = [
+    'token',
+    '--scope',
+    scopes.join(' '),
+    '--json',
+    '--no-interactive',
+    '--client-id',
+    DEFAULT_IDS.publicClientId,
+    '--authority',
+    emulator.authority,
+    '--ca',
+    emulator.caPath,
+    '--no-instance-discovery',
+    '--plaintext-cache',
+    '--cache',
+    cachePath,
+  ];
   const { stdout } = await promisify(execFile)(process.execPath, [cli, ...args]);
   const out = JSON.parse(stdout);
-  console.log(`   token_source: ${out.token_source}, account: ${out.account}, expires_on: ${new Date(out.expires_on * 1000).toISOString()}, same token: ${out.access_token === first.access_token}`);
+  console.log(
+    `   token_source: ${out.token_source}, account: ${out.account}, expires_on: ${new Date(out.expires_on * 1000).toISOString()}, same token: ${out.access_token === first.access_token}`,
+  );
   console.log(`   HTTP requests the emulator saw: ${requests(emulator)}`);
   if (out.token_source !== 'cache' || requests(emulator) !== 'none') throw new Error('expected the CLI to hit the cache with no request');
   console.log('\nDone: one sign-in, then tokens from the persisted cache with no HTTP request.');

@@ -2,7 +2,18 @@
 // its options after it) runs that one alone. Numbers go to BENCHMARKS.md by hand, with the machine.
 import { spawnSync } from 'node:child_process';
 
-const all = ['import-time', 'cache-lookup', 'client-credentials', 'silent', 'managed-identity', 'persisted', 'distributed', 'distributed-load', 'cli', 'memory'];
+const all = [
+  'import-time',
+  'cache-lookup',
+  'client-credentials',
+  'silent',
+  'managed-identity',
+  'persisted',
+  'distributed',
+  'distributed-load',
+  'cli',
+  'memory',
+];
 const [first, ...rest] = process.argv.slice(2);
 // A name selects that scenario and its variants: `distributed` runs distributed and distributed-load.
 const only = first !== undefined && !first.startsWith('-');

@@ -92,10 +92,11 @@ function lazyBuiltins() {
             // util.promisify uses a function's own promise form where it has one (crypto.generateKeyPair resolves
             // both keys, child_process.execFile stdout and stderr): the stand-in hands over the real one.
             if (value[PROMISIFY] !== undefined) {
-              lines.push(`Object.defineProperty(${key}, Symbol.for('nodejs.util.promisify.custom'), { get: () => mod().${key}[Symbol.for('nodejs.util.promisify.custom')] });`);
+              lines.push(
+                `Object.defineProperty(${key}, Symbol.for('nodejs.util.promisify.custom'), { get: () => mod().${key}[Symbol.for('nodejs.util.promisify.custom')] });`,
+              );
             }
-          }
-          else if (typeof value === 'object' && value !== null) lines.push(`export const ${key} = obj('${key}');`);
+          } else if (typeof value === 'object' && value !== null) lines.push(`export const ${key} = obj('${key}');`);
         }
         return { contents: lines.join('\n'), loader: 'js' };
       });

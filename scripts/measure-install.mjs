@@ -29,7 +29,10 @@ try {
   const project = join(dir, 'project');
   execFileSync('mkdir', [project]);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'measure', private: true }));
-  execFileSync('npm', ['install', tarball, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['install', tarball, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: project,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 
   // The lock file lists every package once, whatever its nesting, including optional ones for other platforms, which
   // npm leaves out of node_modules: count what is on disk.
@@ -57,7 +60,8 @@ try {
   const result = { tarballBytes: lstatSync(tarball).size, packages: installed.length, nodeModulesBytes: total, duBytes, installed };
 
   // No compile step: with install scripts skipped, every entry point imports and koffi's prebuilt binary loads.
-  const smoke = "const m = await import('msal-ts'); await import('msal-ts/extensions'); await import('msal-ts/emulator'); " +
+  const smoke =
+    "const m = await import('msal-ts'); await import('msal-ts/extensions'); await import('msal-ts/emulator'); " +
     "const koffi = (await import('node:module')).createRequire(import.meta.url + '/')('koffi'); " +
     "console.log(typeof m.PublicClientApplication === 'function' && typeof koffi.load === 'function')";
   result.loadsWithoutScripts = execFileSync(process.execPath, ['--input-type=module', '-e', smoke], { cwd: project, encoding: 'utf8' }).trim() === 'true';

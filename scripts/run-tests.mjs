@@ -39,16 +39,15 @@ const env = { ...process.env, FUZZ_REPORT: report };
 if (long) env.FUZZ_LONG = '1';
 
 const started = Date.now();
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env },
-);
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
 const seconds = Math.round((Date.now() - started) / 1000);
 
 let lines = [];
 try {
-  lines = readFileSync(report, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  lines = readFileSync(report, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
 } catch {
   // No fuzz target ran.
 }
@@ -64,6 +63,8 @@ if (lines.length > 0) {
   }
   console.log(`\nfuzz (${long ? 'long' : process.env.npm_lifecycle_event === 'fuzz' ? 'fuzz' : 'ci'} budget): generated inputs per file`);
   for (const [file, n] of [...perFile].sort()) console.log(`  ${String(n).padStart(9)}  ${file}`);
-  console.log(`  ${String(total).padStart(9)}  total, ${lines.length} targets, ${failed} failed properties, test run ${r.status === 0 ? 'passed' : 'FAILED'}, ${seconds} s`);
+  console.log(
+    `  ${String(total).padStart(9)}  total, ${lines.length} targets, ${failed} failed properties, test run ${r.status === 0 ? 'passed' : 'FAILED'}, ${seconds} s`,
+  );
 }
 process.exit(r.status ?? 1);

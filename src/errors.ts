@@ -207,16 +207,7 @@ export class BrowserLaunchError extends MsalError {
 }
 
 /** Which id token check failed. */
-export type IdTokenCheck =
-  | 'malformed'
-  | 'audience'
-  | 'issuer'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'nonce'
-  | 'max_age'
-  | 'signature'
-  | 'unknown_key';
+export type IdTokenCheck = 'malformed' | 'audience' | 'issuer' | 'expired' | 'not_yet_valid' | 'nonce' | 'max_age' | 'signature' | 'unknown_key';
 
 /** An id token failed validation (audience, issuer, lifetime, nonce, auth_time, or its signature). */
 export class IdTokenError extends MsalError {
@@ -288,13 +279,7 @@ export class BrokerUnavailableError extends MsalError {
  * Why a broker refused or failed a request, as MSAL Python's `_broker_status` tells them apart. `interaction_required`
  * and `account_unusable` let an interactive call go on to the broker's own sign-in window.
  */
-export type BrokerStatus =
-  | 'interaction_required'
-  | 'account_unusable'
-  | 'user_canceled'
-  | 'no_network'
-  | 'redirect_uri_not_registered'
-  | 'unexpected';
+export type BrokerStatus = 'interaction_required' | 'account_unusable' | 'user_canceled' | 'no_network' | 'redirect_uri_not_registered' | 'unexpected';
 
 /**
  * The broker refused or failed a request (MSAL Python's `broker_error`). Thrown by a {@link Broker} implementation and
@@ -475,11 +460,7 @@ export class LockTimeoutError extends MsalError {
   /** The lock file's owner (uid), when known: who can remove it, for `not_removable` and `unreadable`. */
   readonly ownerUid: number | undefined;
 
-  constructor(
-    lockfilePath: string,
-    message: string,
-    details: { holderPid: number | undefined; reason: LockTimeoutReason; ownerUid?: number | undefined },
-  ) {
+  constructor(lockfilePath: string, message: string, details: { holderPid: number | undefined; reason: LockTimeoutReason; ownerUid?: number | undefined }) {
     super(message);
     this.lockfilePath = lockfilePath;
     this.holderPid = details.holderPid;

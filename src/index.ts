@@ -10,27 +10,16 @@
  * @packageDocumentation
  */
 export { ConfidentialClientApplication } from './app/confidential-client-application.js';
-export type {
-  AcquireTokenForClientOptions,
-  ConfidentialClientApplicationOptions,
-} from './app/confidential-client-application.js';
+export type { AcquireTokenForClientOptions, ConfidentialClientApplicationOptions } from './app/confidential-client-application.js';
 export type { AcquireTokenOnBehalfOfOptions } from './app/on-behalf-of.js';
-export type {
-  AcquireTokenByUserFederatedIdentityCredentialOptions,
-  UserFederatedIdentityAssertion,
-} from './app/user-federated-identity-credential.js';
+export type { AcquireTokenByUserFederatedIdentityCredentialOptions, UserFederatedIdentityAssertion } from './app/user-federated-identity-credential.js';
 export { ClientApplication } from './app/client-application.js';
 export { PublicClientApplication } from './app/public-client-application.js';
 export type { PublicClientApplicationOptions } from './app/public-client-application.js';
 export type { ClientApplicationOptions } from './app/client-application-options.js';
 export type { AuthenticationResult, TokenSource } from './app/authentication-result.js';
 export { Prompt } from './app/auth-code-flow.js';
-export type {
-  AcquireTokenByAuthCodeFlowOptions,
-  AuthCodeFlow,
-  AuthorizationResponse,
-  InitiateAuthCodeFlowOptions,
-} from './app/auth-code-flow.js';
+export type { AcquireTokenByAuthCodeFlowOptions, AuthCodeFlow, AuthorizationResponse, InitiateAuthCodeFlowOptions } from './app/auth-code-flow.js';
 export type { AcquireTokenByAuthorizationCodeOptions, GetAuthorizationRequestUrlOptions } from './app/authorization-code.js';
 export type { AcquireTokenSilentOptions } from './app/silent.js';
 export type { AcquireTokenInteractiveOptions } from './app/interactive.js';
@@ -62,18 +51,9 @@ export { validateIdToken } from './protocol/id-token.js';
 export { extractCerts } from './protocol/certificate.js';
 
 export { ManagedIdentityClient } from './managed-identity/managed-identity-client.js';
-export type {
-  AcquireManagedIdentityTokenOptions,
-  ManagedIdentityClientOptions,
-  ManagedIdentityResult,
-} from './managed-identity/managed-identity-client.js';
+export type { AcquireManagedIdentityTokenOptions, ManagedIdentityClientOptions, ManagedIdentityResult } from './managed-identity/managed-identity-client.js';
 export { SystemAssignedManagedIdentity, UserAssignedManagedIdentity } from './managed-identity/managed-identity.js';
-export type {
-  ManagedIdentity,
-  ManagedIdentityConfig,
-  ManagedIdentityIdType,
-  UserAssignedManagedIdentityInput,
-} from './managed-identity/managed-identity.js';
+export type { ManagedIdentity, ManagedIdentityConfig, ManagedIdentityIdType, UserAssignedManagedIdentityInput } from './managed-identity/managed-identity.js';
 export { getManagedIdentitySource } from './managed-identity/source-detection.js';
 export type { ManagedIdentityEnvironment, ManagedIdentitySource } from './managed-identity/source-detection.js';
 export type { Sleep } from './util/sleep.js';
@@ -87,15 +67,7 @@ export { SerializableTokenCache } from './cache/serializable-token-cache.js';
 export { AuthorityType, CredentialType } from './cache/credential-type.js';
 export type { CacheEntry, SearchOptions } from './cache/cache-search.js';
 export type { CacheAccessContext, CachePartition } from './cache/cache-access.js';
-export type {
-  AccessTokenEntry,
-  Account,
-  AccountEntry,
-  AppMetadataEntry,
-  IdTokenEntry,
-  RefreshTokenEntry,
-  TokenCacheOptions,
-} from './cache/cache-types.js';
+export type { AccessTokenEntry, Account, AccountEntry, AppMetadataEntry, IdTokenEntry, RefreshTokenEntry, TokenCacheOptions } from './cache/cache-types.js';
 
 export type {
   CertificateCredential,

@@ -65,16 +65,12 @@ describe('layering of src/', () => {
   });
 
   it('no folder imports from a layer above it or beside it', () => {
-    const upward = edges
-      .filter((e) => layerOf(unitOf(resolve(e.to))) >= layerOf(unitOf(resolve(e.from))))
-      .map((e) => `${e.from} -> ${e.to}`);
+    const upward = edges.filter((e) => layerOf(unitOf(resolve(e.to))) >= layerOf(unitOf(resolve(e.from)))).map((e) => `${e.from} -> ${e.to}`);
     assert.deepEqual(upward, []);
   });
 
   it('nothing but cli/ imports the emulator', () => {
-    const users = edges
-      .filter((e) => unitOf(resolve(e.to)) === 'emulator' && unitOf(resolve(e.from)) !== 'cli')
-      .map((e) => `${e.from} -> ${e.to}`);
+    const users = edges.filter((e) => unitOf(resolve(e.to)) === 'emulator' && unitOf(resolve(e.from)) !== 'cli').map((e) => `${e.from} -> ${e.to}`);
     assert.deepEqual(users, []);
   });
 });

@@ -34,7 +34,10 @@ export EMULATOR_ADMIN_TOKEN=${emulator.adminToken}
 `);
 
 function stop() {
-  emulator.close().then(() => process.exit(0), () => process.exit(1));
+  emulator.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 }
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

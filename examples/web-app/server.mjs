@@ -196,7 +196,10 @@ async function logout(req, res) {
   if (session?.account !== undefined) await msal.removeAccount(session.account);
   await sessions.destroy(id);
   const clear = sessionCookie(cookie, '', 0, secure);
-  const endSession = await openIdConfiguration().then((m) => m.end_session_endpoint, () => undefined);
+  const endSession = await openIdConfiguration().then(
+    (m) => m.end_session_endpoint,
+    () => undefined,
+  );
   if (typeof endSession !== 'string' || !endSession.startsWith('https:')) return redirect(res, '/', clear);
   const target = new URL(endSession);
   target.searchParams.set('post_logout_redirect_uri', `${publicUrl}/`);
@@ -297,6 +300,7 @@ function fail(res, err) {
   console.error(`${err?.name ?? 'Error'}: ${err?.message ?? String(err)}`);
   if (res.headersSent) return res.destroy();
   const redisDown = [ClientClosedError, ClientOfflineError, ConnectionTimeoutError, SocketClosedUnexpectedlyError].some((type) => err instanceof type);
-  if (redisDown || err?.code === 'distributed_cache') return send(res, 503, errorPage('Try again', 'The session or token store is unavailable right now.', instance));
+  if (redisDown || err?.code === 'distributed_cache')
+    return send(res, 503, errorPage('Try again', 'The session or token store is unavailable right now.', instance));
   send(res, 500, errorPage('Something went wrong', 'The error was logged.', instance));
 }

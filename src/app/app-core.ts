@@ -213,10 +213,7 @@ export class AppCore {
       if (typeof key !== 'string' || key === '') {
         throw new TypeError(`options.${tenant !== undefined ? 'tenant' : 'authority'} must be a non-empty string`);
       }
-      const authority =
-        tenant !== undefined
-          ? withTenant(this.authority, tenant)
-          : parseAuthority(key, { oidcAuthority: this.authority.kind === 'oidc' });
+      const authority = tenant !== undefined ? withTenant(this.authority, tenant) : parseAuthority(key, { oidcAuthority: this.authority.kind === 'oidc' });
       target = { authority, location: undefined, appAccess: undefined };
       if (memo.size >= MAX_REMEMBERED_AUTHORITIES) memo.clear();
       memo.set(key, target);
@@ -234,10 +231,7 @@ export class AppCore {
     const resolved = this.#resolved.get(authority.url);
     if (resolved !== undefined) {
       target.location = locationOf(authority, resolved);
-    } else if (
-      authority.tenant !== undefined &&
-      ((authority.kind === 'aad' && GUID.test(authority.tenant)) || authority.kind === 'adfs')
-    ) {
+    } else if (authority.tenant !== undefined && ((authority.kind === 'aad' && GUID.test(authority.tenant)) || authority.kind === 'adfs')) {
       target.location = { environments: withPortAlias(authority, knownAliasesOf(authority.host)), realm: authority.tenant };
     }
     return target.location;
@@ -441,8 +435,7 @@ export class AppCore {
   resultFromResponse(response: TokenResponse, claims?: Record<string, unknown>): AuthenticationResult {
     const result: AuthenticationResult = { ...response, token_source: 'identity_provider' } as AuthenticationResult;
     if (typeof response.expires_in !== 'number') {
-      result.expires_in =
-        typeof response.expires_on === 'number' ? Math.max(0, Math.floor(response.expires_on - this.now() / 1000)) : 600;
+      result.expires_in = typeof response.expires_on === 'number' ? Math.max(0, Math.floor(response.expires_on - this.now() / 1000)) : 600;
     }
     if (typeof response.refresh_in === 'number') {
       result.refresh_on = Math.floor(this.now() / 1000 + response.refresh_in);
@@ -471,11 +464,7 @@ export class AppCore {
 }
 
 /** The cache partition of a user-flow response: its home account, when it says. */
-export function userPartition(
-  response: TokenResponse,
-  claims: Readonly<Record<string, unknown>> | undefined,
-  environment: string,
-): CachePartition {
+export function userPartition(response: TokenResponse, claims: Readonly<Record<string, unknown>> | undefined, environment: string): CachePartition {
   const homeAccountId = homeAccountIdOf(response, claims);
   return homeAccountId === undefined ? { kind: 'any' } : { kind: 'user', homeAccountId, environment };
 }

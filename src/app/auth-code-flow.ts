@@ -106,11 +106,7 @@ function checkMaxAge(maxAge: unknown): number | undefined {
 }
 
 /** Builds the flow: checks every option before any I/O, then discovers the authorize endpoint. */
-export async function initiateAuthCodeFlow(
-  core: AppCore,
-  scopes: readonly string[],
-  options: InitiateAuthCodeFlowOptions,
-): Promise<AuthCodeFlow> {
+export async function initiateAuthCodeFlow(core: AppCore, scopes: readonly string[], options: InitiateAuthCodeFlowOptions): Promise<AuthCodeFlow> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object with a redirectUri');
   const decorated = core.decorate(scopes);
   const redirectUri = optionalString(options.redirectUri, 'options.redirectUri');
@@ -174,7 +170,7 @@ export async function initiateAuthCodeFlow(
 
 function responseFields(authResponse: AuthorizationResponse): Record<string, string> {
   if (authResponse instanceof URLSearchParams) return Object.fromEntries(authResponse);
-  if (typeof authResponse !== 'object' || authResponse === null) throw new TypeError('authResponse must be an object (the redirect\'s query or form fields)');
+  if (typeof authResponse !== 'object' || authResponse === null) throw new TypeError("authResponse must be an object (the redirect's query or form fields)");
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(authResponse)) if (typeof value === 'string') out[key] = value;
   return out;
@@ -236,7 +232,7 @@ export async function acquireTokenByAuthCodeFlow(
     // Only the error fields are kept: a forged response could carry anything else (MSAL Python does the same).
     throw new ServerError(0, { error, error_description: response['error_description'], error_uri: response['error_uri'] });
   }
-  throw new TypeError('authResponse has neither a code nor an error: pass the redirect\'s query or form fields');
+  throw new TypeError("authResponse has neither a code nor an error: pass the redirect's query or form fields");
 }
 
 /** What {@link redeemAuthorizationCode} sends. */

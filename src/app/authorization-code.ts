@@ -73,11 +73,7 @@ function optionalUrl(value: unknown, name: string): string | undefined {
 }
 
 /** Builds the URL: checks every option before any I/O, then discovers the authorize endpoint. */
-export async function getAuthorizationRequestUrl(
-  core: AppCore,
-  scopes: readonly string[],
-  options: GetAuthorizationRequestUrlOptions,
-): Promise<string> {
+export async function getAuthorizationRequestUrl(core: AppCore, scopes: readonly string[], options: GetAuthorizationRequestUrlOptions): Promise<string> {
   const decorated = core.decorate(scopes);
   const redirectUri = optionalUrl(options.redirectUri, 'options.redirectUri');
   const state = optionalString(options.state, 'options.state');
@@ -121,7 +117,7 @@ export async function acquireTokenByAuthorizationCode(
   scopes: readonly string[],
   options: AcquireTokenByAuthorizationCodeOptions,
 ): Promise<AuthenticationResult> {
-  if (typeof code !== 'string' || code === '') throw new TypeError('code must be a non-empty string (the redirect\'s `code`)');
+  if (typeof code !== 'string' || code === '') throw new TypeError("code must be a non-empty string (the redirect's `code`)");
   const decorated = core.decorate(scopes);
   const redirectUri = optionalUrl(options.redirectUri, 'options.redirectUri');
   const nonce = optionalString(options.nonce, 'options.nonce');

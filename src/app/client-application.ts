@@ -255,11 +255,7 @@ export abstract class ClientApplication {
    *
    * @throws TypeError/RangeError for malformed arguments; ServerError when refused; IdTokenError; network errors.
    */
-  acquireTokenByRefreshToken(
-    refreshToken: string,
-    scopes: readonly string[],
-    options: AcquireTokenByRefreshTokenOptions = {},
-  ): Promise<AuthenticationResult> {
+  acquireTokenByRefreshToken(refreshToken: string, scopes: readonly string[], options: AcquireTokenByRefreshTokenOptions = {}): Promise<AuthenticationResult> {
     return refusedOptions(options, REFRESH_TOKEN_OPTIONS) ?? acquireTokenByRefreshToken(this.core, refreshToken, scopes, options);
   }
 

@@ -81,10 +81,8 @@ interface ClientCredentialsCall extends CacheFirstCall<AuthenticationResult> {
 }
 
 const CLIENT_CREDENTIALS: CacheFirstFlow<AuthenticationResult, ClientCredentialsCall> = {
-  lookup: (call) =>
-    call.location === undefined ? undefined : call.app.core.lookupAccessToken(call.location, undefined, call.wanted, call.extra),
-  key: (call) =>
-    `${call.target.authority.url}\n${call.wanted.join(' ')}\n${call.options.claimsChallenge ?? ''}\n${call.bypass}\n${call.extra.dedupKey}`,
+  lookup: (call) => (call.location === undefined ? undefined : call.app.core.lookupAccessToken(call.location, undefined, call.wanted, call.extra)),
+  key: (call) => `${call.target.authority.url}\n${call.wanted.join(' ')}\n${call.options.claimsChallenge ?? ''}\n${call.bypass}\n${call.extra.dedupKey}`,
   fetch: acquireFromNetwork,
   retry: (call) => acquireTokenForClient(call.app, call.scopes, call.options),
 };
@@ -108,17 +106,14 @@ function checkedCall(app: ClientCredentialsApp, scopes: readonly string[], optio
   const extra = withFmiPath(checkData(options.data), options.fmiPath);
   const reserved = wanted.find((s) => RESERVED.has(s.toLowerCase()));
   if (reserved !== undefined) {
-    throw new RangeError(
-      `scopes: "${reserved}" is for user sign-in and has no meaning in an app token; ask for "<resource>/.default"`,
-    );
+    throw new RangeError(`scopes: "${reserved}" is for user sign-in and has no meaning in an app token; ask for "<resource>/.default"`);
   }
   const core = app.core;
   const target = core.targetFor(options);
   const authority = target.authority;
   if (authority.isTenantless) {
     throw new RangeError(
-      `acquireTokenForClient needs a tenant: the authority ${authority.url} is multi-tenant; ` +
-        'configure a tenant-specific authority or pass options.tenant',
+      `acquireTokenForClient needs a tenant: the authority ${authority.url} is multi-tenant; ` + 'configure a tenant-specific authority or pass options.tenant',
     );
   }
   const bypass = options.forceRefresh === true || options.claimsChallenge !== undefined;
@@ -170,9 +165,7 @@ async function acquireFromNetwork(call: ClientCredentialsCall): Promise<Authenti
   call.location = location;
   const fresh = await lookAfterDiscovery(CLIENT_CREDENTIALS, call, appContext(core, location, ctx.correlationId));
   if (fresh !== undefined) return fresh;
-  const endpoint = app.regions.enabled
-    ? await app.regions.tokenEndpoint(target.authority, metadata.token_endpoint, ctx.signal)
-    : metadata.token_endpoint;
+  const endpoint = app.regions.enabled ? await app.regions.tokenEndpoint(target.authority, metadata.token_endpoint, ctx.signal) : metadata.token_endpoint;
   return requestAppToken(call, { endpoint, metadata, location, ctx });
 }
 

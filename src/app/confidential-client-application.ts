@@ -51,10 +51,14 @@ const OPTIONS = optionShape<ConfidentialClientApplicationOptions>('ConfidentialC
   azureRegion: true,
   environment: true,
 });
-const USER_FIC_OPTIONS = optionShape<AcquireTokenByUserFederatedIdentityCredentialOptions>(
-  'acquireTokenByUserFederatedIdentityCredential options',
-  { username: true, userObjectId: true, claimsChallenge: true, data: true, correlationId: true, signal: true },
-);
+const USER_FIC_OPTIONS = optionShape<AcquireTokenByUserFederatedIdentityCredentialOptions>('acquireTokenByUserFederatedIdentityCredential options', {
+  username: true,
+  userObjectId: true,
+  claimsChallenge: true,
+  data: true,
+  correlationId: true,
+  signal: true,
+});
 const ON_BEHALF_OF_OPTIONS = optionShape<AcquireTokenOnBehalfOfOptions>('acquireTokenOnBehalfOf options', {
   claimsChallenge: true,
   forceRefresh: true,
@@ -131,11 +135,7 @@ export class ConfidentialClientApplication extends ClientApplication {
    * const result = await api.acquireTokenOnBehalfOf(incomingBearerToken, ['https://graph.microsoft.com/User.Read']);
    * ```
    */
-  acquireTokenOnBehalfOf(
-    userAssertion: string,
-    scopes: readonly string[],
-    options: AcquireTokenOnBehalfOfOptions = {},
-  ): Promise<AuthenticationResult> {
+  acquireTokenOnBehalfOf(userAssertion: string, scopes: readonly string[], options: AcquireTokenOnBehalfOfOptions = {}): Promise<AuthenticationResult> {
     return refusedOptions(options, ON_BEHALF_OF_OPTIONS) ?? acquireTokenOnBehalfOf(this.core, this.#oboAccounts, userAssertion, scopes, options);
   }
 
@@ -155,10 +155,7 @@ export class ConfidentialClientApplication extends ClientApplication {
     assertion: UserFederatedIdentityAssertion,
     options: AcquireTokenByUserFederatedIdentityCredentialOptions,
   ): Promise<AuthenticationResult> {
-    return (
-      refusedOptions(options, USER_FIC_OPTIONS) ??
-      acquireTokenByUserFederatedIdentityCredential(this.core, scopes, assertion, options)
-    );
+    return refusedOptions(options, USER_FIC_OPTIONS) ?? acquireTokenByUserFederatedIdentityCredential(this.core, scopes, assertion, options);
   }
 
   /**

@@ -80,7 +80,8 @@ export async function initiateDeviceFlow(core: AppCore, scopes: readonly string[
 function checkFlow(flow: unknown): DeviceFlow {
   if (typeof flow !== 'object' || flow === null) throw new TypeError('flow must be the object initiateDeviceFlow returned');
   const f = flow as Record<string, unknown>;
-  if (typeof f['device_code'] !== 'string' || f['device_code'] === '') throw new TypeError('flow.device_code is missing: pass the object initiateDeviceFlow returned');
+  if (typeof f['device_code'] !== 'string' || f['device_code'] === '')
+    throw new TypeError('flow.device_code is missing: pass the object initiateDeviceFlow returned');
   if (!Array.isArray(f['scope'])) throw new TypeError('flow.scope is missing: pass the object initiateDeviceFlow returned');
   return flow as DeviceFlow;
 }

@@ -89,16 +89,15 @@ export async function acquireTokenOnBehalfOf(
   // Checked as decorate() would, but the decorated list is built only when a request is sent: not on a cache hit.
   const wanted = validateScopes(scopes);
   rejectReservedScopes(wanted);
-  if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') throw new TypeError('options.claimsChallenge must be a JSON string');
+  if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string')
+    throw new TypeError('options.claimsChallenge must be a JSON string');
   const extra = checkData(options.data);
   const hash = assertionHash(userAssertion);
   const bypass = options.forceRefresh === true || (options.claimsChallenge !== undefined && options.claimsChallenge !== '');
   const target = core.targetFor({});
   const ctx = core.context(options);
   // The partition is the assertion's, whatever the authority: discover first when the location is not known yet.
-  const location = bypass
-    ? undefined
-    : (core.knownCacheLocation(target) ?? core.cacheLocation(target, await core.metadataFor(target.authority, ctx)));
+  const location = bypass ? undefined : (core.knownCacheLocation(target) ?? core.cacheLocation(target, await core.metadataFor(target.authority, ctx)));
   return cacheFirst(ON_BEHALF_OF, {
     tokenCache: core.tokenCache,
     access: bypass ? undefined : { clientId: core.clientId, partition: { kind: 'obo', userAssertionHash: hash }, correlationId: options.correlationId },

@@ -129,8 +129,7 @@ export class PublicClientApplication extends ClientApplication {
    */
   acquireTokenInteractive(scopes: readonly string[], options: PublicClientInteractiveOptions = {}): Promise<AuthenticationResult> {
     return (
-      refusedOptions(options, INTERACTIVE_OPTIONS) ??
-      this.#broker.interactive(scopes, options, (rest) => acquireTokenInteractive(this.core, scopes, rest)) // broker seam
+      refusedOptions(options, INTERACTIVE_OPTIONS) ?? this.#broker.interactive(scopes, options, (rest) => acquireTokenInteractive(this.core, scopes, rest)) // broker seam
     );
   }
 
@@ -174,9 +173,7 @@ export class PublicClientApplication extends ClientApplication {
   ): Promise<Result> {
     return (
       refusedOptions(options, USERNAME_PASSWORD_OPTIONS) ??
-      this.#broker.usernamePassword(username, password, scopes, options, (rest) =>
-        super.acquireTokenByUsernamePassword(username, password, scopes, rest),
-      )
+      this.#broker.usernamePassword(username, password, scopes, options, (rest) => super.acquireTokenByUsernamePassword(username, password, scopes, rest))
     );
   }
 

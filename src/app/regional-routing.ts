@@ -6,13 +6,7 @@
  * a regional token is found by the same lookups as a global one.
  */
 import type { Authority } from '../authority/authority.js';
-import {
-  detectRegion,
-  regionalTokenEndpoint,
-  resolveRegionChoice,
-  type RegionChoice,
-  type RegionEnvironment,
-} from '../authority/region.js';
+import { detectRegion, regionalTokenEndpoint, resolveRegionChoice, type RegionChoice, type RegionEnvironment } from '../authority/region.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { LogSink } from '../logger.js';
 import { untilAborted } from '../util/in-flight.js';

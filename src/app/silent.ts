@@ -76,9 +76,7 @@ interface SilentCall extends CacheFirstCall<AuthenticationResult | undefined> {
 
 const SILENT: CacheFirstFlow<AuthenticationResult | undefined, SilentCall> = {
   lookup: (call) =>
-    call.location === undefined
-      ? undefined
-      : call.core.lookupAccessToken(call.location, call.account.home_account_id, call.wanted, call.extra),
+    call.location === undefined ? undefined : call.core.lookupAccessToken(call.location, call.account.home_account_id, call.wanted, call.extra),
   key: (call) =>
     [
       call.target.authority.url,
@@ -237,11 +235,7 @@ async function refreshInEnvironment(request: RefreshRequest, env: string): Promi
   return own ?? last;
 }
 
-async function tryRefreshTokens(
-  request: RefreshRequest,
-  rts: RefreshTokenEntry[],
-  stopOnClientMismatch: boolean,
-): Promise<Attempt | undefined> {
+async function tryRefreshTokens(request: RefreshRequest, rts: RefreshTokenEntry[], stopOnClientMismatch: boolean): Promise<Attempt | undefined> {
   const { core, metadata, homeAccountId, ctx } = request;
   let last: Attempt | undefined;
   for (const rt of rts) {

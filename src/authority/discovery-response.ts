@@ -56,15 +56,9 @@ function retryAfterOf(response: HttpResponse): number | undefined {
  * - anything else (5xx, and 3xx since redirects are not followed): {@link ServerError} when the body is an OAuth2
  *   error, else {@link InvalidResponseError}; both carry the status, so a caller can retry.
  */
-export function failureFor(
-  response: HttpResponse,
-  source: DiscoverySource,
-  authorityUrl: string,
-  correlationId: string | undefined,
-): Error {
+export function failureFor(response: HttpResponse, source: DiscoverySource, authorityUrl: string, correlationId: string | undefined): Error {
   const oauth = oauthErrorOf(parseJsonObject(response.body));
-  const serverError =
-    oauth === undefined ? undefined : new ServerError(response.status, oauth, { correlationId, retryAfter: retryAfterOf(response) });
+  const serverError = oauth === undefined ? undefined : new ServerError(response.status, oauth, { correlationId, retryAfter: retryAfterOf(response) });
   if (response.status >= 400 && response.status < 500) {
     const detail = oauth === undefined ? '' : `: ${oauth.error}: ${oauth.error_description ?? '(no description)'}`;
     return new AuthorityValidationError(

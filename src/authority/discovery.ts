@@ -93,17 +93,13 @@ export interface ResolveAuthorityOptions {
  * meta.token_endpoint; // https://login.microsoftonline.com/<tenant GUID>/oauth2/v2.0/token
  * ```
  */
-export async function resolveAuthorityMetadata(
-  authority: Authority,
-  options: ResolveAuthorityOptions,
-): Promise<AuthorityMetadata> {
+export async function resolveAuthorityMetadata(authority: Authority, options: ResolveAuthorityOptions): Promise<AuthorityMetadata> {
   const instanceDiscovery = checkArguments(authority, options);
   const correlationId = options.correlationId;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
   if (correlationId !== undefined) headers['client-request-id'] = correlationId;
-  const get = (url: string): Promise<HttpResponse> =>
-    cachedGet(options.http, options.httpCache, url, headers, { now: options.now, signal: options.signal });
+  const get = (url: string): Promise<HttpResponse> => cachedGet(options.http, options.httpCache, url, headers, { now: options.now, signal: options.signal });
 
   let aliases = knownAliasesOf(authority.host);
   let discoveryUrl =
@@ -170,11 +166,7 @@ interface InstanceDiscoveryResult {
   aliases: string[] | undefined;
 }
 
-function readInstanceDiscovery(
-  response: HttpResponse,
-  authority: Authority,
-  correlationId: string | undefined,
-): InstanceDiscoveryResult {
+function readInstanceDiscovery(response: HttpResponse, authority: Authority, correlationId: string | undefined): InstanceDiscoveryResult {
   const source: DiscoverySource = 'instance discovery response';
   const json = parseJsonObject(response.body);
   const oauth = oauthErrorOf(json);

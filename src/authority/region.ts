@@ -20,12 +20,7 @@ export const IMDS_REGION_URL = 'http://169.254.169.254/metadata/instance/compute
 export const IMDS_REGION_TIMEOUT_MS = 2000;
 
 /** Hosts of the public cloud whose regional form is `{region}.login.microsoft.com`. */
-const PUBLIC_CLOUD_HOSTS: ReadonlySet<string> = new Set([
-  'login.microsoftonline.com',
-  'login.microsoft.com',
-  'login.windows.net',
-  'sts.windows.net',
-]);
+const PUBLIC_CLOUD_HOSTS: ReadonlySet<string> = new Set(['login.microsoftonline.com', 'login.microsoft.com', 'login.windows.net', 'sts.windows.net']);
 
 /** A region name is one DNS label: it becomes the first label of a host name. */
 const REGION = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

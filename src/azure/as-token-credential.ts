@@ -104,7 +104,10 @@ export function asTokenCredential(source: Source, options: AsTokenCredentialOpti
   if (options.interactiveOptions !== undefined && (typeof options.interactiveOptions !== 'object' || options.interactiveOptions === null)) {
     throw new TypeError('options.interactiveOptions must be an object');
   }
-  if (options.account !== undefined && (typeof options.account !== 'object' || options.account === null || typeof options.account.home_account_id !== 'string')) {
+  if (
+    options.account !== undefined &&
+    (typeof options.account !== 'object' || options.account === null || typeof options.account.home_account_id !== 'string')
+  ) {
     throw new TypeError('options.account must be an account from getAccounts()');
   }
   const allowed = checkAllowedTenants(options.additionallyAllowedTenants);

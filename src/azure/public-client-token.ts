@@ -105,13 +105,7 @@ async function chooseAccount(app: PublicClientApplication, state: PublicClientSt
   if (accounts.length === 1) return accounts[0];
   if (canSignIn) return undefined;
   if (accounts.length === 0) {
-    throw new CredentialUnavailableError(
-      'no_account',
-      'no user is signed in to this PublicClientApplication: sign one in first, or pass options.fallback',
-    );
+    throw new CredentialUnavailableError('no_account', 'no user is signed in to this PublicClientApplication: sign one in first, or pass options.fallback');
   }
-  throw new CredentialUnavailableError(
-    'several_accounts',
-    `the token cache holds ${accounts.length} accounts: choose one with options.account`,
-  );
+  throw new CredentialUnavailableError('several_accounts', `the token cache holds ${accounts.length} accounts: choose one with options.account`);
 }

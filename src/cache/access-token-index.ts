@@ -307,24 +307,18 @@ export class AccessTokenIndex {
 }
 
 function ownerKeyOf(p: Partition): string {
-  return p.homeAccountId === ''
-    ? indexKey('app', p.clientId, p.environment)
-    : indexKey('user', p.homeAccountId, p.environment);
+  return p.homeAccountId === '' ? indexKey('app', p.clientId, p.environment) : indexKey('user', p.homeAccountId, p.environment);
 }
 
-function matches(
-  p: Partition,
-  clientId: string,
-  env: string,
-  realm: string,
-  hid: string,
-  keyId: string,
-  uah: string,
-  ext: string,
-): boolean {
+function matches(p: Partition, clientId: string, env: string, realm: string, hid: string, keyId: string, uah: string, ext: string): boolean {
   return (
-    p.clientId === clientId && p.environment === env && p.realm === realm && p.homeAccountId === hid &&
-    p.keyId === keyId && p.userAssertionHash === uah && p.extCacheKey === ext
+    p.clientId === clientId &&
+    p.environment === env &&
+    p.realm === realm &&
+    p.homeAccountId === hid &&
+    p.keyId === keyId &&
+    p.userAssertionHash === uah &&
+    p.extCacheKey === ext
   );
 }
 

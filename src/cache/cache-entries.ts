@@ -10,14 +10,7 @@
  *   kept in the file as is but left out of every index, so no lookup ever returns it.
  */
 import { CacheFormatError } from '../errors.js';
-import type {
-  AccessTokenEntry,
-  AccountEntry,
-  AppMetadataEntry,
-  IdTokenEntry,
-  RefreshTokenEntry,
-  TenantProfile,
-} from './cache-types.js';
+import type { AccessTokenEntry, AccountEntry, AppMetadataEntry, IdTokenEntry, RefreshTokenEntry, TenantProfile } from './cache-types.js';
 import { optionalString } from '../util/checks.js';
 
 /** A stored entry: the JSON object as read or written, unknown fields included. */
@@ -25,10 +18,7 @@ export type RawEntry = Readonly<Record<string, unknown>>;
 
 function optString(raw: RawEntry, field: string, section: string): string | undefined {
   const value = raw[field];
-  return optionalString(
-    value,
-    () => new CacheFormatError(`an entry in ${section} has a ${typeof value} in "${field}" where a string belongs`),
-  );
+  return optionalString(value, () => new CacheFormatError(`an entry in ${section} has a ${typeof value} in "${field}" where a string belongs`));
 }
 
 /** A timestamp: a string of a number (the schema) or a number (tolerated). `NaN` when present but not a number. */

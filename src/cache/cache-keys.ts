@@ -45,14 +45,7 @@ function withAssertionHash(key: string, fields: KeyFields): string {
 
 /** `{home_account_id}-{environment}-refreshtoken-{client_id}--{target}`: RTs are cross-tenant, so the realm part is empty. */
 export function refreshTokenKey(fields: KeyFields): string {
-  const key = [
-    part(fields, 'home_account_id'),
-    part(fields, 'environment'),
-    'RefreshToken',
-    part(fields, 'client_id'),
-    '',
-    part(fields, 'target'),
-  ]
+  const key = [part(fields, 'home_account_id'), part(fields, 'environment'), 'RefreshToken', part(fields, 'client_id'), '', part(fields, 'target')]
     .join('-')
     .toLowerCase();
   return withAssertionHash(key, fields);
@@ -60,14 +53,7 @@ export function refreshTokenKey(fields: KeyFields): string {
 
 /** `{home_account_id}-{environment}-idtoken-{client_id}-{realm}-` (the schema keeps an empty target part). */
 export function idTokenKey(fields: KeyFields): string {
-  return [
-    part(fields, 'home_account_id'),
-    part(fields, 'environment'),
-    'IdToken',
-    part(fields, 'client_id'),
-    part(fields, 'realm'),
-    '',
-  ]
+  return [part(fields, 'home_account_id'), part(fields, 'environment'), 'IdToken', part(fields, 'client_id'), part(fields, 'realm'), '']
     .join('-')
     .toLowerCase();
 }

@@ -5,14 +5,7 @@
  */
 import { CacheFormatError } from '../errors.js';
 import { AccessTokenIndex, type AccessTokenRecord } from './access-token-index.js';
-import {
-  parseAccessToken,
-  parseAccount,
-  parseAppMetadata,
-  parseIdToken,
-  parseRefreshToken,
-  type RawEntry,
-} from './cache-entries.js';
+import { parseAccessToken, parseAccount, parseAppMetadata, parseIdToken, parseRefreshToken, type RawEntry } from './cache-entries.js';
 import type { AccountEntry, AppMetadataEntry, CacheSection, IdTokenEntry, RefreshTokenEntry } from './cache-types.js';
 import { AccountIndex, AppMetadataIndex, IdTokenIndex, RefreshTokenIndex } from './credential-indexes.js';
 import { toPythonJson } from './python-json.js';

@@ -202,8 +202,7 @@ export class TokenCache {
     const clientId = requireNonEmptyString(query.clientId, 'query.clientId');
     const environments = requireStringArray(query.environments, 'query.environments', true);
     if (typeof query.realm !== 'string') throw new TypeError('query.realm must be a string');
-    const realmAliases =
-      query.realmAliases === undefined ? undefined : requireStringArray(query.realmAliases, 'query.realmAliases', false);
+    const realmAliases = query.realmAliases === undefined ? undefined : requireStringArray(query.realmAliases, 'query.realmAliases', false);
     const homeAccountId = optionalString(query.homeAccountId, 'query.homeAccountId');
     const scopes = requireStringArray(query.scopes, 'query.scopes', false);
     const keyId = optionalString(query.keyId, 'query.keyId');
@@ -501,5 +500,3 @@ export class TokenCache {
     return removed;
   }
 }
-
-

@@ -57,7 +57,7 @@ export function describeEmulator(e: Emulator): string {
     '  (--plaintext-cache keeps tokens in a file where no keyring works, as over SSH and in containers)',
     '',
     `Admin API: ${e.url}/_emulator/ (POST faults, GET counters, POST device/approve {user_code, username}, GET config)`,
-    '  with this run\'s secret as Authorization: Bearer <token>, and JSON bodies:',
+    "  with this run's secret as Authorization: Bearer <token>, and JSON bodies:",
     `Admin token: ${e.adminToken}`,
     'Press Ctrl+C to stop.',
   );

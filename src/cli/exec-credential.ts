@@ -27,7 +27,7 @@ export function execCredentialVersion(execInfo: string | undefined): string {
     throw new CliError(
       EXIT.usage,
       `KUBERNETES_EXEC_INFO asks for ${apiVersion}; msal-ts speaks ${VERSIONS.map((v) => `${GROUP}/${v}`).join(' and ')}: ` +
-        'set apiVersion in the kubeconfig\'s exec section to one of them',
+        "set apiVersion in the kubeconfig's exec section to one of them",
     );
   }
   return apiVersion;

@@ -124,7 +124,13 @@ export function describeError(err: unknown): string {
       const value = field(current, name);
       if (value !== undefined && name !== 'code') lines.push(`  ${name}: ${JSON.stringify(value)}`);
     }
-    if (current.stack !== undefined) lines.push(...current.stack.split('\n').slice(1).map((l) => `  ${l.trim()}`));
+    if (current.stack !== undefined)
+      lines.push(
+        ...current.stack
+          .split('\n')
+          .slice(1)
+          .map((l) => `  ${l.trim()}`),
+      );
     current = current.cause;
   }
   return lines.join('\n');

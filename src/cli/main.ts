@@ -52,7 +52,9 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
   }
   const verbose = rest.includes('--verbose');
   try {
-    return await (await load())(rest, io);
+    return await (
+      await load()
+    )(rest, io);
   } catch (err) {
     const exit = exitCodeFor(err);
     const hint = exit === EXIT.usage && !(err instanceof CliError) ? ` (see msal-ts ${command} --help)` : '';

@@ -48,10 +48,7 @@ export async function openSession(settings: Settings, io: Io): Promise<Session> 
   const debug = (text: string): void => {
     if (settings.verbose) io.stderr.write(`msal-ts: ${text}\n`);
   };
-  const [{ PublicClientApplication }, ext] = await Promise.all([
-    import('../app/public-client-application.js'),
-    import('../extensions/index.js'),
-  ]);
+  const [{ PublicClientApplication }, ext] = await Promise.all([import('../app/public-client-application.js'), import('../extensions/index.js')]);
   let persistence: Persistence;
   if (settings.plaintextCache) {
     persistence = new ext.FilePersistence(settings.cachePath);
@@ -107,8 +104,5 @@ export async function pickAccount(session: Session, username: string | undefined
   const accounts = await session.app.getAccounts(username);
   if (accounts.length <= 1) return accounts[0];
   if (username !== undefined) return accounts[0];
-  throw new CliError(
-    EXIT.usage,
-    `${accounts.length} accounts are signed in (${accounts.map((a) => a.username).join(', ')}): choose one with --account`,
-  );
+  throw new CliError(EXIT.usage, `${accounts.length} accounts are signed in (${accounts.map((a) => a.username).join(', ')}): choose one with --account`);
 }

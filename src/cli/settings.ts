@@ -201,7 +201,8 @@ function readConfig(flags: CommonFlags, env: Env, paths: CliPaths): { top: Layer
   if (profileName === undefined) return { top, profile: {} };
   const profiles = (parsed as Record<string, unknown>)['profiles'];
   // Own properties only: "__proto__" or "constructor" must not find Object.prototype's.
-  const chosen = typeof profiles === 'object' && profiles !== null && Object.hasOwn(profiles, profileName) ? (profiles as Record<string, unknown>)[profileName] : undefined;
+  const chosen =
+    typeof profiles === 'object' && profiles !== null && Object.hasOwn(profiles, profileName) ? (profiles as Record<string, unknown>)[profileName] : undefined;
   if (chosen === undefined) throw new CliError(EXIT.usage, `the config file ${path} has no profile "${profileName}" (under "profiles")`);
   return { top, profile: configLayer(chosen, `${path}, profile "${profileName}"`) };
 }
@@ -321,7 +322,7 @@ export function resolveSettings(flags: CommonFlags, env: Env = process.env): Set
     authority,
     scopes: pick('scopes') ?? [],
     ca: pick('ca') ?? emulator?.caPath,
-    instanceDiscovery: pick('instanceDiscovery') ?? (emulator === undefined),
+    instanceDiscovery: pick('instanceDiscovery') ?? emulator === undefined,
     cachePath,
     plaintextCache,
     json: flags.json === true,

@@ -53,10 +53,7 @@ async function byDeviceCode(session: Session, scopes: readonly string[], options
   const { app, io } = session;
   const flow = await app.initiateDeviceFlow(scopes, { signal: options.signal });
   const url = flow.verification_uri;
-  io.stderr.write(
-    `To sign in, open ${emphasize(session, url)} in a browser on any device\n` +
-      `and enter the code ${emphasize(session, flow.user_code)}\n`,
-  );
+  io.stderr.write(`To sign in, open ${emphasize(session, url)} in a browser on any device\n` + `and enter the code ${emphasize(session, flow.user_code)}\n`);
   if (io.stderr.isTTY !== true) io.stderr.write(`Waiting for sign-in (the code expires in ${Math.round(flow.expires_in / 60)} minutes)...\n`);
   const countdown = startCountdown(io.stderr, 'Waiting for you to sign in...', flow.expires_at * 1000);
   try {

@@ -53,8 +53,7 @@ function useDeviceCode(flags: SignInFlags, io: Io): boolean {
   const why = browserChosen ? undefined : noDisplayReason(io.env);
   if (why === undefined) return false;
   io.stderr.write(
-    `msal-ts: no display (${why}): signing in with a device code instead of a browser ` +
-      '(--browser forces the browser, --no-browser prints its URL)\n',
+    `msal-ts: no display (${why}): signing in with a device code instead of a browser ` + '(--browser forces the browser, --no-browser prints its URL)\n',
   );
   return true;
 }

@@ -223,12 +223,7 @@ export class DistributedTokenCache extends TokenCache {
     const key = this.keyOf(context);
     if (key === undefined) return undefined;
     const loaded = this.#partitions.get(key);
-    if (
-      loaded !== undefined &&
-      this.#staleness > 0 &&
-      loaded.version !== undefined &&
-      this.#clock.now() - loaded.confirmedAt < this.#staleness
-    ) {
+    if (loaded !== undefined && this.#staleness > 0 && loaded.version !== undefined && this.#clock.now() - loaded.confirmedAt < this.#staleness) {
       this.#touch(key, loaded);
       return undefined;
     }
@@ -292,7 +287,7 @@ export class DistributedTokenCache extends TokenCache {
       // An on-behalf-of response (its account and id token included) belongs to the assertion it was redeemed for.
       const raw = j.after ?? j.before;
       const target: NamedPartition | undefined =
-        partition.kind === 'obo' ? partition : (raw === undefined ? undefined : partitionOfEntry(j.section, raw)) ?? named;
+        partition.kind === 'obo' ? partition : ((raw === undefined ? undefined : partitionOfEntry(j.section, raw)) ?? named);
       // An entry no partition claims (malformed, in an `any` write) stays in memory only.
       if (target === undefined) continue;
       const key = distributedCacheKey(this.#prefix, context.clientId, target);

@@ -3,13 +3,7 @@
  * as maps of raw entries so a change can be applied to a copy without touching the in-memory cache.
  */
 import type { RawEntry } from '../cache/cache-entries.js';
-import {
-  parseAccessToken,
-  parseAccount,
-  parseAppMetadata,
-  parseIdToken,
-  parseRefreshToken,
-} from '../cache/cache-entries.js';
+import { parseAccessToken, parseAccount, parseAppMetadata, parseIdToken, parseRefreshToken } from '../cache/cache-entries.js';
 import type { CacheSection } from '../cache/cache-types.js';
 
 /** A parsed partition. Treated as immutable: changes make a copy. */

@@ -6,8 +6,20 @@
  */
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
 import {
-  bitString, booleanTrue, children, explicit, nullValue, octetString, oid, readItem, sequence, set, tlv, time,
-  unsignedInteger, utf8String,
+  bitString,
+  booleanTrue,
+  children,
+  explicit,
+  nullValue,
+  octetString,
+  oid,
+  readItem,
+  sequence,
+  set,
+  tlv,
+  time,
+  unsignedInteger,
+  utf8String,
 } from './der.js';
 
 /** An extension's OID, whether it is critical, and its DER value (what goes inside extnValue's OCTET STRING). */
@@ -99,8 +111,7 @@ export function buildCertificate(fields: CertificateFields, signingKey: KeyObjec
     sequence(time(fields.notBefore), time(fields.notAfter)),
     fields.subject,
     fields.publicKey.export({ type: 'spki', format: 'der' }),
-    explicit(3, sequence(...fields.extensions.map((e) =>
-      sequence(oid(e.oid), ...(e.critical ? [booleanTrue()] : []), octetString(e.value))))),
+    explicit(3, sequence(...fields.extensions.map((e) => sequence(oid(e.oid), ...(e.critical ? [booleanTrue()] : []), octetString(e.value))))),
   );
   // node:crypto's ECDSA signatures are DER Ecdsa-Sig-Value already, as X.509 wants them.
   return sequence(tbs, algorithm, bitString(sign('sha256', tbs, signingKey)));

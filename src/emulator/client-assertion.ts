@@ -20,9 +20,7 @@ function splitPemBundle(pem: string): string[] {
 }
 
 function presentedThumbprintHex(value: string): string {
-  const bytes = /^[0-9a-f]+$/i.test(value) && (value.length === 40 || value.length === 64)
-    ? Buffer.from(value, 'hex')
-    : Buffer.from(value, 'base64url');
+  const bytes = /^[0-9a-f]+$/i.test(value) && (value.length === 40 || value.length === 64) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64url');
   return bytes.toString('hex').toUpperCase();
 }
 
@@ -38,13 +36,7 @@ function findCertificate(app: EmulatorApp, hex: string): string | undefined {
 }
 
 /** Checks `assertion` for `app`; `audiences` are the lower-cased `aud` values accepted. Throws an AadFailure. */
-export function verifyClientAssertion(
-  app: EmulatorApp,
-  assertion: string,
-  assertionType: string | null,
-  audiences: readonly string[],
-  now: number,
-): void {
+export function verifyClientAssertion(app: EmulatorApp, assertion: string, assertionType: string | null, audiences: readonly string[], now: number): void {
   if (assertionType !== JWT_BEARER_ASSERTION_TYPE) throw AADSTS.assertionType();
   const jwt = decodeJwt(assertion);
   if (jwt === undefined) throw AADSTS.malformedJwt();

@@ -61,12 +61,7 @@ export function assertionAudiences(ctx: EmulatorContext, tenant: TenantRef): str
  * Identifies and authenticates the client of a token request. `confidentialOnly` grants (client credentials,
  * on-behalf-of) refuse public clients. Throws an AadFailure with Entra's code.
  */
-export function authenticateClient(
-  ctx: EmulatorContext,
-  req: EmulatorRequest,
-  tenant: TenantRef,
-  confidentialOnly: boolean,
-): AuthenticatedClient {
+export function authenticateClient(ctx: EmulatorContext, req: EmulatorRequest, tenant: TenantRef, confidentialOnly: boolean): AuthenticatedClient {
   const basic = basicCredentials(req);
   const bodyId = req.form.get('client_id') ?? undefined;
   const clientId = bodyId ?? basic?.id;

@@ -358,12 +358,11 @@ function checkReferences(config: EmulatorConfig): void {
 /** Merges `input` over the defaults and checks what the emulator relies on. Throws TypeError naming the bad field. */
 export function resolveConfig(input: EmulatorConfigInput | undefined): EmulatorConfig {
   const defaults = defaultConfig();
-  const base: EmulatorConfig = input?.replaceDefaults === true
-    ? { ...defaults, tenants: [], apps: [], users: [], autoApprove: undefined }
-    : defaults;
-  const defaultTenantId = input?.defaultTenantId === undefined
-    ? (input?.replaceDefaults === true ? input.tenants?.[0]?.id : undefined) ?? base.defaultTenantId
-    : input.defaultTenantId;
+  const base: EmulatorConfig = input?.replaceDefaults === true ? { ...defaults, tenants: [], apps: [], users: [], autoApprove: undefined } : defaults;
+  const defaultTenantId =
+    input?.defaultTenantId === undefined
+      ? ((input?.replaceDefaults === true ? input.tenants?.[0]?.id : undefined) ?? base.defaultTenantId)
+      : input.defaultTenantId;
   const tenants = mergeByKey('tenants', base.tenants, input?.tenants, TENANT_RULE);
   const apps = mergeByKey('apps', base.apps, input?.apps, appRule(defaultTenantId));
   const users = mergeByKey('users', base.users, input?.users, userRule(defaultTenantId));

@@ -6,9 +6,7 @@ import type { EmulatorApi, EmulatorApp, EmulatorConfig, EmulatorTenant, Emulator
 import { CONSUMERS_TENANT_ID } from './default-config.js';
 
 /** What the `{tenant}` path segment of a request names. */
-export type TenantRef =
-  | { kind: 'tenant'; tenant: EmulatorTenant; segment: string }
-  | { kind: 'common' | 'organizations' | 'consumers'; segment: string };
+export type TenantRef = { kind: 'tenant'; tenant: EmulatorTenant; segment: string } | { kind: 'common' | 'organizations' | 'consumers'; segment: string };
 
 /** A resource a scope names: a Microsoft resource or an app that exposes an API. */
 export interface ResolvedResource {

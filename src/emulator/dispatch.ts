@@ -34,7 +34,11 @@ function faultResponse(fault: EmulatorFaultKind, req: EmulatorRequest, now: numb
     case 'invalid_grant':
       return aadErrorResponse(req, AADSTS.refreshTokenInvalid().spec, now, baseUrl);
     case 'malformed_json':
-      return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0eXAiOiJKV1Qi' };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: '{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0eXAiOiJKV1Qi',
+      };
     default:
       return undefined;
   }
@@ -52,10 +56,25 @@ function rawStatusResponse(status: number, body: string): EmulatorResponse {
 
 function statusErrorResponse(status: number, req: EmulatorRequest, now: number, baseUrl: string): EmulatorResponse {
   if (status === 429) {
-    return aadErrorResponse(req, { status: 429, error: 'temporarily_unavailable', code: 90055, message: 'TenantThrottlingError: There are too many incoming requests. Please try again later.' }, now, baseUrl);
+    return aadErrorResponse(
+      req,
+      {
+        status: 429,
+        error: 'temporarily_unavailable',
+        code: 90055,
+        message: 'TenantThrottlingError: There are too many incoming requests. Please try again later.',
+      },
+      now,
+      baseUrl,
+    );
   }
   if (status >= 500) {
-    return aadErrorResponse(req, { status, error: status === 503 ? 'temporarily_unavailable' : 'server_error', code: 90033, message: 'A transient error has occurred. Please try again.' }, now, baseUrl);
+    return aadErrorResponse(
+      req,
+      { status, error: status === 503 ? 'temporarily_unavailable' : 'server_error', code: 90033, message: 'A transient error has occurred. Please try again.' },
+      now,
+      baseUrl,
+    );
   }
   return aadErrorResponse(req, { status, error: 'invalid_request', code: 90033, message: 'The emulator was told to fail this request.' }, now, baseUrl);
 }

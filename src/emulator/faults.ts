@@ -161,9 +161,7 @@ export class FaultQueue {
 
   /** Takes one use of the first fault matching this response, if any. */
   take(endpoint: EmulatorEndpoint, grantType: string | undefined): EmulatorFaultKind | undefined {
-    const at = this.pending.findIndex(
-      (p) => (p.endpoint === undefined || p.endpoint === endpoint) && (p.grantType === undefined || p.grantType === grantType),
-    );
+    const at = this.pending.findIndex((p) => (p.endpoint === undefined || p.endpoint === endpoint) && (p.grantType === undefined || p.grantType === grantType));
     const entry = this.pending[at];
     if (entry === undefined) return undefined;
     entry.remaining -= 1;

@@ -74,7 +74,8 @@ export function escapeHtml(text: string): string {
 
 /** A plain HTML page in the emulator's look; `body` must already be escaped. */
 export function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}' +
     'code{background:#f3f3f3;padding:0 .2rem}label{display:block;margin:1rem 0 .25rem;font-weight:600}' +
@@ -82,7 +83,8 @@ export function page(title: string, body: string): string {
     'button{margin:1rem .5rem 0 0;padding:.5rem 1.5rem;font-size:1rem;border:1px solid #0067b8;background:#0067b8;color:#fff;cursor:pointer}' +
     'button.secondary{background:#fff;color:#0067b8}button:focus-visible,input:focus-visible{outline:2px solid #1b1b1b;outline-offset:2px}' +
     '.error{color:#a80000;font-weight:600}li{margin:.25rem 0}</style></head>' +
-    `<body><main><h1>${escapeHtml(title)}</h1>${body}</main><footer><p><small>msal-ts Entra ID emulator</small></p></footer></body></html>`;
+    `<body><main><h1>${escapeHtml(title)}</h1>${body}</main><footer><p><small>msal-ts Entra ID emulator</small></p></footer></body></html>`
+  );
 }
 
 /**

@@ -56,12 +56,7 @@ export function verifyJwtSignature(jwt: DecodedJwt, alg: AcceptedJwsAlgorithm, p
   const data = Buffer.from(jwt.signingInput);
   try {
     if (alg === 'RS256') return verify('sha256', data, publicKey, jwt.signature);
-    return verify(
-      'sha256',
-      data,
-      { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST },
-      jwt.signature,
-    );
+    return verify('sha256', data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, jwt.signature);
   } catch {
     return false;
   }

@@ -47,11 +47,14 @@ function validity(days: number): { notBefore: Date; notAfter: Date } {
  * and ::1/128. Users trust this CA system-wide; with these constraints, a certificate it signs for any other host is
  * refused, even by someone who got hold of its key.
  */
-const LOOPBACK_NAME_CONSTRAINTS = sequence(tlv(0xa0,
-  sequence(tlv(0x82, Buffer.from('localhost', 'ascii'))),
-  sequence(tlv(0x87, Buffer.from([127, 0, 0, 1]), Buffer.alloc(4, 0xff))),
-  sequence(tlv(0x87, Buffer.concat([Buffer.alloc(15), Buffer.from([1])]), Buffer.alloc(16, 0xff))),
-));
+const LOOPBACK_NAME_CONSTRAINTS = sequence(
+  tlv(
+    0xa0,
+    sequence(tlv(0x82, Buffer.from('localhost', 'ascii'))),
+    sequence(tlv(0x87, Buffer.from([127, 0, 0, 1]), Buffer.alloc(4, 0xff))),
+    sequence(tlv(0x87, Buffer.concat([Buffer.alloc(15), Buffer.from([1])]), Buffer.alloc(16, 0xff))),
+  ),
+);
 
 /** The DER of the whole extension as createCa writes it: OID, critical, value. */
 const LOOPBACK_NAME_CONSTRAINTS_EXTENSION = sequence(oid('2.5.29.30'), booleanTrue(), octetString(LOOPBACK_NAME_CONSTRAINTS));
@@ -69,37 +72,46 @@ const EMULATOR_O = 'msal-ts emulator (testing only)';
 
 async function createCa(): Promise<KeyAndCertificate> {
   const keys = await generate('ec');
-  const name = distinguishedName([['CN', 'msal-ts Entra ID emulator local CA'], ['O', EMULATOR_O]]);
-  const der = buildCertificate({
-    subject: name,
-    issuer: name,
-    publicKey: keys.publicKey,
-    ...validity(3650),
-    extensions: [
-      extensions.basicConstraints({ pathLength: 0 }),
-      extensions.keyUsage(['keyCertSign', 'cRLSign']),
-      { oid: '2.5.29.30', critical: true, value: LOOPBACK_NAME_CONSTRAINTS },
-      extensions.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
-    ],
-  }, keys.privateKey);
+  const name = distinguishedName([
+    ['CN', 'msal-ts Entra ID emulator local CA'],
+    ['O', EMULATOR_O],
+  ]);
+  const der = buildCertificate(
+    {
+      subject: name,
+      issuer: name,
+      publicKey: keys.publicKey,
+      ...validity(3650),
+      extensions: [
+        extensions.basicConstraints({ pathLength: 0 }),
+        extensions.keyUsage(['keyCertSign', 'cRLSign']),
+        { oid: '2.5.29.30', critical: true, value: LOOPBACK_NAME_CONSTRAINTS },
+        extensions.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
+      ],
+    },
+    keys.privateKey,
+  );
   return { privateKeyPem: privateKeyPem(keys.privateKey), certificatePem: certificatePem(der) };
 }
 
 async function createSelfSignedRsa(commonName: string, days: number, serverOrClient: 'client' | 'signing'): Promise<KeyAndCertificate> {
   const keys = await generate('rsa');
   const name = distinguishedName([['CN', commonName]]);
-  const der = buildCertificate({
-    subject: name,
-    issuer: name,
-    publicKey: keys.publicKey,
-    ...validity(days),
-    extensions: [
-      extensions.basicConstraints(false),
-      extensions.keyUsage(['digitalSignature']),
-      ...(serverOrClient === 'client' ? [extensions.extendedKeyUsage(['clientAuth'])] : []),
-      extensions.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
-    ],
-  }, keys.privateKey);
+  const der = buildCertificate(
+    {
+      subject: name,
+      issuer: name,
+      publicKey: keys.publicKey,
+      ...validity(days),
+      extensions: [
+        extensions.basicConstraints(false),
+        extensions.keyUsage(['digitalSignature']),
+        ...(serverOrClient === 'client' ? [extensions.extendedKeyUsage(['clientAuth'])] : []),
+        extensions.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
+      ],
+    },
+    keys.privateKey,
+  );
   return { privateKeyPem: privateKeyPem(keys.privateKey), certificatePem: certificatePem(der) };
 }
 
@@ -107,20 +119,26 @@ async function createSelfSignedRsa(commonName: string, days: number, serverOrCli
 export async function issueServerCertificate(ca: KeyAndCertificate): Promise<KeyAndCertificate> {
   const issuer = issuerParts(new X509Certificate(ca.certificatePem).raw);
   const keys = await generate('ec');
-  const der = buildCertificate({
-    subject: distinguishedName([['CN', '127.0.0.1'], ['O', EMULATOR_O]]),
-    issuer: issuer.subject,
-    publicKey: keys.publicKey,
-    ...validity(397),
-    extensions: [
-      extensions.basicConstraints(false),
-      extensions.keyUsage(['digitalSignature']),
-      extensions.extendedKeyUsage(['serverAuth']),
-      extensions.subjectAltName({ ipv4: ['127.0.0.1'], dns: ['localhost'] }),
-      extensions.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
-      ...(issuer.keyIdentifier === undefined ? [] : [extensions.authorityKeyIdentifier(issuer.keyIdentifier)]),
-    ],
-  }, createPrivateKey(ca.privateKeyPem));
+  const der = buildCertificate(
+    {
+      subject: distinguishedName([
+        ['CN', '127.0.0.1'],
+        ['O', EMULATOR_O],
+      ]),
+      issuer: issuer.subject,
+      publicKey: keys.publicKey,
+      ...validity(397),
+      extensions: [
+        extensions.basicConstraints(false),
+        extensions.keyUsage(['digitalSignature']),
+        extensions.extendedKeyUsage(['serverAuth']),
+        extensions.subjectAltName({ ipv4: ['127.0.0.1'], dns: ['localhost'] }),
+        extensions.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
+        ...(issuer.keyIdentifier === undefined ? [] : [extensions.authorityKeyIdentifier(issuer.keyIdentifier)]),
+      ],
+    },
+    createPrivateKey(ca.privateKeyPem),
+  );
   return { privateKeyPem: privateKeyPem(keys.privateKey), certificatePem: certificatePem(der) };
 }
 
@@ -141,7 +159,11 @@ function isUsable(kc: KeyAndCertificate): boolean {
  */
 async function readPair(dir: string): Promise<KeyAndCertificate | 'untrusted' | undefined> {
   try {
-    const checks: Array<[string, number]> = [[dir, 0o022], [join(dir, 'key.pem'), 0o077], [join(dir, 'cert.pem'), 0o022]];
+    const checks: Array<[string, number]> = [
+      [dir, 0o022],
+      [join(dir, 'key.pem'), 0o077],
+      [join(dir, 'cert.pem'), 0o022],
+    ];
     for (const [path, othersMask] of checks) {
       const stats = await lstat(path);
       if (!(path === dir ? stats.isDirectory() : stats.isFile()) || untrustedReason(stats, othersMask) !== undefined) return 'untrusted';

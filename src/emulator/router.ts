@@ -18,9 +18,7 @@ export interface Route {
 
 /** The result of routing a request. */
 export type RouteMatch =
-  | { kind: 'found'; route: Route; params: Record<string, string> }
-  | { kind: 'method_not_allowed'; allow: string[] }
-  | { kind: 'not_found' };
+  { kind: 'found'; route: Route; params: Record<string, string> } | { kind: 'method_not_allowed'; allow: string[] } | { kind: 'not_found' };
 
 /** Finds the route for `method` and `pathname`. Path segments are URL-decoded. */
 export function matchRoute(routes: readonly Route[], method: string, pathname: string): RouteMatch {

@@ -59,7 +59,12 @@ export function parseUserScopes(directory: Directory, app: EmulatorApp, scopePar
     // Only OIDC scopes: Entra issues a Microsoft Graph token for them.
     const graph = directory.resolveResource('https://graph.microsoft.com');
     if (graph === undefined) throw AADSTS.invalidScope(scopeParam);
-    return { oidc, resource: graph, permissions: [...graph.api.defaultScopes], echo: [...graph.api.defaultScopes.map((p) => `https://graph.microsoft.com/${p}`), ...oidc].join(' ') };
+    return {
+      oidc,
+      resource: graph,
+      permissions: [...graph.api.defaultScopes],
+      echo: [...graph.api.defaultScopes.map((p) => `https://graph.microsoft.com/${p}`), ...oidc].join(' '),
+    };
   }
   const permissions: string[] = [];
   for (const name of names) {

@@ -18,14 +18,7 @@ import type { SigningKey } from './jwt.js';
 import { listenerFor } from './http.js';
 import { randomToken } from './ids.js';
 import { checkManagedIdentityOption, managedIdentityApi, startManagedIdentityOption } from './managed-identity/attach.js';
-import {
-  issueServerCertificate,
-  loadOrCreateAppCertificate,
-  loadOrCreateCa,
-  loadOrCreateSigningKey,
-  thumbprints,
-  type KeyAndCertificate,
-} from './pki.js';
+import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loadOrCreateSigningKey, thumbprints, type KeyAndCertificate } from './pki.js';
 import { emulatorRoutes } from './routes.js';
 import { SignInState } from './sign-in-state.js';
 import { loadOrCreateSshCa, type SshCertificateAuthority } from './ssh-certificate.js';
@@ -116,12 +109,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     now: checkedClock(checked.clock),
   };
   state.ctx = context;
-  const managedIdentity = await startManagedIdentityOption(arcKeyDirectory, { ctx: context, faults: state.faults, counters: state.counters, ca: keys.ca }).catch(
-    (err: unknown) => {
-      server.close();
-      throw err;
-    },
-  );
+  const managedIdentity = await startManagedIdentityOption(arcKeyDirectory, {
+    ctx: context,
+    faults: state.faults,
+    counters: state.counters,
+    ca: keys.ca,
+  }).catch((err: unknown) => {
+    server.close();
+    throw err;
+  });
   // The admin API's per-run secret (256 bits): only who started the emulator, or was handed it, may use that API.
   const adminToken = randomToken(32);
   const controls = emulatorControls(context, state.faults, state.counters);

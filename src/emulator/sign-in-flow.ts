@@ -89,7 +89,11 @@ export function advance(ctx: EmulatorContext, req: EmulatorRequest, session: Bro
     return retryPassword(session, interaction, user.username, `AADSTS${err.spec.code}: ${err.spec.message.replace('{EUII Hidden}', user.username)}`);
   }
   const items = consentItems(ctx, interaction);
-  const consentKnown = ctx.signIn.hasConsent(user.username, interaction.app.clientId, items.map((i) => i.key));
+  const consentKnown = ctx.signIn.hasConsent(
+    user.username,
+    interaction.app.clientId,
+    items.map((i) => i.key),
+  );
   if (!interaction.consented && (interaction.forceConsent || !consentKnown)) {
     return consentPage(form, { appName, username: user.username, items });
   }
@@ -97,11 +101,21 @@ export function advance(ctx: EmulatorContext, req: EmulatorRequest, session: Bro
 }
 
 /** The user accepted or cancelled on the consent page. */
-export function answerConsent(ctx: EmulatorContext, req: EmulatorRequest, session: BrowserSession, interaction: Interaction, accepted: boolean): EmulatorResponse {
+export function answerConsent(
+  ctx: EmulatorContext,
+  req: EmulatorRequest,
+  session: BrowserSession,
+  interaction: Interaction,
+  accepted: boolean,
+): EmulatorResponse {
   const username = interaction.username;
   if (username === undefined) return advance(ctx, req, session, interaction);
   if (accepted) {
-    ctx.signIn.grantConsent(username, interaction.app.clientId, consentItems(ctx, interaction).map((i) => i.key));
+    ctx.signIn.grantConsent(
+      username,
+      interaction.app.clientId,
+      consentItems(ctx, interaction).map((i) => i.key),
+    );
     interaction.consented = true;
     return advance(ctx, req, session, interaction);
   }

@@ -76,9 +76,10 @@ export function consentPage(form: FormContext, details: { appName: string; usern
 
 /** The device code entry form (`/devicelogin`); `code` is prefilled from `?otc=`, which the user confirms (`confirm`). */
 export function deviceCodePage(form: FormContext, details: { code: string | undefined; confirm?: boolean; error?: string | undefined }): EmulatorResponse {
-  const intro = details.confirm !== true
-    ? 'Enter the code displayed on your app or device.'
-    : 'Check that this code matches the one your app or device shows, then select Next.';
+  const intro =
+    details.confirm !== true
+      ? 'Enter the code displayed on your app or device.'
+      : 'Check that this code matches the one your app or device shows, then select Next.';
   const describedBy = details.error === undefined ? '' : ' aria-describedby="error"';
   const body =
     `<p>${intro}</p>${errorBlock(details.error)}` +
@@ -92,7 +93,10 @@ export function deviceCodePage(form: FormContext, details: { code: string | unde
 /** The end of a device code sign-in. */
 export function deviceDonePage(appName: string, approved: boolean): EmulatorResponse {
   return approved
-    ? htmlResponse(200, page(appName, `<p>You have signed in to the <strong>${escapeHtml(appName)}</strong> application on your device. You may now close this window.</p>`))
+    ? htmlResponse(
+        200,
+        page(appName, `<p>You have signed in to the <strong>${escapeHtml(appName)}</strong> application on your device. You may now close this window.</p>`),
+      )
     : htmlResponse(200, page(appName, '<p>You declined to sign in on your device. You may now close this window.</p>'));
 }
 

@@ -189,12 +189,7 @@ export function issueSshCertificate(ca: SshCertificateAuthority, req: SshCertifi
  *
  * @throws AadFailure when `req_cnf` is missing or not a usable public key.
  */
-export function withSshCertificate(
-  ca: SshCertificateAuthority,
-  form: URLSearchParams,
-  body: Record<string, unknown>,
-  now: number,
-): Record<string, unknown> {
+export function withSshCertificate(ca: SshCertificateAuthority, form: URLSearchParams, body: Record<string, unknown>, now: number): Record<string, unknown> {
   if (form.get('token_type')?.toLowerCase() !== 'ssh-cert') return body;
   const reqCnf = form.get('req_cnf');
   if (reqCnf === null || reqCnf === '') throw AADSTS.missingParameter('req_cnf');

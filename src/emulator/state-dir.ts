@@ -54,7 +54,11 @@ export async function openStateDir(dir: string): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     // A dangling link or a file in the way: the checks below say which.
     if (code !== 'EEXIST' && code !== 'ENOTDIR') {
-      throw new EmulatorStateError(dir, `The emulator cannot create its state folder ${dir} (${code ?? 'error'}). Choose another with stateDir / --state-dir.`, { cause: err });
+      throw new EmulatorStateError(
+        dir,
+        `The emulator cannot create its state folder ${dir} (${code ?? 'error'}). Choose another with stateDir / --state-dir.`,
+        { cause: err },
+      );
     }
   }
   const stats = await lstat(dir);

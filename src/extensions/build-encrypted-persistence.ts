@@ -40,10 +40,7 @@ export interface BuildEncryptedPersistenceOptions {
  * if (!persistence.isEncrypted) console.log('tokens are stored in clear (mode 0600)');
  * ```
  */
-export async function buildEncryptedPersistence(
-  location: string,
-  options: BuildEncryptedPersistenceOptions = {},
-): Promise<Persistence> {
+export async function buildEncryptedPersistence(location: string, options: BuildEncryptedPersistenceOptions = {}): Promise<Persistence> {
   checkOptionKeys(options, BUILD_ENCRYPTED_PERSISTENCE_OPTIONS);
   resolveLocation(location, 'location');
   if (options.fallbackToPlaintext !== undefined && typeof options.fallbackToPlaintext !== 'boolean') {

@@ -201,7 +201,10 @@ export class CrossPlatLock {
       handle = await open(path, constants.O_RDONLY);
     } catch (err) {
       if (errnoOf(err) === 'ENOENT') return 'retry';
-      const owner = await stat(path).then((st) => st.uid, () => undefined);
+      const owner = await stat(path).then(
+        (st) => st.uid,
+        () => undefined,
+      );
       const whose = owner === undefined ? '' : `, owned by uid ${owner}`;
       return { reason: 'unreadable', why: `the lock file cannot be read (${errnoOf(err) ?? 'error'})${whose}`, holderPid: undefined, ownerUid: owner };
     }
@@ -354,11 +357,11 @@ export class CrossPlatLock {
         advice = `Ask its owner${blocker.ownerUid === undefined ? '' : ` (uid ${blocker.ownerUid})`} or an administrator to delete it, or use a lock location of your own`;
         break;
     }
-    return new LockTimeoutError(
-      this.lockfilePath,
-      `could not acquire the lock ${this.lockfilePath} within ${this.#timeoutMs} ms: ${blocker.why}. ${advice}`,
-      { holderPid: blocker.holderPid, reason: blocker.reason, ownerUid: blocker.ownerUid },
-    );
+    return new LockTimeoutError(this.lockfilePath, `could not acquire the lock ${this.lockfilePath} within ${this.#timeoutMs} ms: ${blocker.why}. ${advice}`, {
+      holderPid: blocker.holderPid,
+      reason: blocker.reason,
+      ownerUid: blocker.ownerUid,
+    });
   }
 
   /**

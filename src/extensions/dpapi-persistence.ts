@@ -91,7 +91,7 @@ export class FilePersistenceWithDataProtection implements Persistence {
       throw new PersistenceUnavailableError(
         'platform',
         `FilePersistenceWithDataProtection needs Windows DPAPI (this is ${process.platform}); use ` +
-          'buildEncryptedPersistence() to pick the platform\'s store, or FilePersistence',
+          "buildEncryptedPersistence() to pick the platform's store, or FilePersistence",
       );
     }
   }

@@ -53,9 +53,7 @@ function loadSecurity(): Security {
         'uint32_t accountNameLength, const char *accountName, uint32_t passwordLength, const void *passwordData, ' +
         '_Out_ void **itemRef)',
     ),
-    modify: sec.func(
-      'int32_t SecKeychainItemModifyAttributesAndData(void *itemRef, const void *attrList, uint32_t length, const void *data)',
-    ),
+    modify: sec.func('int32_t SecKeychainItemModifyAttributesAndData(void *itemRef, const void *attrList, uint32_t length, const void *data)'),
     freeContent: sec.func('int32_t SecKeychainItemFreeContent(void *attrList, void *data)'),
     release: cf.func('void CFRelease(void *cf)'),
   };
@@ -108,8 +106,7 @@ export class KeychainPersistence implements Persistence {
     if (process.platform !== 'darwin') {
       throw new PersistenceUnavailableError(
         'platform',
-        `KeychainPersistence needs macOS (this is ${process.platform}); use buildEncryptedPersistence() to pick the ` +
-          "platform's store, or FilePersistence",
+        `KeychainPersistence needs macOS (this is ${process.platform}); use buildEncryptedPersistence() to pick the ` + "platform's store, or FilePersistence",
       );
     }
   }
@@ -132,13 +129,10 @@ export class KeychainPersistence implements Persistence {
     const data = Buffer.from(content, 'utf8');
     const service = this.serviceName;
     const account = this.accountName;
-    const failed = (status: number): Error =>
-      new PersistenceEncryptionError(`the keychain refused to store the item: ${describe(status)}`, { status });
+    const failed = (status: number): Error => new PersistenceEncryptionError(`the keychain refused to store the item: ${describe(status)}`, { status });
     this.#withKeychain((s, keychain) => {
       const item: unknown[] = [null];
-      const found = Number(
-        s.find(keychain, Buffer.byteLength(service), service, Buffer.byteLength(account), account, null, null, item),
-      );
+      const found = Number(s.find(keychain, Buffer.byteLength(service), service, Buffer.byteLength(account), account, null, null, item));
       if (found === 0) {
         try {
           const status = Number(s.modify(item[0], null, data.length, data));
@@ -147,9 +141,7 @@ export class KeychainPersistence implements Persistence {
           if (item[0] !== null && item[0] !== undefined) s.release(item[0]);
         }
       } else if (found === ITEM_NOT_FOUND) {
-        const status = Number(
-          s.add(keychain, Buffer.byteLength(service), service, Buffer.byteLength(account), account, data.length, data, null),
-        );
+        const status = Number(s.add(keychain, Buffer.byteLength(service), service, Buffer.byteLength(account), account, data.length, data, null));
         if (status !== 0) throw failed(status);
       } else {
         throw failed(found);
@@ -163,14 +155,11 @@ export class KeychainPersistence implements Persistence {
   async load(): Promise<string> {
     const service = this.serviceName;
     const account = this.accountName;
-    const failed = (status: number): Error =>
-      new PersistenceDecryptionError(`the keychain could not return the item: ${describe(status)}`, { status });
+    const failed = (status: number): Error => new PersistenceDecryptionError(`the keychain could not return the item: ${describe(status)}`, { status });
     return this.#withKeychain((s, keychain) => {
       const length: unknown[] = [0];
       const data: unknown[] = [null];
-      const status = Number(
-        s.find(keychain, Buffer.byteLength(service), service, Buffer.byteLength(account), account, length, data, null),
-      );
+      const status = Number(s.find(keychain, Buffer.byteLength(service), service, Buffer.byteLength(account), account, length, data, null));
       if (status === ITEM_NOT_FOUND) throw notFound(this.location, 'Keychain persistence');
       if (status !== 0) throw failed(status);
       try {

@@ -2,12 +2,7 @@
  * MSAL Python's `LibsecretPersistence`: the content lives in the Secret Service (gnome-keyring, KWallet, KeePassXC)
  * through libsecret; a signal file on disk is touched on every save, and its mtime says when the content changed.
  */
-import {
-  PersistenceDecryptionError,
-  PersistenceEncryptionError,
-  PersistenceUnavailableError,
-  type PersistenceUnavailableReason,
-} from '../errors.js';
+import { PersistenceDecryptionError, PersistenceEncryptionError, PersistenceUnavailableError, type PersistenceUnavailableReason } from '../errors.js';
 import { mtimeMs, notFound, statStamp, touchFile } from './file-io.js';
 import { checkMtimeLead } from './file-persistence.js';
 import { createSecretAgent, LibsecretCallError, type SecretAgent } from './libsecret.js';
@@ -89,12 +84,7 @@ export class LibsecretPersistence implements Persistence {
    * @param options - label and mtime lead.
    * @throws TypeError / RangeError for a bad argument.
    */
-  constructor(
-    signalLocation: string,
-    schemaName?: string,
-    attributes?: Readonly<Record<string, string>>,
-    options: LibsecretPersistenceOptions = {},
-  ) {
+  constructor(signalLocation: string, schemaName?: string, attributes?: Readonly<Record<string, string>>, options: LibsecretPersistenceOptions = {}) {
     checkOptionKeys(options, LIBSECRET_PERSISTENCE_OPTIONS);
     this.location = resolveLocation(signalLocation, 'signalLocation');
     if (schemaName !== undefined && (typeof schemaName !== 'string' || schemaName === '')) {

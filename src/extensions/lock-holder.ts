@@ -111,9 +111,7 @@ export function parseLockContent(text: string): LockContent {
 
 /** The verdict on a lock file's holder. */
 export type HolderVerdict =
-  | { readonly kind: 'gone'; readonly why: string }
-  | { readonly kind: 'alive'; readonly why: string }
-  | { readonly kind: 'unverifiable'; readonly why: string };
+  { readonly kind: 'gone'; readonly why: string } | { readonly kind: 'alive'; readonly why: string } | { readonly kind: 'unverifiable'; readonly why: string };
 
 /** What the judge needs besides the content. */
 export interface JudgeInput {

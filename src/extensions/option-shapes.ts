@@ -35,10 +35,10 @@ export const LIBSECRET_PERSISTENCE_OPTIONS: OptionShape = optionShape<LibsecretP
   mtimeLeadMs: true,
 });
 
-export const BUILD_ENCRYPTED_PERSISTENCE_OPTIONS: OptionShape = optionShape<BuildEncryptedPersistenceOptions>(
-  'buildEncryptedPersistence options',
-  { fallbackToPlaintext: true, onWarning: true },
-);
+export const BUILD_ENCRYPTED_PERSISTENCE_OPTIONS: OptionShape = optionShape<BuildEncryptedPersistenceOptions>('buildEncryptedPersistence options', {
+  fallbackToPlaintext: true,
+  onWarning: true,
+});
 
 export const PERSISTED_TOKEN_CACHE_OPTIONS: OptionShape = optionShape<PersistedTokenCacheOptions>('PersistedTokenCache options', {
   clock: true,

@@ -82,7 +82,9 @@ export class PersistedHttpCache implements HttpCacheStore {
     this.#stamp = stamp;
     this.#maxBytes = options.maxBytes ?? DEFAULT_HTTP_CACHE_MAX_BYTES;
     this.#lock = new CrossPlatLock(options.lockLocation ?? `${persistence.location}.lockfile`, options.lock);
-    this.#onError = options.onError ?? ((err: unknown) => process.emitWarning(`msal-ts: could not save the http cache: ${err instanceof Error ? err.message : 'unknown error'}`));
+    this.#onError =
+      options.onError ??
+      ((err: unknown) => process.emitWarning(`msal-ts: could not save the http cache: ${err instanceof Error ? err.message : 'unknown error'}`));
   }
 
   /**

@@ -73,13 +73,7 @@ export function readExpiring(store: HttpCacheStore, key: string, options: Expiri
  * @param options - clock and capacity.
  * @throws TypeError / RangeError on a bad argument.
  */
-export function writeExpiring(
-  store: HttpCacheStore,
-  key: string,
-  value: unknown,
-  expiresAt: number,
-  options: ExpiringStoreOptions = {},
-): void {
+export function writeExpiring(store: HttpCacheStore, key: string, value: unknown, expiresAt: number, options: ExpiringStoreOptions = {}): void {
   checkStore(store);
   if (typeof key !== 'string' || key === HTTP_CACHE_INDEX_KEY) throw new TypeError('key must be a string other than the index key');
   if (!Number.isFinite(expiresAt)) throw new RangeError('expiresAt must be a finite number of milliseconds');
@@ -170,14 +164,7 @@ function readIndex(store: HttpCacheStore): Array<[string, number]> {
 }
 
 function checkStore(store: HttpCacheStore): void {
-  if (
-    typeof store !== 'object' ||
-    store === null ||
-    typeof store.get !== 'function' ||
-    typeof store.set !== 'function' ||
-    typeof store.delete !== 'function'
-  ) {
+  if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') {
     throw new TypeError('httpCache must have get, set and delete methods (a Map will do)');
   }
 }
-

@@ -215,8 +215,7 @@ export function throttleKeys(request: Pick<HttpRequest, 'url' | 'body'>): Thrott
   const form = new URLSearchParams(request.body ?? '');
   const account = form.get('refresh_token') ?? form.get('code') ?? form.get('username') ?? '';
   const transient =
-    `POST ${request.url} client_id=${form.get('client_id') ?? ''} scope=${form.get('scope') ?? ''} ` +
-    `hash=${sha256(account)} 429/5xx/Retry-After`;
+    `POST ${request.url} client_id=${form.get('client_id') ?? ''} scope=${form.get('scope') ?? ''} ` + `hash=${sha256(account)} 429/5xx/Retry-After`;
   // A fresh client assertion (new jti, iat) per attempt must not make the same request look new.
   form.delete('client_assertion');
   form.sort();
@@ -251,12 +250,7 @@ function toRemembered(value: unknown): Remembered | undefined {
   return { status: v['status'], body: v['body'], expiresAt: v['expiresAt'] };
 }
 
-async function pause(
-  sleep: Sleep,
-  ms: number,
-  signal: AbortSignal | undefined,
-  correlationId: string | undefined,
-): Promise<void> {
+async function pause(sleep: Sleep, ms: number, signal: AbortSignal | undefined, correlationId: string | undefined): Promise<void> {
   if (signal?.aborted === true) throw new RequestAbortedError('aborted by the caller before a retry', { cause: signal.reason, correlationId });
   try {
     await sleep(ms, signal);

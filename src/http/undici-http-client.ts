@@ -270,7 +270,10 @@ async function loadRuntime(settings: Settings): Promise<Runtime> {
  * 169.254.0.0/16 and fe80::/10. `hostname` is as `URL` gives it (IPv6 in brackets).
  */
 export function isLocalHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   if (host === '::1' || /^fe[89ab][0-9a-f]:/.test(host)) return true;
   const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(host.replace(/^::ffff:/, ''));

@@ -121,11 +121,7 @@ export const defaultOpenBrowser: OpenBrowser = async (url: string): Promise<void
  * @returns `true` when a browser was launched, `false` when the URL went to `showUrl`.
  * @throws {@link BrowserLaunchError} when launching failed and there is no `showUrl` (the original error is `cause`).
  */
-export async function openBrowserOrShowUrl(
-  openBrowser: OpenBrowser,
-  url: string,
-  showUrl?: (url: string) => void | Promise<void>,
-): Promise<boolean> {
+export async function openBrowserOrShowUrl(openBrowser: OpenBrowser, url: string, showUrl?: (url: string) => void | Promise<void>): Promise<boolean> {
   if (typeof openBrowser !== 'function') throw new TypeError('openBrowser must be a function');
   if (showUrl !== undefined && typeof showUrl !== 'function') throw new TypeError('showUrl must be a function');
   try {

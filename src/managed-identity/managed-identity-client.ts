@@ -207,7 +207,7 @@ export class ManagedIdentityClient {
       throw new ManagedIdentityError(
         'shared_token_cache',
         'options.tokenCache is shared beyond this process (persisted or distributed). Managed identity tokens are kept in memory: ' +
-          'a shared cache cannot tell one service\'s identity from another\'s, so it could serve one identity another\'s token. ' +
+          "a shared cache cannot tell one service's identity from another's, so it could serve one identity another's token. " +
           'Leave tokenCache out (a cache private to this client), or pass an in-memory SerializableTokenCache',
       );
     }

@@ -61,7 +61,9 @@ export class UserAssignedManagedIdentity {
     }
     const [idType, id] = only;
     if (typeof id !== 'string' || id.trim() === '') {
-      throw new TypeError(`UserAssignedManagedIdentity: ${idType === 'ClientId' ? 'clientId' : idType === 'ObjectId' ? 'objectId' : 'resourceId'} must be a non-empty string`);
+      throw new TypeError(
+        `UserAssignedManagedIdentity: ${idType === 'ClientId' ? 'clientId' : idType === 'ObjectId' ? 'objectId' : 'resourceId'} must be a non-empty string`,
+      );
     }
     this.idType = idType;
     this.id = id;
@@ -76,8 +78,7 @@ export type ManagedIdentity = SystemAssignedManagedIdentity | UserAssignedManage
  * `{"ManagedIdentityIdType": "SystemAssigned", "Id": null}` or `{"ManagedIdentityIdType": "ClientId", "Id": "…"}`.
  */
 export type ManagedIdentityConfig =
-  | { ManagedIdentityIdType: 'SystemAssigned'; Id?: null | undefined }
-  | { ManagedIdentityIdType: ManagedIdentityIdType; Id: string };
+  { ManagedIdentityIdType: 'SystemAssigned'; Id?: null | undefined } | { ManagedIdentityIdType: ManagedIdentityIdType; Id: string };
 
 /** Checks a caller's identity argument, accepting the dict form too. TypeError when it is neither. */
 export function checkManagedIdentity(identity: unknown): ManagedIdentity {
@@ -86,12 +87,11 @@ export function checkManagedIdentity(identity: unknown): ManagedIdentity {
     const { ManagedIdentityIdType: type, Id: id } = identity as { ManagedIdentityIdType: unknown; Id?: unknown };
     if (type === 'SystemAssigned' && (id === undefined || id === null)) return new SystemAssignedManagedIdentity();
     if ((type === 'ClientId' || type === 'ObjectId' || type === 'ResourceId') && typeof id === 'string') {
-      const input: UserAssignedManagedIdentityInput =
-        type === 'ClientId' ? { clientId: id } : type === 'ObjectId' ? { objectId: id } : { resourceId: id };
+      const input: UserAssignedManagedIdentityInput = type === 'ClientId' ? { clientId: id } : type === 'ObjectId' ? { objectId: id } : { resourceId: id };
       return new UserAssignedManagedIdentity(input);
     }
   }
-  throw new TypeError('identity must be a SystemAssignedManagedIdentity, a UserAssignedManagedIdentity or MSAL Python\'s dict form');
+  throw new TypeError("identity must be a SystemAssignedManagedIdentity, a UserAssignedManagedIdentity or MSAL Python's dict form");
 }
 
 /** The `client_id` MSAL Python files a managed identity's tokens under. */

@@ -37,7 +37,12 @@ async function pinnedAgent(pinned: Buffer): Promise<Dispatcher> {
         // A plain TCP socket has no certificate to pin: it fails the check like a wrong certificate.
         const tls = socket as Partial<TLSSocket>;
         const raw = typeof tls.getPeerCertificate === 'function' ? (tls.getPeerCertificate().raw as Buffer | undefined) : undefined;
-        const digest = raw === undefined ? undefined : createHash(pinned.length === 20 ? 'sha1' : 'sha256').update(raw).digest();
+        const digest =
+          raw === undefined
+            ? undefined
+            : createHash(pinned.length === 20 ? 'sha1' : 'sha256')
+                .update(raw)
+                .digest();
         if (digest === undefined || !timingSafeEqual(digest, pinned)) {
           socket.destroy();
           callback(new Error('the server certificate does not match IDENTITY_SERVER_THUMBPRINT'), null);

@@ -9,13 +9,7 @@ import { existsSync } from 'node:fs';
  * finds them. `DEFAULT_TO_VM` means nothing else was detected: IMDS is tried, which exists only on Azure VMs, scale
  * sets, AKS and the like.
  */
-export type ManagedIdentitySource =
-  | 'SERVICE_FABRIC'
-  | 'APP_SERVICE'
-  | 'MACHINE_LEARNING'
-  | 'AZURE_ARC'
-  | 'CLOUD_SHELL'
-  | 'DEFAULT_TO_VM';
+export type ManagedIdentitySource = 'SERVICE_FABRIC' | 'APP_SERVICE' | 'MACHINE_LEARNING' | 'AZURE_ARC' | 'CLOUD_SHELL' | 'DEFAULT_TO_VM';
 
 /** The environment variables managed identity reads, as `process.env` holds them. */
 export type ManagedIdentityEnvironment = Readonly<Record<string, string | undefined>>;

@@ -41,12 +41,6 @@ export function endpointUrl(value: string, variable: string): URL {
 }
 
 /** Sends one request with the common headers plus `headers`. */
-export function send(
-  req: SourceRequest,
-  method: 'GET' | 'POST',
-  url: URL,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<HttpResponse> {
+export function send(req: SourceRequest, method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body?: string): Promise<HttpResponse> {
   return req.http.send({ method, url: url.toString(), headers: { ...req.headers, ...headers }, body, signal: req.signal });
 }

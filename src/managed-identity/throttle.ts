@@ -35,11 +35,7 @@ export class ManagedIdentityThrottle {
   check(key: string, correlationId: string): ServerError | undefined {
     const value = readExpiring(this.#store, key, { now: this.#now });
     if (!isRemembered(value)) return undefined;
-    return new ServerError(
-      value.status,
-      { error: value.error, error_description: value.error_description },
-      { correlationId, retryAfter: value.retryAfter },
-    );
+    return new ServerError(value.status, { error: value.error, error_description: value.error_description }, { correlationId, retryAfter: value.retryAfter });
   }
 
   /** Remembers `err` when it asks the client to back off. */

@@ -8,13 +8,7 @@
 import { createPrivateKey, KeyObject, type X509Certificate } from 'node:crypto';
 import { InvalidCredentialError } from '../errors.js';
 import { base64UrlEncode } from './base64url.js';
-import {
-  certificateThumbprints,
-  containsPemCertificate,
-  normalizeThumbprint,
-  parsePemCertificates,
-  toX5c,
-} from './certificate.js';
+import { certificateThumbprints, containsPemCertificate, normalizeThumbprint, parsePemCertificates, toX5c } from './certificate.js';
 import { createClientAssertionSigner } from './client-assertion.js';
 import type { JwtSigningAlgorithm } from './jwt.js';
 
@@ -116,9 +110,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function checkKeys(credential: Record<string, unknown>, allowed: readonly string[], kind: string): void {
   const unknown = Object.keys(credential).filter((k) => credential[k] !== undefined && !allowed.includes(k));
   if (unknown.length > 0) {
-    throw new TypeError(
-      `clientCredential: unknown option(s) ${unknown.join(', ')} for a ${kind}; allowed: ${allowed.join(', ')}`,
-    );
+    throw new TypeError(`clientCredential: unknown option(s) ${unknown.join(', ')} for a ${kind}; allowed: ${allowed.join(', ')}`);
   }
 }
 
@@ -142,11 +134,7 @@ function checkKeys(credential: Record<string, unknown>, allowed: readonly string
  * const fields = await auth.authenticate('https://login.microsoftonline.com/contoso/oauth2/v2.0/token');
  * ```
  */
-export function createClientAuthenticator(
-  clientId: string,
-  credential: ClientCredential,
-  options: ClientAuthenticatorOptions = {},
-): ClientAuthenticator {
+export function createClientAuthenticator(clientId: string, credential: ClientCredential, options: ClientAuthenticatorOptions = {}): ClientAuthenticator {
   if (typeof clientId !== 'string' || clientId.length === 0) {
     throw new TypeError('clientId must be a non-empty string');
   }
@@ -159,9 +147,7 @@ export function createClientAuthenticator(
 
   if (typeof value === 'string') return secretAuthenticator(value);
   if (!isPlainObject(value)) {
-    throw new TypeError(
-      'clientCredential must be a client secret string, { clientSecret }, { privateKey, ... } or { clientAssertion }',
-    );
+    throw new TypeError('clientCredential must be a client secret string, { clientSecret }, { privateKey, ... } or { clientAssertion }');
   }
   const python = PYTHON_KEYS.filter((k) => k in value);
   if (python.length > 0) {
@@ -292,9 +278,7 @@ interface CertificateIdentity {
 /** Refuses a non-RSA key, and a key or thumbprint that does not belong to the certificate. */
 function checkKeyAgainstCertificate(key: KeyObject, { sha1, sha256, leaf }: CertificateIdentity): void {
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new InvalidCredentialError(
-      `clientCredential.privateKey is a ${key.asymmetricKeyType ?? 'unknown'} key; only RSA keys are supported`,
-    );
+    throw new InvalidCredentialError(`clientCredential.privateKey is a ${key.asymmetricKeyType ?? 'unknown'} key; only RSA keys are supported`);
   }
   if (leaf === undefined) return;
   if (!leaf.checkPrivateKey(key)) {
@@ -302,9 +286,7 @@ function checkKeyAgainstCertificate(key: KeyObject, { sha1, sha256, leaf }: Cert
   }
   const actual = certificateThumbprints(leaf);
   if (sha1 !== undefined && sha1 !== actual.sha1) {
-    throw new InvalidCredentialError(
-      `clientCredential.thumbprint does not match the certificate, whose SHA-1 thumbprint is ${actual.sha1.toUpperCase()}`,
-    );
+    throw new InvalidCredentialError(`clientCredential.thumbprint does not match the certificate, whose SHA-1 thumbprint is ${actual.sha1.toUpperCase()}`);
   }
   if (sha256 !== undefined && sha256 !== actual.sha256) {
     throw new InvalidCredentialError(
@@ -349,16 +331,10 @@ function certificateAuthenticator(
   if (passphrase !== undefined && typeof passphrase !== 'string') {
     throw new TypeError('clientCredential.passphrase must be a string');
   }
-  const sha1 =
-    credential.thumbprint === undefined
-      ? undefined
-      : normalizeThumbprint(credential.thumbprint, 20, 'clientCredential.thumbprint');
+  const sha1 = credential.thumbprint === undefined ? undefined : normalizeThumbprint(credential.thumbprint, 20, 'clientCredential.thumbprint');
   const sha256 =
-    credential.thumbprintSha256 === undefined
-      ? undefined
-      : normalizeThumbprint(credential.thumbprintSha256, 32, 'clientCredential.thumbprintSha256');
-  const chain =
-    publicCertificate === undefined ? undefined : parsePemCertificates(publicCertificate, 'clientCredential.publicCertificate');
+    credential.thumbprintSha256 === undefined ? undefined : normalizeThumbprint(credential.thumbprintSha256, 32, 'clientCredential.thumbprintSha256');
+  const chain = publicCertificate === undefined ? undefined : parsePemCertificates(publicCertificate, 'clientCredential.publicCertificate');
   // A combined PEM (key + certificate, as many tools write) identifies the certificate without a second option.
   const embedded =
     chain === undefined && typeof privateKey === 'string' && containsPemCertificate(privateKey)
@@ -369,9 +345,7 @@ function certificateAuthenticator(
     throw new TypeError('clientCredential needs thumbprintSha256, thumbprint or publicCertificate besides privateKey');
   }
   if (options.isAdfs === true && sha1 === undefined && leaf === undefined) {
-    throw new TypeError(
-      'clientCredential: ADFS needs the SHA-1 thumbprint; give thumbprint or publicCertificate, not only thumbprintSha256',
-    );
+    throw new TypeError('clientCredential: ADFS needs the SHA-1 thumbprint; give thumbprint or publicCertificate, not only thumbprintSha256');
   }
 
   const key = loadPrivateKey(privateKey, passphrase);

@@ -188,7 +188,7 @@ export async function validateIdToken(idToken: string, options: IdTokenValidatio
     }
     const signingInput = idToken.slice(0, dot);
     if (!keys.some((key) => verifySignature(signingInput, signature, alg, key))) {
-      throw new IdTokenError('signature', 'the id token signature does not verify with the issuer\'s keys');
+      throw new IdTokenError('signature', "the id token signature does not verify with the issuer's keys");
     }
   }
   validateIdTokenClaims(payload, options);

@@ -77,12 +77,7 @@ export function decodeJwt(token: string, source = 'JWT'): DecodedJwt {
  * @returns The compact serialization.
  * @throws TypeError when `key` is not an RSA private key, or `alg` is not supported.
  */
-export function signJwt(
-  header: Record<string, unknown>,
-  payload: Record<string, unknown>,
-  key: KeyObject,
-  alg: JwtSigningAlgorithm,
-): string {
+export function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, key: KeyObject, alg: JwtSigningAlgorithm): string {
   if (alg !== 'RS256' && alg !== 'PS256') {
     throw new TypeError(`alg must be "RS256" or "PS256", got ${JSON.stringify(alg)}`);
   }

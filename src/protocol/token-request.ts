@@ -35,12 +35,7 @@ export interface TokenRequestCommon {
   data?: Record<string, string | undefined> | undefined;
 }
 
-function build(
-  grantType: string,
-  common: TokenRequestCommon,
-  userFlow: boolean,
-  fields: Record<string, string | undefined>,
-): TokenRequestBody {
+function build(grantType: string, common: TokenRequestCommon, userFlow: boolean, fields: Record<string, string | undefined>): TokenRequestBody {
   const body: TokenRequestBody = { grant_type: grantType, client_id: requireNonEmptyString(common.clientId, 'clientId') };
   // client_info=1 asks Entra for uid/utid, the home account id the cache is keyed by; apps have no account.
   if (userFlow) body.client_info = '1';
@@ -85,9 +80,7 @@ export function buildClientCredentialsRequest(options: TokenRequestCommon & { sc
  * @param options - Common options, the refresh token and the (decorated) scopes.
  * @throws TypeError naming `refreshToken` or `clientId` when empty; RangeError for `data` that would replace a field.
  */
-export function buildRefreshTokenRequest(
-  options: TokenRequestCommon & { refreshToken: string; scopes?: Iterable<string> | undefined },
-): TokenRequestBody {
+export function buildRefreshTokenRequest(options: TokenRequestCommon & { refreshToken: string; scopes?: Iterable<string> | undefined }): TokenRequestBody {
   return build('refresh_token', options, true, {
     refresh_token: requireNonEmptyString(options.refreshToken, 'refreshToken'),
     scope: wireScopes(options.scopes),
@@ -126,9 +119,7 @@ export function buildAuthorizationCodeRequest(
  * @throws TypeError naming `username`, `password` or `clientId` when empty; RangeError for `data` that would replace
  *   a field.
  */
-export function buildPasswordRequest(
-  options: TokenRequestCommon & { username: string; password: string; scopes: Iterable<string> },
-): TokenRequestBody {
+export function buildPasswordRequest(options: TokenRequestCommon & { username: string; password: string; scopes: Iterable<string> }): TokenRequestBody {
   return build('password', options, true, {
     username: requireNonEmptyString(options.username, 'username'),
     password: requireNonEmptyString(options.password, 'password'),
@@ -143,9 +134,7 @@ export function buildPasswordRequest(
  * @param options - Common options, the device code and optionally the (decorated) scopes.
  * @throws TypeError naming `deviceCode` or `clientId` when empty; RangeError for `data` that would replace a field.
  */
-export function buildDeviceCodeRequest(
-  options: TokenRequestCommon & { deviceCode: string; scopes?: Iterable<string> | undefined },
-): TokenRequestBody {
+export function buildDeviceCodeRequest(options: TokenRequestCommon & { deviceCode: string; scopes?: Iterable<string> | undefined }): TokenRequestBody {
   return build(GRANT_TYPE_DEVICE_CODE, options, true, {
     device_code: requireNonEmptyString(options.deviceCode, 'deviceCode'),
     scope: wireScopes(options.scopes),
@@ -159,9 +148,7 @@ export function buildDeviceCodeRequest(
  *   scopes, so a refresh token and id token come back.
  * @throws TypeError naming `assertion` or `clientId` when empty; RangeError for `data` that would replace a field.
  */
-export function buildOnBehalfOfRequest(
-  options: TokenRequestCommon & { assertion: string; scopes: Iterable<string> },
-): TokenRequestBody {
+export function buildOnBehalfOfRequest(options: TokenRequestCommon & { assertion: string; scopes: Iterable<string> }): TokenRequestBody {
   return build(GRANT_TYPE_JWT_BEARER, options, true, {
     assertion: requireNonEmptyString(options.assertion, 'assertion'),
     requested_token_use: 'on_behalf_of',

@@ -44,15 +44,7 @@ export interface ParseTokenResponseOptions {
 
 const NUMBER_FIELDS = ['expires_in', 'ext_expires_in', 'refresh_in', 'expires_on'] as const;
 const STRING_FIELDS = ['refresh_token', 'id_token', 'client_info', 'scope', 'foci'] as const;
-const ERROR_STRING_FIELDS = [
-  'error_description',
-  'suberror',
-  'claims',
-  'timestamp',
-  'trace_id',
-  'correlation_id',
-  'error_uri',
-] as const;
+const ERROR_STRING_FIELDS = ['error_description', 'suberror', 'claims', 'timestamp', 'trace_id', 'correlation_id', 'error_uri'] as const;
 
 /** A token-free description of a body that is not a JSON object. */
 function describeBody(body: string, parsed: { ok: true; value: unknown } | { ok: false }): string {
@@ -114,8 +106,7 @@ export function parseTokenResponse(response: HttpResponse, options: ParseTokenRe
   const source = options.source ?? 'token response';
   const status = response.status;
   const correlationId = options.correlationId ?? response.headers['client-request-id'];
-  const fail = (detail: string): InvalidResponseError =>
-    new InvalidResponseError(source, `HTTP ${status}: ${detail}`, { status, correlationId });
+  const fail = (detail: string): InvalidResponseError => new InvalidResponseError(source, `HTTP ${status}: ${detail}`, { status, correlationId });
 
   const parsed = parseJson(response.body);
   if (!parsed.ok || !isRecord(parsed.value)) throw fail(describeBody(response.body, parsed));

@@ -41,12 +41,16 @@ describe('accounts against the emulator', () => {
     assert.equal(bob.local_account_id, 'b0b00000-0000-4000-8000-0000000000a2', "the guest's object id in Contoso");
 
     // A guest's token for the home tenant comes from the same refresh token.
-    const home = await contoso.acquireTokenSilent(GRAPH_USER_READ, { account: bob, authority: emulator.authorityFor(DEFAULT_IDS.secondTenantId), forceRefresh: true });
+    const home = await contoso.acquireTokenSilent(GRAPH_USER_READ, {
+      account: bob,
+      authority: emulator.authorityFor(DEFAULT_IDS.secondTenantId),
+      forceRefresh: true,
+    });
     assert.equal(home?.id_token_claims?.['tid'], DEFAULT_IDS.secondTenantId);
     assert.deepEqual(await contoso.getAccounts('nobody@contoso.com'), []);
   });
 
-  it('removeAccount forgets the account but keeps other accounts and other apps\' refresh tokens', async () => {
+  it("removeAccount forgets the account but keeps other accounts and other apps' refresh tokens", async () => {
     const cache = new SerializableTokenCache();
     const app = makePca(emulator, DEFAULT_IDS.publicClientId, { tokenCache: cache });
     const other = makePca(emulator, DEFAULT_IDS.familyClientIdA, { tokenCache: cache });
@@ -60,11 +64,18 @@ describe('accounts against the emulator', () => {
     const json = JSON.parse(cache.serialize()) as Record<string, Record<string, Record<string, string>>>;
     const owned = (section: string): Array<Record<string, string>> =>
       Object.values(json[section] ?? {}).filter((e) => e['home_account_id'] === alice.home_account_id);
-    assert.deepEqual(owned('RefreshToken').map((rt) => rt['client_id']), [DEFAULT_IDS.familyClientIdA], "the other app's refresh token stays");
+    assert.deepEqual(
+      owned('RefreshToken').map((rt) => rt['client_id']),
+      [DEFAULT_IDS.familyClientIdA],
+      "the other app's refresh token stays",
+    );
     assert.equal(owned('AccessToken').length, 0);
     assert.equal(owned('IdToken').length, 0);
     assert.equal(owned('Account').length, 0);
-    assert.deepEqual((await app.getAccounts()).map((a) => a.username), [DEFAULT_IDS.bobUsername]);
+    assert.deepEqual(
+      (await app.getAccounts()).map((a) => a.username),
+      [DEFAULT_IDS.bobUsername],
+    );
     assert.equal(await app.acquireTokenSilent(GRAPH_USER_READ, { account: alice }), undefined);
     await assert.rejects(app.removeAccount({} as never), TypeError);
   });

@@ -99,7 +99,11 @@ describe('agent identities against the emulator', () => {
       assert.equal(emulator.counters()['token:client_credentials'], 3);
 
       emulator.resetCounters();
-      for (const [path, token] of [['agents/one', one], ['agents/two', two], [undefined, own]] as const) {
+      for (const [path, token] of [
+        ['agents/one', one],
+        ['agents/two', two],
+        [undefined, own],
+      ] as const) {
         const hit = await blueprint.acquireTokenForClient(GRAPH, path === undefined ? {} : { fmiPath: path });
         assert.equal(hit.token_source, 'cache');
         assert.equal(hit.access_token, token.access_token);
@@ -206,15 +210,9 @@ describe('agent identities against the emulator', () => {
       const user = { username: DEFAULT_IDS.aliceUsername };
       await assert.rejects(app.acquireTokenByUserFederatedIdentityCredential(GRAPH_USER_READ, '', user), TypeError);
       await assert.rejects(app.acquireTokenByUserFederatedIdentityCredential(GRAPH_USER_READ, 'x', {}), TypeError);
-      await assert.rejects(
-        app.acquireTokenByUserFederatedIdentityCredential(GRAPH_USER_READ, 'x', { ...user, userObjectId: 'oid' }),
-        TypeError,
-      );
+      await assert.rejects(app.acquireTokenByUserFederatedIdentityCredential(GRAPH_USER_READ, 'x', { ...user, userObjectId: 'oid' }), TypeError);
       await assert.rejects(app.acquireTokenByUserFederatedIdentityCredential(['openid'], 'x', user), RangeError);
-      await assert.rejects(
-        app.acquireTokenByUserFederatedIdentityCredential(GRAPH_USER_READ, 'x', { ...user, password: 'p' } as never),
-        TypeError,
-      );
+      await assert.rejects(app.acquireTokenByUserFederatedIdentityCredential(GRAPH_USER_READ, 'x', { ...user, password: 'p' } as never), TypeError);
       assert.equal(total(emulator.counters()), 0);
     });
 
@@ -228,7 +226,10 @@ describe('agent identities against the emulator', () => {
       const foreign = (await daemon.acquireTokenForClient(GRAPH)).access_token;
       const error = await agent()
         .acquireTokenByUserFederatedIdentityCredential(GRAPH_USER_READ, foreign, { username: DEFAULT_IDS.aliceUsername })
-        .then(() => assert.fail('accepted'), (e: unknown) => e);
+        .then(
+          () => assert.fail('accepted'),
+          (e: unknown) => e,
+        );
       assert.ok(error instanceof ServerError);
       assert.equal(error.error, 'invalid_request');
     });

@@ -65,7 +65,10 @@ describe('auth code flow against the emulator', () => {
     assert.equal(form.get('redirect_uri'), REDIRECT);
     assert.equal(http.to('/discovery/v2.0/keys').length, 1, 'the signature was checked against the JWKS');
     const accounts = await app.getAccounts();
-    assert.deepEqual(accounts.map((a) => [a.username, a.account_source]), [[DEFAULT_IDS.aliceUsername, 'authorization_code']]);
+    assert.deepEqual(
+      accounts.map((a) => [a.username, a.account_source]),
+      [[DEFAULT_IDS.aliceUsername, 'authorization_code']],
+    );
     const [account] = accounts;
     assert.ok(account);
     const silent = await app.acquireTokenSilent(GRAPH_USER_READ, { account });

@@ -31,7 +31,7 @@ describe('getAuthorizationRequestUrl and acquireTokenByAuthorizationCode against
     await emulator.close();
   });
 
-  it('builds the URL from the caller\'s own values only, as MSAL Python does', async () => {
+  it("builds the URL from the caller's own values only, as MSAL Python does", async () => {
     const app = makePca(emulator, DEFAULT_IDS.publicClientId);
     const url = await app.getAuthorizationRequestUrl(GRAPH_USER_READ, {
       redirectUri: REDIRECT,
@@ -55,7 +55,7 @@ describe('getAuthorizationRequestUrl and acquireTokenByAuthorizationCode against
     }
   });
 
-  it('fills the cache exactly as acquireTokenByAuthCodeFlow does, with the caller\'s nonce and PKCE pair', async () => {
+  it("fills the cache exactly as acquireTokenByAuthCodeFlow does, with the caller's nonce and PKCE pair", async () => {
     const viaFlow = makePca(emulator, DEFAULT_IDS.publicClientId, { now: () => now });
     const flow = await viaFlow.initiateAuthCodeFlow(GRAPH_USER_READ, { redirectUri: REDIRECT });
     await viaFlow.acquireTokenByAuthCodeFlow(flow, await authorizeWithoutUi(emulator, flow.auth_uri));
@@ -86,7 +86,13 @@ describe('getAuthorizationRequestUrl and acquireTokenByAuthorizationCode against
     const filled = shape(viaCode.tokenCache);
     assert.deepEqual(
       Object.entries(filled).map(([section, entries]) => [section, Object.keys(entries).length]),
-      [['AccessToken', 1], ['Account', 1], ['IdToken', 1], ['RefreshToken', 1], ['AppMetadata', 1]],
+      [
+        ['AccessToken', 1],
+        ['Account', 1],
+        ['IdToken', 1],
+        ['RefreshToken', 1],
+        ['AppMetadata', 1],
+      ],
     );
     assert.deepEqual(filled, shape(viaFlow.tokenCache));
     const [account] = await viaCode.getAccounts();
@@ -95,7 +101,7 @@ describe('getAuthorizationRequestUrl and acquireTokenByAuthorizationCode against
     assert.equal(silent?.access_token, result.access_token);
   });
 
-  it('refuses an id token whose nonce is not the caller\'s, and a wrong PKCE verifier', async () => {
+  it("refuses an id token whose nonce is not the caller's, and a wrong PKCE verifier", async () => {
     const app = makePca(emulator, DEFAULT_IDS.publicClientId);
     const url = await app.getAuthorizationRequestUrl(GRAPH_USER_READ, { redirectUri: REDIRECT, nonce: 'sent' });
     const { code = '' } = await authorizeWithoutUi(emulator, url);
@@ -103,7 +109,11 @@ describe('getAuthorizationRequestUrl and acquireTokenByAuthorizationCode against
     assert.ok(err instanceof IdTokenError);
     assert.equal(err.check, 'nonce');
 
-    const pkceUrl = await app.getAuthorizationRequestUrl(GRAPH_USER_READ, { redirectUri: REDIRECT, codeChallenge: 'x'.repeat(43), codeChallengeMethod: 'plain' });
+    const pkceUrl = await app.getAuthorizationRequestUrl(GRAPH_USER_READ, {
+      redirectUri: REDIRECT,
+      codeChallenge: 'x'.repeat(43),
+      codeChallengeMethod: 'plain',
+    });
     const { code: pkceCode = '' } = await authorizeWithoutUi(emulator, pkceUrl);
     await assert.rejects(
       app.acquireTokenByAuthorizationCode(pkceCode, GRAPH_USER_READ, { redirectUri: REDIRECT, codeVerifier: 'y'.repeat(43) }),

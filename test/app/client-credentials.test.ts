@@ -107,9 +107,7 @@ describe('acquireTokenForClient against the emulator', () => {
       cipher: 'aes-256-cbc',
       passphrase: 'p4ss phrase',
     }) as string;
-    await tokenThenCacheHit(
-      makeApp(DEFAULT_IDS.certificateClientId, { privateKey: encrypted, passphrase: 'p4ss phrase', thumbprintSha256 }),
-    );
+    await tokenThenCacheHit(makeApp(DEFAULT_IDS.certificateClientId, { privateKey: encrypted, passphrase: 'p4ss phrase', thumbprintSha256 }));
   });
 
   async function assertionFor(tokenEndpoint: string): Promise<string> {
@@ -249,7 +247,11 @@ describe('acquireTokenForClient: bad input gets a typed error and leaves the cac
       [`https://127.0.0.1:${emulator.port}/${DEFAULT_IDS.tenantId}?x=1`, /query/],
     ];
     for (const [authority, message] of cases) {
-      assert.throws(() => makeApp(undefined, authority), (err: unknown) => err instanceof TypeError && message.test(err.message), authority);
+      assert.throws(
+        () => makeApp(undefined, authority),
+        (err: unknown) => err instanceof TypeError && message.test(err.message),
+        authority,
+      );
     }
   });
 

@@ -42,11 +42,7 @@ export function recordingHttp(emulator: Emulator): RecordingHttp {
 }
 
 /** A public client app of the emulator's directory. */
-export function makePca(
-  emulator: Emulator,
-  clientId: string,
-  options: PublicClientApplicationOptions = {},
-): PublicClientApplication {
+export function makePca(emulator: Emulator, clientId: string, options: PublicClientApplicationOptions = {}): PublicClientApplication {
   return new PublicClientApplication(clientId, {
     authority: emulator.authority,
     verify: emulator.caPath,

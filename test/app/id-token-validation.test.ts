@@ -82,7 +82,7 @@ describe('id token validation against the emulator', () => {
     assert.equal((await ropcFailure((h) => (h['kid'] = 'not-published'))).check, 'unknown_key');
   });
 
-  it('refuses a nonce that is not the flow\'s', async () => {
+  it("refuses a nonce that is not the flow's", async () => {
     const http = recordingHttp(emulator);
     rewriteIdToken(http, (_h, c) => (c['nonce'] = 'replayed'));
     const app = makePca(emulator, DEFAULT_IDS.publicClientId, { httpClient: http });
@@ -177,10 +177,7 @@ describe('id token validation against the emulator', () => {
     let now = t;
     const app = makePca(emulator, DEFAULT_IDS.publicClientId, { httpClient: http, now: () => now });
     // The first fetch happens on this sign-in; its kid is unknown but the set was fetched just now: no refetch yet.
-    await assert.rejects(
-      app.acquireTokenByUsernamePassword(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword, GRAPH_USER_READ),
-      { check: 'unknown_key' },
-    );
+    await assert.rejects(app.acquireTokenByUsernamePassword(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword, GRAPH_USER_READ), { check: 'unknown_key' });
     assert.equal(http.to('/keys').length, 1);
     now = t + 61_000;
     const result = await app.acquireTokenByUsernamePassword(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword, GRAPH_USER_READ);

@@ -111,7 +111,18 @@ describe('logs never carry credentials, with PII logging on, at every level', ()
 
     // The run must have logged at every level it can, and seen every kind of credential, or the check proves nothing.
     assert.ok(lines.some((l) => l.startsWith('verbose ')) && lines.some((l) => l.startsWith('info ')) && lines.some((l) => l.startsWith('warning ')));
-    for (const field of ['client_secret', 'client_assertion', 'password', 'code', 'device_code', 'refresh_token', 'assertion', 'code_verifier', 'access_token', 'id_token']) {
+    for (const field of [
+      'client_secret',
+      'client_assertion',
+      'password',
+      'code',
+      'device_code',
+      'refresh_token',
+      'assertion',
+      'code_verifier',
+      'access_token',
+      'id_token',
+    ]) {
       assert.ok((http.secrets.get(field)?.size ?? 0) > 0, `the run sent or received no ${field}`);
     }
     assert.ok(lines.join('\n').includes(DEFAULT_IDS.aliceUsername), 'PII is on: the username is logged (the check below can fail)');

@@ -3,12 +3,7 @@
 // and correlation headers every token request carries.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  ConfidentialClientApplication,
-  PublicClientApplication,
-  ServerError,
-  type AuthenticationResult,
-} from '../../src/index.js';
+import { ConfidentialClientApplication, PublicClientApplication, ServerError, type AuthenticationResult } from '../../src/index.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { LogContext, LogLevel, Logger } from '../../src/logger.js';
 import { PII_MASK } from '../../src/logger.js';
@@ -88,8 +83,14 @@ describe('logging and telemetry', () => {
   it('PII off: nothing secret or personal reaches the log at any level', async () => {
     const { lines, secrets } = await runFlows(false);
     assert.ok(lines.some((l) => l.level === 'verbose'));
-    assert.ok(lines.some((l) => l.level === 'warning'), 'the faults were logged');
-    assert.ok(lines.some((l) => l.text.includes(PII_MASK)), 'masked values are marked');
+    assert.ok(
+      lines.some((l) => l.level === 'warning'),
+      'the faults were logged',
+    );
+    assert.ok(
+      lines.some((l) => l.text.includes(PII_MASK)),
+      'masked values are marked',
+    );
     for (const line of lines) for (const secret of secrets) assert.ok(!line.text.includes(secret), `leaked in: ${line.text.slice(0, 80)}`);
   });
 

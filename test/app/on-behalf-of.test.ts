@@ -54,7 +54,10 @@ describe('on-behalf-of against the emulator', () => {
     const hash = createHash('sha256').update(assertion).digest('base64url');
     const json = JSON.parse(cache.serialize()) as Record<string, Record<string, Record<string, string>>>;
     const ats = Object.values(json['AccessToken'] ?? {});
-    assert.deepEqual(ats.map((at) => at['userAssertionHash']), [hash]);
+    assert.deepEqual(
+      ats.map((at) => at['userAssertionHash']),
+      [hash],
+    );
 
     // Another incoming token of the same user is another partition: never served the first one's token.
     const otherAssertion = await incoming(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword);
@@ -72,7 +75,7 @@ describe('on-behalf-of against the emulator', () => {
     assert.equal(emulator.counters()['token:jwt-bearer'], 2);
   });
 
-  it('a fresh process finds a member user\'s token from the assertion alone', async () => {
+  it("a fresh process finds a member user's token from the assertion alone", async () => {
     const cache = new SerializableTokenCache();
     const assertion = await incoming(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword);
     await webApi(cache).acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ);
@@ -81,7 +84,7 @@ describe('on-behalf-of against the emulator', () => {
     assert.equal(hit.token_source, 'cache');
   });
 
-  it('a guest user is found in the same process (its home account differs from the assertion\'s oid.tid)', async () => {
+  it("a guest user is found in the same process (its home account differs from the assertion's oid.tid)", async () => {
     const cache = new SerializableTokenCache();
     const api = webApi(cache);
     const assertion = await incoming(DEFAULT_IDS.bobUsername, DEFAULT_IDS.bobPassword);
@@ -95,14 +98,16 @@ describe('on-behalf-of against the emulator', () => {
     const api = webApi();
     const assertion = await incoming(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword);
     await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ);
-    const claims = await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ, { claimsChallenge: '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}' });
+    const claims = await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ, {
+      claimsChallenge: '{"access_token":{"acrs":{"essential":true,"value":"c1"}}}',
+    });
     assert.equal(claims.token_source, 'identity_provider');
     assert.equal((await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ, { forceRefresh: true })).token_source, 'identity_provider');
     await assert.rejects(api.acquireTokenOnBehalfOf('not.a.jwt', GRAPH_USER_READ), { code: 'server_error', error: 'invalid_grant' });
     await assert.rejects(api.acquireTokenOnBehalfOf('', GRAPH_USER_READ), TypeError);
   });
 
-  it('counts its cache hits in the next request\'s telemetry, as the other flows do', async () => {
+  it("counts its cache hits in the next request's telemetry, as the other flows do", async () => {
     const http = recordingHttp(emulator);
     const api = new ConfidentialClientApplication(DEFAULT_IDS.webApiClientId, {
       authority: emulator.authority,

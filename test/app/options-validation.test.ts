@@ -182,17 +182,17 @@ describe('options validation: every method refuses an unknown option before any 
 
 describe('options validation: constructors', () => {
   it('PublicClientApplication: a typo is a TypeError with the option meant', () => {
-    assert.throws(
-      () => new PublicClientApplication(CLIENT_ID, { authorty: AUTHORITY } as never),
-      { name: 'TypeError', message: 'unknown option "authorty" in PublicClientApplication options (did you mean "authority"?)' },
-    );
+    assert.throws(() => new PublicClientApplication(CLIENT_ID, { authorty: AUTHORITY } as never), {
+      name: 'TypeError',
+      message: 'unknown option "authorty" in PublicClientApplication options (did you mean "authority"?)',
+    });
   });
 
   it('ConfidentialClientApplication: a typo is a TypeError with the option meant', () => {
-    assert.throws(
-      () => new ConfidentialClientApplication(CLIENT_ID, { authority: AUTHORITY, clientCredential: 'secret', azure_region: 'westus2' } as never),
-      { name: 'TypeError', message: 'unknown option "azure_region" in ConfidentialClientApplication options (did you mean "azureRegion"?)' },
-    );
+    assert.throws(() => new ConfidentialClientApplication(CLIENT_ID, { authority: AUTHORITY, clientCredential: 'secret', azure_region: 'westus2' } as never), {
+      name: 'TypeError',
+      message: 'unknown option "azure_region" in ConfidentialClientApplication options (did you mean "azureRegion"?)',
+    });
   });
 
   it('a broker flag for the running platform with no broker is a BrokerUnavailableError; allowBroker and a confidential client are refused', () => {
@@ -236,11 +236,14 @@ describe('options validation: constructors', () => {
 
   it('a tokenCache that is not a cache fails at construction, naming tokenCache', () => {
     for (const bad of [{}, new Map(), 'cache.json']) {
-      assert.throws(() => new PublicClientApplication(CLIENT_ID, { tokenCache: bad } as never), { name: 'TypeError', message: /^tokenCache must be a TokenCache/ });
-      assert.throws(
-        () => new ConfidentialClientApplication(CLIENT_ID, { authority: AUTHORITY, clientCredential: 's', tokenCache: bad } as never),
-        { name: 'TypeError', message: /^tokenCache must be a TokenCache/ },
-      );
+      assert.throws(() => new PublicClientApplication(CLIENT_ID, { tokenCache: bad } as never), {
+        name: 'TypeError',
+        message: /^tokenCache must be a TokenCache/,
+      });
+      assert.throws(() => new ConfidentialClientApplication(CLIENT_ID, { authority: AUTHORITY, clientCredential: 's', tokenCache: bad } as never), {
+        name: 'TypeError',
+        message: /^tokenCache must be a TokenCache/,
+      });
     }
   });
 

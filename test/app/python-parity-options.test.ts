@@ -15,14 +15,11 @@ describe('MSAL Python options without a test of their own', () => {
   });
   after(() => emulator.close());
 
-  it('Prompt holds MSAL Python\'s five values', () => {
-    assert.deepEqual(
-      { ...Prompt },
-      { NONE: 'none', LOGIN: 'login', CONSENT: 'consent', SELECT_ACCOUNT: 'select_account', CREATE: 'create' },
-    );
+  it("Prompt holds MSAL Python's five values", () => {
+    assert.deepEqual({ ...Prompt }, { NONE: 'none', LOGIN: 'login', CONSENT: 'consent', SELECT_ACCOUNT: 'select_account', CREATE: 'create' });
   });
 
-  it('initiateAuthCodeFlow sends domain_hint, claims, extra scopes to consent, prompt and the caller\'s state', async () => {
+  it("initiateAuthCodeFlow sends domain_hint, claims, extra scopes to consent, prompt and the caller's state", async () => {
     const app = makePca(emulator, DEFAULT_IDS.publicClientId);
     const flow = await app.initiateAuthCodeFlow(GRAPH_USER_READ, {
       redirectUri: 'http://localhost:8400',

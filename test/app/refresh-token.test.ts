@@ -27,7 +27,11 @@ describe('refresh token migration against the emulator', () => {
     assert.equal(migrated.token_source, 'identity_provider');
     const saved = JSON.parse(cache.serialize()) as Record<string, Record<string, { secret?: string }>>;
     const rts = Object.values(saved['RefreshToken'] ?? {});
-    assert.deepEqual(rts.map((rt) => rt.secret), [migrated.refresh_token], 'the new refresh token was stored');
+    assert.deepEqual(
+      rts.map((rt) => rt.secret),
+      [migrated.refresh_token],
+      'the new refresh token was stored',
+    );
     const [account] = await app.getAccounts();
     assert.ok(account);
     assert.equal(account.username, DEFAULT_IDS.aliceUsername);

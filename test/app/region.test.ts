@@ -58,12 +58,7 @@ describe('regional token endpoints (acquireTokenForClient)', () => {
     };
   }
 
-  function daemon(options: {
-    azureRegion?: string | false;
-    environment?: Record<string, string>;
-    imds?: ImdsAnswer;
-    tokenCache?: SerializableTokenCache;
-  }) {
+  function daemon(options: { azureRegion?: string | false; environment?: Record<string, string>; imds?: ImdsAnswer; tokenCache?: SerializableTokenCache }) {
     const http = routedHttp(options.imds);
     const tokenCache = options.tokenCache ?? new SerializableTokenCache();
     const app = new ConfidentialClientApplication(DEFAULT_IDS.daemonClientId, {
@@ -78,9 +73,7 @@ describe('regional token endpoints (acquireTokenForClient)', () => {
   }
 
   const accessTokenEnvironments = (cache: SerializableTokenCache): string[] =>
-    Object.values((JSON.parse(cache.serialize()) as { AccessToken?: Record<string, { environment: string }> }).AccessToken ?? {}).map(
-      (at) => at.environment,
-    );
+    Object.values((JSON.parse(cache.serialize()) as { AccessToken?: Record<string, { environment: string }> }).AccessToken ?? {}).map((at) => at.environment);
 
   it('sends the token request to {region}.login.microsoft.com and caches it under the global host', async () => {
     const { app, http, tokenCache } = daemon({ azureRegion: 'westus2' });
@@ -168,7 +161,10 @@ describe('regional token endpoints (acquireTokenForClient)', () => {
 
   it('refuses a malformed azureRegion at construction', () => {
     for (const azureRegion of ['west us!', 'westus.attacker.example', '']) {
-      assert.throws(() => daemon({ azureRegion }), (err: unknown) => err instanceof TypeError && err.message.includes('azureRegion'));
+      assert.throws(
+        () => daemon({ azureRegion }),
+        (err: unknown) => err instanceof TypeError && err.message.includes('azureRegion'),
+      );
     }
   });
 });

@@ -129,11 +129,15 @@ describe('sign-in attacks are refused and leave the cache untouched', () => {
     const flow = await app.initiateAuthCodeFlow(GRAPH_USER_READ, { redirectUri: REDIRECT });
     const response = await authorizeWithoutUi(emulator, flow.auth_uri);
     await app.acquireTokenByAuthCodeFlow(flow, response);
-    await refusedWithCacheUntouched(cache, () => app.acquireTokenByAuthCodeFlow(flow, response), (err: unknown) => {
-      assert.ok(err instanceof ServerError);
-      assert.equal(err.error, 'invalid_grant');
-      return true;
-    });
+    await refusedWithCacheUntouched(
+      cache,
+      () => app.acquireTokenByAuthCodeFlow(flow, response),
+      (err: unknown) => {
+        assert.ok(err instanceof ServerError);
+        assert.equal(err.error, 'invalid_grant');
+        return true;
+      },
+    );
   });
 
   it('an id token with another nonce: IdTokenError (nonce)', async () => {
@@ -148,7 +152,7 @@ describe('sign-in attacks are refused and leave the cache untouched', () => {
     await refusedWithCacheUntouched(cache, () => authCodeSignIn(app), { name: IdTokenError.name, check: 'unknown_key' });
   });
 
-  it('an id token signed by another key under the issuer\'s key id: IdTokenError (signature)', async () => {
+  it("an id token signed by another key under the issuer's key id: IdTokenError (signature)", async () => {
     const { app, cache, http } = await signedIn();
     forgeIdTokens(http, () => undefined, attackerKey);
     await refusedWithCacheUntouched(cache, () => authCodeSignIn(app), { name: IdTokenError.name, check: 'signature' });

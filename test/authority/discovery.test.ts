@@ -4,12 +4,7 @@ import { AuthorityMetadataCache } from '../../src/authority/authority-metadata-c
 import { parseAuthority } from '../../src/authority/authority.js';
 import { resolveAuthorityMetadata } from '../../src/authority/discovery.js';
 import type { ResolveAuthorityOptions } from '../../src/authority/discovery.js';
-import {
-  AuthorityValidationError,
-  InvalidResponseError,
-  RequestAbortedError,
-  ServerError,
-} from '../../src/errors.js';
+import { AuthorityValidationError, InvalidResponseError, RequestAbortedError, ServerError } from '../../src/errors.js';
 import type { HttpClient } from '../../src/http/http-client.js';
 import { createHttpClient } from '../../src/http/undici-http-client.js';
 import type { ClosableHttpClient } from '../../src/http/undici-http-client.js';
@@ -173,7 +168,10 @@ describe('instance discovery', () => {
   it('runs for an unknown aad host: asks login.microsoftonline.com, then uses its tenant_discovery_endpoint and aliases', async () => {
     setUpCustomHost();
     const meta = await resolve(`https://${host}/contoso.com`, { correlationId: 'c-1' });
-    assert.deepEqual(stub.seen.map((s) => s.target.split('?')[0]), [INSTANCE_DISCOVERY, `${host}/contoso.com/v2.0/.well-known/openid-configuration`]);
+    assert.deepEqual(
+      stub.seen.map((s) => s.target.split('?')[0]),
+      [INSTANCE_DISCOVERY, `${host}/contoso.com/v2.0/.well-known/openid-configuration`],
+    );
     const query = new URL(`https://x/${stub.seen[0]?.target ?? ''}`).searchParams;
     assert.equal(query.get('api-version'), '1.1');
     assert.equal(query.get('authorization_endpoint'), `https://${host}/contoso.com/oauth2/v2.0/authorize`);
@@ -449,10 +447,7 @@ describe('caller misuse (no request is sent)', () => {
   ];
   for (const [name, options, message] of misuse) {
     it(`TypeError for ${name}`, async () => {
-      await assert.rejects(
-        resolve('https://login.contoso.com/t', options),
-        (e: unknown) => e instanceof TypeError && message.test(e.message),
-      );
+      await assert.rejects(resolve('https://login.contoso.com/t', options), (e: unknown) => e instanceof TypeError && message.test(e.message));
       assert.equal(stub.seen.length, 0);
     });
   }

@@ -57,10 +57,7 @@ describe('dSTS authorities', () => {
       assert.equal(first.token_source, 'identity_provider');
       assert.deepEqual(
         http.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`),
-        [
-          `GET /dstsv2/${DEFAULT_IDS.tenantId}/.well-known/openid-configuration`,
-          `POST /dstsv2/${DEFAULT_IDS.tenantId}/oauth2/v2.0/token`,
-        ],
+        [`GET /dstsv2/${DEFAULT_IDS.tenantId}/.well-known/openid-configuration`, `POST /dstsv2/${DEFAULT_IDS.tenantId}/oauth2/v2.0/token`],
       );
       const second = await app.acquireTokenForClient(['https://graph.microsoft.com/.default']);
       assert.equal(second.token_source, 'cache');

@@ -87,7 +87,10 @@ describe('resolveRegionChoice: azureRegion, then MSAL_FORCE_REGION', () => {
 
   it('throws a TypeError naming azureRegion for a malformed option', () => {
     for (const bad of [42, true, null, 'westus.evil.com', '', {}]) {
-      assert.throws(() => resolveRegionChoice(bad, {}, SILENT_LOG), (err: unknown) => err instanceof TypeError && err.message.includes('azureRegion'));
+      assert.throws(
+        () => resolveRegionChoice(bad, {}, SILENT_LOG),
+        (err: unknown) => err instanceof TypeError && err.message.includes('azureRegion'),
+      );
     }
   });
 });

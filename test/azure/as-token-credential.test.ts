@@ -9,13 +9,7 @@ import {
   type GetTokenOptions as CoreGetTokenOptions,
   type TokenCredential as CoreTokenCredential,
 } from '@azure/core-auth';
-import {
-  asTokenCredential,
-  CredentialUnavailableError,
-  type AccessToken,
-  type GetTokenOptions,
-  type TokenCredential,
-} from '../../src/azure/index.js';
+import { asTokenCredential, CredentialUnavailableError, type AccessToken, type GetTokenOptions, type TokenCredential } from '../../src/azure/index.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import {
   ConfidentialClientApplication,
@@ -97,7 +91,10 @@ describe('asTokenCredential', () => {
     assert.throws(() => asTokenCredential(app, { additionallyAllowedTenants: 'x' as never }), /options\.additionallyAllowedTenants/);
     const mi = new ManagedIdentityClient(new SystemAssignedManagedIdentity(), { environment: {} });
     assert.throws(() => asTokenCredential(mi, { additionallyAllowedTenants: ['*'] }), TypeError);
-    assert.throws(() => asTokenCredential(app, { additionalyAllowedTenants: ['*'] } as never), /unknown option "additionalyAllowedTenants".*did you mean "additionallyAllowedTenants"/);
+    assert.throws(
+      () => asTokenCredential(app, { additionalyAllowedTenants: ['*'] } as never),
+      /unknown option "additionalyAllowedTenants".*did you mean "additionallyAllowedTenants"/,
+    );
 
     const credential = asTokenCredential(app);
     await assert.rejects(credential.getToken([]), (e: unknown) => e instanceof TypeError && /scopes/.test(e.message));

@@ -117,7 +117,9 @@ describe('msal-ts/azure with the Azure SDK', () => {
     assert.equal(status, 200);
     assert.deepEqual(vault.answers, [401, 200]);
     assert.notEqual(vault.presented[0], vault.presented[1]);
-    const miRequests = Object.entries(emulator.counters()).filter(([k]) => k.startsWith('mi-')).reduce((n, [, v]) => n + v, 0);
+    const miRequests = Object.entries(emulator.counters())
+      .filter(([k]) => k.startsWith('mi-'))
+      .reduce((n, [, v]) => n + v, 0);
     assert.equal(miRequests, 2, 'one token, then a new one for the challenge');
   });
 

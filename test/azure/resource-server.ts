@@ -50,9 +50,13 @@ export async function startResourceServer(emulator: Emulator, secrets: Record<st
     presented.push(token);
     if (token === '') {
       // Key Vault's discovery challenge: where to get a token, and for which resource.
-      send(401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, {
-        'www-authenticate': `Bearer authorization="${emulator.authority}", resource="https://vault.azure.net"`,
-      });
+      send(
+        401,
+        { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
+        {
+          'www-authenticate': `Bearer authorization="${emulator.authority}", resource="https://vault.azure.net"`,
+        },
+      );
       return;
     }
     try {
@@ -67,11 +71,14 @@ export async function startResourceServer(emulator: Emulator, secrets: Record<st
     }
     if (revoked.has(token)) {
       const claims = Buffer.from(CAE_CLAIMS).toString('base64');
-      send(401, { error: { code: 'Unauthorized', message: 'token revoked' } }, {
-        'www-authenticate':
-          `Bearer realm="", authorization_uri="${emulator.authority}/oauth2/authorize", ` +
-          `error="insufficient_claims", claims="${claims}"`,
-      });
+      send(
+        401,
+        { error: { code: 'Unauthorized', message: 'token revoked' } },
+        {
+          'www-authenticate':
+            `Bearer realm="", authorization_uri="${emulator.authority}/oauth2/authorize", ` + `error="insufficient_claims", claims="${claims}"`,
+        },
+      );
       return;
     }
     const url = new URL(req.url ?? '/', server.origin);

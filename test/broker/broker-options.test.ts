@@ -25,8 +25,7 @@ describe('broker flags with no broker given', () => {
     for (const platform of PLATFORMS) {
       const applies = where.includes(platform);
       it(`${flag} on ${platform}: ${applies ? 'a BrokerUnavailableError saying how to proceed' : 'ignored'}`, () => {
-        const build = (): PublicClientApplication =>
-          new PublicClientApplication(CLIENT_ID, { authority: AUTHORITY, [flag]: true, brokerPlatform: platform });
+        const build = (): PublicClientApplication => new PublicClientApplication(CLIENT_ID, { authority: AUTHORITY, [flag]: true, brokerPlatform: platform });
         if (!applies) {
           assert.equal(build().isPopSupported(), false);
           return;
@@ -114,7 +113,12 @@ describe('PopAuthScheme', () => {
   });
 
   it('a plain object in its place is a TypeError, not a Bearer token', async () => {
-    const app = new PublicClientApplication(CLIENT_ID, { authority: AUTHORITY, enableBrokerOnWindows: true, brokerPlatform: 'windows', broker: new FakeBroker() });
+    const app = new PublicClientApplication(CLIENT_ID, {
+      authority: AUTHORITY,
+      enableBrokerOnWindows: true,
+      brokerPlatform: 'windows',
+      broker: new FakeBroker(),
+    });
     await assert.rejects(app.acquireTokenInteractive(['User.Read'], { authScheme: { httpMethod: 'GET' } as never }), /authScheme must be a PopAuthScheme/);
   });
 });

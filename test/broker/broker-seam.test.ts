@@ -91,7 +91,9 @@ describe('broker seam: interactive sign-in', () => {
   it('prompt "none" stops at the windowless sign-in: its refusal is thrown', async () => {
     const broker = new FakeBroker();
     broker.windowless = () => refusal('interaction_required');
-    const err = await brokered(broker).acquireTokenInteractive(SCOPES, { prompt: 'none' }).catch((e: unknown) => e);
+    const err = await brokered(broker)
+      .acquireTokenInteractive(SCOPES, { prompt: 'none' })
+      .catch((e: unknown) => e);
     assert.ok(err instanceof BrokerError);
     assert.equal(err.code, 'broker_error');
     assert.equal(err.status, 'interaction_required');
@@ -99,10 +101,16 @@ describe('broker seam: interactive sign-in', () => {
   });
 
   it('without a prompt, a refusal other than interaction_required / account_unusable is thrown, with no window', async () => {
-    for (const [status, window] of [['user_canceled', false], ['no_network', false], ['account_unusable', true]] as const) {
+    for (const [status, window] of [
+      ['user_canceled', false],
+      ['no_network', false],
+      ['account_unusable', true],
+    ] as const) {
       const broker = new FakeBroker();
       broker.windowless = () => refusal(status);
-      const outcome = await brokered(broker).acquireTokenInteractive(SCOPES).catch((e: unknown) => e);
+      const outcome = await brokered(broker)
+        .acquireTokenInteractive(SCOPES)
+        .catch((e: unknown) => e);
       assert.equal(outcome instanceof BrokerError, !window, status);
       assert.deepEqual(broker.methods(), window ? ['signInSilently', 'signInInteractively'] : ['signInSilently'], status);
     }

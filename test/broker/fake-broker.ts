@@ -2,14 +2,7 @@
 // scripts it. Its tokens look like a broker's: a Bearer (or pop) token, an unsigned id token with its claims decoded,
 // client_info and the broker's own account id.
 import { BrokerError, type BrokerStatus } from '../../src/errors.js';
-import type {
-  Broker,
-  BrokerInteractiveRequest,
-  BrokerSignInRequest,
-  BrokerSignOutRequest,
-  BrokerSilentRequest,
-  BrokerTokenResponse,
-} from '../../src/index.js';
+import type { Broker, BrokerInteractiveRequest, BrokerSignInRequest, BrokerSignOutRequest, BrokerSilentRequest, BrokerTokenResponse } from '../../src/index.js';
 
 export const TENANT = 'aaaabbbb-0000-cccc-1111-dddd2222eeee';
 export const AUTHORITY = `https://login.microsoftonline.com/${TENANT}`;

@@ -71,7 +71,14 @@ describe('access tokens with an extended cache key', () => {
       ext_cache_key: 'bns2ytmx5hxkh4fnfixridmezpbbayhnmuh6t4bbghi',
     });
     assert.equal(key, '-login.windows.net-atext-d3adb33f-c0de-ed0c-c0de-deadb33fc0d3-common-r1/scope1 r1/scope2-bns2ytmx5hxkh4fnfixridmezpbbayhnmuh6t4bbghi');
-    const go = accessTokenKey({ home_account_id: 'testhid', environment: 'env', client_id: 'clientid', realm: 'realm', target: 'user.read', ext_cache_key: 'h' });
+    const go = accessTokenKey({
+      home_account_id: 'testhid',
+      environment: 'env',
+      client_id: 'clientid',
+      realm: 'realm',
+      target: 'user.read',
+      ext_cache_key: 'h',
+    });
     assert.equal(go, 'testhid-env-atext-clientid-realm-user.read-h');
   });
 
@@ -108,9 +115,6 @@ describe('access tokens with an extended cache key', () => {
       [...cache.search('AccessToken', { target: ['s'], query: q, now: 1000 })].map((e) => e['secret']);
     assert.deepEqual(secrets(), ['plain']);
     assert.deepEqual(secrets({ ext_cache_key: 'k' }), ['fmi']);
-    assert.deepEqual(
-      secrets({ client_id: 'app', environment: ENV, realm: 't', home_account_id: null, ext_cache_key: 'k' }),
-      ['fmi'],
-    );
+    assert.deepEqual(secrets({ client_id: 'app', environment: ENV, realm: 't', home_account_id: null, ext_cache_key: 'k' }), ['fmi']);
   });
 });

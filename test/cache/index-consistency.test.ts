@@ -71,12 +71,15 @@ function bruteForce(file: Record<string, Record<string, Entry>>, q: AccessTokenQ
       if (q.tokenType !== undefined && lc(e['token_type'] ?? 'Bearer') !== q.tokenType.toLowerCase()) continue;
       const expires = Number(e['expires_on']);
       if (expires - now < 300) continue;
-      const have = new Set(String(e['target']).split(' ').filter(Boolean).map((s) => s.toLowerCase()));
+      const have = new Set(
+        String(e['target'])
+          .split(' ')
+          .filter(Boolean)
+          .map((s) => s.toLowerCase()),
+      );
       if (!wanted.every((s) => have.has(s))) continue;
       const exact = have.size === distinct;
-      const wins =
-        best === undefined ||
-        (exact !== best.exact ? exact : expires !== best.expires ? expires > best.expires : key < best.key);
+      const wins = best === undefined || (exact !== best.exact ? exact : expires !== best.expires ? expires > best.expires : key < best.key);
       if (wins) best = { key, exact, expires };
     }
     if (best !== undefined) return best.key;
@@ -172,11 +175,21 @@ describe('index consistency', () => {
       fc.property(fc.array(add, { maxLength: 25 }), fc.array(find, { minLength: 1, maxLength: 10 }), (adds, finds) => {
         const cache = new SerializableTokenCache({ purgeExpiredAccessTokens: false });
         for (const a of adds) {
-          cache.add({ clientId: 'c', scopes: a.scopes, environment: 'e', realm: 'r', response: { access_token: 'x', expires_in: a.expiresIn, token_type: a.type } }, a.now);
+          cache.add(
+            { clientId: 'c', scopes: a.scopes, environment: 'e', realm: 'r', response: { access_token: 'x', expires_in: a.expiresIn, token_type: a.type } },
+            a.now,
+          );
         }
         const file = JSON.parse(cache.serialize()) as Record<string, Record<string, Entry>>;
         for (const f of finds) {
-          const query: AccessTokenQuery = { clientId: 'c', environments: ['e'], realm: 'r', homeAccountId: undefined, scopes: f.scopes, tokenType: f.tokenType };
+          const query: AccessTokenQuery = {
+            clientId: 'c',
+            environments: ['e'],
+            realm: 'r',
+            homeAccountId: undefined,
+            scopes: f.scopes,
+            tokenType: f.tokenType,
+          };
           assert.equal(cache.findAccessToken(query, f.now)?.entry.key, bruteForce(file, query, f.now));
         }
       }),
@@ -187,7 +200,16 @@ describe('index consistency', () => {
   it('findRefreshTokens agrees with a full scan', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ clientId: pick(CLIENTS), environment: pick(ENVS), uid: pick(['u', 'U', 'v']), foci: fc.option(pick(['1', '2']), { nil: undefined }), scopes }), { maxLength: 30 }),
+        fc.array(
+          fc.record({
+            clientId: pick(CLIENTS),
+            environment: pick(ENVS),
+            uid: pick(['u', 'U', 'v']),
+            foci: fc.option(pick(['1', '2']), { nil: undefined }),
+            scopes,
+          }),
+          { maxLength: 30 },
+        ),
         pick(CLIENTS),
         pick(ENVS),
         pick(['u', 'v']),
@@ -205,10 +227,22 @@ describe('index consistency', () => {
               .filter(([, e]) => hidOf(e) === hid && lc(e['environment']) === environment.toLowerCase() && match(e))
               .map(([k]) => k)
               .sort();
-          const own = cache.findRefreshTokens({ homeAccountId: hid, environment, clientId }).map((r) => r.key).sort();
-          assert.deepEqual(own, scan((e) => lc(e['client_id']) === clientId.toLowerCase()));
-          const family = cache.findRefreshTokens({ homeAccountId: hid, environment, familyId: '1' }).map((r) => r.key).sort();
-          assert.deepEqual(family, scan((e) => e['family_id'] === '1'));
+          const own = cache
+            .findRefreshTokens({ homeAccountId: hid, environment, clientId })
+            .map((r) => r.key)
+            .sort();
+          assert.deepEqual(
+            own,
+            scan((e) => lc(e['client_id']) === clientId.toLowerCase()),
+          );
+          const family = cache
+            .findRefreshTokens({ homeAccountId: hid, environment, familyId: '1' })
+            .map((r) => r.key)
+            .sort();
+          assert.deepEqual(
+            family,
+            scan((e) => e['family_id'] === '1'),
+          );
         },
       ),
       { numRuns: 200 },

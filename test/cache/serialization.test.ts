@@ -40,7 +40,7 @@ describe('SerializableTokenCache state tracking', () => {
 });
 
 describe('SerializableTokenCache round trip', () => {
-  it('keeps unknown top-level sections and unknown entries, as MSAL Python\'s own test requires', () => {
+  it("keeps unknown top-level sections and unknown entries, as MSAL Python's own test requires", () => {
     const cache = new SerializableTokenCache();
     cache.deserialize('{"AccessToken": {"an-entry": {"foo": "bar"}}, "customized": "whatever"}');
     cache.add(appTokenEvent('t', ['s'], 'x'), 1000);
@@ -50,14 +50,33 @@ describe('SerializableTokenCache round trip', () => {
     assert.deepEqual(Object.keys(out), ['AccessToken', 'customized', 'AppMetadata']);
   });
 
-  it('keeps unknown fields and foreign keys, and moves an entry to MSAL Python\'s key only when it is modified', () => {
+  it("keeps unknown fields and foreign keys, and moves an entry to MSAL Python's key only when it is modified", () => {
     const rtKey = 'u.t-login.microsoftonline.com-refreshtoken-1---';
     const text = JSON.stringify({
       RefreshToken: {
-        [rtKey]: { home_account_id: 'u.t', environment: ENV, credential_type: 'RefreshToken', client_id: 'c', secret: 'old', family_id: '1', extra: { nested: [1, 2] } },
+        [rtKey]: {
+          home_account_id: 'u.t',
+          environment: ENV,
+          credential_type: 'RefreshToken',
+          client_id: 'c',
+          secret: 'old',
+          family_id: '1',
+          extra: { nested: [1, 2] },
+        },
       },
       AccessToken: {
-        'weird-key': { credential_type: 'AccessToken', secret: 'x', home_account_id: 'u.t', environment: ENV, client_id: 'c', realm: 'r', target: 's', cached_at: '1', expires_on: '99999', custom: true },
+        'weird-key': {
+          credential_type: 'AccessToken',
+          secret: 'x',
+          home_account_id: 'u.t',
+          environment: ENV,
+          client_id: 'c',
+          realm: 'r',
+          target: 's',
+          cached_at: '1',
+          expires_on: '99999',
+          custom: true,
+        },
       },
       Unknown: [1, 'two', { three: null }],
     });
@@ -86,11 +105,24 @@ describe('SerializableTokenCache round trip', () => {
   it('survives a serialize/deserialize cycle with every index intact', () => {
     const a = new SerializableTokenCache();
     a.add({ ...appTokenEvent('t', ['s'], 'x'), keyId: 'k' }, 1000);
-    a.add({ clientId: 'c', scopes: ['s'], environment: ENV, realm: 'r', grantType: 'authorization_code', response: { client_info: b64({ uid: 'u', utid: 't' }), refresh_token: 'rt', foci: '1' } }, 1000);
+    a.add(
+      {
+        clientId: 'c',
+        scopes: ['s'],
+        environment: ENV,
+        realm: 'r',
+        grantType: 'authorization_code',
+        response: { client_info: b64({ uid: 'u', utid: 't' }), refresh_token: 'rt', foci: '1' },
+      },
+      1000,
+    );
     const b = new SerializableTokenCache();
     b.deserialize(a.serialize());
     assert.equal(b.serialize(), a.serialize());
-    assert.equal(b.findAccessToken({ clientId: 'app', environments: [ENV], realm: 't', homeAccountId: undefined, scopes: ['s'], keyId: 'k' }, 1000)?.entry.secret, 'x');
+    assert.equal(
+      b.findAccessToken({ clientId: 'app', environments: [ENV], realm: 't', homeAccountId: undefined, scopes: ['s'], keyId: 'k' }, 1000)?.entry.secret,
+      'x',
+    );
     assert.equal(b.findRefreshTokens({ homeAccountId: 'u.t', environment: ENV, familyId: '1' })[0]?.secret, 'rt');
     assert.equal(b.getAccounts({ environments: [ENV] })[0]?.account_source, 'authorization_code');
   });
@@ -111,16 +143,26 @@ describe('SerializableTokenCache reads other MSALs', () => {
     assert.equal(pop?.entry.token_type, 'pop');
     assert.equal(cache.findAccessToken({ ...user, realm: HOME, scopes: ['api://downstream/.default'] }, NODE_NOW), undefined);
     assert.equal(
-      cache.findAccessToken({ ...user, realm: HOME, scopes: ['api://downstream/.default'], userAssertionHash: 'nY5VSMz3Zhd8qDIgSMnJc2SBbW2uMeqOxS7dn5RtHN4' }, NODE_NOW)?.entry.secret,
+      cache.findAccessToken(
+        { ...user, realm: HOME, scopes: ['api://downstream/.default'], userAssertionHash: 'nY5VSMz3Zhd8qDIgSMnJc2SBbW2uMeqOxS7dn5RtHN4' },
+        NODE_NOW,
+      )?.entry.secret,
       'node-obo-at',
     );
     const app = { clientId: NODE_CLIENT, environments: [ENV], homeAccountId: undefined };
     assert.equal(cache.findAccessToken({ ...app, realm: HOME, scopes: ['https://graph.microsoft.com/.default'] }, NODE_NOW)?.entry.secret, 'node-app-at');
     assert.equal(cache.findAccessToken({ ...app, realm: GUEST, scopes: ['https://vault.azure.net/.default'] }, NODE_NOW)?.entry.secret, 'node-v2-app-at');
-    assert.equal(cache.findAccessToken({ ...app, realm: HOME, scopes: ['api://fmi/.default'] }, NODE_NOW), undefined, 'FMI-partitioned tokens are never served');
+    assert.equal(
+      cache.findAccessToken({ ...app, realm: HOME, scopes: ['api://fmi/.default'] }, NODE_NOW),
+      undefined,
+      'FMI-partitioned tokens are never served',
+    );
 
     const rts = cache.findRefreshTokens({ homeAccountId: NODE_HID, environment: ENV, familyId: '1' });
-    assert.deepEqual(rts.map((r) => r.secret), ['node-family-rt']);
+    assert.deepEqual(
+      rts.map((r) => r.secret),
+      ['node-family-rt'],
+    );
     assert.equal(cache.findRefreshTokens({ homeAccountId: NODE_HID, environment: ENV, clientId: NODE_CLIENT })[0]?.secret, 'node-family-rt');
     assert.equal(cache.getAppMetadata(ENV, NODE_CLIENT)?.family_id, '1');
     assert.ok(cache.findIdToken({ homeAccountId: NODE_HID, environment: ENV, realm: GUEST, clientId: NODE_CLIENT }));
@@ -129,24 +171,43 @@ describe('SerializableTokenCache reads other MSALs', () => {
     assert.equal(rest.length, 0);
     assert.equal(account?.home_account_id, NODE_HID);
     assert.equal(account?.realm, HOME);
-    assert.deepEqual(account?.tenantProfiles?.map((p) => [p.tenantId, p.isHomeTenant]), [[HOME, true], [GUEST, false]]);
+    assert.deepEqual(
+      account?.tenantProfiles?.map((p) => [p.tenantId, p.isHomeTenant]),
+      [
+        [HOME, true],
+        [GUEST, false],
+      ],
+    );
 
     assert.deepEqual(JSON.parse(cache.serialize()), JSON.parse(NODE_FIXTURE), 'everything written back as read');
   });
 
-  it('reads MSAL .NET\'s field variants: user_assertion_hash, kid, ext_expires_on, numeric timestamps', () => {
+  it("reads MSAL .NET's field variants: user_assertion_hash, kid, ext_expires_on, numeric timestamps", () => {
     const cache = new SerializableTokenCache();
     cache.deserialize(
       JSON.stringify({
         AccessToken: {
           'u.t-login.microsoftonline.com-accesstoken-c-r-s': {
-            home_account_id: 'u.t', environment: ENV, client_id: 'c', realm: 'r', target: 'S', credential_type: 'AccessToken',
-            secret: 'dotnet', cached_at: 1000, expires_on: '4600', ext_expires_on: '9000', user_assertion_hash: 'H', kid: 'K',
+            home_account_id: 'u.t',
+            environment: ENV,
+            client_id: 'c',
+            realm: 'r',
+            target: 'S',
+            credential_type: 'AccessToken',
+            secret: 'dotnet',
+            cached_at: 1000,
+            expires_on: '4600',
+            ext_expires_on: '9000',
+            user_assertion_hash: 'H',
+            kid: 'K',
           },
         },
       }),
     );
-    const hit = cache.findAccessToken({ clientId: 'c', environments: [ENV], realm: 'r', homeAccountId: 'u.t', scopes: ['s'], userAssertionHash: 'H', keyId: 'K' }, 1000);
+    const hit = cache.findAccessToken(
+      { clientId: 'c', environments: [ENV], realm: 'r', homeAccountId: 'u.t', scopes: ['s'], userAssertionHash: 'H', keyId: 'K' },
+      1000,
+    );
     assert.equal(hit?.entry.secret, 'dotnet');
     assert.equal(hit?.entry.extended_expires_on, 9000);
     assert.equal(hit?.entry.cached_at, 1000);
@@ -186,7 +247,10 @@ describe('SerializableTokenCache.deserialize on corrupt input', () => {
       const before = cache.serialize();
       assert.throws(() => cache.deserialize(text), CacheFormatError);
       assert.equal(cache.serialize(), before);
-      assert.equal(cache.findAccessToken({ clientId: 'app', environments: [ENV], realm: 't', homeAccountId: undefined, scopes: ['s'] }, 1000)?.entry.secret, 'kept');
+      assert.equal(
+        cache.findAccessToken({ clientId: 'app', environments: [ENV], realm: 't', homeAccountId: undefined, scopes: ['s'] }, 1000)?.entry.secret,
+        'kept',
+      );
     });
   }
 
@@ -194,14 +258,25 @@ describe('SerializableTokenCache.deserialize on corrupt input', () => {
     const cache = new SerializableTokenCache();
     cache.add(appTokenEvent('t', ['s'], 'kept'), 1000);
     const baseline = cache.serialize();
-    const field = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }));
+    const field = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 2 }),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+    );
     const entry = fc.record(
       { secret: field, environment: field, client_id: field, realm: field, target: field, expires_on: field, home_account_id: field, tenantProfiles: field },
       { requiredKeys: [] },
     );
     const section = fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(entry, field)), field);
     const cacheShape = fc.dictionary(fc.constantFrom('AccessToken', 'RefreshToken', 'IdToken', 'Account', 'AppMetadata', 'Other', '__proto__'), section);
-    const input = fc.oneof(fc.string(), fc.json(), cacheShape.map((v) => JSON.stringify(v)));
+    const input = fc.oneof(
+      fc.string(),
+      fc.json(),
+      cacheShape.map((v) => JSON.stringify(v)),
+    );
     fc.assert(
       fc.property(input, (text) => {
         cache.deserialize(baseline);

@@ -224,10 +224,7 @@ describe('TokenCache.add', () => {
   it('fills the account from claims, the given username and the grant', () => {
     const cache = new SerializableTokenCache();
     cache.add(
-      userEvent(
-        { grantType: 'password', username: 'ropc@example.com', authorityType: 'CLOUDSHELL' },
-        { id_token: buildIdToken({ sub: 'the-sub' }) },
-      ),
+      userEvent({ grantType: 'password', username: 'ropc@example.com', authorityType: 'CLOUDSHELL' }, { id_token: buildIdToken({ sub: 'the-sub' }) }),
       1000,
     );
     cache.add(userEvent({ grantType: 'refresh_token', realm: 'other' }), 1000);

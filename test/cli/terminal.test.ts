@@ -55,7 +55,9 @@ describe('device code login in a terminal (tmux)', { skip: ON_WINDOWS && 'tmux i
     await writeFile(
       script,
       [
-        ...Object.entries(env).filter(([k]) => /^[A-Z_][A-Z0-9_]*$/.test(k) && k !== 'TERM' && !k.startsWith('TMUX')).map(([k, v]) => `export ${k}=${quote(v)}`),
+        ...Object.entries(env)
+          .filter(([k]) => /^[A-Z_][A-Z0-9_]*$/.test(k) && k !== 'TERM' && !k.startsWith('TMUX'))
+          .map(([k, v]) => `export ${k}=${quote(v)}`),
         `${quote(process.execPath)} ${quote(CLI)} login --device-code ${emulatorFlags(emulator).map(quote).join(' ')}`,
         'echo "[exit $?]"',
         'sleep 600',

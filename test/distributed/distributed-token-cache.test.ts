@@ -46,8 +46,7 @@ function signInEvent(uid: string, utid: string, secret: string): TokenResponseEv
 }
 
 function findAppToken(cache: DistributedTokenCache, tenant: string, now = T0): string | undefined {
-  return cache.findAccessToken({ clientId: 'app', environments: [ENV], realm: tenant, homeAccountId: undefined, scopes: SCOPE }, now)
-    ?.entry.secret;
+  return cache.findAccessToken({ clientId: 'app', environments: [ENV], realm: tenant, homeAccountId: undefined, scopes: SCOPE }, now)?.entry.secret;
 }
 
 /** The sections of a stored partition. */
@@ -60,8 +59,7 @@ async function stored(store: DistributedCacheStore, key: string): Promise<Record
 function setup(options: { clock?: ManualClock; maxPartitions?: number } = {}) {
   const clock = options.clock ?? new ManualClock(T0);
   const store = new InMemoryDistributedCacheStore({ clock });
-  const make = (store2: DistributedCacheStore = store) =>
-    new DistributedTokenCache(store2, { clock, maxPartitions: options.maxPartitions });
+  const make = (store2: DistributedCacheStore = store) => new DistributedTokenCache(store2, { clock, maxPartitions: options.maxPartitions });
   return { clock, store, make };
 }
 
@@ -91,8 +89,15 @@ class FlakyStore implements DistributedCacheStore {
       const doc = current === undefined ? {} : (JSON.parse(current.value) as Record<string, Record<string, unknown>>);
       const at = (doc['AccessToken'] ??= {});
       at[`other-${this.interference}`] = {
-        credential_type: 'AccessToken', secret: `other-${this.interference}`, home_account_id: '', environment: ENV,
-        client_id: 'app', realm: 'contoso', target: 'other', cached_at: String(T0), expires_on: String(T0 + 3600),
+        credential_type: 'AccessToken',
+        secret: `other-${this.interference}`,
+        home_account_id: '',
+        environment: ENV,
+        client_id: 'app',
+        realm: 'contoso',
+        target: 'other',
+        cached_at: String(T0),
+        expires_on: String(T0 + 3600),
       };
       await this.inner.set(key, JSON.stringify(doc), { ttlSeconds: 3600 });
     }
@@ -159,7 +164,10 @@ describe('DistributedTokenCache', () => {
     const web2 = make();
     await web2.beforeRead(userContext('alice.contoso'));
     const rts = web2.findRefreshTokens({ homeAccountId: 'alice.contoso', environment: ENV, clientId: 'app' });
-    assert.deepEqual(rts.map((r) => r.secret), ['rt-a1']);
+    assert.deepEqual(
+      rts.map((r) => r.secret),
+      ['rt-a1'],
+    );
     assert.equal(web2.getAccounts({ environments: [ENV] })[0]?.username, 'alice@example.com');
   });
 
@@ -171,7 +179,10 @@ describe('DistributedTokenCache', () => {
     assert.ok(await store.get('msal:{app:user:bob.fabrikam}'));
     const reader = make();
     await reader.beforeRead(userContext('bob.fabrikam'));
-    assert.deepEqual(reader.getAccounts({ environments: [ENV] }).map((a) => a.home_account_id), ['bob.fabrikam']);
+    assert.deepEqual(
+      reader.getAccounts({ environments: [ENV] }).map((a) => a.home_account_id),
+      ['bob.fabrikam'],
+    );
   });
 
   it('writes the on-behalf-of response (account and id token included) to the assertion partition', async () => {
@@ -244,7 +255,7 @@ describe('DistributedTokenCache', () => {
     assert.ok(await store.get('msal:{app:app:login.microsoftonline.com:contoso}'));
   });
 
-  it('sees another instance\'s removal, and a partition that expired', async () => {
+  it("sees another instance's removal, and a partition that expired", async () => {
     const { store, make, clock } = setup();
     const a = make();
     await a.write(appContext('contoso'), () => a.add(appTokenEvent('contoso', SCOPE, 's', 600), T0));
@@ -281,7 +292,7 @@ describe('DistributedTokenCache', () => {
     assert.equal(a.findAccessToken({ clientId: 'app', environments: [ENV], realm: 'contoso', homeAccountId: undefined, scopes: SCOPE }, T0)?.entry, own?.entry);
   });
 
-  it('refreshes a user partition\'s TTL on every write (sliding), and uses a refresh token\'s own expiry when it has one', async () => {
+  it("refreshes a user partition's TTL on every write (sliding), and uses a refresh token's own expiry when it has one", async () => {
     const { store, make, clock } = setup();
     const web = make();
     await web.write(ANY, () => web.add(signInEvent('alice', 'contoso', 'a1'), T0));
@@ -399,10 +410,7 @@ describe('DistributedTokenCache', () => {
     assert.throws(() => new DistributedTokenCache(store, { keyPrefix: '' }), /keyPrefix/);
     const cache = new DistributedTokenCache(store);
     assert.throws(() => cache.beforeRead({ clientId: '', partition: { kind: 'any' } }), /context.clientId/);
-    assert.throws(
-      () => cache.beforeRead({ clientId: 'a', partition: { kind: 'app', clientId: 'a', environment: ENV, realm: '' } }),
-      /context.partition.realm/,
-    );
+    assert.throws(() => cache.beforeRead({ clientId: 'a', partition: { kind: 'app', clientId: 'a', environment: ENV, realm: '' } }), /context.partition.realm/);
     assert.throws(() => cache.beforeRead({ clientId: 'a', partition: { kind: 'nope' } as never }), /kind/);
     assert.throws(() => cache.write(ANY, 'x' as never), /mutate/);
   });
@@ -411,12 +419,14 @@ describe('DistributedTokenCache', () => {
     const { store, make } = setup();
     const cache = make();
     // The write reads the partition first, so the mutation's error arrives as a rejection.
-    await assert.rejects(async () =>
-      cache.write(appContext('contoso'), () => {
-        cache.add(appTokenEvent('contoso', SCOPE, 'half'), T0);
-        throw new Error('boom');
-      }),
-    /boom/);
+    await assert.rejects(
+      async () =>
+        cache.write(appContext('contoso'), () => {
+          cache.add(appTokenEvent('contoso', SCOPE, 'half'), T0);
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(findAppToken(cache, 'contoso'), undefined);
     assert.equal(await store.get('msal:{app:app:login.microsoftonline.com:contoso}'), undefined);
   });

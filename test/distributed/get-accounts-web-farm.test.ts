@@ -99,8 +99,11 @@ describe('getAccounts in a web farm on Redis Cluster (ConfidentialClientApplicat
     assert.equal(silent?.token_source, 'cache');
     assert.equal(silent.access_token, user0.accessToken, 'the token instance A acquired');
     assert.equal(total(emulator.counters()), before, 'no request reached the identity provider');
-    assert.deepEqual(await names(b), [USERS[0], USERS[1], USERS[4]].sort(), 'B now holds user 0\'s partition');
-    assert.deepEqual((await b.getAccounts(USERS[0])).map((x) => x.home_account_id), [user0.account.home_account_id]);
+    assert.deepEqual(await names(b), [USERS[0], USERS[1], USERS[4]].sort(), "B now holds user 0's partition");
+    assert.deepEqual(
+      (await b.getAccounts(USERS[0])).map((x) => x.home_account_id),
+      [user0.account.home_account_id],
+    );
 
     // Sign-out through C, which never held user 0's partition: removeAccount reads it first, then removes.
     await c.removeAccount(user0.account);

@@ -12,10 +12,7 @@ describe('distributed options validation', () => {
   it('DistributedTokenCache, RedisDistributedCacheStore and InMemoryDistributedCacheStore refuse a misspelt option', () => {
     const store = new InMemoryDistributedCacheStore();
     assert.throws(() => new DistributedTokenCache(store, { keyprefix: 'app1' } as never), typo('keyprefix', 'DistributedTokenCache', 'keyPrefix'));
-    assert.throws(
-      () => new DistributedTokenCache(store, { maxStaleness: 30 } as never),
-      typo('maxStaleness', 'DistributedTokenCache', 'maxStalenessSeconds'),
-    );
+    assert.throws(() => new DistributedTokenCache(store, { maxStaleness: 30 } as never), typo('maxStaleness', 'DistributedTokenCache', 'maxStalenessSeconds'));
     const runner = { run: () => Promise.reject(new Error('this test expects no Redis command')) };
     assert.throws(
       () => new RedisDistributedCacheStore(runner, { operationTimeout: 100 } as never),

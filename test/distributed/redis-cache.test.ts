@@ -8,12 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ConfidentialClientApplication } from '../../src/index.js';
 import type { CacheAccessContext } from '../../src/cache/index.js';
-import {
-  DistributedCacheError,
-  DistributedTokenCache,
-  RedisDistributedCacheStore,
-  nodeRedisRunner,
-} from '../../src/distributed/index.js';
+import { DistributedCacheError, DistributedTokenCache, RedisDistributedCacheStore, nodeRedisRunner } from '../../src/distributed/index.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { appTokenEvent, buildIdToken, buildResponse } from '../cache/helpers.js';
 import { connectClient, startRedisServer, type RedisServer } from './redis-server.js';
@@ -175,13 +170,18 @@ describe('DistributedTokenCache on Redis', () => {
     const exits = started.map((s) => once(s.child, 'exit'));
     for (const s of started) s.child.stdin?.end('go\n');
     const codes = await Promise.all(exits);
-    assert.deepEqual(codes.map(([code]) => code as number), Array<number>(writers).fill(0));
+    assert.deepEqual(
+      codes.map(([code]) => code as number),
+      Array<number>(writers).fill(0),
+    );
     assert.ok(started.every((s) => s.output().includes('done')));
 
     const stored = await partitions(client, 'msal');
     const doc = stored.get('msal:{app:app:login.microsoftonline.com:shared}');
     assert.ok(doc);
-    const secrets = Object.values(doc['AccessToken'] ?? {}).map((e) => e.secret).sort();
+    const secrets = Object.values(doc['AccessToken'] ?? {})
+      .map((e) => e.secret)
+      .sort();
     const expected = Array.from({ length: writers }, (_, id) => Array.from({ length: perWriter }, (_, i) => `secret-${id}-${i}`))
       .flat()
       .sort();
@@ -238,7 +238,10 @@ describe('DistributedTokenCache across a Redis crash', () => {
     await cache.write(ctx, () => cache.add(appTokenEvent('contoso', GRAPH, 'after-crash'), Date.now() / 1000));
     const stored = await partitions(client, 'crash');
     const doc = stored.get('crash:{app:app:login.microsoftonline.com:contoso}');
-    assert.deepEqual(Object.values(doc?.['AccessToken'] ?? {}).map((e) => e.secret), ['after-crash']);
+    assert.deepEqual(
+      Object.values(doc?.['AccessToken'] ?? {}).map((e) => e.secret),
+      ['after-crash'],
+    );
 
     const other = newCache(client, 'crash');
     await other.beforeRead(ctx);

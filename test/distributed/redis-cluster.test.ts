@@ -5,13 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CacheAccessContext, TokenResponseEvent } from '../../src/cache/index.js';
-import {
-  DistributedCacheError,
-  DistributedTokenCache,
-  RedisDistributedCacheStore,
-  distributedCacheKey,
-  nodeRedisRunner,
-} from '../../src/distributed/index.js';
+import { DistributedCacheError, DistributedTokenCache, RedisDistributedCacheStore, distributedCacheKey, nodeRedisRunner } from '../../src/distributed/index.js';
 import { buildIdToken, buildResponse } from '../cache/helpers.js';
 import { connectCluster, startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
 
@@ -187,8 +181,8 @@ describe('DistributedTokenCache on Redis Cluster (3 primaries, 3 replicas)', () 
       if (!rtOk) lost++;
       if (seen.accounts.join() !== hid) lost++;
     }
-    assert.equal(crossed, 0, 'no entry of one user in another user\'s partition');
-    assert.equal(lost, 0, 'every user\'s tokens are what their last operation left');
+    assert.equal(crossed, 0, "no entry of one user in another user's partition");
+    assert.equal(lost, 0, "every user's tokens are what their last operation left");
   }
 
   it('spreads partitions evenly over the three primaries, each key in the slot of its hash tag', async () => {
@@ -329,7 +323,10 @@ describe('DistributedTokenCache on Redis Cluster (3 primaries, 3 replicas)', () 
     const missing = acknowledged.filter((w) => seen.accessTokens.get(w.scope) !== w.secret);
     // Writes acknowledged after the failover are never lost; one acknowledged by the old primary in the last moment
     // before the kill may not have reached its replica (asynchronous replication: see docs/distributed.md).
-    assert.deepEqual(missing.filter((w) => w.afterRecovery), []);
+    assert.deepEqual(
+      missing.filter((w) => w.afterRecovery),
+      [],
+    );
     assert.deepEqual(seen.foreign, []);
     const reasons = failures.map((err) => (err instanceof DistributedCacheError ? err.reason : 'untyped')).sort();
     console.log(

@@ -65,10 +65,27 @@ async function clusterPort(taken: Set<number>): Promise<number> {
 }
 
 function launch(port: number, dir: string): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
-    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000',
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    `nodes-${port}.conf`,
+    '--cluster-node-timeout',
+    '1000',
     // No 5-second wait before a replica's first full sync (Redis 7's default for diskless sync).
-    '--repl-diskless-sync-delay', '0'];
+    '--repl-diskless-sync-delay',
+    '0',
+  ];
   return launchUntilReady('redis-server', args, 'Ready to accept connections', 'the cluster tests');
 }
 
@@ -154,7 +171,12 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
     async keySlots(keys) {
       const [port] = live();
       if (port === undefined) throw new Error('no live node');
-      return (await askAll(port, keys.map((key) => ['CLUSTER', 'KEYSLOT', key]))).map(Number);
+      return (
+        await askAll(
+          port,
+          keys.map((key) => ['CLUSTER', 'KEYSLOT', key]),
+        )
+      ).map(Number);
     },
     async kill(port) {
       const child = children.get(port);

@@ -8,13 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@redis/client';
 import { ConfidentialClientApplication } from '../../src/app/confidential-client-application.js';
-import {
-  AZURE_REDIS_SCOPE,
-  DistributedTokenCache,
-  RedisDistributedCacheStore,
-  entraRedisCredentials,
-  nodeRedisRunner,
-} from '../../src/distributed/index.js';
+import { AZURE_REDIS_SCOPE, DistributedTokenCache, RedisDistributedCacheStore, entraRedisCredentials, nodeRedisRunner } from '../../src/distributed/index.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { InvalidResponseError } from '../../src/errors.js';
 import { decodeJwt } from '../../src/protocol/jwt.js';
@@ -36,7 +30,9 @@ describe('entraRedisCredentials: Entra ID tokens as Redis credentials, renewed b
     admin = await connectClient(redis.url);
     emulator = await startEmulator({
       config: {
-        apps: [{ clientId: APP_ID, displayName: 'Redis user', kind: 'confidential', clientSecrets: [APP_SECRET], accessTokenLifetimeSeconds: LIFETIME_SECONDS }],
+        apps: [
+          { clientId: APP_ID, displayName: 'Redis user', kind: 'confidential', clientSecrets: [APP_SECRET], accessTokenLifetimeSeconds: LIFETIME_SECONDS },
+        ],
         resources: [
           {
             appId: REDIS_RESOURCE,
@@ -91,14 +87,21 @@ describe('entraRedisCredentials: Entra ID tokens as Redis credentials, renewed b
     try {
       assert.equal(issued.length, 1);
       assert.equal(decodeJwt(issued[0] ?? '').payload['aud'], REDIS_RESOURCE, 'a token for Redis');
-      assert.equal(await client.sendCommand(['ACL', 'WHOAMI']), oid, 'authenticated as the service principal\'s object id');
+      assert.equal(await client.sendCommand(['ACL', 'WHOAMI']), oid, "authenticated as the service principal's object id");
       assert.ok((await authCalls()) > authBefore, 'the connection authenticated (HELLO ... AUTH)');
 
       // The distributed cache over the Entra-authenticated connection.
       const cache = new DistributedTokenCache(new RedisDistributedCacheStore(nodeRedisRunner(client)));
       const context = { clientId: 'app', partition: { kind: 'app' as const, clientId: 'app', environment: 'login.microsoftonline.com', realm: 'contoso' } };
       await cache.write(context, () =>
-        cache.add({ clientId: 'app', scopes: ['s'], environment: 'login.microsoftonline.com', realm: 'contoso', grantType: 'client_credentials', response: { access_token: 'at', token_type: 'Bearer', expires_in: 3600 } }),
+        cache.add({
+          clientId: 'app',
+          scopes: ['s'],
+          environment: 'login.microsoftonline.com',
+          realm: 'contoso',
+          grantType: 'client_credentials',
+          response: { access_token: 'at', token_type: 'Bearer', expires_in: 3600 },
+        }),
       );
       assert.equal(await client.exists('msal:{app:app:login.microsoftonline.com:contoso}'), 1);
 

@@ -57,7 +57,12 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
     children.set(primary, await launchUntilReady('redis-server', ['--port', String(primary), ...common], 'Ready to accept connections', SUITE));
     children.set(
       replica,
-      await launchUntilReady('redis-server', ['--port', String(replica), ...common, '--replicaof', '127.0.0.1', String(primary)], 'Ready to accept connections', SUITE),
+      await launchUntilReady(
+        'redis-server',
+        ['--port', String(replica), ...common, '--replicaof', '127.0.0.1', String(primary)],
+        'Ready to accept connections',
+        SUITE,
+      ),
     );
     for (const port of sentinels) {
       // A sentinel rewrites its config file (what it learned), so each gets its own, writable one.

@@ -70,9 +70,7 @@ function contract(name: string, subject: () => Subject): void {
       await store.set(key, 'base', { ttlSeconds: 60 });
       const read = await store.get(key);
       assert.ok(read);
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => store.set(key, `w${i}`, { ttlSeconds: 60, ifVersion: read.version })),
-      );
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.set(key, `w${i}`, { ttlSeconds: 60, ifVersion: read.version })));
       assert.equal(results.filter(Boolean).length, 1);
       const winner = results.indexOf(true);
       assert.equal((await store.get(key))?.value, `w${winner}`);

@@ -18,7 +18,7 @@ async function signIn(page: Page, username: string, password: string): Promise<v
   await page.getByRole('button', { name: 'Accept' }).click();
 }
 
-describe('PublicClientApplication on the emulator\'s sign-in pages in Chromium', () => {
+describe("PublicClientApplication on the emulator's sign-in pages in Chromium", () => {
   let emulator: Emulator;
   let stateDir: string;
   before(async () => {
@@ -69,7 +69,14 @@ describe('PublicClientApplication on the emulator\'s sign-in pages in Chromium',
     const polling = app.acquireTokenByDeviceFlow(flow);
     // The user starts only once a poll has been answered authorization_pending, so the test sees both states.
     let settled = false;
-    void polling.then(() => { settled = true; }, () => { settled = true; });
+    void polling.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
     while ((emulator.counters()['token:device_code'] ?? 0) < 1 && !settled) await new Promise((resolve) => setTimeout(resolve, 20));
     const { page } = browser;
     await page.goto(flow.verification_uri);

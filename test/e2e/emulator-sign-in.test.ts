@@ -59,13 +59,13 @@ describe('emulator sign-in in Chromium', () => {
         await page.getByLabel('Username').fill(DEFAULT_IDS.aliceUsername);
         await page.getByLabel('Password').fill('wrong-password');
         await page.getByRole('button', { name: 'Sign in' }).click();
-        assert.match(await page.getByRole('alert').textContent() ?? '', /AADSTS50126: Your account or password is incorrect/);
+        assert.match((await page.getByRole('alert').textContent()) ?? '', /AADSTS50126: Your account or password is incorrect/);
         assert.equal(await page.getByLabel('Username').inputValue(), DEFAULT_IDS.aliceUsername);
         await screenshot(page, 'emulator-sign-in');
         await page.getByLabel('Password').fill('alice-password');
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.getByRole('heading', { name: 'Permissions requested' }).waitFor();
-        assert.match(await page.locator('ul').textContent() ?? '', /Microsoft Graph: User\.Read/);
+        assert.match((await page.locator('ul').textContent()) ?? '', /Microsoft Graph: User\.Read/);
         await screenshot(page, 'emulator-consent');
         await page.getByRole('button', { name: 'Accept' }).click();
       }
@@ -116,7 +116,11 @@ describe('emulator sign-in in Chromium', () => {
     let pendingPolls = 0;
     const poll = (async (): Promise<Record<string, unknown>> => {
       for (let i = 0; i < 120; i++) {
-        const res = await t.token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: DEFAULT_IDS.publicClientId, device_code: deviceCode });
+        const res = await t.token({
+          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+          client_id: DEFAULT_IDS.publicClientId,
+          device_code: deviceCode,
+        });
         if (res.status === 200) return res.json;
         assert.equal(res.json.error, 'authorization_pending', res.body);
         pendingPolls++;
@@ -127,7 +131,14 @@ describe('emulator sign-in in Chromium', () => {
 
     // The user starts only once a poll has been answered authorization_pending, so the test sees both states.
     let settled = false;
-    void poll.then(() => { settled = true; }, () => { settled = true; });
+    void poll.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
     while (pendingPolls < 1 && !settled) await new Promise((resolve) => setTimeout(resolve, 20));
     const { page } = browser;
     await page.goto(String(flow.json.verification_uri));

@@ -72,7 +72,7 @@ describe('sign-in on oidc-provider in Chromium', () => {
     pki.dispose();
   });
 
-  it('the loopback server receives the code from the provider\'s sign-in page, and the code redeems', async (t) => {
+  it("the loopback server receives the code from the provider's sign-in page, and the code redeems", async (t) => {
     const browser = await launchChromium(t);
     const loopback = await startLoopbackServer({ redirectHost: '127.0.0.1' });
     t.after(() => loopback.close());
@@ -117,7 +117,7 @@ describe('sign-in on oidc-provider in Chromium', () => {
     assert.equal(claims.nonce, nonce);
   });
 
-  it('acquireTokenInteractive signs in on the provider\'s page through an openBrowser that drives Chromium', async (t) => {
+  it("acquireTokenInteractive signs in on the provider's page through an openBrowser that drives Chromium", async (t) => {
     const browser = await launchChromium(t);
     const app = new PublicClientApplication(CLIENT_ID, { oidcAuthority: issuer, verify: pki.caPath });
     let driving: Promise<void> | undefined;

@@ -147,7 +147,7 @@ describe('the example web app: two instances sharing Redis', () => {
     assert.equal(cookie.httpOnly, true);
     assert.equal(cookie.sameSite, 'Lax');
     assert.match(cookie.value, /^[A-Za-z0-9_-]{43}$/);
-    assert.deepEqual(await client.keys('web-app:session:*'), [`web-app:session:${cookie.value}`], 'the sign-in flow\'s session was replaced');
+    assert.deepEqual(await client.keys('web-app:session:*'), [`web-app:session:${cookie.value}`], "the sign-in flow's session was replaced");
     const sessionTtl = await client.ttl(`web-app:session:${cookie.value}`);
     assert.ok(sessionTtl > 0 && sessionTtl <= 8 * 3600, `session TTL ${sessionTtl}`);
     const session = JSON.parse((await client.get(`web-app:session:${cookie.value}`)) ?? '') as { account?: { home_account_id?: string }; flow?: unknown };

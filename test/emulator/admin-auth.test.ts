@@ -55,7 +55,12 @@ describe('admin API: per-run secret and same-origin only', () => {
     const token = await request(`${emulator.authority}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEFAULT_IDS.daemonClientId, client_secret: DEFAULT_IDS.daemonSecret, scope: 'https://graph.microsoft.com/.default' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: DEFAULT_IDS.daemonClientId,
+        client_secret: DEFAULT_IDS.daemonSecret,
+        scope: 'https://graph.microsoft.com/.default',
+      }).toString(),
       dispatcher: agent,
     });
     await token.body.dump();

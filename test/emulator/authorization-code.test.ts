@@ -20,17 +20,19 @@ describe('emulator authorize endpoint and authorization code grant', () => {
 
   const authorizePath = `/${DEFAULT_IDS.tenantId}/oauth2/v2.0/authorize`;
   const authorize = (params: Record<string, string>, tenant = DEFAULT_IDS.tenantId) =>
-    t.get(`/${tenant}/oauth2/v2.0/authorize?${new URLSearchParams({
-      client_id: DEFAULT_IDS.publicClientId,
-      response_type: 'code',
-      redirect_uri: redirect,
-      scope: 'https://graph.microsoft.com/User.Read openid profile offline_access',
-      state: 'st-1',
-      login_hint: DEFAULT_IDS.aliceUsername,
-      // The no-UI mode: without it (or config.autoApprove) the emulator shows its sign-in page.
-      emulator_auto: '1',
-      ...params,
-    }).toString()}`);
+    t.get(
+      `/${tenant}/oauth2/v2.0/authorize?${new URLSearchParams({
+        client_id: DEFAULT_IDS.publicClientId,
+        response_type: 'code',
+        redirect_uri: redirect,
+        scope: 'https://graph.microsoft.com/User.Read openid profile offline_access',
+        state: 'st-1',
+        login_hint: DEFAULT_IDS.aliceUsername,
+        // The no-UI mode: without it (or config.autoApprove) the emulator shows its sign-in page.
+        emulator_auto: '1',
+        ...params,
+      }).toString()}`,
+    );
   const codeFrom = (location: unknown): string => {
     const url = new URL(String(location));
     const code = url.searchParams.get('code');
@@ -97,7 +99,13 @@ describe('emulator authorize endpoint and authorization code grant', () => {
     assert.equal(wrong.json.error, 'invalid_grant');
     assert.equal(aadCode(wrong), 501481);
     const res2 = await authorize({ code_challenge: challenge, code_challenge_method: 'S256' });
-    const missing = await t.token({ grant_type: 'authorization_code', client_id: DEFAULT_IDS.publicClientId, code: codeFrom(res2.headers.location), redirect_uri: redirect, scope: 'openid' });
+    const missing = await t.token({
+      grant_type: 'authorization_code',
+      client_id: DEFAULT_IDS.publicClientId,
+      code: codeFrom(res2.headers.location),
+      redirect_uri: redirect,
+      scope: 'openid',
+    });
     assert.equal(aadCode(missing), 501481);
   });
 
@@ -185,15 +193,28 @@ describe('emulator authorize with autoApprove and a guest user', () => {
   after(() => t.close());
 
   it('signs in the autoApprove user without login_hint; a guest gets the resource tenant and home client_info', async () => {
-    const res = await t.get(`/${DEFAULT_IDS.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({
-      client_id: DEFAULT_IDS.publicClientId, response_type: 'code', redirect_uri: 'http://127.0.0.1:4000', scope: 'openid profile offline_access',
-      response_mode: 'fragment', state: 's',
-    }).toString()}`);
+    const res = await t.get(
+      `/${DEFAULT_IDS.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({
+        client_id: DEFAULT_IDS.publicClientId,
+        response_type: 'code',
+        redirect_uri: 'http://127.0.0.1:4000',
+        scope: 'openid profile offline_access',
+        response_mode: 'fragment',
+        state: 's',
+      }).toString()}`,
+    );
     assert.equal(res.status, 302);
     const fragment = new URLSearchParams(new URL(String(res.headers.location)).hash.slice(1));
     const code = fragment.get('code');
     assert.ok(code);
-    const tokens = await t.token({ grant_type: 'authorization_code', client_id: DEFAULT_IDS.publicClientId, code, redirect_uri: 'http://127.0.0.1:4000', scope: 'openid profile offline_access', client_info: '1' });
+    const tokens = await t.token({
+      grant_type: 'authorization_code',
+      client_id: DEFAULT_IDS.publicClientId,
+      code,
+      redirect_uri: 'http://127.0.0.1:4000',
+      scope: 'openid profile offline_access',
+      client_info: '1',
+    });
     assert.equal(tokens.status, 200, tokens.body);
     const id = claims(tokens.json.id_token);
     assert.equal(id.tid, DEFAULT_IDS.tenantId);
@@ -204,9 +225,14 @@ describe('emulator authorize with autoApprove and a guest user', () => {
   });
 
   it('rejects a single-tenant app on the common endpoint with AADSTS50194', async () => {
-    const res = await t.get(`/common/oauth2/v2.0/authorize?${new URLSearchParams({
-      client_id: DEFAULT_IDS.webApiClientId, response_type: 'code', redirect_uri: 'http://localhost/auth/callback', scope: 'openid',
-    }).toString()}`);
+    const res = await t.get(
+      `/common/oauth2/v2.0/authorize?${new URLSearchParams({
+        client_id: DEFAULT_IDS.webApiClientId,
+        response_type: 'code',
+        redirect_uri: 'http://localhost/auth/callback',
+        scope: 'openid',
+      }).toString()}`,
+    );
     assert.match(new URL(String(res.headers.location)).searchParams.get('error_description') ?? '', /^AADSTS50194/);
   });
 });

@@ -18,8 +18,33 @@ function issueLeaf(caDir: string, work: string, name: string, san: string): { ke
   const cert = join(work, `${name}.pem`);
   const ext = join(work, `${name}.ext`);
   writeFileSync(ext, `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`);
-  execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}`, '-keyout', key, '-out', csr], { stdio: 'ignore' });
-  execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', join(caDir, 'cert.pem'), '-CAkey', join(caDir, 'key.pem'), '-set_serial', '7', '-days', '30', '-extfile', ext, '-out', cert], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}`, '-keyout', key, '-out', csr],
+    { stdio: 'ignore' },
+  );
+  execFileSync(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      join(caDir, 'cert.pem'),
+      '-CAkey',
+      join(caDir, 'key.pem'),
+      '-set_serial',
+      '7',
+      '-days',
+      '30',
+      '-extfile',
+      ext,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), certPath: cert };
 }
 
@@ -92,18 +117,41 @@ describe("the emulator's CA is name-constrained to the loopback names", () => {
     try {
       const oldCa = join(old, 'ca');
       mkdirSync(oldCa, { mode: 0o700 });
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '3650', '-subj', '/CN=msal-ts Entra ID emulator local CA',
-        '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-        '-keyout', join(oldCa, 'key.pem'), '-out', join(oldCa, 'cert.pem'),
-      ], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '3650',
+          '-subj',
+          '/CN=msal-ts Entra ID emulator local CA',
+          '-addext',
+          'basicConstraints=critical,CA:TRUE,pathlen:0',
+          '-addext',
+          'keyUsage=critical,keyCertSign,cRLSign',
+          '-keyout',
+          join(oldCa, 'key.pem'),
+          '-out',
+          join(oldCa, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
       execFileSync('chmod', ['600', join(oldCa, 'key.pem')]);
       const oldPem = readFileSync(join(oldCa, 'cert.pem'), 'utf8');
       const emulator = await startEmulator({ stateDir: old });
       await emulator.close();
       assert.notEqual(emulator.caPem, oldPem);
       assert.equal(readFileSync(emulator.caPath, 'utf8'), emulator.caPem);
-      assert.ok(readdirSync(old).some((n) => n.startsWith('ca.replaced-')), 'the old CA is set aside, not deleted');
+      assert.ok(
+        readdirSync(old).some((n) => n.startsWith('ca.replaced-')),
+        'the old CA is set aside, not deleted',
+      );
       const leaf = issueLeaf(join(old, 'ca'), work, 'example.org', 'DNS:example.org');
       assert.match(opensslVerify(emulator.caPath, leaf.certPath).output, /permitted subtree violation/);
     } finally {

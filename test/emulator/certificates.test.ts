@@ -9,7 +9,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCertificate, certificatePem, distinguishedName, extensions, issuerParts, keyIdentifier } from '../../src/emulator/certificate-builder.js';
 import { oid, readItem, unsignedInteger } from '../../src/emulator/der.js';
-import { hasLoopbackNameConstraints, issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loadOrCreateSigningKey } from '../../src/emulator/pki.js';
+import {
+  hasLoopbackNameConstraints,
+  issueServerCertificate,
+  loadOrCreateAppCertificate,
+  loadOrCreateCa,
+  loadOrCreateSigningKey,
+} from '../../src/emulator/pki.js';
 import { removeDir, tempDir } from './helpers.js';
 
 function openssl(args: string[]): { ok: boolean; output: string } {
@@ -33,7 +39,15 @@ describe('the emulator certificates, judged by openssl and Node', () => {
   it('the CA and the server certificate it issues pass `openssl verify -x509_strict -purpose sslserver`', async () => {
     const ca = await loadOrCreateCa(stateDir);
     const server = await issueServerCertificate(ca);
-    const r = openssl(['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', file('ca.pem', ca.certificatePem), file('server.pem', server.certificatePem)]);
+    const r = openssl([
+      'verify',
+      '-x509_strict',
+      '-purpose',
+      'sslserver',
+      '-CAfile',
+      file('ca.pem', ca.certificatePem),
+      file('server.pem', server.certificatePem),
+    ]);
     assert.ok(r.ok, r.output);
 
     const caCert = new X509Certificate(ca.certificatePem);
@@ -71,22 +85,59 @@ describe('the emulator certificates, judged by openssl and Node', () => {
     assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.2']);
     assert.ok(cert.verify(cert.publicKey));
     // A display name is one CN value, whatever its punctuation (no DN string parsing).
-    assert.match(openssl(['x509', '-noout', '-subject', '-nameopt', 'RFC2253', '-in', join(stateDir, 'app-certificate', 'cert.pem')]).output, /^subject=CN=Daemon\\, \\"quoted\\" & co\n$/);
+    assert.match(
+      openssl(['x509', '-noout', '-subject', '-nameopt', 'RFC2253', '-in', join(stateDir, 'app-certificate', 'cert.pem')]).output,
+      /^subject=CN=Daemon\\, \\"quoted\\" & co\n$/,
+    );
   });
 
   it('issues from a CA that openssl made: its subject copied byte for byte, its key identifier as the authority key id', async () => {
     const caDir = join(work, 'openssl-ca');
     mkdirSync(caDir);
-    const ext = file('ca.ext', '[v3]\nbasicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' +
-      'nameConstraints=critical,permitted;DNS:localhost,permitted;IP:127.0.0.1/255.255.255.255,permitted;IP:::1/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF\n' +
-      'subjectKeyIdentifier=hash\n');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30',
-      '-subj', '/C=ZZ/O=Elsewhere/CN=Another CA', '-config', ext, '-extensions', 'v3', '-keyout', join(caDir, 'key.pem'), '-out', join(caDir, 'cert.pem')], { stdio: 'ignore' });
+    const ext = file(
+      'ca.ext',
+      '[v3]\nbasicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' +
+        'nameConstraints=critical,permitted;DNS:localhost,permitted;IP:127.0.0.1/255.255.255.255,permitted;IP:::1/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF\n' +
+        'subjectKeyIdentifier=hash\n',
+    );
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '30',
+        '-subj',
+        '/C=ZZ/O=Elsewhere/CN=Another CA',
+        '-config',
+        ext,
+        '-extensions',
+        'v3',
+        '-keyout',
+        join(caDir, 'key.pem'),
+        '-out',
+        join(caDir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     const ca = { privateKeyPem: readFileSync(join(caDir, 'key.pem'), 'utf8'), certificatePem: readFileSync(join(caDir, 'cert.pem'), 'utf8') };
     // openssl encodes the constraints exactly as msal-ts does: a CA made either way is recognised.
     assert.equal(hasLoopbackNameConstraints(ca.certificatePem), true);
     const server = await issueServerCertificate(ca);
-    const r = openssl(['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', join(caDir, 'cert.pem'), file('from-openssl-ca.pem', server.certificatePem)]);
+    const r = openssl([
+      'verify',
+      '-x509_strict',
+      '-purpose',
+      'sslserver',
+      '-CAfile',
+      join(caDir, 'cert.pem'),
+      file('from-openssl-ca.pem', server.certificatePem),
+    ]);
     assert.ok(r.ok, r.output);
     const issued = new X509Certificate(server.certificatePem);
     assert.equal(issued.issuer, 'C=ZZ\nO=Elsewhere\nCN=Another CA');
@@ -96,7 +147,7 @@ describe('the emulator certificates, judged by openssl and Node', () => {
 });
 
 describe('DER and certificate details', () => {
-  it('INTEGERs are minimal two\'s complement: a leading 0x00 only before a high bit, none kept otherwise', () => {
+  it("INTEGERs are minimal two's complement: a leading 0x00 only before a high bit, none kept otherwise", () => {
     assert.deepEqual(unsignedInteger(Buffer.from([0x80])), Buffer.from([0x02, 0x02, 0x00, 0x80]));
     assert.deepEqual(unsignedInteger(Buffer.from([0x00, 0x00, 0x7f])), Buffer.from([0x02, 0x01, 0x7f]));
     assert.deepEqual(unsignedInteger(Buffer.from([0])), Buffer.from([0x02, 0x01, 0x00]));
@@ -118,7 +169,10 @@ describe('DER and certificate details', () => {
     const name = distinguishedName([['CN', 'dates']]);
     const notBefore = new Date(Date.UTC(2049, 11, 31, 23, 59, 59));
     const notAfter = new Date(Date.UTC(2050, 0, 1, 0, 0, 0));
-    const der = buildCertificate({ subject: name, issuer: name, publicKey, notBefore, notAfter, extensions: [extensions.subjectKeyIdentifier(keyIdentifier(publicKey))] }, privateKey);
+    const der = buildCertificate(
+      { subject: name, issuer: name, publicKey, notBefore, notAfter, extensions: [extensions.subjectKeyIdentifier(keyIdentifier(publicKey))] },
+      privateKey,
+    );
     assert.ok(der.includes(Buffer.from('\x17\x0d491231235959Z', 'latin1')));
     assert.ok(der.includes(Buffer.from('\x18\x0f20500101000000Z', 'latin1')));
     const cert = new X509Certificate(certificatePem(der));

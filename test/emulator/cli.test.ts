@@ -42,9 +42,16 @@ describe('msal-ts command', () => {
     try {
       mkdirSync(dir);
       chmodSync(dir, 0o777);
-      writeFileSync(join(dir, 'cli-emulator.json'), JSON.stringify({
-        url: 'https://127.0.0.1:9', authority: 'https://127.0.0.1:9/common', caPath: join(dir, 'ca.pem'), pid: process.pid, publicClientId: '11111111-2222-3333-4444-555555555555',
-      }));
+      writeFileSync(
+        join(dir, 'cli-emulator.json'),
+        JSON.stringify({
+          url: 'https://127.0.0.1:9',
+          authority: 'https://127.0.0.1:9/common',
+          caPath: join(dir, 'ca.pem'),
+          pid: process.pid,
+          publicClientId: '11111111-2222-3333-4444-555555555555',
+        }),
+      );
       const env = { PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config') };
       const r = spawnSync(process.execPath, [...CLI, 'accounts', '--emulator', '--emulator-state-dir', dir, '--plaintext-cache'], { encoding: 'utf8', env });
       assert.equal(r.status, 2, r.stdout + r.stderr);

@@ -68,8 +68,14 @@ describe('emulator certificate client assertions', () => {
   it('rejects a certificate that is not registered with AADSTS700027 naming its thumbprint', async () => {
     const other = await startTestEmulator();
     try {
-      const otherCert = readFileSync(other.emulator.config.apps.find((a) => a.clientId === DEFAULT_IDS.certificateClientId)?.certificateFiles?.certificatePath ?? '', 'utf8');
-      const otherKey = readFileSync(other.emulator.config.apps.find((a) => a.clientId === DEFAULT_IDS.certificateClientId)?.certificateFiles?.privateKeyPath ?? '', 'utf8');
+      const otherCert = readFileSync(
+        other.emulator.config.apps.find((a) => a.clientId === DEFAULT_IDS.certificateClientId)?.certificateFiles?.certificatePath ?? '',
+        'utf8',
+      );
+      const otherKey = readFileSync(
+        other.emulator.config.apps.find((a) => a.clientId === DEFAULT_IDS.certificateClientId)?.certificateFiles?.privateKeyPath ?? '',
+        'utf8',
+      );
       const res = await request(clientAssertion({ clientId: app.clientId, aud, keyPem: otherKey, certPem: otherCert, nowSeconds: clock.now() }));
       assert.equal(aadCode(res), 700027);
       assert.match(String(res.json.error_description), /The key was not found/);
@@ -89,7 +95,9 @@ describe('emulator certificate client assertions', () => {
   });
 
   it('rejects an assertion for another audience with AADSTS700027', async () => {
-    const res = await request(clientAssertion({ clientId: app.clientId, aud: 'https://login.microsoftonline.com/x/oauth2/v2.0/token', keyPem, certPem, nowSeconds: clock.now() }));
+    const res = await request(
+      clientAssertion({ clientId: app.clientId, aud: 'https://login.microsoftonline.com/x/oauth2/v2.0/token', keyPem, certPem, nowSeconds: clock.now() }),
+    );
     assert.equal(aadCode(res), 700027);
     assert.match(String(res.json.error_description), /audience/);
   });
@@ -101,8 +109,11 @@ describe('emulator certificate client assertions', () => {
 
   it('rejects a wrong assertion type and a malformed JWT', async () => {
     const res = await t.token({
-      grant_type: 'client_credentials', client_id: app.clientId, scope: 'https://graph.microsoft.com/.default',
-      client_assertion_type: 'urn:example:other', client_assertion: 'x.y.z',
+      grant_type: 'client_credentials',
+      client_id: app.clientId,
+      scope: 'https://graph.microsoft.com/.default',
+      client_assertion_type: 'urn:example:other',
+      client_assertion: 'x.y.z',
     });
     assert.equal(aadCode(res), 7000219);
     const malformed = await request('not-a-jwt');

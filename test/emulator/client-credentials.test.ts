@@ -36,7 +36,11 @@ describe('emulator client credentials grant', () => {
 
   it('accepts client_secret_basic and the tenant domain in the path', async () => {
     const basic = Buffer.from(`${encodeURIComponent(daemon.client_id)}:${encodeURIComponent(daemon.client_secret)}`).toString('base64');
-    const res = await t.post(`/${DEFAULT_IDS.tenantDomain}/oauth2/v2.0/token`, { grant_type: 'client_credentials', scope: graphDefault }, { authorization: `Basic ${basic}` });
+    const res = await t.post(
+      `/${DEFAULT_IDS.tenantDomain}/oauth2/v2.0/token`,
+      { grant_type: 'client_credentials', scope: graphDefault },
+      { authorization: `Basic ${basic}` },
+    );
     assert.equal(res.status, 200);
     assert.equal(claims(res.json.access_token).tid, DEFAULT_IDS.tenantId);
   });
@@ -53,19 +57,30 @@ describe('emulator client credentials grant', () => {
   });
 
   it('applies an app-level access token lifetime', async () => {
-    const res = await t.token({ grant_type: 'client_credentials', scope: graphDefault, client_id: '66667777-aaaa-8888-bbbb-9999cccc0000', client_secret: 'short-lived' });
+    const res = await t.token({
+      grant_type: 'client_credentials',
+      scope: graphDefault,
+      client_id: '66667777-aaaa-8888-bbbb-9999cccc0000',
+      client_secret: 'short-lived',
+    });
     assert.equal(res.status, 200);
     assert.equal(res.json.expires_in, 120);
   });
 
   it('rejects a wrong secret with 401 AADSTS7000215 and echoes client-request-id', async () => {
-    const res = await t.token({ grant_type: 'client_credentials', scope: graphDefault, client_id: daemon.client_id, client_secret: 'nope' }, { 'client-request-id': 'corr-123' });
+    const res = await t.token(
+      { grant_type: 'client_credentials', scope: graphDefault, client_id: daemon.client_id, client_secret: 'nope' },
+      { 'client-request-id': 'corr-123' },
+    );
     assert.equal(res.status, 401);
     assert.equal(res.json.error, 'invalid_client');
     assert.equal(aadCode(res), 7000215);
     assert.equal(res.json.correlation_id, 'corr-123');
     assert.equal(res.headers['client-request-id'], 'corr-123');
-    assert.match(String(res.json.error_description), /^AADSTS7000215: Invalid client secret provided\..*\r\nTrace ID: [0-9a-f-]{36}\r\nCorrelation ID: corr-123\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/s);
+    assert.match(
+      String(res.json.error_description),
+      /^AADSTS7000215: Invalid client secret provided\..*\r\nTrace ID: [0-9a-f-]{36}\r\nCorrelation ID: corr-123\r\nTimestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/s,
+    );
     assert.equal(res.json.trace_id, res.headers['x-ms-request-id']);
     assert.match(String(res.json.error_uri), /error\?code=7000215$/);
   });
@@ -81,7 +96,14 @@ describe('emulator client credentials grant', () => {
     ['a missing scope', { ...daemon }, 400, 'invalid_request', 900144],
     ['the common endpoint', { ...daemon, scope: graphDefault }, 400, 'invalid_request', 50059, '/common/oauth2/v2.0/token'],
     ['an unknown tenant', { ...daemon, scope: graphDefault }, 400, 'invalid_request', 90002, '/nowhere.example/oauth2/v2.0/token'],
-    ['a single-tenant app used in another tenant', { ...daemon, scope: graphDefault }, 400, 'unauthorized_client', 700016, `/${DEFAULT_IDS.secondTenantId}/oauth2/v2.0/token`],
+    [
+      'a single-tenant app used in another tenant',
+      { ...daemon, scope: graphDefault },
+      400,
+      'unauthorized_client',
+      700016,
+      `/${DEFAULT_IDS.secondTenantId}/oauth2/v2.0/token`,
+    ],
   ];
   for (const [what, form, status, error, code, path] of errorCases) {
     it(`answers ${what} with ${error} AADSTS${code}`, async () => {

@@ -21,7 +21,7 @@ describe('emulator device code flow', () => {
   const poll = (deviceCode: string, grantType = 'urn:ietf:params:oauth:grant-type:device_code', tenant: string = DEFAULT_IDS.tenantId) =>
     t.post(`/${tenant}/oauth2/v2.0/token`, { grant_type: grantType, client_id: DEFAULT_IDS.publicClientId, device_code: deviceCode, client_info: '1' });
 
-  it('returns Entra\'s device code response', async () => {
+  it("returns Entra's device code response", async () => {
     const flow = await start();
     assert.match(flow.user_code, /^[A-Z0-9]{9}$/);
     assert.equal(flow.verification_uri, `${t.emulator.url}/devicelogin`);

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { DEFAULT_IDS } from '../../src/emulator/index.js';
 import { aadCode, startTestEmulator, type TestEmulator } from './helpers.js';
 
-const cc = { grant_type: 'client_credentials', client_id: DEFAULT_IDS.daemonClientId, client_secret: DEFAULT_IDS.daemonSecret, scope: 'https://graph.microsoft.com/.default' };
+const cc = {
+  grant_type: 'client_credentials',
+  client_id: DEFAULT_IDS.daemonClientId,
+  client_secret: DEFAULT_IDS.daemonSecret,
+  scope: 'https://graph.microsoft.com/.default',
+};
 
 describe('emulator fault injection and admin API', () => {
   let t: TestEmulator;
@@ -94,13 +99,23 @@ describe('emulator fault injection and admin API', () => {
     assert.equal((await t.token(cc)).status, 429);
     assert.equal((await t.del('/_emulator/faults')).status, 204);
     assert.equal((await t.token(cc)).status, 200);
-    const many = await t.postJson('/_emulator/faults', [{ kind: 'reset', endpoint: 'jwks' }, { kind: 'delay', ms: 1, endpoint: 'jwks' }]);
+    const many = await t.postJson('/_emulator/faults', [
+      { kind: 'reset', endpoint: 'jwks' },
+      { kind: 'delay', ms: 1, endpoint: 'jwks' },
+    ]);
     assert.equal(many.json.pending, 2);
     t.emulator.clearFaults();
   });
 
   it('rejects invalid faults: 400 from the admin API, TypeError/RangeError in-process', async () => {
-    for (const bad of [{ kind: 'explode' }, { kind: 'status' }, { kind: 'status', status: 200 }, { kind: 'delay' }, { kind: 'reset', endpoint: 'nowhere' }, { kind: 'reset', count: 0 }]) {
+    for (const bad of [
+      { kind: 'explode' },
+      { kind: 'status' },
+      { kind: 'status', status: 200 },
+      { kind: 'delay' },
+      { kind: 'reset', endpoint: 'nowhere' },
+      { kind: 'reset', count: 0 },
+    ]) {
       const res = await t.postJson('/_emulator/faults', bad);
       assert.equal(res.status, 400, JSON.stringify(bad));
       assert.equal(res.json.error, 'invalid_request');
@@ -117,8 +132,17 @@ describe('emulator fault injection and admin API', () => {
     await t.token(cc);
     const counters = await t.get('/_emulator/counters');
     assert.deepEqual(counters.json, {
-      token: 1, 'openid-configuration': 1, 'instance-discovery': 0, jwks: 0, devicecode: 0, authorize: 0,
-      userrealm: 0, devicelogin: 0, logout: 0, userinfo: 0, 'token:client_credentials': 1,
+      token: 1,
+      'openid-configuration': 1,
+      'instance-discovery': 0,
+      jwks: 0,
+      devicecode: 0,
+      authorize: 0,
+      userrealm: 0,
+      devicelogin: 0,
+      logout: 0,
+      userinfo: 0,
+      'token:client_credentials': 1,
     });
     assert.equal((await t.postJson('/_emulator/counters/reset', {})).status, 204);
     assert.equal(t.emulator.counters().token, 0);
@@ -133,13 +157,19 @@ describe('emulator fault injection and admin API', () => {
     const apps = res.json.apps as Array<Record<string, unknown>>;
     assert.ok(apps.some((a) => a.clientId === DEFAULT_IDS.daemonClientId && a.hasSecret === true));
     const users = res.json.users as Array<Record<string, unknown>>;
-    assert.deepEqual(users.map((u) => u.username), [DEFAULT_IDS.aliceUsername, DEFAULT_IDS.bobUsername]);
+    assert.deepEqual(
+      users.map((u) => u.username),
+      [DEFAULT_IDS.aliceUsername, DEFAULT_IDS.bobUsername],
+    );
   });
 
   it('answers 404 for unknown paths and is not counted', async () => {
     t.emulator.resetCounters();
     assert.equal((await t.get('/_emulator/nothing')).status, 404);
     assert.equal((await t.get('/nothing/here')).status, 404);
-    assert.equal(Object.values(t.emulator.counters()).reduce((a, b) => a + b, 0), 0);
+    assert.equal(
+      Object.values(t.emulator.counters()).reduce((a, b) => a + b, 0),
+      0,
+    );
   });
 });

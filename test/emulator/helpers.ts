@@ -115,14 +115,20 @@ export function clientAssertion(o: AssertionOptions): string {
   const payload = { aud: o.aud, iss: o.iss ?? o.clientId, sub: o.clientId, jti: crypto.randomUUID(), nbf: now, iat: now, exp: now + (o.lifetime ?? 600) };
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   const key = createPrivateKey(o.keyPem);
-  const signature = alg === 'RS256'
-    ? sign('sha256', Buffer.from(input), key)
-    : sign('sha256', Buffer.from(input), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+  const signature =
+    alg === 'RS256'
+      ? sign('sha256', Buffer.from(input), key)
+      : sign('sha256', Buffer.from(input), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
   return `${input}.${signature.toString('base64url')}`;
 }
 
 /** A controllable clock in seconds. */
 export function manualClock(start = Date.now() / 1000): { now: () => number; advance: (seconds: number) => void } {
   let t = start;
-  return { now: () => t, advance: (s) => { t += s; } };
+  return {
+    now: () => t,
+    advance: (s) => {
+      t += s;
+    },
+  };
 }

@@ -77,7 +77,15 @@ describe('emulator sign-in pages', () => {
   after(() => t.close());
 
   const redeem = async (code: string): Promise<Record<string, unknown>> => {
-    const res = await t.token({ grant_type: 'authorization_code', client_id: DEFAULT_IDS.publicClientId, code, redirect_uri: redirect, code_verifier: verifier, scope: SCOPE, client_info: '1' });
+    const res = await t.token({
+      grant_type: 'authorization_code',
+      client_id: DEFAULT_IDS.publicClientId,
+      code,
+      redirect_uri: redirect,
+      code_verifier: verifier,
+      scope: SCOPE,
+      client_info: '1',
+    });
     assert.equal(res.status, 200, res.body);
     return res.json;
   };
@@ -163,7 +171,7 @@ describe('emulator sign-in pages', () => {
     assert.match(res.body, /AADSTS50034: The user account alice@contoso\.onmicrosoft\.com does not exist/);
   });
 
-  it('refuses a form without the session cookie, with a wrong CSRF token, or for another session\'s sign-in', async () => {
+  it("refuses a form without the session cookie, with a wrong CSRF token, or for another session's sign-in", async () => {
     const b = new Browser(t);
     const form = await b.get(authorizePath());
     const fields = { ...hiddenFields(form.body), username: DEFAULT_IDS.aliceUsername, password: 'alice-password' };
@@ -172,7 +180,11 @@ describe('emulator sign-in pages', () => {
     assert.match(noCookie.body, /session has expired/);
     const badCsrf = await b.post('/signin/password', { ...fields, csrf: 'forged' });
     assert.equal(badCsrf.status, 403);
-    const noCsrf = await b.post('/signin/password', { flow: hiddenFields(form.body).flow ?? '', username: DEFAULT_IDS.aliceUsername, password: 'alice-password' });
+    const noCsrf = await b.post('/signin/password', {
+      flow: hiddenFields(form.body).flow ?? '',
+      username: DEFAULT_IDS.aliceUsername,
+      password: 'alice-password',
+    });
     assert.equal(noCsrf.status, 403);
     const attacker = new Browser(t);
     const attackerForm = await attacker.get(authorizePath());
@@ -192,7 +204,10 @@ describe('emulator sign-in pages', () => {
   });
 
   it('signs in a device code through /devicelogin: code, password, consent, close this window', async () => {
-    const flow = await t.post(`/${DEFAULT_IDS.tenantId}/oauth2/v2.0/devicecode`, { client_id: DEFAULT_IDS.publicClientId, scope: 'https://graph.microsoft.com/Calendars.Read openid offline_access' });
+    const flow = await t.post(`/${DEFAULT_IDS.tenantId}/oauth2/v2.0/devicecode`, {
+      client_id: DEFAULT_IDS.publicClientId,
+      scope: 'https://graph.microsoft.com/Calendars.Read openid offline_access',
+    });
     const userCode = String(flow.json.user_code);
     const deviceCode = String(flow.json.device_code);
     const b = new Browser(t);
@@ -201,7 +216,11 @@ describe('emulator sign-in pages', () => {
     const wrong = await b.submit(entry, '/devicelogin', { otc: 'WRONGCODE' });
     assert.match(wrong.body, /That code didn&#39;t work/);
     assert.match(wrong.body, /Enter the code displayed/);
-    const pending = await t.token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: DEFAULT_IDS.publicClientId, device_code: deviceCode });
+    const pending = await t.token({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: DEFAULT_IDS.publicClientId,
+      device_code: deviceCode,
+    });
     assert.equal(pending.json.error, 'authorization_pending');
 
     const prefilled = await b.get(`/devicelogin?otc=${userCode}`);
@@ -214,7 +233,11 @@ describe('emulator sign-in pages', () => {
     const done = await b.submit(consent, '/signin/consent', { action: 'accept' });
     assert.match(done.body, /You may now close this window/);
 
-    const tokens = await t.token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: DEFAULT_IDS.publicClientId, device_code: deviceCode });
+    const tokens = await t.token({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: DEFAULT_IDS.publicClientId,
+      device_code: deviceCode,
+    });
     assert.equal(tokens.status, 200, tokens.body);
     assert.equal(claims(tokens.json.id_token).preferred_username, DEFAULT_IDS.aliceUsername);
 
@@ -223,13 +246,20 @@ describe('emulator sign-in pages', () => {
   });
 
   it('denies a device code when consent is cancelled; the poll gets access_denied', async () => {
-    const flow = await t.post(`/${DEFAULT_IDS.tenantId}/oauth2/v2.0/devicecode`, { client_id: DEFAULT_IDS.publicClientId, scope: 'https://graph.microsoft.com/Files.Read openid' });
+    const flow = await t.post(`/${DEFAULT_IDS.tenantId}/oauth2/v2.0/devicecode`, {
+      client_id: DEFAULT_IDS.publicClientId,
+      scope: 'https://graph.microsoft.com/Files.Read openid',
+    });
     const b = new Browser(t);
     const password = await b.submit(await b.get('/devicelogin'), '/devicelogin', { otc: String(flow.json.user_code) });
     const consent = await b.submit(password, '/signin/password', { username: DEFAULT_IDS.aliceUsername, password: 'alice-password' });
     const declined = await b.submit(consent, '/signin/consent', { action: 'cancel' });
     assert.match(declined.body, /You declined/);
-    const poll = await t.token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: DEFAULT_IDS.publicClientId, device_code: String(flow.json.device_code) });
+    const poll = await t.token({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: DEFAULT_IDS.publicClientId,
+      device_code: String(flow.json.device_code),
+    });
     assert.equal(poll.json.error, 'access_denied');
     assert.equal(aadCode(poll), 65004);
   });

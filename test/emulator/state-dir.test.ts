@@ -20,11 +20,31 @@ if (asRoot !== false && process.env.CI === 'true') throw new Error(`test/emulato
 function plantCa(stateDir: string): string {
   const dir = join(stateDir, 'ca');
   mkdirSync(dir, { recursive: true });
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30',
-    '-subj', '/CN=planted CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=planted CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   chmodSync(join(dir, 'key.pem'), 0o600);
   return readFileSync(join(dir, 'cert.pem'), 'utf8');
 }
@@ -90,7 +110,11 @@ describe('emulator state folder: private to the user', () => {
       const dir = join(root, `writable-${mode.toString(8)}`);
       mkdirSync(dir);
       chmodSync(dir, mode);
-      await assert.rejects(startEmulator({ stateDir: dir }).then((e) => e.close()), isStateError(dir), mode.toString(8));
+      await assert.rejects(
+        startEmulator({ stateDir: dir }).then((e) => e.close()),
+        isStateError(dir),
+        mode.toString(8),
+      );
     }
   });
 
@@ -99,7 +123,10 @@ describe('emulator state folder: private to the user', () => {
     mkdirSync(target, { mode: 0o700 });
     const link = join(root, 'link');
     symlinkSync(target, link);
-    await assert.rejects(startEmulator({ stateDir: link }).then((e) => e.close()), isStateError(link));
+    await assert.rejects(
+      startEmulator({ stateDir: link }).then((e) => e.close()),
+      isStateError(link),
+    );
     assert.ok(lstatSync(link).isSymbolicLink());
   });
 

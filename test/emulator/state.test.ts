@@ -100,10 +100,19 @@ describe('emulator options and config', () => {
       assert.equal(c.tenants.length, 3);
       assert.deepEqual(c.tenants[2]?.domains, ['northwind.onmicrosoft.com']);
       assert.equal(c.apps.find((a) => a.clientId === DEFAULT_IDS.daemonClientId)?.displayName, 'Contoso Daemon');
-      const old = await t.token({ grant_type: 'client_credentials', client_id: DEFAULT_IDS.daemonClientId, client_secret: DEFAULT_IDS.daemonSecret, scope: 'https://graph.microsoft.com/.default' });
+      const old = await t.token({
+        grant_type: 'client_credentials',
+        client_id: DEFAULT_IDS.daemonClientId,
+        client_secret: DEFAULT_IDS.daemonSecret,
+        scope: 'https://graph.microsoft.com/.default',
+      });
       assert.equal(old.status, 401);
       const res = await t.post('/northwind.onmicrosoft.com/oauth2/v2.0/token', {
-        grant_type: 'password', client_id: DEFAULT_IDS.publicClientId, username: 'carol@northwind.onmicrosoft.com', password: 'carol-pw', scope: 'openid profile',
+        grant_type: 'password',
+        client_id: DEFAULT_IDS.publicClientId,
+        username: 'carol@northwind.onmicrosoft.com',
+        password: 'carol-pw',
+        scope: 'openid profile',
       });
       assert.equal(res.status, 200, res.body);
       assert.equal(t.emulator.authorityFor('northwind.onmicrosoft.com'), `${t.emulator.url}/northwind.onmicrosoft.com`);

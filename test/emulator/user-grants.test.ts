@@ -19,8 +19,13 @@ describe('emulator password, refresh token (FOCI) and on-behalf-of grants', () =
 
   const ropc = (clientId: string, extra: Record<string, string> = {}, path?: string) =>
     t.post(path ?? t.tokenPath, {
-      grant_type: 'password', client_id: clientId, username: DEFAULT_IDS.aliceUsername, password: DEFAULT_IDS.alicePassword,
-      scope: GRAPH, client_info: '1', ...extra,
+      grant_type: 'password',
+      client_id: clientId,
+      username: DEFAULT_IDS.aliceUsername,
+      password: DEFAULT_IDS.alicePassword,
+      scope: GRAPH,
+      client_info: '1',
+      ...extra,
     });
   const refresh = (clientId: string, rt: unknown, scope = GRAPH) =>
     t.token({ grant_type: 'refresh_token', client_id: clientId, refresh_token: String(rt), scope, client_info: '1' });
@@ -69,7 +74,11 @@ describe('emulator password, refresh token (FOCI) and on-behalf-of grants', () =
     assert.equal(claims(res.json.access_token).tid, DEFAULT_IDS.tenantId);
     const info = JSON.parse(Buffer.from(String(res.json.client_info), 'base64url').toString('utf8')) as Record<string, unknown>;
     assert.equal(info.utid, DEFAULT_IDS.secondTenantId);
-    const home = await ropc(DEFAULT_IDS.publicClientId, { username: DEFAULT_IDS.bobUsername, password: DEFAULT_IDS.bobPassword }, '/organizations/oauth2/v2.0/token');
+    const home = await ropc(
+      DEFAULT_IDS.publicClientId,
+      { username: DEFAULT_IDS.bobUsername, password: DEFAULT_IDS.bobPassword },
+      '/organizations/oauth2/v2.0/token',
+    );
     assert.equal(claims(home.json.access_token).tid, DEFAULT_IDS.secondTenantId);
     const notMember = await ropc(DEFAULT_IDS.publicClientId, {}, `/${DEFAULT_IDS.secondTenantId}/oauth2/v2.0/token`);
     assert.equal(aadCode(notMember), 50034);
@@ -120,8 +129,13 @@ describe('emulator password, refresh token (FOCI) and on-behalf-of grants', () =
     const webApi = { client_id: DEFAULT_IDS.webApiClientId, client_secret: DEFAULT_IDS.webApiSecret };
     const obo = (assertion: unknown, extra: Record<string, string> = {}) =>
       t.token({
-        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', requested_token_use: 'on_behalf_of', assertion: String(assertion),
-        scope: 'https://graph.microsoft.com/User.Read offline_access openid profile', client_info: '1', ...webApi, ...extra,
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        requested_token_use: 'on_behalf_of',
+        assertion: String(assertion),
+        scope: 'https://graph.microsoft.com/User.Read offline_access openid profile',
+        client_info: '1',
+        ...webApi,
+        ...extra,
       });
     const apiToken = async (): Promise<unknown> => {
       const res = await ropc(DEFAULT_IDS.publicClientId, { scope: `api://${DEFAULT_IDS.webApiClientId}/access_as_user openid profile offline_access` });
@@ -149,7 +163,12 @@ describe('emulator password, refresh token (FOCI) and on-behalf-of grants', () =
     });
 
     it('rejects an app-only token, a forged token, and an expired token', async () => {
-      const appOnly = await t.token({ grant_type: 'client_credentials', client_id: DEFAULT_IDS.daemonClientId, client_secret: DEFAULT_IDS.daemonSecret, scope: `api://${DEFAULT_IDS.webApiClientId}/.default` });
+      const appOnly = await t.token({
+        grant_type: 'client_credentials',
+        client_id: DEFAULT_IDS.daemonClientId,
+        client_secret: DEFAULT_IDS.daemonSecret,
+        scope: `api://${DEFAULT_IDS.webApiClientId}/.default`,
+      });
       assert.equal(aadCode(await obo(appOnly.json.access_token)), 50013);
       const incoming = String(await apiToken());
       const forged = `${incoming.slice(0, incoming.lastIndexOf('.'))}.${Buffer.from('forged').toString('base64url')}`;
@@ -160,8 +179,11 @@ describe('emulator password, refresh token (FOCI) and on-behalf-of grants', () =
 
     it('requires a confidential client (AADSTS7000218 for a public one)', async () => {
       const res = await t.token({
-        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', requested_token_use: 'on_behalf_of', assertion: String(await apiToken()),
-        scope: 'https://graph.microsoft.com/User.Read', client_id: DEFAULT_IDS.publicClientId,
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        requested_token_use: 'on_behalf_of',
+        assertion: String(await apiToken()),
+        scope: 'https://graph.microsoft.com/User.Read',
+        client_id: DEFAULT_IDS.publicClientId,
       });
       assert.equal(res.status, 401);
       assert.equal(aadCode(res), 7000218);

@@ -32,8 +32,7 @@ function requireRoot(t: TestContext, alsoUnshare = false): boolean {
     t.skip('another user (setuid) and PID namespaces (unshare) are POSIX; Windows has neither');
     return false;
   }
-  const missing =
-    process.getuid?.() !== 0 ? 'root' : alsoUnshare && !canUnshare() ? 'unshare -pf (PID namespaces)' : undefined;
+  const missing = process.getuid?.() !== 0 ? 'root' : alsoUnshare && !canUnshare() ? 'unshare -pf (PID namespaces)' : undefined;
   if (missing === undefined) return true;
   if (process.env.CI === 'true') assert.fail(`this test needs ${missing}, which CI has`);
   t.skip(`needs ${missing}`);
@@ -69,7 +68,7 @@ const WORKER_START_MS = 1000;
  * bound (it needs 3): too slow for the Windows lane's 5 minutes. Killed holders on Windows are covered by
  * cross-plat-lock.test.ts ("recovers at once a lock whose holder was SIGKILLed").
  */
-const STRESS_SKIP = process.platform === 'win32' && 'too slow under Wine to see crashed holders within the lane\'s time';
+const STRESS_SKIP = process.platform === 'win32' && "too slow under Wine to see crashed holders within the lane's time";
 
 describe('CrossPlatLock takeover', () => {
   const { dir, cleanup } = tempDir('lock-takeover');

@@ -73,9 +73,7 @@ describe('CrossPlatLock', () => {
       const line = await waitForLine(holder, 'held');
       const pid = Number(line.split(' ')[1]);
       age(path, 3600);
-      const err = await new CrossPlatLock(path, { timeoutMs: 300, retryDelayMs: 20, staleAfterMs: 1000 })
-        .acquire()
-        .catch((e: unknown) => e);
+      const err = await new CrossPlatLock(path, { timeoutMs: 300, retryDelayMs: 20, staleAfterMs: 1000 }).acquire().catch((e: unknown) => e);
       assert.ok(err instanceof LockTimeoutError, String(err));
       assert.equal(err.code, 'lock_timeout');
       assert.equal(err.holderPid, pid);
@@ -119,9 +117,7 @@ describe('CrossPlatLock', () => {
   it('recovers a lock file with no pid only once it is older than staleAfterMs', async () => {
     const path = join(dir, 'empty.lockfile');
     writeFileSync(path, '');
-    const young = await new CrossPlatLock(path, { timeoutMs: 200, retryDelayMs: 20, staleAfterMs: 60_000 })
-      .acquire()
-      .catch((e: unknown) => e);
+    const young = await new CrossPlatLock(path, { timeoutMs: 200, retryDelayMs: 20, staleAfterMs: 60_000 }).acquire().catch((e: unknown) => e);
     assert.ok(young instanceof LockTimeoutError);
     assert.equal(young.holderPid, undefined);
     age(path, 120);
@@ -138,9 +134,7 @@ describe('CrossPlatLock', () => {
     const py = startOsLockHolder(path);
     try {
       await waitForLine(py, 'flocked');
-      const err = await new CrossPlatLock(path, { timeoutMs: 300, retryDelayMs: 20, staleAfterMs: 1000 })
-        .acquire()
-        .catch((e: unknown) => e);
+      const err = await new CrossPlatLock(path, { timeoutMs: 300, retryDelayMs: 20, staleAfterMs: 1000 }).acquire().catch((e: unknown) => e);
       assert.ok(err instanceof LockTimeoutError, String(err));
       assert.ok(existsSync(path));
     } finally {

@@ -5,11 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import {
-  buildEncryptedPersistence,
-  FilePersistenceWithDataProtection,
-  PersistenceDecryptionError,
-} from '../../src/extensions/index.js';
+import { buildEncryptedPersistence, FilePersistenceWithDataProtection, PersistenceDecryptionError } from '../../src/extensions/index.js';
 import { runFixture, tempDir } from './helpers.js';
 
 const NOT_WINDOWS = process.platform !== 'win32' && 'DPAPI exists on Windows only: this suite runs in the Windows lane';
@@ -19,7 +15,7 @@ describe('FilePersistenceWithDataProtection (DPAPI)', { skip: NOT_WINDOWS }, () 
   after(cleanup);
   const SECRET = '{"RefreshToken":{"k":{"secret":"rt-ünïcødé"}}}';
 
-  it('round-trips across processes with MSAL Python\'s default (no entropy) and with an entropy', async () => {
+  it("round-trips across processes with MSAL Python's default (no entropy) and with an entropy", async () => {
     for (const entropy of ['', 'app-entropy']) {
       const file = join(dir, `cache-${entropy || 'none'}.bin`);
       await runFixture('worker.ts', ['dpapi-save', file, entropy, SECRET]);

@@ -7,12 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import {
-  DEFAULT_MTIME_LEAD_MS,
-  FilePersistence,
-  PersistenceAccessError,
-  PersistenceNotFoundError,
-} from '../../src/extensions/index.js';
+import { DEFAULT_MTIME_LEAD_MS, FilePersistence, PersistenceAccessError, PersistenceNotFoundError } from '../../src/extensions/index.js';
 import { assertMode, exited, ON_WINDOWS, runFixture, startFixture, tempDir, waitForLine, WINDOWS_SKIP } from './helpers.js';
 
 describe('FilePersistence', () => {
@@ -97,21 +92,25 @@ describe('FilePersistence', () => {
     assert.equal(readFileSync(file, 'utf8'), 'precious');
   });
 
-  it('writes through a symlink of our own to its target, and keeps the link (a dotfiles-managed cache)', { skip: ON_WINDOWS && WINDOWS_SKIP.symlink }, async () => {
-    mkdirSync(join(dir, 'real'));
-    mkdirSync(join(dir, 'links'));
-    const target = join(dir, 'real', 'cache.json');
-    const link = join(dir, 'links', 'cache.json');
-    writeFileSync(target, 'old');
-    symlinkSync(target, link);
-    const p = new FilePersistence(link);
-    await p.save('new');
-    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
-    assert.equal(readFileSync(target, 'utf8'), 'new');
-    assertMode(target, 0o600);
-    await p.touch();
-    assert.equal(await p.load(), 'new');
-  });
+  it(
+    'writes through a symlink of our own to its target, and keeps the link (a dotfiles-managed cache)',
+    { skip: ON_WINDOWS && WINDOWS_SKIP.symlink },
+    async () => {
+      mkdirSync(join(dir, 'real'));
+      mkdirSync(join(dir, 'links'));
+      const target = join(dir, 'real', 'cache.json');
+      const link = join(dir, 'links', 'cache.json');
+      writeFileSync(target, 'old');
+      symlinkSync(target, link);
+      const p = new FilePersistence(link);
+      await p.save('new');
+      assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+      assert.equal(readFileSync(target, 'utf8'), 'new');
+      assertMode(target, 0o600);
+      await p.touch();
+      assert.equal(await p.load(), 'new');
+    },
+  );
 
   const asRoot = process.getuid?.() === 0 ? false : 'needs root, to make a link another user owns';
   it('refuses to write or touch through a symlink another user owns, and changes nothing', { skip: asRoot }, async () => {
@@ -131,24 +130,28 @@ describe('FilePersistence', () => {
     assert.ok(lstatSync(link).isSymbolicLink());
   });
 
-  it('refuses to write through a symlink in a world-writable directory (sticky or not), even one of our own', { skip: ON_WINDOWS && WINDOWS_SKIP.symlink }, async () => {
-    const target = join(dir, 'precious-too');
-    writeFileSync(target, 'precious', { mode: 0o600 });
-    for (const mode of [0o1777, 0o777]) {
-      const shared = join(dir, `shared-${mode.toString(8)}`);
-      mkdirSync(shared);
-      chmodSync(shared, mode);
-      const link = join(shared, 'cache.json');
-      symlinkSync(target, link);
-      const err = await new FilePersistence(link).save('overwritten').catch((e: unknown) => e);
-      assert.ok(err instanceof PersistenceAccessError, `${mode.toString(8)}: ${String(err)}`);
-      assert.equal(readFileSync(target, 'utf8'), 'precious');
-      // The same directory without a link is fine: the file is ours, created 0600.
-      const plain = new FilePersistence(join(shared, 'plain.json'));
-      await plain.save('ok');
-      assert.equal(await plain.load(), 'ok');
-    }
-  });
+  it(
+    'refuses to write through a symlink in a world-writable directory (sticky or not), even one of our own',
+    { skip: ON_WINDOWS && WINDOWS_SKIP.symlink },
+    async () => {
+      const target = join(dir, 'precious-too');
+      writeFileSync(target, 'precious', { mode: 0o600 });
+      for (const mode of [0o1777, 0o777]) {
+        const shared = join(dir, `shared-${mode.toString(8)}`);
+        mkdirSync(shared);
+        chmodSync(shared, mode);
+        const link = join(shared, 'cache.json');
+        symlinkSync(target, link);
+        const err = await new FilePersistence(link).save('overwritten').catch((e: unknown) => e);
+        assert.ok(err instanceof PersistenceAccessError, `${mode.toString(8)}: ${String(err)}`);
+        assert.equal(readFileSync(target, 'utf8'), 'precious');
+        // The same directory without a link is fine: the file is ours, created 0600.
+        const plain = new FilePersistence(join(shared, 'plain.json'));
+        await plain.save('ok');
+        assert.equal(await plain.load(), 'ok');
+      }
+    },
+  );
 
   it('load({ maxBytes }) stops reading at the limit even when the file grows after its stat (a FIFO)', { skip: ON_WINDOWS && WINDOWS_SKIP.fifo }, async () => {
     const fifo = join(dir, 'growing');

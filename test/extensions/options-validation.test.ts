@@ -27,10 +27,7 @@ describe('extensions options validation', () => {
 
   it('persistences refuse a misspelt option, on every platform before the platform check', () => {
     assert.throws(() => new FilePersistence(path, { mtimeLead: 5 } as never), typo('mtimeLead', 'FilePersistence', 'mtimeLeadMs'));
-    assert.throws(
-      () => new LibsecretPersistence(path, undefined, undefined, { lable: 'x' } as never),
-      typo('lable', 'LibsecretPersistence', 'label'),
-    );
+    assert.throws(() => new LibsecretPersistence(path, undefined, undefined, { lable: 'x' } as never), typo('lable', 'LibsecretPersistence', 'label'));
     assert.throws(
       () => new KeychainPersistence(path, undefined, undefined, { mtimeLeadMS: 5 } as never),
       typo('mtimeLeadMS', 'KeychainPersistence', 'mtimeLeadMs'),
@@ -50,7 +47,10 @@ describe('extensions options validation', () => {
 
   it('PersistedTokenCache, PersistedHttpCache and CrossPlatLock refuse a misspelt option, the lock options inside them too', async () => {
     const persistence = new FilePersistence(path);
-    assert.throws(() => new PersistedTokenCache(persistence, { lockLocaton: `${path}.lock` } as never), typo('lockLocaton', 'PersistedTokenCache', 'lockLocation'));
+    assert.throws(
+      () => new PersistedTokenCache(persistence, { lockLocaton: `${path}.lock` } as never),
+      typo('lockLocaton', 'PersistedTokenCache', 'lockLocation'),
+    );
     assert.throws(() => new PersistedTokenCache(persistence, { lock: { timeOutMs: 5 } } as never), typo('timeOutMs', 'CrossPlatLock', 'timeoutMs'));
     assert.throws(() => new CrossPlatLock(`${path}.lockfile`, { staleAfter: 5 } as never), typo('staleAfter', 'CrossPlatLock', 'staleAfterMs'));
     await assert.rejects(PersistedHttpCache.open(persistence, { maxbytes: 5 } as never), typo('maxbytes', 'PersistedHttpCache', 'maxBytes'));

@@ -122,9 +122,7 @@ describe('PersistedTokenCache', () => {
     const file = join(dir, 'burst.json');
     const p = new Counting(new FilePersistence(file));
     const cache = new PersistedTokenCache(p);
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) => cache.write(CTX, () => cache.add(tokenEvent(`https://b${i}/.default`, `s${i}`)))),
-    );
+    await Promise.all(Array.from({ length: 20 }, (_, i) => cache.write(CTX, () => cache.add(tokenEvent(`https://b${i}/.default`, `s${i}`)))));
     assert.ok(p.saves >= 1 && p.saves < 20, `${p.saves} saves for 20 writes`);
     const fresh = new PersistedTokenCache(new FilePersistence(file));
     await fresh.beforeRead(CTX);
@@ -194,7 +192,10 @@ describe('PersistedTokenCache', () => {
     const whole = readFileSync(file, 'utf8');
     writeFileSync(file, whole.slice(0, Math.floor(whole.length / 2)));
     const other = new PersistedTokenCache(new FilePersistence(file));
-    await assert.rejects(other.write(CTX, () => other.add(tokenEvent('https://u/.default', 'u'))), CacheFormatError);
+    await assert.rejects(
+      other.write(CTX, () => other.add(tokenEvent('https://u/.default', 'u'))),
+      CacheFormatError,
+    );
     writeFileSync(file, whole);
     await other.beforeRead(CTX);
     assert.equal(find(other, 'https://t/.default'), 'kept');
@@ -218,22 +219,26 @@ describe('PersistedTokenCache', () => {
     assertMode(join(dir, 'not'), 0o700);
   });
 
-  it('in a read-only directory, a write fails with PersistenceAccessError and the cache file keeps its tokens', { skip: ON_WINDOWS && WINDOWS_SKIP.readOnlyDir }, async () => {
-    const ro = join(dir, 'ro');
-    mkdirSync(ro);
-    const file = join(ro, 'cache.json');
-    const cache = new PersistedTokenCache(new FilePersistence(file));
-    await cache.write(CTX, () => cache.add(tokenEvent('https://r/.default', 'r')));
-    const before = readFileSync(file, 'utf8');
-    chmodSync(dir, 0o755);
-    chmodSync(ro, 0o555);
-    const asNobody = process.getuid?.() === 0;
-    if (asNobody) chownSync(file, 65534, 65534);
-    const out = await runFixture('cache-as.ts', [file], asNobody ? { uid: 65534 } : {});
-    assert.match(out, /^read r$/m, 'reads need no lock: the token is served');
-    assert.match(out, /^PersistenceAccessError EACCES cannot create the lock file .*permission denied/m);
-    assert.equal(readFileSync(file, 'utf8'), before);
-  });
+  it(
+    'in a read-only directory, a write fails with PersistenceAccessError and the cache file keeps its tokens',
+    { skip: ON_WINDOWS && WINDOWS_SKIP.readOnlyDir },
+    async () => {
+      const ro = join(dir, 'ro');
+      mkdirSync(ro);
+      const file = join(ro, 'cache.json');
+      const cache = new PersistedTokenCache(new FilePersistence(file));
+      await cache.write(CTX, () => cache.add(tokenEvent('https://r/.default', 'r')));
+      const before = readFileSync(file, 'utf8');
+      chmodSync(dir, 0o755);
+      chmodSync(ro, 0o555);
+      const asNobody = process.getuid?.() === 0;
+      if (asNobody) chownSync(file, 65534, 65534);
+      const out = await runFixture('cache-as.ts', [file], asNobody ? { uid: 65534 } : {});
+      assert.match(out, /^read r$/m, 'reads need no lock: the token is served');
+      assert.match(out, /^PersistenceAccessError EACCES cannot create the lock file .*permission denied/m);
+      assert.equal(readFileSync(file, 'utf8'), before);
+    },
+  );
 
   it('refuses a cache file over maxCacheBytes with CacheTooLargeError before reading it, and never overwrites it', async () => {
     const file = join(dir, 'big.json');
@@ -244,7 +249,10 @@ describe('PersistedTokenCache', () => {
     const cache = new PersistedTokenCache(persistence, { maxCacheBytes: 256 * 1024 });
     const tooLarge = { code: 'cache_too_large', location: file, limit: 256 * 1024, size: content.length };
     await assert.rejects(Promise.resolve(cache.beforeRead(CTX)), tooLarge);
-    await assert.rejects(cache.write(CTX, () => cache.add(tokenEvent('https://big/.default', 'b'))), tooLarge);
+    await assert.rejects(
+      cache.write(CTX, () => cache.add(tokenEvent('https://big/.default', 'b'))),
+      tooLarge,
+    );
     assert.equal(persistence.loads, 0, 'refused from its stat, never read');
     assert.equal(readFileSync(file, 'utf8'), content);
     const roomy = new PersistedTokenCache(new FilePersistence(file), { maxCacheBytes: 512 * 1024 });
@@ -284,7 +292,10 @@ describe('PersistedTokenCache', () => {
   it('refuses a maxCacheBytes that is not a positive integer, before any I/O', () => {
     const p = new FilePersistence(join(dir, 'never.json'));
     for (const bad of [0, -1, 1.5, Number.NaN, '1' as unknown as number]) {
-      assert.throws(() => new PersistedTokenCache(p, { maxCacheBytes: bad }), (e: unknown) => e instanceof RangeError && /maxCacheBytes/.test(e.message));
+      assert.throws(
+        () => new PersistedTokenCache(p, { maxCacheBytes: bad }),
+        (e: unknown) => e instanceof RangeError && /maxCacheBytes/.test(e.message),
+      );
     }
   });
 

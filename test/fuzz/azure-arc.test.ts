@@ -30,20 +30,71 @@ const ALLOWED = new Set(['Basic secret-good', 'Basic secret-other']);
 const WINDOWS_DIR = 'C:\\ProgramData\\AzureConnectedMachineAgent\\Tokens';
 
 const segment = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('good.key', 'other.key', 'big.key', 'notes.txt', 'dir.key', 'sub', 'inner.key', 'outside.key', 'missing.key', basename(dir)) },
-  fc.constantFrom('..', '.', '', '.key', 'good.key.txt', 'GOOD.KEY', 'good.Key', '%2e%2e', 'good%2ekey', '..\\', 'good.key\u0000', 'x\u0000.key', 'good.key ', ' good.key', '~'),
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom('good.key', 'other.key', 'big.key', 'notes.txt', 'dir.key', 'sub', 'inner.key', 'outside.key', 'missing.key', basename(dir)),
+  },
+  fc.constantFrom(
+    '..',
+    '.',
+    '',
+    '.key',
+    'good.key.txt',
+    'GOOD.KEY',
+    'good.Key',
+    '%2e%2e',
+    'good%2ekey',
+    '..\\',
+    'good.key\u0000',
+    'x\u0000.key',
+    'good.key ',
+    ' good.key',
+    '~',
+  ),
   fc.string({ maxLength: 6 }),
 );
-const prefix = fc.constantFrom(dir, `${dir}/`, `${dir}//`, `${dir}/./`, `${dir}/../tokens`, root, '', '/', '//', 'file://', WINDOWS_DIR, `${WINDOWS_DIR}\\`, dir.toUpperCase(), `\\\\?\\${dir}`);
+const prefix = fc.constantFrom(
+  dir,
+  `${dir}/`,
+  `${dir}//`,
+  `${dir}/./`,
+  `${dir}/../tokens`,
+  root,
+  '',
+  '/',
+  '//',
+  'file://',
+  WINDOWS_DIR,
+  `${WINDOWS_DIR}\\`,
+  dir.toUpperCase(),
+  `\\\\?\\${dir}`,
+);
 const realm = fc.oneof(
   // The agent's own challenge, for a file that is there or not.
   { weight: 2, arbitrary: segment.map((name) => `${dir}/${name}`) },
   fc.string({ maxLength: 40 }),
-  fc.tuple(prefix, fc.array(segment, { minLength: 1, maxLength: 4 }), fc.constantFrom('/', '\\', '//')).map(([p, segs, sep]) => `${p}${p === '' ? '' : sep}${segs.join(sep)}`),
+  fc
+    .tuple(prefix, fc.array(segment, { minLength: 1, maxLength: 4 }), fc.constantFrom('/', '\\', '//'))
+    .map(([p, segs, sep]) => `${p}${p === '' ? '' : sep}${segs.join(sep)}`),
 );
 const header = fc.oneof(
   { weight: 4, arbitrary: realm.map((r) => `Basic realm=${r}`) },
-  fc.tuple(fc.constantFrom('basic realm=', 'BASIC REALM=', '  Basic realm=', 'Basic realm="', 'Basic  realm=', 'Bearer realm=', 'Basic realm =', 'Basic realm=x, Basic realm='), realm, fc.constantFrom('', ' ', '"', '\t', ', Bearer')).map(([a, r, z]) => `${a}${r}${z}`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'basic realm=',
+        'BASIC REALM=',
+        '  Basic realm=',
+        'Basic realm="',
+        'Basic  realm=',
+        'Bearer realm=',
+        'Basic realm =',
+        'Basic realm=x, Basic realm=',
+      ),
+      realm,
+      fc.constantFrom('', ' ', '"', '\t', ', Bearer'),
+    )
+    .map(([a, r, z]) => `${a}${r}${z}`),
   fc.string({ maxLength: 30 }),
   fc.constant(undefined),
 );

@@ -18,8 +18,27 @@ const configPath = join(home, 'config.json');
 const stateDir = join(home, 'emulator-state');
 mkdirSync(stateDir);
 
-const anyValue = fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
-const text = fc.oneof(fc.constantFrom('', ' ', 'https://login.example.test/tenant', 'organizations', 'User.Read offline_access', '~/cache.json', 'rel/cache.json', '/abs/cache.json'), fc.string({ maxLength: 20 }));
+const anyValue = fc.oneof(
+  fc.string({ maxLength: 10 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 }),
+  fc.object({ maxDepth: 1 }),
+);
+const text = fc.oneof(
+  fc.constantFrom(
+    '',
+    ' ',
+    'https://login.example.test/tenant',
+    'organizations',
+    'User.Read offline_access',
+    '~/cache.json',
+    'rel/cache.json',
+    '/abs/cache.json',
+  ),
+  fc.string({ maxLength: 20 }),
+);
 /** Mostly a value of the right type, sometimes anything. */
 const mostly = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: anyValue });
 const layer = fc.record(
@@ -41,7 +60,15 @@ const configFile = fc.oneof(
   fc.string(),
   fc.json({ maxDepth: 3 }),
   fc
-    .tuple(layer, fc.oneof(fc.dictionary(fc.constantFrom(...PROFILE_NAMES), fc.oneof(layer, anyValue), { maxKeys: 3 }), fc.array(layer, { maxLength: 2 }), anyValue, fc.constant(undefined)))
+    .tuple(
+      layer,
+      fc.oneof(
+        fc.dictionary(fc.constantFrom(...PROFILE_NAMES), fc.oneof(layer, anyValue), { maxKeys: 3 }),
+        fc.array(layer, { maxLength: 2 }),
+        anyValue,
+        fc.constant(undefined),
+      ),
+    )
     .map(([top, profiles]) => JSON.stringify(profiles === undefined ? top : { ...top, profiles })),
 );
 const stateFile = fc.oneof(
@@ -77,35 +104,45 @@ describe(`fuzzing CLI config files (${runs(BUDGET)} configurations)`, () => {
   it('resolveSettings returns well-formed settings or throws a usage CliError', async () => {
     await fuzz(
       'cli-settings',
-      fc.asyncProperty(configFile, stateFile, environment, fc.boolean(), fc.option(fc.constantFrom(...PROFILE_NAMES), { nil: undefined }), async (config, state, env, emulatorFlag, profileFlag) => {
-        writeFileSync(configPath, config);
-        writeFileSync(join(stateDir, EMULATOR_STATE_FILE), state);
-        const flags: CommonFlags = { config: configPath, 'emulator-state-dir': stateDir, emulator: emulatorFlag, profile: profileFlag };
-        let settings: ReturnType<typeof resolveSettings> | undefined;
-        const err = await only([CliError], () => {
-          settings = resolveSettings(flags, { ...env, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home });
-        });
-        if (settings === undefined) {
-          assert.ok(err instanceof CliError && err.exitCode === EXIT.usage);
-          return;
-        }
-        assert.ok(typeof settings.clientId === 'string' && settings.clientId.trim() !== '');
-        assert.equal(typeof settings.authority, 'string');
-        assert.ok(settings.scopes.every((s) => typeof s === 'string' && s !== '' && !/[\s,]/.test(s)));
-        assert.ok(isAbsolute(settings.cachePath) || settings.cachePath.startsWith('~'));
+      fc.asyncProperty(
+        configFile,
+        stateFile,
+        environment,
+        fc.boolean(),
+        fc.option(fc.constantFrom(...PROFILE_NAMES), { nil: undefined }),
+        async (config, state, env, emulatorFlag, profileFlag) => {
+          writeFileSync(configPath, config);
+          writeFileSync(join(stateDir, EMULATOR_STATE_FILE), state);
+          const flags: CommonFlags = { config: configPath, 'emulator-state-dir': stateDir, emulator: emulatorFlag, profile: profileFlag };
+          let settings: ReturnType<typeof resolveSettings> | undefined;
+          const err = await only([CliError], () => {
+            settings = resolveSettings(flags, { ...env, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home });
+          });
+          if (settings === undefined) {
+            assert.ok(err instanceof CliError && err.exitCode === EXIT.usage);
+            return;
+          }
+          assert.ok(typeof settings.clientId === 'string' && settings.clientId.trim() !== '');
+          assert.equal(typeof settings.authority, 'string');
+          assert.ok(settings.scopes.every((s) => typeof s === 'string' && s !== '' && !/[\s,]/.test(s)));
+          assert.ok(isAbsolute(settings.cachePath) || settings.cachePath.startsWith('~'));
 
-        // A profile is used only when the file holds it.
-        const profile = profileFlag?.trim() || env.MSAL_TS_PROFILE?.trim() || undefined;
-        if (profile !== undefined) {
-          const profiles = (JSON.parse(config) as { profiles?: unknown }).profiles;
-          assert.ok(typeof profiles === 'object' && profiles !== null && Object.hasOwn(profiles, profile), `profile ${JSON.stringify(profile)} is not in the file`);
-        }
-        // --emulator only with a state file naming a process.
-        if (settings.emulatorUrl !== undefined) {
-          const pid = (JSON.parse(state) as { pid: unknown }).pid;
-          assert.ok(typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0, `pid ${String(pid)}`);
-        }
-      }),
+          // A profile is used only when the file holds it.
+          const profile = profileFlag?.trim() || env.MSAL_TS_PROFILE?.trim() || undefined;
+          if (profile !== undefined) {
+            const profiles = (JSON.parse(config) as { profiles?: unknown }).profiles;
+            assert.ok(
+              typeof profiles === 'object' && profiles !== null && Object.hasOwn(profiles, profile),
+              `profile ${JSON.stringify(profile)} is not in the file`,
+            );
+          }
+          // --emulator only with a state file naming a process.
+          if (settings.emulatorUrl !== undefined) {
+            const pid = (JSON.parse(state) as { pid: unknown }).pid;
+            assert.ok(typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0, `pid ${String(pid)}`);
+          }
+        },
+      ),
       BUDGET,
     );
   });
@@ -114,13 +151,19 @@ describe(`fuzzing CLI config files (${runs(BUDGET)} configurations)`, () => {
 describe('CLI settings fuzz regressions', () => {
   it('a profile named __proto__ that the file does not hold is a usage error, not an empty profile', () => {
     writeFileSync(configPath, JSON.stringify({ clientId: 'abc', profiles: { dev: {} } }));
-    assert.throws(() => resolveSettings({ config: configPath, profile: '__proto__' }, { HOME: home }), (err: unknown) => err instanceof CliError && err.exitCode === EXIT.usage);
+    assert.throws(
+      () => resolveSettings({ config: configPath, profile: '__proto__' }, { HOME: home }),
+      (err: unknown) => err instanceof CliError && err.exitCode === EXIT.usage,
+    );
   });
 
   it('an emulator state file whose pid is not a positive integer names no running emulator', () => {
     writeFileSync(configPath, '{}');
     for (const pid of [0, -1, 1.5, 2 ** 53, -process.pid]) {
-      writeFileSync(join(stateDir, EMULATOR_STATE_FILE), JSON.stringify({ url: 'https://127.0.0.1:1', authority: 'https://127.0.0.1:1/common', caPath: '/ca.pem', pid, publicClientId: 'p' }));
+      writeFileSync(
+        join(stateDir, EMULATOR_STATE_FILE),
+        JSON.stringify({ url: 'https://127.0.0.1:1', authority: 'https://127.0.0.1:1/common', caPath: '/ca.pem', pid, publicClientId: 'p' }),
+      );
       assert.throws(
         () => resolveSettings({ config: configPath, emulator: true, 'emulator-state-dir': stateDir }, { HOME: home }),
         (err: unknown) => err instanceof CliError && err.exitCode === EXIT.usage,

@@ -14,34 +14,134 @@ import { fuzz, runs } from './budget.js';
 const BUDGET = { ci: 80, fuzz: 4000, long: 25_000 } as const;
 const T = DEFAULT_IDS.tenantId;
 
-const tenant = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(T, 'common', 'organizations', 'consumers', DEFAULT_IDS.tenantDomain) }, fc.constantFrom('', '%00', '..', 'x%2Fy'), fc.stringMatching(/^[A-Za-z0-9._~%-]{1,12}$/));
+const tenant = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(T, 'common', 'organizations', 'consumers', DEFAULT_IDS.tenantDomain) },
+  fc.constantFrom('', '%00', '..', 'x%2Fy'),
+  fc.stringMatching(/^[A-Za-z0-9._~%-]{1,12}$/),
+);
 const path = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(tenant, fc.constantFrom('/oauth2/v2.0/token', '/oauth2/token', '/oauth2/v2.0/authorize', '/oauth2/v2.0/devicecode', '/oauth2/devicecode', '/v2.0/.well-known/openid-configuration', '/.well-known/openid-configuration', '/discovery/instance', '/discovery/v2.0/keys', '/discovery/keys', '/oauth2/v2.0/logout', '/userrealm/alice@contoso.onmicrosoft.com', '/userrealm/%zz')).map(([t, p]) => `/${t}${p}`) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(
+        tenant,
+        fc.constantFrom(
+          '/oauth2/v2.0/token',
+          '/oauth2/token',
+          '/oauth2/v2.0/authorize',
+          '/oauth2/v2.0/devicecode',
+          '/oauth2/devicecode',
+          '/v2.0/.well-known/openid-configuration',
+          '/.well-known/openid-configuration',
+          '/discovery/instance',
+          '/discovery/v2.0/keys',
+          '/discovery/keys',
+          '/oauth2/v2.0/logout',
+          '/userrealm/alice@contoso.onmicrosoft.com',
+          '/userrealm/%zz',
+        ),
+      )
+      .map(([t, p]) => `/${t}${p}`),
+  },
   fc.constantFrom('/devicelogin', '/oidc/userinfo', '/error', '/signin/password', '/signin/account', '/signin/consent', '/', '/favicon.ico'),
   fc.webPath().filter((p) => !p.startsWith('/_emulator')),
 );
 const value = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom<string>(...Object.values(DEFAULT_IDS), 'https://graph.microsoft.com/.default', 'openid profile offline_access', 'http://localhost', 'S256', 'plain', 'on_behalf_of', 'form_post', 'query', 'code', 'select_account', 'none', '{"access_token":{"xms_cc":{"values":["CP1"]}}}', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', 'a.b.c', 'eyJhbGciOiJub25lIn0.e30.') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom<string>(
+      ...Object.values(DEFAULT_IDS),
+      'https://graph.microsoft.com/.default',
+      'openid profile offline_access',
+      'http://localhost',
+      'S256',
+      'plain',
+      'on_behalf_of',
+      'form_post',
+      'query',
+      'code',
+      'select_account',
+      'none',
+      '{"access_token":{"xms_cc":{"values":["CP1"]}}}',
+      'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      'a.b.c',
+      'eyJhbGciOiJub25lIn0.e30.',
+    ),
+  },
   fc.string({ maxLength: 30 }),
   fc.json({ maxDepth: 1 }),
   fc.string({ unit: 'binary', maxLength: 10 }),
 );
 const FIELDS = [
-  'grant_type', 'client_id', 'client_secret', 'scope', 'code', 'redirect_uri', 'refresh_token', 'device_code', 'username', 'password',
-  'assertion', 'client_assertion_type', 'client_assertion', 'requested_token_use', 'code_verifier', 'claims', 'resource', 'response_type',
-  'response_mode', 'state', 'nonce', 'prompt', 'login_hint', 'code_challenge', 'code_challenge_method', 'user_code', 'api-version', 'req_cnf', 'token_type', 'key_id',
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'scope',
+  'code',
+  'redirect_uri',
+  'refresh_token',
+  'device_code',
+  'username',
+  'password',
+  'assertion',
+  'client_assertion_type',
+  'client_assertion',
+  'requested_token_use',
+  'code_verifier',
+  'claims',
+  'resource',
+  'response_type',
+  'response_mode',
+  'state',
+  'nonce',
+  'prompt',
+  'login_hint',
+  'code_challenge',
+  'code_challenge_method',
+  'user_code',
+  'api-version',
+  'req_cnf',
+  'token_type',
+  'key_id',
 ] as const;
-const grant = fc.constantFrom('client_credentials', 'authorization_code', 'refresh_token', 'password', 'device_code', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'implicit', '');
-const params = fc.tuple(fc.option(grant, { nil: undefined }), fc.array(fc.tuple(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FIELDS) }, fc.string({ maxLength: 8 })), value), { maxLength: 8 })).map(([g, pairs]) => {
-  const p = new URLSearchParams(pairs);
-  if (g !== undefined) p.set('grant_type', g);
-  return p.toString();
-});
+const grant = fc.constantFrom(
+  'client_credentials',
+  'authorization_code',
+  'refresh_token',
+  'password',
+  'device_code',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  'implicit',
+  '',
+);
+const params = fc
+  .tuple(
+    fc.option(grant, { nil: undefined }),
+    fc.array(fc.tuple(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FIELDS) }, fc.string({ maxLength: 8 })), value), { maxLength: 8 }),
+  )
+  .map(([g, pairs]) => {
+    const p = new URLSearchParams(pairs);
+    if (g !== undefined) p.set('grant_type', g);
+    return p.toString();
+  });
 const headers = fc.record(
   {
-    'content-type': fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', ''),
+    'content-type': fc.constantFrom(
+      'application/x-www-form-urlencoded',
+      'application/x-www-form-urlencoded; charset=utf-8',
+      'application/json',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      '',
+    ),
     authorization: fc.oneof(
-      fc.tuple(fc.constantFrom<string>(DEFAULT_IDS.daemonClientId, DEFAULT_IDS.webApiClientId, 'x'), fc.constantFrom<string>(DEFAULT_IDS.daemonSecret, 'wrong', '')).map(([id, s]) => `Basic ${Buffer.from(`${id}:${s}`).toString('base64')}`),
+      fc
+        .tuple(
+          fc.constantFrom<string>(DEFAULT_IDS.daemonClientId, DEFAULT_IDS.webApiClientId, 'x'),
+          fc.constantFrom<string>(DEFAULT_IDS.daemonSecret, 'wrong', ''),
+        )
+        .map(([id, s]) => `Basic ${Buffer.from(`${id}:${s}`).toString('base64')}`),
       fc.constantFrom('Basic', 'Basic !!!', 'Basic Og==', 'Bearer x', 'Bearer eyJhbGciOiJub25lIn0.e30.'),
       fc.stringMatching(/^[\x20-\x7e]{0,20}$/),
     ),
@@ -50,8 +150,25 @@ const headers = fc.record(
   },
   { requiredKeys: [] },
 );
-const structured = fc.record({ method: fc.constantFrom('GET', 'GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'), path, query: params, body: params, headers });
-const RAW_TARGETS = ['//', '/%', '/%%', '*', 'http://evil.example/common/oauth2/v2.0/token', '//common/oauth2/v2.0/token', `/${T}/oauth2/v2.0/authorize?%zz=%`, '/?#', `/${T}//oauth2/v2.0/token`, '/common/oauth2/v2.0/token?a=\u00e9'];
+const structured = fc.record({
+  method: fc.constantFrom('GET', 'GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
+  path,
+  query: params,
+  body: params,
+  headers,
+});
+const RAW_TARGETS = [
+  '//',
+  '/%',
+  '/%%',
+  '*',
+  'http://evil.example/common/oauth2/v2.0/token',
+  '//common/oauth2/v2.0/token',
+  `/${T}/oauth2/v2.0/authorize?%zz=%`,
+  '/?#',
+  `/${T}//oauth2/v2.0/token`,
+  '/common/oauth2/v2.0/token?a=\u00e9',
+];
 const raw = fc.record({
   method: fc.constantFrom('GET', 'POST', 'HEAD', 'get', 'FOO'),
   target: fc.oneof(fc.constantFrom(...RAW_TARGETS), fc.stringMatching(/^[\x21-\x7e]{0,30}$/)),
@@ -135,7 +252,8 @@ describe('emulator fuzz regressions', () => {
     const stateDir = tempDir('msal-ts-fuzz-emulator-');
     const emulator = await startEmulator({ stateDir });
     try {
-      const get = (target: string): Promise<number | undefined> => rawExchange(emulator, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      const get = (target: string): Promise<number | undefined> =>
+        rawExchange(emulator, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
       assert.equal(await get('//'), 400);
       // A scheme-relative target with a host is a URL: its path is simply not an endpoint.
       assert.equal(await get('//common/oauth2/v2.0/token'), 404);

@@ -29,7 +29,11 @@ const storedEntry = fc.oneof(
       expiresAt: fc.oneof(fc.constantFrom(NOW - 1, NOW, NOW + 1, NOW + 86_400_000, Number.NaN, Infinity, -Infinity), fc.double(), anyValue),
       value: fc.oneof(
         fc.record(
-          { status: fc.oneof(fc.constantFrom(200, 204), anyValue), headers: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), anyValue), { maxKeys: 3 }), anyValue), body: fc.oneof(fc.string(), anyValue) },
+          {
+            status: fc.oneof(fc.constantFrom(200, 204), anyValue),
+            headers: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), anyValue), { maxKeys: 3 }), anyValue),
+            body: fc.oneof(fc.string(), anyValue),
+          },
           { requiredKeys: [] },
         ),
         anyValue,
@@ -40,7 +44,13 @@ const storedEntry = fc.oneof(
 );
 const index = fc.oneof(
   anyValue,
-  fc.array(fc.oneof(fc.tuple(fc.oneof(fc.constant(KEY_A), fc.string({ maxLength: 8 })), fc.oneof(fc.double(), fc.integer({ min: NOW - 10, max: NOW + 10 }))), anyValue), { maxLength: 6 }),
+  fc.array(
+    fc.oneof(
+      fc.tuple(fc.oneof(fc.constant(KEY_A), fc.string({ maxLength: 8 })), fc.oneof(fc.double(), fc.integer({ min: NOW - 10, max: NOW + 10 }))),
+      anyValue,
+    ),
+    { maxLength: 6 },
+  ),
 );
 
 function counting(): HttpClient & { calls: number } {
@@ -58,8 +68,13 @@ function isResponse(r: unknown): r is HttpResponse {
   if (typeof r !== 'object' || r === null) return false;
   const o = r as Record<string, unknown>;
   const headers = o['headers'];
-  return typeof o['status'] === 'number' && typeof o['body'] === 'string' && typeof headers === 'object' && headers !== null &&
-    Object.values(headers).every((v) => typeof v === 'string');
+  return (
+    typeof o['status'] === 'number' &&
+    typeof o['body'] === 'string' &&
+    typeof headers === 'object' &&
+    headers !== null &&
+    Object.values(headers).every((v) => typeof v === 'string')
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'msal-ts-fuzz-http-cache-'));
@@ -70,7 +85,18 @@ const FORMAT = 'msal-ts-http-cache/1';
 const fileText = fc.oneof(
   fc.string(),
   fc.json({ maxDepth: 3 }),
-  fc.record({ format: fc.oneof(fc.constant(FORMAT), anyValue), entries: fc.oneof(fc.dictionary(fc.oneof(fc.constantFrom(KEY_A, HTTP_CACHE_INDEX_KEY, '__proto__'), fc.string({ maxLength: 8 })), storedEntry, { maxKeys: 4 }), anyValue) }, { requiredKeys: [] }).map((d) => JSON.stringify(d)),
+  fc
+    .record(
+      {
+        format: fc.oneof(fc.constant(FORMAT), anyValue),
+        entries: fc.oneof(
+          fc.dictionary(fc.oneof(fc.constantFrom(KEY_A, HTTP_CACHE_INDEX_KEY, '__proto__'), fc.string({ maxLength: 8 })), storedEntry, { maxKeys: 4 }),
+          anyValue,
+        ),
+      },
+      { requiredKeys: [] },
+    )
+    .map((d) => JSON.stringify(d)),
   fc.dictionary(fc.constantFrom(KEY_A, HTTP_CACHE_INDEX_KEY, 'x'), storedEntry, { maxKeys: 3 }).map((entries) => JSON.stringify({ format: FORMAT, entries })),
 );
 const notHttpCache = fc.oneof(fc.string(), fc.json({ maxDepth: 2 })).filter((t) => {
@@ -86,26 +112,32 @@ describe(`fuzzing stored http-cache documents (${runs({ ci: 150, fuzz: 20_000, l
   it('cachedGet serves a well-formed fresh entry or asks the network, whatever the store holds; writes stay readable', async () => {
     await fuzz(
       'http-cache-store',
-      fc.asyncProperty(storedEntry, index, fc.dictionary(fc.string({ maxLength: 6 }), storedEntry, { maxKeys: 3 }), fc.integer({ min: 1, max: 4 }), async (entry, idx, others, maxEntries) => {
-        const store: HttpCacheStore = new Map<string, unknown>([...Object.entries(others), [KEY_A, entry], [HTTP_CACHE_INDEX_KEY, idx]]);
-        const http = counting();
-        const res = await cachedGet(http, store, URL_A, {}, { now: () => NOW, maxEntries });
-        assert.ok(isResponse(res));
-        if (http.calls === 0) {
-          const e = entry as { expiresAt: number; value: unknown };
-          assert.ok(Number.isFinite(e.expiresAt) && e.expiresAt > NOW, 'only an unexpired entry is served');
-          // As JSON: generated values may have a null prototype.
-          assert.deepEqual(JSON.parse(JSON.stringify(res)), JSON.parse(JSON.stringify(e.value)));
-        } else {
-          assert.deepEqual(res, FRESH);
-          assert.deepEqual(await cachedGet(counting(), store, URL_A, {}, { now: () => NOW, maxEntries }), FRESH, 'the fresh response was stored');
-        }
-        // The expiring store tolerates the same junk: the index may be anything.
-        writeExpiring(store, 'x', { n: 1 }, NOW + 1000, { now: () => NOW, maxEntries });
-        assert.deepEqual(readExpiring(store, 'x', { now: () => NOW }), { n: 1 });
-        const kept = store.get(HTTP_CACHE_INDEX_KEY);
-        assert.ok(Array.isArray(kept) && kept.length <= maxEntries);
-      }),
+      fc.asyncProperty(
+        storedEntry,
+        index,
+        fc.dictionary(fc.string({ maxLength: 6 }), storedEntry, { maxKeys: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (entry, idx, others, maxEntries) => {
+          const store: HttpCacheStore = new Map<string, unknown>([...Object.entries(others), [KEY_A, entry], [HTTP_CACHE_INDEX_KEY, idx]]);
+          const http = counting();
+          const res = await cachedGet(http, store, URL_A, {}, { now: () => NOW, maxEntries });
+          assert.ok(isResponse(res));
+          if (http.calls === 0) {
+            const e = entry as { expiresAt: number; value: unknown };
+            assert.ok(Number.isFinite(e.expiresAt) && e.expiresAt > NOW, 'only an unexpired entry is served');
+            // As JSON: generated values may have a null prototype.
+            assert.deepEqual(JSON.parse(JSON.stringify(res)), JSON.parse(JSON.stringify(e.value)));
+          } else {
+            assert.deepEqual(res, FRESH);
+            assert.deepEqual(await cachedGet(counting(), store, URL_A, {}, { now: () => NOW, maxEntries }), FRESH, 'the fresh response was stored');
+          }
+          // The expiring store tolerates the same junk: the index may be anything.
+          writeExpiring(store, 'x', { n: 1 }, NOW + 1000, { now: () => NOW, maxEntries });
+          assert.deepEqual(readExpiring(store, 'x', { now: () => NOW }), { n: 1 });
+          const kept = store.get(HTTP_CACHE_INDEX_KEY);
+          assert.ok(Array.isArray(kept) && kept.length <= maxEntries);
+        },
+      ),
       { ci: 150, fuzz: 20_000, long: 80_000 },
     );
   });

@@ -77,10 +77,14 @@ function signWith(method: Method, key: Key, input: string): Buffer {
   try {
     if (method === 'none') return Buffer.alloc(0);
     // The classic confusion attack: HMAC keyed with the issuer's public key, which everyone can read.
-    if (method === 'HS256') return createHmac('sha256', RSA_A?.publicKey.export({ type: 'spki', format: 'pem' }) ?? '').update(data).digest();
+    if (method === 'HS256')
+      return createHmac('sha256', RSA_A?.publicKey.export({ type: 'spki', format: 'pem' }) ?? '')
+        .update(data)
+        .digest();
     // node:crypto would sign RS256 with an RSA key here: not what an EdDSA forger sends.
     if (method === 'EdDSA') return key.algs.includes('EdDSA') ? sign(null, data, key.privateKey) : Buffer.from('not a signature');
-    if (method.startsWith('PS')) return sign(hash, data, { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+    if (method.startsWith('PS'))
+      return sign(hash, data, { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
     if (method.startsWith('ES')) return sign(hash, data, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
     return sign(hash, data, key.privateKey);
   } catch {
@@ -106,12 +110,25 @@ function token(header: Record<string, unknown>, payload: Record<string, unknown>
 }
 
 function validClaims(): Record<string, unknown> {
-  return { aud: CLIENT, iss: `https://login.example.test/${TENANT}/v2.0`, tid: TENANT, exp: NOW + 3600, iat: NOW - 5, nbf: NOW - 5, nonce: NONCE, sub: 'subject' };
+  return {
+    aud: CLIENT,
+    iss: `https://login.example.test/${TENANT}/v2.0`,
+    tid: TENANT,
+    exp: NOW + 3600,
+    iat: NOW - 5,
+    nbf: NOW - 5,
+    nonce: NONCE,
+    sub: 'subject',
+  };
 }
 
 /** Extra claims and header fields of any JSON shape, none of them a name validation looks at. */
 const CHECKED = new Set(['aud', 'iss', 'tid', 'exp', 'nbf', 'nonce', 'auth_time', 'alg', 'kid', '__proto__']);
-const extras = fc.dictionary(fc.string({ maxLength: 10 }).filter((k) => !CHECKED.has(k)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+const extras = fc.dictionary(
+  fc.string({ maxLength: 10 }).filter((k) => !CHECKED.has(k)),
+  fc.jsonValue({ maxDepth: 2 }),
+  { maxKeys: 4 },
+);
 
 /** A correct signer: a published key with one of its algorithms. */
 const genuineSigner = fc.constantFrom(...PUBLISHED.flatMap((key) => key.algs.map((alg) => ({ key, alg }))));
@@ -141,7 +158,11 @@ describe(`fuzzing id token validation with real keys (${runs({ ci: 40, fuzz: 200
       fc.constant(undefined),
       fc.constantFrom('unknown-kid', '', 'RSA-A', null, 7, ['rsa-a']),
     );
-    const headerAlg = fc.oneof({ weight: 4, arbitrary: fc.constantFrom<unknown>(...METHODS) }, fc.constantFrom<unknown>('rs256', 'None', 'NONE', '', 'RS256 ', 'HS512', null, 256, ['RS256']), fc.string({ maxLength: 6 }));
+    const headerAlg = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom<unknown>(...METHODS) },
+      fc.constantFrom<unknown>('rs256', 'None', 'NONE', '', 'RS256 ', 'HS512', null, 256, ['RS256']),
+      fc.string({ maxLength: 6 }),
+    );
     await fuzz(
       'id-token-forged',
       fc.asyncProperty(headerAlg, fc.constantFrom(...METHODS), fc.constantFrom(...KEYS), kidChoice, async (alg, method, key, kid) => {
@@ -150,7 +171,8 @@ describe(`fuzzing id token validation with real keys (${runs({ ci: 40, fuzz: 200
         const jwt = token(header, validClaims(), method, key);
         const selected = typeof kid !== 'string' || kid === key.kid;
         const produced = producedAlg(method, key);
-        const genuine = alg === produced && (SUPPORTED as readonly unknown[]).includes(produced) && key.algs.includes(produced) && key.kid !== undefined && selected;
+        const genuine =
+          alg === produced && (SUPPORTED as readonly unknown[]).includes(produced) && key.algs.includes(produced) && key.kid !== undefined && selected;
         assert.equal(await accepts(jwt), genuine, `alg ${JSON.stringify(alg)} signed ${method} by ${key.name}, kid ${JSON.stringify(kid)}`);
       }),
       { ci: 100, fuzz: 3000, long: 30_000 },
@@ -159,9 +181,9 @@ describe(`fuzzing id token validation with real keys (${runs({ ci: 40, fuzz: 200
 
   it('tampered tokens: only a token whose signed parts and signature bytes are those of a genuine token passes', async () => {
     // Signed once: the mutations are what varies.
-    const pool = fc.sample(fc.tuple(genuineSigner, extras, fc.boolean()), { numRuns: 24, seed: 11 }).map(([{ key, alg }, more, withKid]) =>
-      token({ alg, ...(withKid ? { kid: key.kid } : {}) }, { ...more, ...validClaims() }, alg, key),
-    );
+    const pool = fc
+      .sample(fc.tuple(genuineSigner, extras, fc.boolean()), { numRuns: 24, seed: 11 })
+      .map(([{ key, alg }, more, withKid]) => token({ alg, ...(withKid ? { kid: key.kid } : {}) }, { ...more, ...validClaims() }, alg, key));
     const char = fc.oneof(fc.constantFrom(...'AQgw_-.=+/ \u00e9'), fc.string({ minLength: 1, maxLength: 1 }));
     const mutation = fc.oneof(
       fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), char }),
@@ -171,7 +193,11 @@ describe(`fuzzing id token validation with real keys (${runs({ ci: 40, fuzz: 200
       fc.record({ kind: fc.constant('cut-signature' as const), at: fc.nat() }),
       fc.record({ kind: fc.constant('splice' as const), other: fc.nat(), part: fc.nat({ max: 2 }) }),
       fc.record({ kind: fc.constant('edit-claim' as const), name: fc.constantFrom('aud', 'exp', 'sub', 'nonce', 'x'), value: fc.jsonValue({ maxDepth: 1 }) }),
-      fc.record({ kind: fc.constant('edit-header' as const), name: fc.constantFrom('alg', 'kid', 'typ'), value: fc.oneof(fc.constantFrom<unknown>(...METHODS, ...PUBLISHED.map((k) => k.kid)), fc.jsonValue({ maxDepth: 1 })) }),
+      fc.record({
+        kind: fc.constant('edit-header' as const),
+        name: fc.constantFrom('alg', 'kid', 'typ'),
+        value: fc.oneof(fc.constantFrom<unknown>(...METHODS, ...PUBLISHED.map((k) => k.kid)), fc.jsonValue({ maxDepth: 1 })),
+      }),
     );
     await fuzz(
       'id-token-tampered',
@@ -180,7 +206,10 @@ describe(`fuzzing id token validation with real keys (${runs({ ci: 40, fuzz: 200
         let jwt = original;
         for (const m of mutations) jwt = mutate(jwt, m, pool);
         // Splices can rebuild another genuine token of the pool (same claims, other header): that one passes too.
-        assert.equal(await accepts(jwt), pool.some((genuine) => sameSignedToken(jwt, genuine)));
+        assert.equal(
+          await accepts(jwt),
+          pool.some((genuine) => sameSignedToken(jwt, genuine)),
+        );
       }),
       { ci: 100, fuzz: 8000, long: 80_000 },
     );
@@ -190,16 +219,28 @@ describe(`fuzzing id token validation with real keys (${runs({ ci: 40, fuzz: 200
     const ec256 = PUBLISHED.find((k) => k.name === 'ec-256');
     if (ec256 === undefined) throw new Error('no P-256 key');
     const defect = fc.oneof(
-      fc.record({ claim: fc.constant('aud'), value: fc.oneof(fc.constant(undefined), fc.constant(CLIENT.toUpperCase()), fc.constant([]), fc.string(), fc.array(fc.string(), { maxLength: 3 })), check: fc.constant('audience') }),
+      fc.record({
+        claim: fc.constant('aud'),
+        value: fc.oneof(fc.constant(undefined), fc.constant(CLIENT.toUpperCase()), fc.constant([]), fc.string(), fc.array(fc.string(), { maxLength: 3 })),
+        check: fc.constant('audience'),
+      }),
       fc.record({ claim: fc.constant('aud'), value: fc.array(fc.string(), { maxLength: 3 }).map((a) => [...a, CLIENT]), check: fc.constant('ok') }),
       fc.record({ claim: fc.constantFrom('iss', 'tid'), value: fc.oneof(fc.constant(undefined), fc.string(), fc.constant(42)), check: fc.constant('issuer') }),
-      fc.record({ claim: fc.constant('exp'), value: fc.oneof(fc.constant(undefined), fc.string(), fc.constant(null), fc.constant([NOW])), check: fc.constant('malformed') }),
+      fc.record({
+        claim: fc.constant('exp'),
+        value: fc.oneof(fc.constant(undefined), fc.string(), fc.constant(null), fc.constant([NOW])),
+        check: fc.constant('malformed'),
+      }),
       fc.record({ claim: fc.constant('exp'), value: fc.integer({ min: -1e9, max: NOW - 301 }), check: fc.constant('expired') }),
       fc.record({ claim: fc.constant('exp'), value: fc.integer({ min: NOW - 300, max: NOW + 1e9 }), check: fc.constant('ok') }),
       fc.record({ claim: fc.constant('nbf'), value: fc.integer({ min: NOW + 301, max: NOW + 1e9 }), check: fc.constant('not_yet_valid') }),
       fc.record({ claim: fc.constant('nbf'), value: fc.oneof(fc.constant(undefined), fc.integer({ min: -1e9, max: NOW + 300 })), check: fc.constant('ok') }),
       fc.record({ claim: fc.constant('nbf'), value: fc.oneof(fc.string(), fc.boolean()), check: fc.constant('malformed') }),
-      fc.record({ claim: fc.constant('nonce'), value: fc.oneof(fc.constant(undefined), fc.string(), fc.constant(NONCE.toUpperCase())), check: fc.constant('nonce') }),
+      fc.record({
+        claim: fc.constant('nonce'),
+        value: fc.oneof(fc.constant(undefined), fc.string(), fc.constant(NONCE.toUpperCase())),
+        check: fc.constant('nonce'),
+      }),
     );
     await fuzz(
       'id-token-claims',

@@ -17,7 +17,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 // Above any pid_max: no such process.
 const DEAD = 4_194_305;
-const pid = fc.oneof(fc.constantFrom(process.pid, 1, DEAD, 0, -1, 2 ** 31, 2 ** 53 + 1).map(String), fc.constantFrom('NaN', '1e3', '0x10', '+1', '', ' '), fc.integer().map(String));
+const pid = fc.oneof(
+  fc.constantFrom(process.pid, 1, DEAD, 0, -1, 2 ** 31, 2 ** 53 + 1).map(String),
+  fc.constantFrom('NaN', '1e3', '0x10', '+1', '', ' '),
+  fc.integer().map(String),
+);
 const contents = fc.oneof(
   fc.tuple(pid, fc.constantFrom(' ', '  ', '\t', '\n', ''), fc.string({ maxLength: 40 })).map(([p, sep, argv]) => Buffer.from(`${p}${sep}${argv}`, 'utf8')),
   fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),

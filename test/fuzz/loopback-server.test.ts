@@ -60,8 +60,17 @@ interface Junk {
 
 const FORM = 'application/x-www-form-urlencoded';
 const field = fc.tuple(
-  fc.oneof({ weight: 4, arbitrary: fc.constantFrom('state', 'code', 'error', 'error_description', 'client_info', 'session_state') }, fc.constantFrom('State', 'CODE', '__proto__', 'constructor', ''), fc.string({ maxLength: 6 })),
-  fc.oneof({ weight: 3, arbitrary: fc.constant(STATE) }, fc.constantFrom(`${STATE} `, STATE.toUpperCase(), '', 'the-code'), fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 6 })),
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom('state', 'code', 'error', 'error_description', 'client_info', 'session_state') },
+    fc.constantFrom('State', 'CODE', '__proto__', 'constructor', ''),
+    fc.string({ maxLength: 6 }),
+  ),
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constant(STATE) },
+    fc.constantFrom(`${STATE} `, STATE.toUpperCase(), '', 'the-code'),
+    fc.string({ maxLength: 12 }),
+    fc.string({ unit: 'binary', maxLength: 6 }),
+  ),
 );
 /** Mostly fields that could end the wait: a state and a code or error, plus others, shuffled. */
 const fields = fc.oneof(
@@ -80,7 +89,10 @@ const redirect: fc.Arbitrary<Redirect> = fc.record({
   method: fc.constantFrom('GET' as const, 'POST' as const),
   path: fc.oneof({ weight: 6, arbitrary: fc.constant('/' as const) }, fc.constantFrom('/callback' as const, '/favicon.ico' as const)),
   host: fc.oneof({ weight: 6, arbitrary: fc.constantFrom<Host>(...OWN_HOSTS) }, fc.constantFrom<Host>('ip-no-port', 'evil', 'other-port', 'none')),
-  contentType: fc.oneof({ weight: 4, arbitrary: fc.constant(FORM) }, fc.constantFrom(`${FORM}; charset=utf-8`, 'Application/X-WWW-Form-Urlencoded', 'text/plain', 'multipart/form-data', '')),
+  contentType: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(FORM) },
+    fc.constantFrom(`${FORM}; charset=utf-8`, 'Application/X-WWW-Form-Urlencoded', 'text/plain', 'multipart/form-data', ''),
+  ),
   chunked: fc.boolean(),
   fields,
   extraQuery: fc.array(field, { maxLength: 3 }),
@@ -127,7 +139,23 @@ const junk: fc.Arbitrary<Junk> = fc.oneof(
     .record({
       method: fc.oneof(fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'OPTIONS', 'DELETE', 'get', 'CONNECT', 'PRI'), token),
       target: fc.oneof(
-        fc.constantFrom('/', '//', '*', '/?', '/#x', '/%', '/%zz', '/?%', '/?state=%ZZ&code=1', '/../', '/./?code=1', '//evil/?code=1', 'http://evil/?code=1', '?code=1', ''),
+        fc.constantFrom(
+          '/',
+          '//',
+          '*',
+          '/?',
+          '/#x',
+          '/%',
+          '/%zz',
+          '/?%',
+          '/?state=%ZZ&code=1',
+          '/../',
+          '/./?code=1',
+          '//evil/?code=1',
+          'http://evil/?code=1',
+          '?code=1',
+          '',
+        ),
         fc.webPath(),
         fc.webQueryParameters().map((q) => `/?${q}`),
         fc.string({ maxLength: 30 }),
@@ -137,7 +165,20 @@ const junk: fc.Arbitrary<Junk> = fc.oneof(
       headers: fc.array(
         fc.oneof(
           fc.tuple(token, fc.string({ maxLength: 20 })).map(([k, v]) => `${k}: ${v}`),
-          fc.constantFrom('Content-Length: -1', 'Content-Length: 99999999999', 'Content-Length: 5', 'Content-Length: 1, 2', 'Transfer-Encoding: chunked', 'Transfer-Encoding: gzip, chunked', `Content-Type: ${FORM}`, 'Expect: 100-continue', 'Connection: close', 'Connection: upgrade', 'Upgrade: websocket', 'Host: second'),
+          fc.constantFrom(
+            'Content-Length: -1',
+            'Content-Length: 99999999999',
+            'Content-Length: 5',
+            'Content-Length: 1, 2',
+            'Transfer-Encoding: chunked',
+            'Transfer-Encoding: gzip, chunked',
+            `Content-Type: ${FORM}`,
+            'Expect: 100-continue',
+            'Connection: close',
+            'Connection: upgrade',
+            'Upgrade: websocket',
+            'Host: second',
+          ),
           fc.string({ maxLength: 30 }),
         ),
         { maxLength: 5 },
@@ -204,7 +245,11 @@ describe(`fuzzing the loopback server's request parsing over TCP (${runs(BUDGET)
             assert.equal(outcome.fields['state'], STATE);
             assert.ok(Object.hasOwn(outcome.fields, 'code') || Object.hasOwn(outcome.fields, 'error'));
             const ended = outcome.fields;
-            if (known === -1) assert.ok(allCandidates.some((c) => isDeepStrictEqual(c, ended)), 'it ended with one of the qualifying redirects');
+            if (known === -1)
+              assert.ok(
+                allCandidates.some((c) => isDeepStrictEqual(c, ended)),
+                'it ended with one of the qualifying redirects',
+              );
           }
           if (candidates.length > 0) assert.ok(outcome !== undefined, 'a qualifying redirect ends the wait');
           else if (known === -1) assert.equal(outcome, undefined, 'no request carried the state and a code or error');
@@ -223,7 +268,10 @@ describe('loopback server fuzz regressions', () => {
   async function redirectOnce(query: string): Promise<{ status: number; fields: AuthResponse | undefined }> {
     const server = await startLoopbackServer();
     let fields: AuthResponse | undefined;
-    const waiting = server.waitForResponse({ state: STATE }).then((f) => (fields = f), () => undefined);
+    const waiting = server.waitForResponse({ state: STATE }).then(
+      (f) => (fields = f),
+      () => undefined,
+    );
     const port = Number(new URL(server.redirectUri).port);
     const answer = await exchange(port, Buffer.from(`GET /?${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
     await server.close();
@@ -234,7 +282,14 @@ describe('loopback server fuzz regressions', () => {
   it('a field named __proto__ is kept, not swallowed by the prototype setter, and a repeated one is refused', async () => {
     const kept = await redirectOnce(`code=c&state=${STATE}&__proto__=x`);
     assert.equal(kept.status, 200);
-    assert.deepEqual(kept.fields, Object.fromEntries([['code', 'c'], ['state', STATE], ['__proto__', 'x']]));
+    assert.deepEqual(
+      kept.fields,
+      Object.fromEntries([
+        ['code', 'c'],
+        ['state', STATE],
+        ['__proto__', 'x'],
+      ]),
+    );
     const repeated = await redirectOnce(`code=c&state=${STATE}&__proto__=x&__proto__=y`);
     assert.equal(repeated.status, 400);
     assert.equal(repeated.fields, undefined);

@@ -32,7 +32,15 @@ const ASYNC = { ci: 150, fuzz: 3000, long: 30_000 } as const;
 const b64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
 
 /** JSON-ish values shaped like what the parsers expect, with every field possibly of the wrong type. */
-const anyValue = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+const anyValue = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.object({ maxDepth: 1 }),
+);
 const tokenFields = fc.record(
   {
     access_token: anyValue,
@@ -58,7 +66,12 @@ const body = fc.oneof(
   fc.string(),
   fc.json(),
   tokenFields.map((o) => JSON.stringify(o)),
-  fc.tuple(tokenFields.map((o) => JSON.stringify(o)), fc.nat()).map(([s, n]) => s.slice(0, n % (s.length + 1))),
+  fc
+    .tuple(
+      tokenFields.map((o) => JSON.stringify(o)),
+      fc.nat(),
+    )
+    .map(([s, n]) => s.slice(0, n % (s.length + 1))),
   fc.constant('<html><body>502 Bad Gateway</body></html>'),
 );
 const response = fc.record({
@@ -72,7 +85,10 @@ function only(allowed: ReadonlyArray<abstract new (...args: never[]) => Error>, 
   try {
     fn();
   } catch (err) {
-    assert.ok(allowed.some((C) => err instanceof C), `unexpected ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    assert.ok(
+      allowed.some((C) => err instanceof C),
+      `unexpected ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+    );
   }
 }
 
@@ -80,16 +96,26 @@ async function onlyAsync(allowed: ReadonlyArray<abstract new (...args: never[]) 
   try {
     await fn();
   } catch (err) {
-    assert.ok(allowed.some((C) => err instanceof C), `unexpected ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    assert.ok(
+      allowed.some((C) => err instanceof C),
+      `unexpected ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+    );
   }
 }
 
 /** Three dot-separated segments: base64url JSON headers and payloads of any shape, or raw junk. */
 const jwtLike = fc.oneof(
   fc.string(),
-  fc.tuple(fc.oneof(fc.json(), fc.constant('{"alg":"RS256","kid":"k"}')), fc.oneof(fc.json(), tokenFields.map((o) => JSON.stringify(o))), fc.string()).map(
-    ([h, p, s]) => `${b64url(h)}.${b64url(p)}.${b64url(s)}`,
-  ),
+  fc
+    .tuple(
+      fc.oneof(fc.json(), fc.constant('{"alg":"RS256","kid":"k"}')),
+      fc.oneof(
+        fc.json(),
+        tokenFields.map((o) => JSON.stringify(o)),
+      ),
+      fc.string(),
+    )
+    .map(([h, p, s]) => `${b64url(h)}.${b64url(p)}.${b64url(s)}`),
   fc.array(fc.base64String(), { minLength: 1, maxLength: 5 }).map((parts) => parts.join('.')),
 );
 
@@ -126,7 +152,12 @@ describe(`fuzzing the parsers of untrusted input (${runs(CHEAP)} runs each, ${ru
       'id-token-unsigned',
       fc.asyncProperty(jwtLike, fc.string(), async (token, clientId) => {
         await onlyAsync([IdTokenError, InvalidResponseError], () =>
-          validateIdToken(token, { clientId: clientId === '' ? 'c' : clientId, issuer: 'https://issuer.example/t/v2.0', now: 1_700_000_000, keys: () => Promise.resolve([]) }),
+          validateIdToken(token, {
+            clientId: clientId === '' ? 'c' : clientId,
+            issuer: 'https://issuer.example/t/v2.0',
+            now: 1_700_000_000,
+            keys: () => Promise.resolve([]),
+          }),
         );
       }),
       ASYNC,
@@ -134,7 +165,11 @@ describe(`fuzzing the parsers of untrusted input (${runs(CHEAP)} runs each, ${ru
   });
 
   it('client_info: uid and utid, or InvalidResponseError', async () => {
-    const info = fc.oneof(fc.string(), fc.json().map(b64url), fc.record({ uid: anyValue, utid: anyValue }, { requiredKeys: [] }).map((o) => b64url(JSON.stringify(o))));
+    const info = fc.oneof(
+      fc.string(),
+      fc.json().map(b64url),
+      fc.record({ uid: anyValue, utid: anyValue }, { requiredKeys: [] }).map((o) => b64url(JSON.stringify(o))),
+    );
     await fuzz(
       'client-info',
       fc.property(info, (raw) => {
@@ -149,12 +184,31 @@ describe(`fuzzing the parsers of untrusted input (${runs(CHEAP)} runs each, ${ru
 
   it('cache files: deserialize accepts or throws CacheFormatError leaving the cache as it was, and what it accepts serializes', async () => {
     const seeded = readFileSync(new URL('../cache/fixtures/msal-node-cache.json', import.meta.url), 'utf8');
-    const entry = fc.dictionary(fc.constantFrom('credential_type', 'secret', 'home_account_id', 'environment', 'client_id', 'realm', 'target', 'expires_on', 'cached_at', 'extended_expires_on', 'family_id', 'username', 'key_id'), anyValue);
+    const entry = fc.dictionary(
+      fc.constantFrom(
+        'credential_type',
+        'secret',
+        'home_account_id',
+        'environment',
+        'client_id',
+        'realm',
+        'target',
+        'expires_on',
+        'cached_at',
+        'extended_expires_on',
+        'family_id',
+        'username',
+        'key_id',
+      ),
+      anyValue,
+    );
     const section = fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(entry, anyValue), { maxKeys: 3 });
     const cacheFile = fc.oneof(
       fc.string(),
       fc.json(),
-      fc.record({ AccessToken: section, RefreshToken: section, IdToken: section, Account: section, AppMetadata: section }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+      fc
+        .record({ AccessToken: section, RefreshToken: section, IdToken: section, Account: section, AppMetadata: section }, { requiredKeys: [] })
+        .map((o) => JSON.stringify(o)),
     );
     await fuzz(
       'cache-file',
@@ -182,17 +236,19 @@ describe(`fuzzing the parsers of untrusted input (${runs(CHEAP)} runs each, ${ru
   it('discovery documents: metadata, or a typed error', async () => {
     const doc = fc.oneof(
       body,
-      fc.record(
-        {
-          token_endpoint: fc.oneof(anyValue, fc.webUrl({ validSchemes: ['https'] })),
-          authorization_endpoint: fc.oneof(anyValue, fc.webUrl({ validSchemes: ['https'] })),
-          issuer: fc.oneof(anyValue, fc.webUrl()),
-          jwks_uri: anyValue,
-          device_authorization_endpoint: anyValue,
-          tenant_region_scope: anyValue,
-        },
-        { requiredKeys: [] },
-      ).map((o) => JSON.stringify(o)),
+      fc
+        .record(
+          {
+            token_endpoint: fc.oneof(anyValue, fc.webUrl({ validSchemes: ['https'] })),
+            authorization_endpoint: fc.oneof(anyValue, fc.webUrl({ validSchemes: ['https'] })),
+            issuer: fc.oneof(anyValue, fc.webUrl()),
+            jwks_uri: anyValue,
+            device_authorization_endpoint: anyValue,
+            tenant_region_scope: anyValue,
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o)),
     );
     const authority = parseAuthority('https://login.example.test/tenant-a', { oidcAuthority: true });
     await fuzz(
@@ -214,7 +270,9 @@ describe(`fuzzing the parsers of untrusted input (${runs(CHEAP)} runs each, ${ru
     const url = fc.oneof(
       fc.string(),
       fc.webUrl({ withQueryParameters: true, withFragments: true }),
-      fc.tuple(fc.constantFrom('https://', 'http://', 'https://login.microsoftonline.com/', 'https://x.b2clogin.com/', 'https://x.ciamlogin.com/'), fc.string()).map(([a, b]) => a + b),
+      fc
+        .tuple(fc.constantFrom('https://', 'http://', 'https://login.microsoftonline.com/', 'https://x.b2clogin.com/', 'https://x.ciamlogin.com/'), fc.string())
+        .map(([a, b]) => a + b),
     );
     await fuzz(
       'authority',
@@ -260,8 +318,12 @@ describe(`fuzzing the parsers of untrusted input (${runs(CHEAP)} runs each, ${ru
   it('WWW-Authenticate headers: the parser never throws; claims are JSON objects or InvalidResponseError', async () => {
     const header = fc.oneof(
       fc.string(),
-      fc.tuple(fc.constantFrom('Bearer', 'Basic', 'PoP', 'bearer'), fc.dictionary(fc.stringMatching(/^[a-z_]{1,8}$/), fc.string()))
-        .map(([scheme, p]) => `${scheme} ${Object.entries(p).map(([k, v]) => `${k}="${v.replace(/["\\]/g, '\\$&')}"`).join(', ')}`),
+      fc.tuple(fc.constantFrom('Bearer', 'Basic', 'PoP', 'bearer'), fc.dictionary(fc.stringMatching(/^[a-z_]{1,8}$/), fc.string())).map(
+        ([scheme, p]) =>
+          `${scheme} ${Object.entries(p)
+            .map(([k, v]) => `${k}="${v.replace(/["\\]/g, '\\$&')}"`)
+            .join(', ')}`,
+      ),
       fc.json().map((j) => `Bearer realm="", error="insufficient_claims", claims="${Buffer.from(j).toString('base64')}"`),
     );
     await fuzz(

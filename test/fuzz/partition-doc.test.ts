@@ -22,16 +22,50 @@ const KEY = distributedCacheKey('msal', 'app', PARTITION);
 const SECTIONS = ['AccessToken', 'RefreshToken', 'IdToken', 'Account', 'AppMetadata'] as const;
 const PARSERS = { AccessToken: parseAccessToken, RefreshToken: parseRefreshToken, IdToken: parseIdToken, Account: parseAccount, AppMetadata: parseAppMetadata };
 
-const anyValue = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }), fc.object({ maxDepth: 1 }));
+const anyValue = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }),
+  fc.object({ maxDepth: 1 }),
+);
 const FIELDS = [
-  'credential_type', 'secret', 'home_account_id', 'environment', 'client_id', 'realm', 'target', 'token_type', 'expires_on', 'cached_at',
-  'extended_expires_on', 'refresh_on', 'key_id', 'family_id', 'user_assertion_hash', 'userAssertionHash', 'username', 'authority_type',
-  'local_account_id', 'last_modification_time', 'ext_cache_key',
+  'credential_type',
+  'secret',
+  'home_account_id',
+  'environment',
+  'client_id',
+  'realm',
+  'target',
+  'token_type',
+  'expires_on',
+  'cached_at',
+  'extended_expires_on',
+  'refresh_on',
+  'key_id',
+  'family_id',
+  'user_assertion_hash',
+  'userAssertionHash',
+  'username',
+  'authority_type',
+  'local_account_id',
+  'last_modification_time',
+  'ext_cache_key',
 ] as const;
 /** An access token of this partition, as an MSAL writes it. */
 const goodAccessToken = {
-  credential_type: 'AccessToken', secret: 'old-secret', home_account_id: '', environment: ENV, client_id: 'app', realm: 'contoso',
-  target: 'https://graph.microsoft.com/.default', token_type: 'Bearer', cached_at: String(T0), expires_on: String(T0 + 3600),
+  credential_type: 'AccessToken',
+  secret: 'old-secret',
+  home_account_id: '',
+  environment: ENV,
+  client_id: 'app',
+  realm: 'contoso',
+  target: 'https://graph.microsoft.com/.default',
+  token_type: 'Bearer',
+  cached_at: String(T0),
+  expires_on: String(T0 + 3600),
 };
 const entry = fc.oneof(
   fc.dictionary(fc.constantFrom(...FIELDS), anyValue, { maxKeys: 8 }),
@@ -39,12 +73,20 @@ const entry = fc.oneof(
   fc.dictionary(fc.constantFrom(...FIELDS), anyValue, { maxKeys: 3 }).map((changes) => ({ ...goodAccessToken, ...changes })),
   fc.constant(goodAccessToken),
 );
-const section = fc.dictionary(fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'constructor', '0')), fc.oneof({ weight: 5, arbitrary: entry }, anyValue), { maxKeys: 3 });
+const section = fc.dictionary(
+  fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'constructor', '0')),
+  fc.oneof({ weight: 5, arbitrary: entry }, anyValue),
+  { maxKeys: 3 },
+);
 const docText = fc.oneof(
   fc.string(),
   fc.json({ maxDepth: 3 }),
   fc
-    .dictionary(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...SECTIONS) }, fc.constantFrom('Unknown', '__proto__', 'appmetadata'), fc.string({ maxLength: 6 })), fc.oneof({ weight: 4, arbitrary: section }, anyValue), { maxKeys: 5 })
+    .dictionary(
+      fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...SECTIONS) }, fc.constantFrom('Unknown', '__proto__', 'appmetadata'), fc.string({ maxLength: 6 })),
+      fc.oneof({ weight: 4, arbitrary: section }, anyValue),
+      { maxKeys: 5 },
+    )
     .map((d) => JSON.stringify(d)),
 );
 

@@ -31,12 +31,42 @@ export function makePki(): Pki {
     execFileSync('openssl', args, { stdio: 'pipe' });
   };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.pem'), '-days', '1', '-subj', '/CN=msal-ts test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=msal-ts test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   openssl('req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=localhost');
   writeFileSync(p('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl('x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial',
-    '-out', p('server.pem'), '-days', '1', '-extfile', p('ext.cnf'));
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.pem'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('server.pem'),
+    '-days',
+    '1',
+    '-extfile',
+    p('ext.cnf'),
+  );
   return {
     dir,
     caPath: p('ca.pem'),
@@ -63,7 +93,11 @@ function builtPki(dir: string, caPath: string): Pki {
         publicKey: ca.publicKey,
         notBefore,
         notAfter,
-        extensions: [extensions.basicConstraints({ pathLength: 0 }), extensions.keyUsage(['keyCertSign', 'cRLSign']), extensions.subjectKeyIdentifier(keyIdentifier(ca.publicKey))],
+        extensions: [
+          extensions.basicConstraints({ pathLength: 0 }),
+          extensions.keyUsage(['keyCertSign', 'cRLSign']),
+          extensions.subjectKeyIdentifier(keyIdentifier(ca.publicKey)),
+        ],
       },
       ca.privateKey,
     ),

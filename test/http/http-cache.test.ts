@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  HTTP_CACHE_INDEX_KEY,
-  cachedGet,
-  readExpiring,
-  writeExpiring,
-} from '../../src/http/http-cache.js';
+import { HTTP_CACHE_INDEX_KEY, cachedGet, readExpiring, writeExpiring } from '../../src/http/http-cache.js';
 import type { HttpCacheStore } from '../../src/http/http-cache.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/http/http-client.js';
 
@@ -83,7 +78,10 @@ describe('cachedGet', () => {
     await cachedGet(http, cache, 'https://a/x', { 'client-request-id': '1' });
     await cachedGet(http, cache, 'https://a/x', { 'client-request-id': '2' });
     await cachedGet(http, cache, 'https://a/x?q=1', { 'client-request-id': '3' });
-    assert.deepEqual(http.calls.map((c) => c.headers['client-request-id']), ['1', '3']);
+    assert.deepEqual(
+      http.calls.map((c) => c.headers['client-request-id']),
+      ['1', '3'],
+    );
   });
 
   it('passes headers and the signal to the transport', async () => {
@@ -167,13 +165,10 @@ describe('writeExpiring / readExpiring', () => {
     for (let i = 0; i < 5; i++) {
       writeExpiring(cache, `k${i}`, { i }, c.now() + 60_000, { now: c.now, maxEntries: 3 });
     }
-    assert.deepEqual(['k0', 'k1', 'k2', 'k3', 'k4'].map((k) => readExpiring(cache, k, { now: c.now })), [
-      undefined,
-      undefined,
-      { i: 2 },
-      { i: 3 },
-      { i: 4 },
-    ]);
+    assert.deepEqual(
+      ['k0', 'k1', 'k2', 'k3', 'k4'].map((k) => readExpiring(cache, k, { now: c.now })),
+      [undefined, undefined, { i: 2 }, { i: 3 }, { i: 4 }],
+    );
     // Three entries plus the index, nothing else.
     assert.equal(cache.size, 4);
   });

@@ -52,7 +52,7 @@ describe('createThrottledHttpClient', () => {
     assert.equal(withAssertion('one').uiRequired, withAssertion('two').uiRequired, 'a fresh client assertion is the same request');
   });
 
-  it('another account is not throttled by one account\'s 429', async () => {
+  it("another account is not throttled by one account's 429", async () => {
     const { now, sleep } = clock();
     const inner = scripted([error(429, { 'retry-after': '120' })]);
     const http = createThrottledHttpClient(inner, { now, sleep });

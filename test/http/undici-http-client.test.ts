@@ -3,12 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import {
-  InvalidResponseError,
-  NetworkError,
-  RequestAbortedError,
-  RequestTimeoutError,
-} from '../../src/errors.js';
+import { InvalidResponseError, NetworkError, RequestAbortedError, RequestTimeoutError } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http/undici-http-client.js';
 import type { ClosableHttpClient, HttpClientOptions } from '../../src/http/undici-http-client.js';
 import type { LogContext, Logger, LogLevel } from '../../src/logger.js';
@@ -91,10 +86,12 @@ describe('trust (verify / ca)', () => {
   });
 
   it('the default trust store rejects the private CA with NetworkError carrying the TLS error', async () => {
-    const err = await client().send({ method: 'GET', url: `${server.origin}/c`, headers: { 'client-request-id': 'corr-1' } }).then(
-      () => assert.fail('expected a rejection'),
-      (e: unknown) => e,
-    );
+    const err = await client()
+      .send({ method: 'GET', url: `${server.origin}/c`, headers: { 'client-request-id': 'corr-1' } })
+      .then(
+        () => assert.fail('expected a rejection'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof NetworkError);
     assert.equal(err.code, 'network_error');
     assert.equal(err.correlationId, 'corr-1');
@@ -210,7 +207,10 @@ describe('proxies', () => {
     try {
       const res = await client({ ca: pki.caPem }).send({ method: 'GET', url: `${server.origin}/env`, headers: {} });
       assert.equal(res.status, 200);
-      assert.deepEqual(proxy.connects.map((c) => c.target), [`127.0.0.1:${server.port}`]);
+      assert.deepEqual(
+        proxy.connects.map((c) => c.target),
+        [`127.0.0.1:${server.port}`],
+      );
     } finally {
       clearProxyEnv();
     }
@@ -244,7 +244,10 @@ describe('proxies', () => {
     const dead = await unusedPort();
     const err = await client({ ca: pki.caPem, proxy: `http://bob:hunter2@127.0.0.1:${dead}` })
       .send({ method: 'GET', url: `${server.origin}/x`, headers: {} })
-      .then(() => assert.fail('expected a rejection'), (e: unknown) => e);
+      .then(
+        () => assert.fail('expected a rejection'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof NetworkError);
     assert.doesNotMatch(err.message, /hunter2/);
   });
@@ -291,7 +294,10 @@ describe('timeouts, aborts and connection failures', () => {
     const port = await unusedPort();
     const err = await client()
       .send({ method: 'POST', url: `https://127.0.0.1:${port}/token`, headers: {}, body: 'client_secret=TopSecretValue' })
-      .then(() => assert.fail('expected a rejection'), (e: unknown) => e);
+      .then(
+        () => assert.fail('expected a rejection'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof NetworkError);
     assert.equal((err.cause as { code?: unknown }).code, 'ECONNREFUSED');
     assert.doesNotMatch(err.message, /TopSecretValue/);

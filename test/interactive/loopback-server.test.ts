@@ -68,7 +68,14 @@ describe('loopback redirect server', () => {
     t.after(() => server.close());
     const waiting = server.waitForResponse({ state: 'right' });
     let settled = false;
-    void waiting.then(() => { settled = true; }, () => { settled = true; });
+    void waiting.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
     const wrong = await get(server, '/?code=stolen&state=wrong');
     assert.equal(wrong.status, 400);
     assert.match(wrong.body, /State mismatch/);

@@ -117,7 +117,10 @@ describe('defaultOpenBrowser', () => {
       // Whichever stand-in runs records which it was and what it was given.
       const recorded = join(dir, 'rundll32-run.json');
       const recorder = join(dir, 'record.cjs');
-      writeFileSync(recorder, `require('node:fs').writeFileSync(${JSON.stringify(recorded)}, JSON.stringify([process.execPath, ...process.argv.slice(1)]) + '\\n'); process.exit(0);\n`);
+      writeFileSync(
+        recorder,
+        `require('node:fs').writeFileSync(${JSON.stringify(recorded)}, JSON.stringify([process.execPath, ...process.argv.slice(1)]) + '\\n'); process.exit(0);\n`,
+      );
       const url = 'https://127.0.0.1:8443/authorize?a=1&b=%22q%22&c=x y';
       const savedCwd = process.cwd();
       process.chdir(cwd);
@@ -158,13 +161,28 @@ describe('openBrowserOrShowUrl', () => {
 
   it('returns true when the browser opened', async () => {
     const opened: string[] = [];
-    assert.equal(await openBrowserOrShowUrl((u) => { opened.push(u); return Promise.resolve(); }, 'https://example.test/a', () => assert.fail('not shown')), true);
+    assert.equal(
+      await openBrowserOrShowUrl(
+        (u) => {
+          opened.push(u);
+          return Promise.resolve();
+        },
+        'https://example.test/a',
+        () => assert.fail('not shown'),
+      ),
+      true,
+    );
     assert.deepEqual(opened, ['https://example.test/a']);
   });
 
   it('gives the URL to showUrl when launching fails, and returns false', async () => {
     const shown: string[] = [];
-    assert.equal(await openBrowserOrShowUrl(failing, 'https://example.test/b', (u) => { shown.push(u); }), false);
+    assert.equal(
+      await openBrowserOrShowUrl(failing, 'https://example.test/b', (u) => {
+        shown.push(u);
+      }),
+      false,
+    );
     assert.deepEqual(shown, ['https://example.test/b']);
   });
 

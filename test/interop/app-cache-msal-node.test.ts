@@ -89,7 +89,9 @@ describe('app tokens shared with @azure/msal-node 7 for a domain-named authority
     // What msal-ts wrote went under the tenant id, beside msal-node's entry.
     const written = JSON.parse(cache.serialize()) as CacheJson;
     assert.deepEqual(
-      Object.values(written['AccessToken'] ?? {}).map((at) => at['realm']).sort(),
+      Object.values(written['AccessToken'] ?? {})
+        .map((at) => at['realm'])
+        .sort(),
       [DEFAULT_IDS.tenantDomain, DEFAULT_IDS.tenantId].sort(),
     );
   });

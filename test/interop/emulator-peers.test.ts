@@ -105,7 +105,7 @@ describe('emulator interop with unmodified MSAL peers', () => {
     });
   }
 
-  it('MSAL Python reports the emulator\'s Entra error for a wrong secret', async () => {
+  it("MSAL Python reports the emulator's Entra error for a wrong secret", async () => {
     const out = await run(PYTHON, [fixture('msal-python-client-credentials.py')], {
       REQUESTS_CA_BUNDLE: t.emulator.caPath,
       EMU_AUTHORITY: t.emulator.authority,

@@ -31,7 +31,7 @@ function python(lane: PythonLane, input: string): { version: string; certs: stri
   return JSON.parse(execFileSync(PYTHON, ['-c', SCRIPT], { input, env, encoding: 'utf8' })) as { version: string; certs: string[] | 'ValueError' };
 }
 
-describe('extractCerts matches MSAL Python\'s extract_certs', () => {
+describe("extractCerts matches MSAL Python's extract_certs", () => {
   let dir: string;
   let chain: string;
   let key: string;
@@ -39,10 +39,36 @@ describe('extractCerts matches MSAL Python\'s extract_certs', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'msal-ts-x5c-'));
     const ext = ['-addext', 'basicConstraints=critical,CA:TRUE'];
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'root.key', '-out', 'root.crt', '-days', '2', '-subj', '/CN=root', ...ext], dir);
-    for (const [name, issuer] of [['int', 'root'], ['leaf', 'int']] as const) {
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        'root.key',
+        '-out',
+        'root.crt',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=root',
+        ...ext,
+      ],
+      dir,
+    );
+    for (const [name, issuer] of [
+      ['int', 'root'],
+      ['leaf', 'int'],
+    ] as const) {
       openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
-      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.crt`, '-CAkey', `${issuer}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2'], dir);
+      openssl(
+        ['x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.crt`, '-CAkey', `${issuer}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2'],
+        dir,
+      );
     }
     // A chain file as users keep one: leaf first, text between the blocks.
     const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
@@ -57,7 +83,10 @@ describe('extractCerts matches MSAL Python\'s extract_certs', () => {
       assert.equal(ours.length, 3);
       const theirs = python(lane, chain);
       assert.ok(Array.isArray(theirs.certs), `MSAL Python ${theirs.version} parsed the chain`);
-      assert.deepEqual(ours, theirs.certs.map((c) => c.replace(/\s+/g, '')));
+      assert.deepEqual(
+        ours,
+        theirs.certs.map((c) => c.replace(/\s+/g, '')),
+      );
 
       const bare = extractCerts(`  ${ours[1] ?? ''}\n`);
       assert.deepEqual(bare, python(lane, `  ${ours[1] ?? ''}\n`).certs);

@@ -78,7 +78,7 @@ function suite(lane: PythonLane): void {
 
   const forClient = lane.modern
     ? 'acquire_token_for_client serves the token msal-ts cached (1.23+ reads the cache first)'
-    : 'acquire_token_for_client asks the identity provider even with msal-ts\'s token cached (1.21 never reads the cache there)';
+    : "acquire_token_for_client asks the identity provider even with msal-ts's token cached (1.21 never reads the cache there)";
   it(forClient, async () => {
     const cache = new SerializableTokenCache();
     const ours = await app(cache).acquireTokenForClient([SCOPE]);

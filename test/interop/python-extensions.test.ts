@@ -61,7 +61,10 @@ describe('interop with MSAL Python msal-extensions', () => {
         const ours = new LibsecretPersistence(signal, 'msal-ts interop', attributes);
         assert.equal(await ours.load(), 'py-custom');
         await ours.save('ts-custom');
-        assert.equal((JSON.parse(await python('libsecret-load', signal, 'msal-ts interop', JSON.stringify(attributes))) as { value: string }).value, 'ts-custom');
+        assert.equal(
+          (JSON.parse(await python('libsecret-load', signal, 'msal-ts interop', JSON.stringify(attributes))) as { value: string }).value,
+          'ts-custom',
+        );
         // Different attributes are a different item.
         const other = new LibsecretPersistence(signal, 'msal-ts interop', { type: 'token cache', env: 'prod' });
         await assert.rejects(other.load(), { code: 'persistence_not_found' });
@@ -109,9 +112,19 @@ describe('interop with MSAL Python msal-extensions', () => {
   // later than the other's _last_sync is never reloaded (the mtime trap, docs/extensions.md; seen here once in a run
   // on a loaded machine). msal-ts dates its mtime 2 s ahead, so no Python writer misses its writes; to test msal-ts
   // and not that trap between the Python writers, theirs take _last_sync 1 s early (they reload a little more often).
-  const writers: [PythonLane, string][] = PEERS_LANE.skip === false
-    ? [[DEBIAN_LANE, 'py0'], [DEBIAN_LANE, 'py1'], [PEERS_LANE, 'py2'], [PEERS_LANE, 'py3']]
-    : [[DEBIAN_LANE, 'py0'], [DEBIAN_LANE, 'py1'], [DEBIAN_LANE, 'py2']];
+  const writers: [PythonLane, string][] =
+    PEERS_LANE.skip === false
+      ? [
+          [DEBIAN_LANE, 'py0'],
+          [DEBIAN_LANE, 'py1'],
+          [PEERS_LANE, 'py2'],
+          [PEERS_LANE, 'py3'],
+        ]
+      : [
+          [DEBIAN_LANE, 'py0'],
+          [DEBIAN_LANE, 'py1'],
+          [DEBIAN_LANE, 'py2'],
+        ];
   const total = (writers.length + 3) * 40;
   const versions = [...new Set(writers.map(([lane]) => lane.extensions))].join(' and ');
   it(`${writers.length} Python (msal-extensions ${versions}) + 3 msal-ts processes writing one persisted cache keep all ${total} tokens`, async () => {
@@ -124,7 +137,11 @@ describe('interop with MSAL Python msal-extensions', () => {
     const stderr: string[] = children.map(() => '');
     children.forEach((c, i) => c.stderr?.on('data', (d: Buffer) => (stderr[i] += d.toString())));
     const codes = await Promise.all(children.map(exited));
-    assert.deepEqual(codes, children.map(() => 0), stderr.join('\n'));
+    assert.deepEqual(
+      codes,
+      children.map(() => 0),
+      stderr.join('\n'),
+    );
     const doc = JSON.parse(readFileSync(file, 'utf8')) as { AccessToken: Record<string, { secret: string }> };
     const secrets = new Set(Object.values(doc.AccessToken).map((e) => e.secret));
     const missing: string[] = [];

@@ -102,9 +102,10 @@ describe('the generic TokenCache API agrees with MSAL Python 1.31', () => {
       { op: 'search', type: 'AppMetadata', target: ['x'], now: 1000 },
     ];
     const input = JSON.stringify({ cache: text, ops });
-    const python = JSON.parse(
-      execFileSync(PYTHON, ['-c', SCRIPT], { input, encoding: 'utf8', env: { ...process.env, ...PEERS_LANE.env } }),
-    ) as { results: unknown[][]; cache: unknown };
+    const python = JSON.parse(execFileSync(PYTHON, ['-c', SCRIPT], { input, encoding: 'utf8', env: { ...process.env, ...PEERS_LANE.env } })) as {
+      results: unknown[][];
+      cache: unknown;
+    };
     const mine = ours(text, ops);
     assert.equal(mine.results[4]?.length, 2, 'the expired c1 token is skipped at now=2000');
     assert.equal(mine.results[5]?.length, 3, 'and purged: gone at now=0');

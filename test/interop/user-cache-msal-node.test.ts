@@ -118,7 +118,7 @@ describe('user token cache shared with @azure/msal-node 7', () => {
     assert.equal(account?.username, DEFAULT_IDS.aliceUsername);
     const result = await ours.acquireTokenSilent([SCOPE], { account });
     assert.equal(result?.token_source, 'identity_provider');
-    assert.equal(fx.emulator.counters()['token:refresh_token'], 1, 'app B refreshed with app A\'s family token');
+    assert.equal(fx.emulator.counters()['token:refresh_token'], 1, "app B refreshed with app A's family token");
     const again = await ours.acquireTokenSilent([SCOPE], { account });
     assert.equal(again?.token_source, 'cache');
   });

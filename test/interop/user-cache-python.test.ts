@@ -62,7 +62,7 @@ function suite(lane: PythonLane): void {
     assert.equal(accounts[0]?.['username'], DEFAULT_IDS.aliceUsername);
     assert.equal(accounts[0]?.['home_account_id'], (await ours.getAccounts())[0]?.home_account_id);
     const cached = out['cached'] as Record<string, unknown> | null;
-    assert.equal(cached?.['access_token'], signedIn.access_token, 'MSAL Python served msal-ts\'s access token');
+    assert.equal(cached?.['access_token'], signedIn.access_token, "MSAL Python served msal-ts's access token");
     const refreshed = out['refreshed'] as Record<string, unknown> | null;
     assert.equal(typeof refreshed?.['access_token'], 'string', JSON.stringify(refreshed));
     assert.notEqual(refreshed?.['access_token'], signedIn.access_token);

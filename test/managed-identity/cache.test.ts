@@ -4,12 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { MANAGED_IDENTITY_IDS } from '../../src/emulator/index.js';
-import {
-  SerializableTokenCache,
-  SystemAssignedManagedIdentity,
-  UserAssignedManagedIdentity,
-  type CacheAccessContext,
-} from '../../src/index.js';
+import { SerializableTokenCache, SystemAssignedManagedIdentity, UserAssignedManagedIdentity, type CacheAccessContext } from '../../src/index.js';
 import { startMiTestBed, VAULT, type MiTestBed } from './helpers.js';
 
 const SYSTEM = new SystemAssignedManagedIdentity();
@@ -58,8 +53,14 @@ describe('managed identity cache', () => {
     assert.equal(bed.emulator.counters()['mi-app-service'], 1, 'the hit sent nothing');
 
     const partition = { kind: 'app', clientId: 'SYSTEM_ASSIGNED_MANAGED_IDENTITY', environment: 'localhost', realm: 'managed_identity' };
-    assert.deepEqual(cache.reads.map((c) => c.partition), [partition, partition]);
-    assert.deepEqual(cache.writes.map((c) => c.partition), [partition]);
+    assert.deepEqual(
+      cache.reads.map((c) => c.partition),
+      [partition, partition],
+    );
+    assert.deepEqual(
+      cache.writes.map((c) => c.partition),
+      [partition],
+    );
 
     const saved = JSON.parse(cache.serialize()) as { AccessToken: Record<string, Record<string, string>> };
     const entries = Object.entries(saved.AccessToken);
@@ -81,13 +82,19 @@ describe('managed identity cache', () => {
     const a = await bed.client('DEFAULT_TO_VM', user, { tokenCache: cache }).acquireTokenForClient({ resource: VAULT });
     const b = await bed.client('DEFAULT_TO_VM', SYSTEM, { tokenCache: cache }).acquireTokenForClient({ resource: VAULT });
     assert.notEqual(a.access_token, b.access_token);
-    assert.deepEqual(cache.listAccessTokens().map((e) => e.client_id).sort(), [MANAGED_IDENTITY_IDS.userAssignedClientId, 'SYSTEM_ASSIGNED_MANAGED_IDENTITY']);
+    assert.deepEqual(
+      cache
+        .listAccessTokens()
+        .map((e) => e.client_id)
+        .sort(),
+      [MANAGED_IDENTITY_IDS.userAssignedClientId, 'SYSTEM_ASSIGNED_MANAGED_IDENTITY'],
+    );
     const again = await bed.client('DEFAULT_TO_VM', user, { tokenCache: cache }).acquireTokenForClient({ resource: VAULT });
     assert.equal(again.access_token, a.access_token);
     assert.equal(bed.emulator.counters()['mi-imds'], 2);
   });
 
-  it('a claims challenge skips the cache and sends the rejected token\'s SHA-256, not the claims', async () => {
+  it("a claims challenge skips the cache and sends the rejected token's SHA-256, not the claims", async () => {
     const client = bed.client('APP_SERVICE', SYSTEM);
     const first = await client.acquireTokenForClient({ resource: VAULT });
     const claims = '{"access_token":{"xms_cc":{"values":["cp1"]}}}';

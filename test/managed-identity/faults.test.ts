@@ -3,12 +3,7 @@
 // replayed from the throttle until its Retry-After has passed; every expires_on format parses.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import {
-  createHttpClient,
-  InvalidResponseError,
-  ServerError,
-  SystemAssignedManagedIdentity,
-} from '../../src/index.js';
+import { createHttpClient, InvalidResponseError, ServerError, SystemAssignedManagedIdentity } from '../../src/index.js';
 import { startMiTestBed, VAULT, type MiTestBed } from './helpers.js';
 
 const SYSTEM = new SystemAssignedManagedIdentity();

@@ -4,11 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator, type EmulatorManagedIdentitySource, type EmulatorOptions } from '../../src/emulator/index.js';
-import {
-  ManagedIdentityClient,
-  type ManagedIdentity,
-  type ManagedIdentityClientOptions,
-} from '../../src/index.js';
+import { ManagedIdentityClient, type ManagedIdentity, type ManagedIdentityClientOptions } from '../../src/index.js';
 import { setManagedIdentityTestSeams, type ManagedIdentityTestSeams } from '../../src/managed-identity/internal-seams.js';
 
 export interface MiTestBed {
@@ -18,7 +14,12 @@ export interface MiTestBed {
   clock: { now: number };
   /** Delays IMDS asked to wait, in milliseconds (no real waiting). */
   sleeps: number[];
-  client(source: EmulatorManagedIdentitySource, identity: ManagedIdentity, options?: ManagedIdentityClientOptions, seams?: ManagedIdentityTestSeams): ManagedIdentityClient;
+  client(
+    source: EmulatorManagedIdentitySource,
+    identity: ManagedIdentity,
+    options?: ManagedIdentityClientOptions,
+    seams?: ManagedIdentityTestSeams,
+  ): ManagedIdentityClient;
   total(): number;
   close(): Promise<void>;
 }

@@ -3,13 +3,7 @@
 // a cache. The transport records requests and must stay unused.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  ManagedIdentityClient,
-  SerializableTokenCache,
-  SystemAssignedManagedIdentity,
-  UnsupportedOptionError,
-  type HttpClient,
-} from '../../src/index.js';
+import { ManagedIdentityClient, SerializableTokenCache, SystemAssignedManagedIdentity, UnsupportedOptionError, type HttpClient } from '../../src/index.js';
 
 const ENVIRONMENT = { IDENTITY_ENDPOINT: 'http://127.0.0.1:9/token', IDENTITY_HEADER: 'secret-header' };
 

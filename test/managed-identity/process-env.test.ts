@@ -27,7 +27,13 @@ describe('managed identity from the real process environment', () => {
     await bed.close();
   });
 
-  for (const source of ['APP_SERVICE', 'SERVICE_FABRIC', 'MACHINE_LEARNING', 'CLOUD_SHELL', 'DEFAULT_TO_VM'] as const satisfies EmulatorManagedIdentitySource[]) {
+  for (const source of [
+    'APP_SERVICE',
+    'SERVICE_FABRIC',
+    'MACHINE_LEARNING',
+    'CLOUD_SHELL',
+    'DEFAULT_TO_VM',
+  ] as const satisfies EmulatorManagedIdentitySource[]) {
     it(`${source}: detected from process.env and served by the emulator`, async () => {
       const before = bed.emulator.counters();
       const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...bed.emulator.managedIdentityEnvironment(source) };

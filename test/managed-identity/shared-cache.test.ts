@@ -94,11 +94,14 @@ describe('managed identity tokens never cross identities through a cache', () =>
     }
     const cache = new ExternalCache();
     assert.equal(cache.sharedBeyondProcess, true);
-    assert.throws(() => serviceA.client('DEFAULT_TO_VM', SYSTEM, { tokenCache: cache }), (err: unknown) => {
-      assert.ok(err instanceof ManagedIdentityError);
-      assert.equal(err.reason, 'shared_token_cache');
-      return true;
-    });
+    assert.throws(
+      () => serviceA.client('DEFAULT_TO_VM', SYSTEM, { tokenCache: cache }),
+      (err: unknown) => {
+        assert.ok(err instanceof ManagedIdentityError);
+        assert.equal(err.reason, 'shared_token_cache');
+        return true;
+      },
+    );
   });
 
   it('the default and an in-memory cache work, each service with its own', async () => {

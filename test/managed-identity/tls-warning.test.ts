@@ -20,7 +20,7 @@ describe('managed identity: TLS verification off is not silent', () => {
     await bed.close();
   });
 
-  it('NODE_TLS_REJECT_UNAUTHORIZED=0 is a warning in the client\'s logger, once', async () => {
+  it("NODE_TLS_REJECT_UNAUTHORIZED=0 is a warning in the client's logger, once", async () => {
     const logger = recorder();
     const saved = process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
     process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';

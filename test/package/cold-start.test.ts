@@ -97,9 +97,18 @@ describe('a cache hit in a fresh process (the built package)', () => {
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
     // A file, not \`node -e\`: Node loads node:crypto for -e itself.
     writeFileSync(join(dir, 'child.mjs'), CHILD);
-    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+    writeFileSync(
+      join(dir, 'register.mjs'),
+      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`,
+    );
     const log = join(dir, 'loaded.log');
-    const env: NodeJS.ProcessEnv = { ...process.env, DIST_URL: pathToFileURL(DIST).href, TENANT: tenant(42), CACHE_FILE: join(dir, 'cache.json'), LOADED_LOG: log };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DIST_URL: pathToFileURL(DIST).href,
+      TENANT: tenant(42),
+      CACHE_FILE: join(dir, 'cache.json'),
+      LOADED_LOG: log,
+    };
     delete env['NODE_TEST_CONTEXT']; // the test runner's, which makes a child node report to it (loading streams)
     // Twice: plainly, for Node's modules (a module hook runs on a worker thread that loads modules of its own), then
     // with the hook that lists the built files.
@@ -108,7 +117,9 @@ describe('a cache hit in a fresh process (the built package)', () => {
     outcome = JSON.parse(plain.stdout) as typeof outcome;
     const hooked = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, join(dir, 'child.mjs')], { encoding: 'utf8', env });
     assert.equal(hooked.status, 0, hooked.stderr);
-    loaded = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith(pathToFileURL(DIST).href));
+    loaded = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((u) => u.startsWith(pathToFileURL(DIST).href));
   });
 
   after(async () => {
@@ -144,10 +155,17 @@ describe('a cache hit in a fresh process (the built package)', () => {
       assert.ok(!texts.some((t) => marker.test(t)), `${what} was loaded`);
     }
     // The markers are real: each one names code that the package does ship.
-    const shipped = [join(DIST, 'emulator.js'), join(DIST, 'distributed.js'), join(DIST, 'extensions.js'), ...readdirSync(join(DIST, 'chunks')).map((f) => join(DIST, 'chunks', f))]
-      .map((f) => readFileSync(f, 'utf8'));
+    const shipped = [
+      join(DIST, 'emulator.js'),
+      join(DIST, 'distributed.js'),
+      join(DIST, 'extensions.js'),
+      ...readdirSync(join(DIST, 'chunks')).map((f) => join(DIST, 'chunks', f)),
+    ].map((f) => readFileSync(f, 'utf8'));
     for (const [what, marker] of Object.entries(UNWANTED_CODE)) {
-      assert.ok(shipped.some((t) => marker.test(t)), `no built file holds ${what}: update its marker`);
+      assert.ok(
+        shipped.some((t) => marker.test(t)),
+        `no built file holds ${what}: update its marker`,
+      );
     }
   });
 });

@@ -186,7 +186,10 @@ describe('the published package', () => {
         if (!specifier.startsWith('node:')) imported.add(specifier);
       }
     }
-    assert.deepEqual([...imported].filter((name) => !allowed.has(name)), []);
+    assert.deepEqual(
+      [...imported].filter((name) => !allowed.has(name)),
+      [],
+    );
     assert.ok(imported.has('undici') && imported.has('koffi'), 'the scan sees the dependencies it allows');
   });
 
@@ -205,7 +208,10 @@ describe('the published package', () => {
     }
     assert.deepEqual(missing, []);
     assert.ok(declarations.length > 50, 'the scan sees the declarations');
-    assert.deepEqual(declarations.filter((p) => p.startsWith('dist/types/cli/')), []);
+    assert.deepEqual(
+      declarations.filter((p) => p.startsWith('dist/types/cli/')),
+      [],
+    );
   });
 
   it('the built bin (dist/cli.js) is executable and runs by itself', async () => {
@@ -219,12 +225,18 @@ describe('the published package', () => {
     // module node16 models Node versions that could not require() an ES module: CommonJS consumers need node20 or
     // nodenext (below), which model Node >= 20.19 / 22.12, where require(esm) works.
     const errors = compile(consumer, { module: 'node16', moduleResolution: 'node16', files: ['esm.mts', 'cjs.cts'] });
-    assert.deepEqual(errors.filter((e) => !e.startsWith('cjs.cts TS1479: ')), []);
+    assert.deepEqual(
+      errors.filter((e) => !e.startsWith('cjs.cts TS1479: ')),
+      [],
+    );
     assert.equal(errors.length, 5, 'one per msal-ts subpath imported');
   });
 
   const clean: Array<[string, Setup]> = [
-    ['ESM and CommonJS, module node20 (TypeScript >= 5.9) with moduleResolution node16', { module: 'node20', moduleResolution: 'node16', files: ['esm.mts', 'cjs.cts'] }],
+    [
+      'ESM and CommonJS, module node20 (TypeScript >= 5.9) with moduleResolution node16',
+      { module: 'node20', moduleResolution: 'node16', files: ['esm.mts', 'cjs.cts'] },
+    ],
     ['ESM and CommonJS, moduleResolution bundler', { module: 'esnext', moduleResolution: 'bundler', files: ['esm.mts', 'cjs.cts'] }],
   ];
   for (const [name, setup] of clean) {

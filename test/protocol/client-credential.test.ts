@@ -3,11 +3,7 @@ import { createHash, createPrivateKey, createPublicKey, X509Certificate } from '
 import { describe, it } from 'node:test';
 import { decodeProtectedHeader, importX509, jwtVerify } from 'jose';
 import { InvalidCredentialError } from '../../src/errors.js';
-import {
-  CLIENT_ASSERTION_TYPE_JWT_BEARER,
-  createClientAuthenticator,
-  type ClientCredential,
-} from '../../src/protocol/client-credential.js';
+import { CLIENT_ASSERTION_TYPE_JWT_BEARER, createClientAuthenticator, type ClientCredential } from '../../src/protocol/client-credential.js';
 import { decodeJwt } from '../../src/protocol/jwt.js';
 import { fixtures, hex, PASSPHRASE } from './fixtures.js';
 
@@ -73,10 +69,7 @@ describe('certificate assertions', () => {
   });
 
   it('both thumbprints: SHA-256 is preferred', async () => {
-    const jwt = await assertionOf(
-      { privateKey: a.keyPem, thumbprint: a.sha1Fingerprint, thumbprintSha256: a.sha256Fingerprint },
-      { now },
-    );
+    const jwt = await assertionOf({ privateKey: a.keyPem, thumbprint: a.sha1Fingerprint, thumbprintSha256: a.sha256Fingerprint }, { now });
     assert.equal(decodeProtectedHeader(jwt).alg, 'PS256');
   });
 
@@ -113,7 +106,10 @@ describe('certificate assertions', () => {
     await verifyWithCert(jwt, a.certPem, 'PS256');
   });
 
-  for (const [name, pem] of [['PKCS#8', () => fixtures().encryptedPkcs8], ['PKCS#1', () => fixtures().encryptedPkcs1]] as const) {
+  for (const [name, pem] of [
+    ['PKCS#8', () => fixtures().encryptedPkcs8],
+    ['PKCS#1', () => fixtures().encryptedPkcs1],
+  ] as const) {
     it(`an encrypted ${name} key with the right passphrase signs`, async () => {
       const jwt = await assertionOf({ privateKey: pem(), passphrase: PASSPHRASE, publicCertificate: a.certPem }, { now });
       await verifyWithCert(jwt, a.certPem, 'PS256');
@@ -131,10 +127,7 @@ describe('certificate assertions', () => {
     });
 
     it('uses the SHA-1 thumbprint when both are given', async () => {
-      const jwt = await assertionOf(
-        { privateKey: a.keyPem, thumbprint: a.sha1Fingerprint, thumbprintSha256: a.sha256Fingerprint },
-        { now, isAdfs: true },
-      );
+      const jwt = await assertionOf({ privateKey: a.keyPem, thumbprint: a.sha1Fingerprint, thumbprintSha256: a.sha256Fingerprint }, { now, isAdfs: true });
       assert.equal(decodeProtectedHeader(jwt).x5t, b64url(hex(a.sha1Fingerprint)));
     });
 
@@ -150,18 +143,12 @@ describe('certificate assertions', () => {
     const jwt = await assertionOf({ privateKey: a.keyPem, thumbprintSha256: a.sha256Fingerprint }, { now });
     const payload = await verifyWithCert(jwt, a.certPem, 'PS256');
     const t = T0 / 1000;
-    assert.deepEqual(
-      { ...payload, jti: undefined },
-      { aud: ENDPOINT, iss: CLIENT_ID, sub: CLIENT_ID, iat: t, nbf: t, exp: t + 600, jti: undefined },
-    );
+    assert.deepEqual({ ...payload, jti: undefined }, { aud: ENDPOINT, iss: CLIENT_ID, sub: CLIENT_ID, iat: t, nbf: t, exp: t + 600, jti: undefined });
     assert.match(String(payload.jti), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('clientClaims are added and may override', async () => {
-    const jwt = await assertionOf(
-      { privateKey: a.keyPem, thumbprintSha256: a.sha256Fingerprint },
-      { now, clientClaims: { custom: 'x', sub: 'other' } },
-    );
+    const jwt = await assertionOf({ privateKey: a.keyPem, thumbprintSha256: a.sha256Fingerprint }, { now, clientClaims: { custom: 'x', sub: 'other' } });
     const { payload } = decodeJwt(jwt);
     assert.equal(payload.custom, 'x');
     assert.equal(payload.sub, 'other');
@@ -205,25 +192,49 @@ describe('certificate assertions', () => {
 
 describe('certificate validation at construction', () => {
   const { a, b, ecKeyPem } = fixtures();
-  const make = (credential: unknown, options: Parameters<typeof createClientAuthenticator>[2] = {}) => () =>
-    createClientAuthenticator(CLIENT_ID, credential as ClientCredential, options);
-  const isCredentialError = (pattern: RegExp) => (err: unknown): boolean =>
-    err instanceof InvalidCredentialError && err.code === 'invalid_credential' && pattern.test(err.message) &&
-    !err.message.includes(PASSPHRASE) && !err.message.includes('wrong-passphrase') && !err.message.includes('PRIVATE KEY');
+  const make =
+    (credential: unknown, options: Parameters<typeof createClientAuthenticator>[2] = {}) =>
+    () =>
+      createClientAuthenticator(CLIENT_ID, credential as ClientCredential, options);
+  const isCredentialError =
+    (pattern: RegExp) =>
+    (err: unknown): boolean =>
+      err instanceof InvalidCredentialError &&
+      err.code === 'invalid_credential' &&
+      pattern.test(err.message) &&
+      !err.message.includes(PASSPHRASE) &&
+      !err.message.includes('wrong-passphrase') &&
+      !err.message.includes('PRIVATE KEY');
 
   const credentialErrors: [string, () => unknown, RegExp][] = [
     ['encrypted key without passphrase', make({ privateKey: fixtures().encryptedPkcs8, publicCertificate: a.certPem }), /encrypted and no passphrase/],
     ['encrypted PKCS#1 key without passphrase', make({ privateKey: fixtures().encryptedPkcs1, publicCertificate: a.certPem }), /encrypted and no passphrase/],
     ['wrong passphrase', make({ privateKey: fixtures().encryptedPkcs8, passphrase: 'wrong-passphrase', publicCertificate: a.certPem }), /passphrase is wrong/],
-    ['wrong passphrase (PKCS#1)', make({ privateKey: fixtures().encryptedPkcs1, passphrase: 'wrong-passphrase', publicCertificate: a.certPem }), /passphrase is wrong/],
+    [
+      'wrong passphrase (PKCS#1)',
+      make({ privateKey: fixtures().encryptedPkcs1, passphrase: 'wrong-passphrase', publicCertificate: a.certPem }),
+      /passphrase is wrong/,
+    ],
     ['key does not match certificate', make({ privateKey: b.keyPem, publicCertificate: a.certPem }), /does not match the certificate/],
     ['SHA-1 thumbprint mismatch', make({ privateKey: a.keyPem, publicCertificate: a.certPem, thumbprint: b.sha1Fingerprint }), /thumbprint does not match/],
-    ['SHA-256 thumbprint mismatch', make({ privateKey: a.keyPem, publicCertificate: a.certPem, thumbprintSha256: b.sha256Fingerprint }), /thumbprintSha256 does not match/],
+    [
+      'SHA-256 thumbprint mismatch',
+      make({ privateKey: a.keyPem, publicCertificate: a.certPem, thumbprintSha256: b.sha256Fingerprint }),
+      /thumbprintSha256 does not match/,
+    ],
     ['EC key', make({ privateKey: ecKeyPem, thumbprint: a.sha1Fingerprint }), /ec key; only RSA/],
     ['certificate in place of the key', make({ privateKey: a.certPem, thumbprint: a.sha1Fingerprint }), /certificate but no private key/],
     ['garbage key', make({ privateKey: 'hello', thumbprint: a.sha1Fingerprint }), /no PEM private key/],
-    ['corrupt key body', make({ privateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', thumbprint: a.sha1Fingerprint }), /does not parse/],
-    ['corrupt certificate', make({ privateKey: a.keyPem, publicCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }), /does not parse/],
+    [
+      'corrupt key body',
+      make({ privateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', thumbprint: a.sha1Fingerprint }),
+      /does not parse/,
+    ],
+    [
+      'corrupt certificate',
+      make({ privateKey: a.keyPem, publicCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }),
+      /does not parse/,
+    ],
   ];
   for (const [name, fn, pattern] of credentialErrors) {
     it(`${name} -> InvalidCredentialError`, () => {
@@ -309,7 +320,11 @@ describe('client assertion credential', () => {
     ]);
   });
 
-  for (const [name, value] of [['an empty string', ''], ['undefined', undefined], ['a number', 5]] as const) {
+  for (const [name, value] of [
+    ['an empty string', ''],
+    ['undefined', undefined],
+    ['a number', 5],
+  ] as const) {
     it(`a callback returning ${name} -> InvalidCredentialError`, async () => {
       const auth = createClientAuthenticator(CLIENT_ID, { clientAssertion: () => value as unknown as string });
       await assert.rejects(auth.authenticate(ENDPOINT), InvalidCredentialError);
@@ -324,7 +339,12 @@ describe('client assertion credential', () => {
 
   it('authenticate rejects (not throws) an empty token endpoint, for every kind', async () => {
     const { a } = fixtures();
-    for (const credential of ['s', { clientAssertion: 'x' }, { clientAssertion: () => 'x' }, { privateKey: a.keyPem, publicCertificate: a.certPem }] as ClientCredential[]) {
+    for (const credential of [
+      's',
+      { clientAssertion: 'x' },
+      { clientAssertion: () => 'x' },
+      { privateKey: a.keyPem, publicCertificate: a.certPem },
+    ] as ClientCredential[]) {
       const auth = createClientAuthenticator(CLIENT_ID, credential);
       const pending = auth.authenticate('');
       await assert.rejects(pending, TypeError);

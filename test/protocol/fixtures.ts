@@ -31,12 +31,13 @@ function openssl(args: string[], cwd: string): string {
 
 function makeCert(dir: string, name: string): TestCert {
   openssl(
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2',
-      '-subj', `/CN=msal-ts test ${name}`],
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=msal-ts test ${name}`],
     dir,
   );
   const fingerprint = (alg: string): string =>
-    openssl(['x509', '-noout', '-fingerprint', `-${alg}`, '-in', `${name}.crt`], dir).trim().split('=')[1] ?? '';
+    openssl(['x509', '-noout', '-fingerprint', `-${alg}`, '-in', `${name}.crt`], dir)
+      .trim()
+      .split('=')[1] ?? '';
   return {
     keyPem: readFileSync(join(dir, `${name}.key`), 'utf8'),
     certPem: readFileSync(join(dir, `${name}.crt`), 'utf8'),

@@ -105,7 +105,11 @@ describe('JwksCache', () => {
       send(req) {
         requests.push(req);
         const keys = kids().map((kid) => ({ ...jwk, kid, use: 'sig' }));
-        return Promise.resolve({ status: 200, headers: {}, body: JSON.stringify({ keys: [...keys, { kty: 'RSA', use: 'enc', kid: 'enc' }, { kty: 'oct', k: 'x' }] }) });
+        return Promise.resolve({
+          status: 200,
+          headers: {},
+          body: JSON.stringify({ keys: [...keys, { kty: 'RSA', use: 'enc', kid: 'enc' }, { kty: 'oct', k: 'x' }] }),
+        });
       },
     };
   }

@@ -88,23 +88,26 @@ describe('decodeJwt', () => {
       assert.throws(
         () => decodeJwt(token as string, 'id token'),
         (err: unknown) =>
-          err instanceof InvalidResponseError &&
-          err.source === 'id token' &&
-          err.message.startsWith('invalid id token:') &&
-          !err.message.includes(secret),
+          err instanceof InvalidResponseError && err.source === 'id token' && err.message.startsWith('invalid id token:') && !err.message.includes(secret),
       );
     });
   }
 
   it('never throws anything but InvalidResponseError for arbitrary strings', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.tuple(fc.string(), fc.string(), fc.string()).map((p) => p.join('.'))), (s) => {
-        try {
-          decodeJwt(s);
-        } catch (err) {
-          assert.ok(err instanceof InvalidResponseError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.tuple(fc.string(), fc.string(), fc.string()).map((p) => p.join('.')),
+        ),
+        (s) => {
+          try {
+            decodeJwt(s);
+          } catch (err) {
+            assert.ok(err instanceof InvalidResponseError);
+          }
+        },
+      ),
     );
   });
 });
@@ -142,7 +145,10 @@ describe('decodeClientInfo', () => {
   it('decodes uid and utid, padded or not', () => {
     const raw = enc({ uid: 'u-1', utid: 't-1', extra: true });
     assert.deepEqual(decodeClientInfo(raw), { uid: 'u-1', utid: 't-1' });
-    const padded = Buffer.from(JSON.stringify({ uid: 'u', utid: 't' })).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+    const padded = Buffer.from(JSON.stringify({ uid: 'u', utid: 't' }))
+      .toString('base64')
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_');
     assert.deepEqual(decodeClientInfo(padded), { uid: 'u', utid: 't' });
   });
 

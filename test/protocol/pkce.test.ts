@@ -27,7 +27,10 @@ describe('PKCE', () => {
 
   for (const length of [42, 129, 43.5, Number.NaN]) {
     it(`rejects length ${length} with RangeError`, () => {
-      assert.throws(() => createPkce(length), (err: unknown) => err instanceof RangeError && /length/.test(err.message));
+      assert.throws(
+        () => createPkce(length),
+        (err: unknown) => err instanceof RangeError && /length/.test(err.message),
+      );
     });
   }
 });

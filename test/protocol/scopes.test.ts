@@ -28,7 +28,10 @@ describe('validateScopes', () => {
   ];
   for (const [name, value, pattern] of typeErrors) {
     it(`rejects ${name} with TypeError naming scopes`, () => {
-      assert.throws(() => validateScopes(value), (err: unknown) => err instanceof TypeError && pattern.test(err.message));
+      assert.throws(
+        () => validateScopes(value),
+        (err: unknown) => err instanceof TypeError && pattern.test(err.message),
+      );
     });
   }
 
@@ -47,8 +50,12 @@ describe('decorateScopes', () => {
     ['works with no scopes (sign-in only)', [], [], ['openid', 'profile', 'offline_access']],
     ['removes excluded scopes', ['User.Read'], ['offline_access'], ['User.Read', 'openid', 'profile']],
     ['compares exclusions case-insensitively', ['User.Read'], ['Offline_Access'], ['User.Read', 'openid', 'profile']],
-    ['keeps a .default scope as is (the server judges combinations)', ['https://graph.microsoft.com/.default', 'User.Read'], [],
-      ['https://graph.microsoft.com/.default', 'User.Read', 'openid', 'profile', 'offline_access']],
+    [
+      'keeps a .default scope as is (the server judges combinations)',
+      ['https://graph.microsoft.com/.default', 'User.Read'],
+      [],
+      ['https://graph.microsoft.com/.default', 'User.Read', 'openid', 'profile', 'offline_access'],
+    ],
   ];
   for (const [name, input, exclude, expected] of cases) {
     it(name, () => {

@@ -30,7 +30,16 @@ describe('token request builders', () => {
     [
       'authorization_code with PKCE and claims',
       () => buildAuthorizationCodeRequest({ clientId, code: 'c', redirectUri: 'http://localhost:1234', codeVerifier: 'v', scopes, claims: '{"id_token":{}}' }),
-      { grant_type: 'authorization_code', client_id: 'cid', client_info: '1', code: 'c', redirect_uri: 'http://localhost:1234', code_verifier: 'v', scope: wire, claims: '{"id_token":{}}' },
+      {
+        grant_type: 'authorization_code',
+        client_id: 'cid',
+        client_info: '1',
+        code: 'c',
+        redirect_uri: 'http://localhost:1234',
+        code_verifier: 'v',
+        scope: wire,
+        claims: '{"id_token":{}}',
+      },
     ],
     [
       'password',
@@ -44,13 +53,22 @@ describe('token request builders', () => {
     ],
     [
       'on-behalf-of with a client assertion',
-      () => buildOnBehalfOfRequest({
-        clientId, assertion: 'user.jwt.sig', scopes,
-        clientAuthentication: { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c' },
-      }),
+      () =>
+        buildOnBehalfOfRequest({
+          clientId,
+          assertion: 'user.jwt.sig',
+          scopes,
+          clientAuthentication: { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c' },
+        }),
       {
-        grant_type: GRANT_TYPE_JWT_BEARER, client_id: 'cid', client_info: '1', assertion: 'user.jwt.sig', requested_token_use: 'on_behalf_of',
-        scope: wire, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c',
+        grant_type: GRANT_TYPE_JWT_BEARER,
+        client_id: 'cid',
+        client_info: '1',
+        assertion: 'user.jwt.sig',
+        requested_token_use: 'on_behalf_of',
+        scope: wire,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: 'a.b.c',
       },
     ],
     [

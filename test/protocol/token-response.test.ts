@@ -18,13 +18,31 @@ describe('parseTokenResponse: success', () => {
   it('narrows an Entra response and keeps unknown keys', () => {
     const token = parseTokenResponse(
       res(200, {
-        token_type: 'Bearer', scope: 'User.Read openid', expires_in: 3599, ext_expires_in: 3599, refresh_in: 1800,
-        access_token: 'at', refresh_token: 'rt', id_token: 'a.b.c', client_info: 'eyJ1aWQiOiJ1In0', foci: '1', x_extra: { n: 1 },
+        token_type: 'Bearer',
+        scope: 'User.Read openid',
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        refresh_in: 1800,
+        access_token: 'at',
+        refresh_token: 'rt',
+        id_token: 'a.b.c',
+        client_info: 'eyJ1aWQiOiJ1In0',
+        foci: '1',
+        x_extra: { n: 1 },
       }),
     );
     assert.deepEqual(token, {
-      token_type: 'Bearer', scope: 'User.Read openid', expires_in: 3599, ext_expires_in: 3599, refresh_in: 1800,
-      access_token: 'at', refresh_token: 'rt', id_token: 'a.b.c', client_info: 'eyJ1aWQiOiJ1In0', foci: '1', x_extra: { n: 1 },
+      token_type: 'Bearer',
+      scope: 'User.Read openid',
+      expires_in: 3599,
+      ext_expires_in: 3599,
+      refresh_in: 1800,
+      access_token: 'at',
+      refresh_token: 'rt',
+      id_token: 'a.b.c',
+      client_info: 'eyJ1aWQiOiJ1In0',
+      foci: '1',
+      x_extra: { n: 1 },
     });
   });
 
@@ -84,13 +102,17 @@ describe('parseTokenResponse: server errors', () => {
   });
 
   it('a 200 with an error field is a ServerError', () => {
-    assert.throws(() => parseTokenResponse(res(200, { error: 'authorization_pending', access_token: 'x' })), (err: unknown) =>
-      err instanceof ServerError && err.error === 'authorization_pending' && err.status === 200);
+    assert.throws(
+      () => parseTokenResponse(res(200, { error: 'authorization_pending', access_token: 'x' })),
+      (err: unknown) => err instanceof ServerError && err.error === 'authorization_pending' && err.status === 200,
+    );
   });
 
   it('drops mistyped optional fields and non-numeric error_codes', () => {
-    assert.throws(() => parseTokenResponse(res(400, { error: 'e', error_description: 5, error_codes: [1, '2'], claims: {} })), (err: unknown) =>
-      err instanceof ServerError && err.error_description === undefined && err.error_codes === undefined && err.claims === undefined);
+    assert.throws(
+      () => parseTokenResponse(res(400, { error: 'e', error_description: 5, error_codes: [1, '2'], claims: {} })),
+      (err: unknown) => err instanceof ServerError && err.error_description === undefined && err.error_codes === undefined && err.claims === undefined,
+    );
   });
 
   const retryAfter: [string, number | undefined][] = [
@@ -109,8 +131,10 @@ describe('parseTokenResponse: server errors', () => {
   }
 
   it('uses the client-request-id header when no correlation id is given', () => {
-    assert.throws(() => parseTokenResponse(res(400, { error: 'e' }, { 'client-request-id': 'hdr' })), (err: unknown) =>
-      err instanceof ServerError && err.correlationId === 'hdr');
+    assert.throws(
+      () => parseTokenResponse(res(400, { error: 'e' }, { 'client-request-id': 'hdr' })),
+      (err: unknown) => err instanceof ServerError && err.correlationId === 'hdr',
+    );
   });
 });
 
@@ -160,7 +184,11 @@ describe('parseTokenResponse: malformed responses', () => {
       fc.string(),
       fc.json(),
       fc.jsonValue().map((v) => JSON.stringify(v)),
-      fc.dictionary(fc.constantFrom('access_token', 'error', 'expires_in', 'expires_on', 'token_type', 'scope', 'foci', 'error_codes', 'refresh_in', 'x'), fc.jsonValue())
+      fc
+        .dictionary(
+          fc.constantFrom('access_token', 'error', 'expires_in', 'expires_on', 'token_type', 'scope', 'foci', 'error_codes', 'refresh_in', 'x'),
+          fc.jsonValue(),
+        )
         .map((v) => JSON.stringify(v)),
     );
     fc.assert(
@@ -219,12 +247,26 @@ describe('parseExpiresOn', () => {
       assert.equal(parseExpiresOn(value), expected);
     });
   }
-  const bad: unknown[] = [null, {}, -1, Number.NaN, Infinity, '', 'tomorrow', '13/01/2026 10:00:00 AM +00:00',
-    '02/31/2026 10:00:00 AM +00:00', '11/22/2026 13:00:00 PM +00:00', '1e400', '2026-11-22'];
+  const bad: unknown[] = [
+    null,
+    {},
+    -1,
+    Number.NaN,
+    Infinity,
+    '',
+    'tomorrow',
+    '13/01/2026 10:00:00 AM +00:00',
+    '02/31/2026 10:00:00 AM +00:00',
+    '11/22/2026 13:00:00 PM +00:00',
+    '1e400',
+    '2026-11-22',
+  ];
   for (const value of bad) {
     it(`${typeof value === 'number' ? String(value) : String(JSON.stringify(value))} -> InvalidResponseError`, () => {
-      assert.throws(() => parseExpiresOn(value, 'managed identity response'), (err: unknown) =>
-        err instanceof InvalidResponseError && err.source === 'managed identity response');
+      assert.throws(
+        () => parseExpiresOn(value, 'managed identity response'),
+        (err: unknown) => err instanceof InvalidResponseError && err.source === 'managed identity response',
+      );
     });
   }
 });

@@ -148,7 +148,7 @@ export class BrokerSeam {
         }
         if (!wrong) return await this.#store(target, base.scopes, response, authScheme, ctx);
       } catch (err) {
-        if (!(err instanceof BrokerError) || (prompt === 'none' || !RECOVERABLE.has(err.status))) throw err;
+        if (!(err instanceof BrokerError) || prompt === 'none' || !RECOVERABLE.has(err.status)) throw err;
       }
     }
     options.onBeforeLaunchingUi?.({ ui: 'broker' });
@@ -316,9 +316,8 @@ export class BrokerSeam {
       localAccountId: response.account_id,
     };
     const now = core.now() / 1000;
-    await core.tokenCache.write(
-      { clientId: core.clientId, partition: userPartition(wire, claims, environment), correlationId: ctx.correlationId },
-      () => core.tokenCache.add(event, now),
+    await core.tokenCache.write({ clientId: core.clientId, partition: userPartition(wire, claims, environment), correlationId: ctx.correlationId }, () =>
+      core.tokenCache.add(event, now),
     );
     const result = core.resultFromResponse(wire, claims);
     result.token_source = 'broker';

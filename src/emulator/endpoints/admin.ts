@@ -45,7 +45,13 @@ export function publicConfig(config: EmulatorConfig): Record<string, unknown> {
       hasSecret: a.clientSecrets.length > 0,
       certificateThumbprints: a.certificateFiles === undefined ? [] : [a.certificateFiles.thumbprint],
     })),
-    users: config.users.map((u) => ({ username: u.username, displayName: u.displayName, objectId: u.objectId, homeTenantId: u.homeTenantId, guestOf: u.guestOf })),
+    users: config.users.map((u) => ({
+      username: u.username,
+      displayName: u.displayName,
+      objectId: u.objectId,
+      homeTenantId: u.homeTenantId,
+      guestOf: u.guestOf,
+    })),
     resources: config.resources.map((r) => ({ appId: r.appId, displayName: r.displayName, identifierUris: r.identifierUris })),
     autoApprove: config.autoApprove,
   };
@@ -96,9 +102,13 @@ function refusal(req: EmulatorRequest, baseUrl: string, adminToken: string): Emu
   }
   const auth = /^Bearer ([^\s]+)$/i.exec(header(req, 'authorization') ?? '');
   if (auth?.[1] === undefined || !sameSecret(auth[1], adminToken)) {
-    return jsonResponse(401, { error: 'unauthorized', message: 'Send the admin token that the emulator printed at start (emulator.adminToken) as Authorization: Bearer <token>.' }, {
-      'www-authenticate': 'Bearer realm="msal-ts emulator admin API"',
-    });
+    return jsonResponse(
+      401,
+      { error: 'unauthorized', message: 'Send the admin token that the emulator printed at start (emulator.adminToken) as Authorization: Bearer <token>.' },
+      {
+        'www-authenticate': 'Bearer realm="msal-ts emulator admin API"',
+      },
+    );
   }
   const type = (header(req, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (req.method === 'POST' && type !== 'application/json') {

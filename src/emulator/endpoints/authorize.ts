@@ -60,7 +60,7 @@ function parsePrompt(value: string | null): Set<string> {
   for (const p of prompts) {
     if (!PROMPTS.includes(p)) throw AADSTS.invalidRequest(`The prompt value '${p}' is not supported; use login, none, consent or select_account.`);
   }
-  if (prompts.has('none') && prompts.size > 1) throw AADSTS.invalidRequest("prompt=none cannot be combined with another prompt value.");
+  if (prompts.has('none') && prompts.size > 1) throw AADSTS.invalidRequest('prompt=none cannot be combined with another prompt value.');
   return prompts;
 }
 

@@ -12,8 +12,25 @@ import { decodeJwt, numberClaim, stringClaim, verifyJwtSignature } from '../jwt.
 import { param, type Route } from '../router.js';
 
 const CLAIMS_SUPPORTED = [
-  'sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp',
-  'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email',
+  'sub',
+  'iss',
+  'cloud_instance_name',
+  'cloud_instance_host_name',
+  'cloud_graph_host_name',
+  'msgraph_host',
+  'aud',
+  'exp',
+  'iat',
+  'auth_time',
+  'acr',
+  'nonce',
+  'preferred_username',
+  'name',
+  'tid',
+  'ver',
+  'at_hash',
+  'c_hash',
+  'email',
 ];
 
 /** The path segment endpoints use (the tenant id for a tenant) and the issuer tenant (`{tenantid}` for common). */

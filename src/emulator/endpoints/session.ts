@@ -17,7 +17,7 @@ export const sessionRoutes: Route[] = [
         if (state !== null) url.searchParams.set('state', state);
         return redirectResponse(url.toString());
       }
-      return htmlResponse(200, page('You signed out of your account', '<p>It\'s a good idea to close all browser windows.</p>'));
+      return htmlResponse(200, page('You signed out of your account', "<p>It's a good idea to close all browser windows.</p>"));
     },
   },
   {
@@ -26,8 +26,14 @@ export const sessionRoutes: Route[] = [
     endpoint: undefined,
     handle: (_ctx, req) => {
       const code = req.url.searchParams.get('code') ?? '';
-      return htmlResponse(200, page(`AADSTS${code}`, `<p>Error code <code>AADSTS${escapeHtml(code)}</code> from the msal-ts Entra ID emulator. ` +
-        'The error body\'s <code>error_description</code> says what went wrong.</p>'));
+      return htmlResponse(
+        200,
+        page(
+          `AADSTS${code}`,
+          `<p>Error code <code>AADSTS${escapeHtml(code)}</code> from the msal-ts Entra ID emulator. ` +
+            "The error body's <code>error_description</code> says what went wrong.</p>",
+        ),
+      );
     },
   },
 ];

@@ -39,8 +39,12 @@ const password: Step = (ctx, req, session, interaction) => {
   const username = (req.form.get('username') ?? '').trim();
   const user = username === '' ? undefined : ctx.directory.user(username);
   if (user === undefined) {
-    return retryPassword(session, interaction, username === '' ? undefined : username,
-      "AADSTS50034: We couldn't find an account with that username. Check it and try again.");
+    return retryPassword(
+      session,
+      interaction,
+      username === '' ? undefined : username,
+      "AADSTS50034: We couldn't find an account with that username. Check it and try again.",
+    );
   }
   if (!samePassword(user.password, req.form.get('password') ?? '')) {
     return retryPassword(session, interaction, user.username, 'AADSTS50126: Your account or password is incorrect.');

@@ -41,4 +41,3 @@ export const deviceCodeGrant: GrantHandler = (ctx, req, tenant) => {
   const scopes = parseUserScopes(ctx.directory, app, req.form.get('scope') ?? record.scope, tenantDisplayName(tenant));
   return userTokenResponse(ctx, { app, session, scopes, acr, nonce: undefined, wantsClientInfo: req.form.get('client_info') === '1' });
 };
-

@@ -33,7 +33,7 @@ export function userSession(
   details: { authTime: number | undefined; amr: string[]; preferredTenantId?: string | undefined },
 ): UserSession {
   if (tenant.kind === 'consumers') throw AADSTS.userNotFound(tenantDisplayName(tenant));
-  const tenantId = tenant.kind === 'tenant' ? tenant.tenant.id : details.preferredTenantId ?? user.homeTenantId;
+  const tenantId = tenant.kind === 'tenant' ? tenant.tenant.id : (details.preferredTenantId ?? user.homeTenantId);
   const membership = ctx.directory.membership(user, tenantId);
   if (membership === undefined) {
     const t = ctx.directory.tenantById(tenantId);

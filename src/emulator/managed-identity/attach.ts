@@ -7,12 +7,7 @@ import type { EmulatorContext } from '../context.js';
 import type { Counters, FaultQueue } from '../faults.js';
 import type { KeyAndCertificate } from '../pki.js';
 import { startManagedIdentityEndpoints, type ManagedIdentityEndpoints } from './listener.js';
-import type {
-  EmulatorManagedIdentityEndpoint,
-  EmulatorManagedIdentityOptions,
-  EmulatorManagedIdentitySource,
-  EmulatorRecordedRequest,
-} from './types.js';
+import type { EmulatorManagedIdentityEndpoint, EmulatorManagedIdentityOptions, EmulatorManagedIdentitySource, EmulatorRecordedRequest } from './types.js';
 
 /** The managed identity methods of the Emulator object. */
 export interface EmulatorManagedIdentityApi {

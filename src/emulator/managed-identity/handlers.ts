@@ -119,11 +119,7 @@ function appServiceError(status: number, message: string): EmulatorResponse {
 }
 
 /** The token (or error) of an App Service-shaped source, once the request's own checks passed. */
-function appServiceStyleToken(
-  state: ManagedIdentityState,
-  selector: IdentitySelector | { refused: string },
-  resource: string,
-): EmulatorResponse {
+function appServiceStyleToken(state: ManagedIdentityState, selector: IdentitySelector | { refused: string }, resource: string): EmulatorResponse {
   if ('refused' in selector) return appServiceError(400, selector.refused);
   const identity = findIdentity(selector);
   if (identity === undefined) return appServiceError(400, 'Unable to load the proper Managed Identity.');

@@ -16,8 +16,7 @@ export const MANAGED_IDENTITY_IDS = {
   systemAssignedObjectId: deterministicGuid('service-principal', SYSTEM_CLIENT_ID, DEFAULT_IDS.tenantId),
   userAssignedClientId: USER_CLIENT_ID,
   userAssignedObjectId: deterministicGuid('service-principal', USER_CLIENT_ID, DEFAULT_IDS.tenantId),
-  userAssignedResourceId:
-    `/subscriptions/${DEFAULT_IDS.tenantId}/resourcegroups/msal-ts-emulator/providers/Microsoft.ManagedIdentity/userAssignedIdentities/emulator-identity`,
+  userAssignedResourceId: `/subscriptions/${DEFAULT_IDS.tenantId}/resourcegroups/msal-ts-emulator/providers/Microsoft.ManagedIdentity/userAssignedIdentities/emulator-identity`,
 } as const;
 
 /** One identity the endpoints can issue tokens for. */

@@ -16,16 +16,7 @@ import { applyFault } from '../fault-step.js';
 import { jsonResponse, listenerFor, readBody, writeResponse, type EmulatorResponse } from '../http.js';
 import { randomToken } from '../ids.js';
 import { issueServerCertificate, thumbprints, type KeyAndCertificate } from '../pki.js';
-import {
-  appService,
-  azureArc,
-  cloudShell,
-  imds,
-  machineLearning,
-  serviceFabric,
-  type ManagedIdentityRequest,
-  type ManagedIdentityState,
-} from './handlers.js';
+import { appService, azureArc, cloudShell, imds, machineLearning, serviceFabric, type ManagedIdentityRequest, type ManagedIdentityState } from './handlers.js';
 import { MANAGED_IDENTITY_IDS } from './identities.js';
 import type { EmulatorManagedIdentityEndpoint, EmulatorManagedIdentitySource, EmulatorRecordedRequest } from './types.js';
 
@@ -155,12 +146,17 @@ async function dispatch(run: Listeners, routes: readonly MiRoute[], req: Incomin
     writeResponse(res, refused);
     return;
   }
-  const form = method === 'POST' && (headers['content-type'] ?? '').includes('application/x-www-form-urlencoded') ? new URLSearchParams(body) : new URLSearchParams();
+  const form =
+    method === 'POST' && (headers['content-type'] ?? '').includes('application/x-www-form-urlencoded') ? new URLSearchParams(body) : new URLSearchParams();
   writeResponse(res, await route.handle(run.state, { method, url, headers, form }), step.truncate);
 }
 
 /** The environment variables that point a client of `source` at the running listeners. */
-function environmentFor(source: EmulatorManagedIdentitySource, urls: { httpUrl: string; httpsUrl: string; thumbprint: string }, state: ManagedIdentityState): Record<string, string> {
+function environmentFor(
+  source: EmulatorManagedIdentitySource,
+  urls: { httpUrl: string; httpsUrl: string; thumbprint: string },
+  state: ManagedIdentityState,
+): Record<string, string> {
   const { httpUrl, httpsUrl } = urls;
   switch (source) {
     case 'SERVICE_FABRIC':
@@ -173,7 +169,11 @@ function environmentFor(source: EmulatorManagedIdentitySource, urls: { httpUrl: 
       return { IDENTITY_ENDPOINT: `${httpUrl}/msi/token`, IDENTITY_HEADER: state.appServiceSecret };
     case 'MACHINE_LEARNING':
       // msal-node sends DEFAULT_IDENTITY_CLIENT_ID as `clientid` for the system-assigned identity.
-      return { MSI_ENDPOINT: `${httpUrl}/MSI/auth`, MSI_SECRET: state.machineLearningSecret, DEFAULT_IDENTITY_CLIENT_ID: MANAGED_IDENTITY_IDS.systemAssignedClientId };
+      return {
+        MSI_ENDPOINT: `${httpUrl}/MSI/auth`,
+        MSI_SECRET: state.machineLearningSecret,
+        DEFAULT_IDENTITY_CLIENT_ID: MANAGED_IDENTITY_IDS.systemAssignedClientId,
+      };
     case 'AZURE_ARC':
       return { IDENTITY_ENDPOINT: `${httpUrl}/arc/metadata/identity/oauth2/token`, IMDS_ENDPOINT: `${httpUrl}/arc` };
     case 'CLOUD_SHELL':
@@ -195,7 +195,10 @@ function closeServer(server: Server): Promise<void> {
 /** Both servers, listening: plain HTTP, and HTTPS with a certificate from the emulator's CA. */
 async function startServers(run: Listeners, serverCert: KeyAndCertificate): Promise<{ plain: Server; tls: Server; httpPort: number; httpsPort: number }> {
   const plain = createHttpServer(listenerFor((req, res) => dispatch(run, HTTP_ROUTES, req, res)));
-  const tls = createHttpsServer({ key: serverCert.privateKeyPem, cert: serverCert.certificatePem }, listenerFor((req, res) => dispatch(run, HTTPS_ROUTES, req, res)));
+  const tls = createHttpsServer(
+    { key: serverCert.privateKeyPem, cert: serverCert.certificatePem },
+    listenerFor((req, res) => dispatch(run, HTTPS_ROUTES, req, res)),
+  );
   const httpPort = await listen(plain);
   try {
     return { plain, tls, httpPort, httpsPort: await listen(tls) };
@@ -221,7 +224,11 @@ export async function startManagedIdentityEndpoints(options: ManagedIdentityEndp
   const run: Listeners = { options, state, recorded: new Map(), delays: new FaultDelays() };
   const serverCert = await issueServerCertificate(options.ca);
   const { plain, tls, httpPort, httpsPort } = await startServers(run, serverCert);
-  const urls = { httpUrl: `http://127.0.0.1:${httpPort}`, httpsUrl: `https://127.0.0.1:${httpsPort}`, thumbprint: thumbprints(serverCert.certificatePem).sha1Hex };
+  const urls = {
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    httpsUrl: `https://127.0.0.1:${httpsPort}`,
+    thumbprint: thumbprints(serverCert.certificatePem).sha1Hex,
+  };
   return {
     httpUrl: urls.httpUrl,
     httpsUrl: urls.httpsUrl,

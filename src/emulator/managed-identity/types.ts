@@ -1,22 +1,10 @@
 /** Public types of the emulator's managed identity endpoints. */
 
 /** A source whose environment {@link Emulator.managedIdentityEnvironment} can give (MSAL Python's names). */
-export type EmulatorManagedIdentitySource =
-  | 'SERVICE_FABRIC'
-  | 'APP_SERVICE'
-  | 'MACHINE_LEARNING'
-  | 'AZURE_ARC'
-  | 'CLOUD_SHELL'
-  | 'DEFAULT_TO_VM';
+export type EmulatorManagedIdentitySource = 'SERVICE_FABRIC' | 'APP_SERVICE' | 'MACHINE_LEARNING' | 'AZURE_ARC' | 'CLOUD_SHELL' | 'DEFAULT_TO_VM';
 
 /** The counted and faultable managed identity endpoints, one per source. */
-export type EmulatorManagedIdentityEndpoint =
-  | 'mi-imds'
-  | 'mi-app-service'
-  | 'mi-machine-learning'
-  | 'mi-azure-arc'
-  | 'mi-cloud-shell'
-  | 'mi-service-fabric';
+export type EmulatorManagedIdentityEndpoint = 'mi-imds' | 'mi-app-service' | 'mi-machine-learning' | 'mi-azure-arc' | 'mi-cloud-shell' | 'mi-service-fabric';
 
 /** Options of the managed identity endpoints (`startEmulator({ managedIdentity })`). */
 export interface EmulatorManagedIdentityOptions {
