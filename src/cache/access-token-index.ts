@@ -247,40 +247,31 @@ export class AccessTokenIndex {
     const uah = q.userAssertionHash ?? '';
     const ext = q.extCacheKey ?? '';
     let normalized: string | undefined;
-    let distinct = 0;
     for (const environment of q.environments) {
       const env = environment.toLowerCase();
       let p: Partition | undefined;
       if (Array.isArray(bucket)) {
         for (const each of bucket) {
-          if (matches(each, clientId, env, realm, hid, keyId, uah, ext)) {
+          if (sameOwner(each, clientId, env, realm, hid) && sameBinding(each, keyId, uah, ext)) {
             p = each;
             break;
           }
         }
-      } else if (matches(bucket, clientId, env, realm, hid, keyId, uah, ext)) {
+      } else if (sameOwner(bucket, clientId, env, realm, hid) && sameBinding(bucket, keyId, uah, ext)) {
         p = bucket;
       }
       if (p === undefined) continue;
-      if (normalized === undefined) {
-        normalized = normalizeScopes(q.loweredScopes);
-        distinct = q.loweredScopes.length <= 1 ? q.loweredScopes.length : new Set(q.loweredScopes).size;
-      }
-      const found = this.#best(p, q, normalized, distinct, now, expired);
+      normalized ??= normalizeScopes(q.loweredScopes);
+      const found = this.#best(p, q, normalized, now, expired);
       if (found !== undefined) return found;
     }
     return undefined;
   }
 
-  #best(
-    p: Partition,
-    q: AccessTokenLookup,
-    normalized: string,
-    distinct: number,
-    now: number,
-    expired: AccessTokenRecord[] | undefined,
-  ): AccessTokenRecord | undefined {
+  #best(p: Partition, q: AccessTokenLookup, normalized: string, now: number, expired: AccessTokenRecord[] | undefined): AccessTokenRecord | undefined {
     let best: AccessTokenRecord | undefined;
+    // Only a request with odd scopes compares sets, and counts its distinct scopes for it.
+    const distinct = q.plainScopes ? 0 : new Set(q.loweredScopes).size;
     // Tokens whose scope set equals the request's win outright. The normalized string narrows the candidates; only a
     // request with odd scopes (empty, or holding whitespace) needs the set comparison as well.
     const only = p.only;
@@ -310,23 +301,25 @@ function ownerKeyOf(p: Partition): string {
   return p.homeAccountId === '' ? indexKey('app', p.clientId, p.environment) : indexKey('user', p.homeAccountId, p.environment);
 }
 
-function matches(p: Partition, clientId: string, env: string, realm: string, hid: string, keyId: string, uah: string, ext: string): boolean {
-  return (
-    p.clientId === clientId &&
-    p.environment === env &&
-    p.realm === realm &&
-    p.homeAccountId === hid &&
-    p.keyId === keyId &&
-    p.userAssertionHash === uah &&
-    p.extCacheKey === ext
-  );
+/** Same application, host, tenant and account (split from {@link sameBinding} to keep the hit path allocation-free). */
+function sameOwner(p: Partition, clientId: string, env: string, realm: string, hid: string): boolean {
+  return p.clientId === clientId && p.environment === env && p.realm === realm && p.homeAccountId === hid;
+}
+
+/** Same key binding (`key_id`), OBO assertion and extended cache key. */
+function sameBinding(p: Partition, keyId: string, uah: string, ext: string): boolean {
+  return p.keyId === keyId && p.userAssertionHash === uah && p.extCacheKey === ext;
+}
+
+function samePartition(p: Partition, t: Partition): boolean {
+  return sameOwner(p, t.clientId, t.environment, t.realm, t.homeAccountId) && sameBinding(p, t.keyId, t.userAssertionHash, t.extCacheKey);
 }
 
 function findPartition(bucket: Bucket, t: Partition): Partition | undefined {
   if (!Array.isArray(bucket)) {
-    return matches(bucket, t.clientId, t.environment, t.realm, t.homeAccountId, t.keyId, t.userAssertionHash, t.extCacheKey) ? bucket : undefined;
+    return samePartition(bucket, t) ? bucket : undefined;
   }
-  return bucket.find((p) => matches(p, t.clientId, t.environment, t.realm, t.homeAccountId, t.keyId, t.userAssertionHash, t.extCacheKey));
+  return bucket.find((p) => samePartition(p, t));
 }
 
 function sameSet(r: AccessTokenRecord, q: AccessTokenLookup, distinct: number): boolean {

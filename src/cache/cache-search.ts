@@ -111,20 +111,24 @@ function frozenCopy(section: CacheSection, key: string, raw: RawEntry): CacheEnt
   return copy;
 }
 
+/** What {@link searchEntries} looks for, checked by the caller. */
+export interface SearchRequest {
+  readonly target: readonly string[];
+  readonly query: Readonly<Record<string, unknown>> | undefined;
+  /** Epoch seconds: access tokens expired before it are skipped. */
+  readonly now: number;
+  /** Removes an expired access token once the iteration has ended; none when the cache does not purge. */
+  readonly purge: ((key: string, raw: RawEntry) => void) | undefined;
+}
+
 /**
  * MSAL Python's `search`: yields matching entries of one section. Access tokens that expired before `now` are skipped,
  * and removed through `purge` once the iteration has run to its end (as MSAL Python removes them). An access-token
  * query naming `home_account_id`, `environment`, `client_id` and `realm`, with a target, yields the entry stored
  * under exactly that key first. Works on a snapshot, so modifying yielded entries while iterating is safe.
  */
-export function* searchEntries(
-  store: CacheStore,
-  section: CacheSection,
-  target: readonly string[],
-  query: Readonly<Record<string, unknown>> | undefined,
-  now: number,
-  purge: ((key: string, raw: RawEntry) => void) | undefined,
-): Generator<CacheEntry, void, undefined> {
+export function* searchEntries(store: CacheStore, section: CacheSection, search: SearchRequest): Generator<CacheEntry, void, undefined> {
+  const { target, query, now, purge } = search;
   const table = store.state.table(section);
   const snapshot = [...table.entries.values()];
   const wanted = new Set(target);

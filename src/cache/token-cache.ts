@@ -413,7 +413,7 @@ export class TokenCache {
           if (this.store.state.accessTokens.entries.get(key)?.raw === raw) this.#put('AccessToken', key, undefined);
         }
       : undefined;
-    return searchEntries(this.store, section, target, query, now, purge);
+    return searchEntries(this.store, section, { target, query, now, purge });
   }
 
   /**

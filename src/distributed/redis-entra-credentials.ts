@@ -56,6 +56,37 @@ const OPTIONS = optionShape<EntraRedisCredentialsOptions>('entraRedisCredentials
 /** A failed renewal is tried again this often (seconds) while the current token is still valid. */
 const RETRY_SECONDS = 10;
 
+/** Checks the options before anything is fetched; returns the renewal margin in seconds. */
+function checkedMargin(options: EntraRedisCredentialsOptions): number {
+  checkOptionKeys(options, OPTIONS);
+  const { getToken, username, onReAuthenticationError } = options;
+  if (typeof getToken !== 'function') throw new TypeError('options.getToken must be a function');
+  if (username !== undefined && (typeof username !== 'string' || username === '')) {
+    throw new TypeError('options.username must be a non-empty string when given');
+  }
+  const margin = options.refreshBeforeExpirySeconds ?? 300;
+  if (!Number.isSafeInteger(margin) || margin < 0) throw new RangeError('options.refreshBeforeExpirySeconds must be a non-negative integer');
+  if (onReAuthenticationError !== undefined && typeof onReAuthenticationError !== 'function') {
+    throw new TypeError('options.onReAuthenticationError must be a function when given');
+  }
+  return margin;
+}
+
+/** One token from `getToken`, as Redis credentials: the configured user name, else the token's `oid`. */
+async function fetchCredentials(options: EntraRedisCredentialsOptions, forceRefresh: boolean): Promise<{ auth: RedisBasicAuth; expiresAt: number }> {
+  const token = await options.getToken({ forceRefresh });
+  if (typeof token?.access_token !== 'string' || typeof token.expires_in !== 'number' || !Number.isFinite(token.expires_in)) {
+    throw new InvalidResponseError('token for Redis', 'getToken must resolve to { access_token, expires_in }');
+  }
+  let user = options.username;
+  if (user === undefined) {
+    const oid = decodeJwt(token.access_token, 'access token for Redis').payload['oid'];
+    if (typeof oid !== 'string' || oid === '') throw new InvalidResponseError('access token for Redis', 'no oid claim: pass options.username');
+    user = oid;
+  }
+  return { auth: { username: user, password: token.access_token }, expiresAt: Date.now() + token.expires_in * 1000 };
+}
+
 /**
  * A `credentialsProvider` for `@redis/client` that authenticates with Microsoft Entra ID tokens and renews them
  * before they expire: the client sends `AUTH <username> <token>` on every connection, and again on every live
@@ -79,31 +110,9 @@ const RETRY_SECONDS = 10;
  * ```
  */
 export function entraRedisCredentials(options: EntraRedisCredentialsOptions): RedisStreamingCredentialsProvider {
-  checkOptionKeys(options, OPTIONS);
-  const { getToken, username, onReAuthenticationError } = options;
-  if (typeof getToken !== 'function') throw new TypeError('options.getToken must be a function');
-  if (username !== undefined && (typeof username !== 'string' || username === '')) {
-    throw new TypeError('options.username must be a non-empty string when given');
-  }
-  const margin = options.refreshBeforeExpirySeconds ?? 300;
-  if (!Number.isSafeInteger(margin) || margin < 0) throw new RangeError('options.refreshBeforeExpirySeconds must be a non-negative integer');
-  if (onReAuthenticationError !== undefined && typeof onReAuthenticationError !== 'function') {
-    throw new TypeError('options.onReAuthenticationError must be a function when given');
-  }
-
-  const fetch = async (forceRefresh: boolean): Promise<{ auth: RedisBasicAuth; expiresAt: number }> => {
-    const token = await getToken({ forceRefresh });
-    if (typeof token?.access_token !== 'string' || typeof token.expires_in !== 'number' || !Number.isFinite(token.expires_in)) {
-      throw new InvalidResponseError('token for Redis', 'getToken must resolve to { access_token, expires_in }');
-    }
-    let user = username;
-    if (user === undefined) {
-      const oid = decodeJwt(token.access_token, 'access token for Redis').payload['oid'];
-      if (typeof oid !== 'string' || oid === '') throw new InvalidResponseError('access token for Redis', 'no oid claim: pass options.username');
-      user = oid;
-    }
-    return { auth: { username: user, password: token.access_token }, expiresAt: Date.now() + token.expires_in * 1000 };
-  };
+  const margin = checkedMargin(options);
+  const { onReAuthenticationError } = options;
+  const fetch = (forceRefresh: boolean): Promise<{ auth: RedisBasicAuth; expiresAt: number }> => fetchCredentials(options, forceRefresh);
 
   // One token and one renewal timer for every connection of the client (a cluster client subscribes once per node,
   // and again on each reconnect): a renewal fetches one token and hands it to every subscribed connection.

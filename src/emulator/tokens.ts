@@ -48,9 +48,9 @@ export function appAccessToken(
   app: EmulatorApp,
   tenantId: string,
   resource: ResolvedResource,
-  acr: ClientAuthLevel,
-  fmiPath?: string,
+  how: { readonly acr: ClientAuthLevel; readonly fmiPath?: string | undefined },
 ): { token: string; expiresIn: number } {
+  const { acr, fmiPath } = how;
   const claims = baseAccessClaims(ctx, resource, tenantId, app, acr);
   const servicePrincipal = deterministicGuid('service-principal', app.clientId, tenantId);
   claims.oid = servicePrincipal;

@@ -16,6 +16,6 @@ export const clientCredentialsGrant: GrantHandler = (ctx, req, tenant) => {
   const resource = parseClientCredentialScope(ctx.directory, requiredParam(req.form, 'scope'), tenantDisplayName(tenant));
   const fmiPath = req.form.get('fmi_path');
   if (fmiPath === '') throw AADSTS.invalidRequest('The fmi_path parameter must not be empty.');
-  const { token, expiresIn } = appAccessToken(ctx, client.app, tenant.tenant.id, resource, client.acr, fmiPath ?? undefined);
+  const { token, expiresIn } = appAccessToken(ctx, client.app, tenant.tenant.id, resource, { acr: client.acr, fmiPath: fmiPath ?? undefined });
   return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, ...refreshInFor(ctx, expiresIn), access_token: token };
 };

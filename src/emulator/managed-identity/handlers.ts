@@ -64,7 +64,7 @@ function issue(ctx: EmulatorContext, identity: EmulatorManagedIdentity, resource
   const resolved = ctx.directory.resolveResource(resource);
   if (resolved === undefined) return undefined;
   const tenantId = ctx.directory.config.defaultTenantId;
-  const { token, expiresIn } = appAccessToken(ctx, identityAsApp(identity, tenantId), tenantId, resolved, '2');
+  const { token, expiresIn } = appAccessToken(ctx, identityAsApp(identity, tenantId), tenantId, resolved, { acr: '2' });
   return { token, expiresIn, now: Math.floor(ctx.now()) };
 }
 
