@@ -5,8 +5,6 @@
 // direction runs against MSAL Python 1.31, which predates ext_cache_key: it is shown to hand msal-ts's FMI token to a
 // request without fmi_path, which is why docs/differences.md warns against sharing such a cache with MSAL Python < 1.36.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfidentialClientApplication } from '../../src/app/confidential-client-application.js';
 import { extCacheKey, legacyExtCacheKey } from '../../src/cache/ext-cache-key.js';
@@ -14,10 +12,8 @@ import { SerializableTokenCache } from '../../src/cache/serializable-token-cache
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { total } from '../app/helpers.js';
 import { runPeer } from './peer-process.js';
+import { PEERS_LANE, PYTHON } from './python-lanes.js';
 
-const PYTHON = '/usr/bin/python3';
-const PEERS = join(import.meta.dirname, '..', '..', '..', 'shared', 'peers', 'python');
-const HAVE_PEERS = existsSync(join(PEERS, 'msal', 'token_cache.py'));
 const GRAPH = 'https://graph.microsoft.com/.default';
 
 /** An app token entry as MSAL Python 1.36+ writes one for an fmi_path (key and fields). */
@@ -81,7 +77,7 @@ describe('FMI tokens in a cache shared with MSAL Python', () => {
   it(
     'MSAL Python 1.31, which predates ext_cache_key, serves the FMI token to a request without fmi_path',
     // Under CI the peer must be there: a missing one fails the test instead of skipping it.
-    { skip: HAVE_PEERS || process.env['CI'] === 'true' ? false : 'MSAL Python 1.31 (../shared/peers/python) not found' },
+    { skip: PEERS_LANE.skip },
     async () => {
       const cache = new SerializableTokenCache();
       const fmi = await daemon(cache).acquireTokenForClient([GRAPH], { fmiPath: 'agents/one' });
@@ -104,7 +100,7 @@ print(json.dumps({"access_token": result.get("access_token"), "source": result.g
         scope: GRAPH,
       });
       // Asynchronously: the peer asks the in-process emulator for discovery while it runs.
-      const [out] = (await runPeer(PYTHON, ['-c', script], { env: { PYTHONPATH: PEERS, PEER_INPUT: input, REQUESTS_CA_BUNDLE: emulator.caPath } })) as Array<{
+      const [out] = (await runPeer(PYTHON, ['-c', script], { env: { ...PEERS_LANE.env, PEER_INPUT: input, REQUESTS_CA_BUNDLE: emulator.caPath } })) as Array<{
         access_token: string;
         source: string;
       }>;
