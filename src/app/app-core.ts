@@ -34,7 +34,8 @@ import { cachedToken, type AuthenticationResult, type CachedToken } from './auth
 import { mergeClaims } from './claims.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
 import type { ExtraData } from './extra-data.js';
-import { defaultSleep, type Sleep } from './sleep.js';
+import { defaultSleep, type Sleep } from '../util/sleep.js';
+import { firstPathSegment } from '../util/checks.js';
 import { ServerTelemetry, tagForGrant, type TelemetryTag } from './telemetry.js';
 import { finishTokenRequest } from './token-outcome.js';
 import { newCorrelationId } from '../util/correlation-id.js';
@@ -510,9 +511,4 @@ function withPortAlias(authority: Authority, environments: readonly string[]): s
   const out = [...environments];
   if (authority.hostWithPort !== authority.host && !out.includes(authority.hostWithPort)) out.push(authority.hostWithPort);
   return out;
-}
-
-function firstPathSegment(url: string): string | undefined {
-  const segment = new URL(url).pathname.split('/')[1];
-  return segment === undefined || segment === '' ? undefined : segment;
 }

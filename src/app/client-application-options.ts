@@ -5,7 +5,7 @@ import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { Logger } from '../logger.js';
 import type { OptionKeys } from '../util/options.js';
-import type { Sleep } from './sleep.js';
+import type { Sleep } from '../util/sleep.js';
 
 /** Options of {@link ClientApplication} subclasses, as MSAL Python's `ClientApplication` keyword arguments. */
 export interface ClientApplicationOptions {

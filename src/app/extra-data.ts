@@ -6,6 +6,8 @@
  * request never gets a Bearer token from the cache, nor the other way round.
  */
 
+import { nonEmptyOrUndefined } from '../util/checks.js';
+
 /** Extra token request fields, e.g. `{ token_type: 'ssh-cert', req_cnf, key_id }`. Values are sent as given. */
 export type TokenRequestData = Readonly<Record<string, string>>;
 
@@ -69,27 +71,23 @@ export function checkData(data: unknown): ExtraData {
   }
   const names = Object.keys(fields).sort();
   if (names.length === 0) return NONE;
-  const tokenType = nonEmpty(fields['token_type']);
+  const tokenType = nonEmptyOrUndefined(fields['token_type']);
   if (tokenType?.toLowerCase() === 'ssh-cert') {
-    const reqCnf = nonEmpty(fields['req_cnf']);
+    const reqCnf = nonEmptyOrUndefined(fields['req_cnf']);
     if (reqCnf === undefined) {
       throw new TypeError('options.data.req_cnf is required for an SSH certificate: the public key as a JWK (JSON string)');
     }
     if (!isJsonObject(reqCnf)) throw new TypeError('options.data.req_cnf must be a JWK as a JSON object string');
-    if (nonEmpty(fields['key_id']) === undefined) {
+    if (nonEmptyOrUndefined(fields['key_id']) === undefined) {
       throw new TypeError('options.data.key_id is required for an SSH certificate: it names the key in req_cnf (its kid)');
     }
   }
   return Object.freeze({
     fields: Object.freeze(fields),
-    keyId: nonEmpty(fields['key_id']),
+    keyId: nonEmptyOrUndefined(fields['key_id']),
     tokenType,
     dedupKey: JSON.stringify(names.map((n) => [n, fields[n]])),
   });
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
 }
 
 function isJsonObject(text: string): boolean {

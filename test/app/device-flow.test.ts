@@ -2,7 +2,7 @@
 // emulator: the injected sleep advances time, so no test waits for real.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Sleep } from '../../src/app/sleep.js';
+import type { Sleep } from '../../src/util/sleep.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { DeviceCodeExpiredError, RequestAbortedError, ServerError } from '../../src/errors.js';
 import { GRAPH_USER_READ, makePca, recordingHttp } from './helpers.js';
