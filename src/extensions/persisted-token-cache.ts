@@ -251,6 +251,8 @@ export class PersistedTokenCache extends SerializableTokenCache {
           for (const job of batch) job.reject(err);
           continue;
         }
+        // Settled only once the lock is released: a caller that exits right after `await write()` leaves no lock file.
+        let settle = (): void => undefined;
         try {
           await this.#loadIfChanged(true);
           const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
@@ -262,17 +264,22 @@ export class PersistedTokenCache extends SerializableTokenCache {
             }
           }
           if (this.hasStateChanged) await this.#save();
-          batch.forEach((job, i) => {
-            const outcome = outcomes[i];
-            if (outcome?.ok === true) job.resolve(outcome.value);
-            else job.reject(outcome?.error);
-          });
+          settle = () =>
+            batch.forEach((job, i) => {
+              const outcome = outcomes[i];
+              if (outcome?.ok === true) job.resolve(outcome.value);
+              else job.reject(outcome?.error);
+            });
         } catch (err) {
           // Memory may now differ from the persistence: the next access reloads it.
           this.#synced = undefined;
-          for (const job of batch) job.reject(err);
+          settle = () => batch.forEach((job) => job.reject(err));
         } finally {
-          await held.release();
+          try {
+            await held.release();
+          } finally {
+            settle();
+          }
         }
       }
     } finally {

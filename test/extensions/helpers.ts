@@ -45,7 +45,8 @@ export const run = promisify(execFile);
 /** A fresh private directory, removed by the returned cleanup. */
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `msal-ts-${prefix}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retries: on Windows a file another handle still has open is deleted only when that handle closes.
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }) };
 }
 
 /** Runs a TypeScript fixture in a child Node.js process and resolves with its stdout (rejects on a non-zero exit). */

@@ -23,4 +23,12 @@ describe('PersistedTokenCache lockLocation', () => {
     assert.deepEqual(seen, [true, false]);
     assert.ok(existsSync(file));
   });
+
+  it('a write settles only after its lock is released: a process exiting right after it leaves no lock file', async () => {
+    const file = join(dir, 'released.json');
+    const custom = join(dir, 'locks', 'released.lock');
+    const cache = new PersistedTokenCache(new FilePersistence(file), { lockLocation: custom });
+    await cache.write({ clientId: 'c', partition: { kind: 'any' } }, () => cache.add(tokenEvent('https://b.example/.default', 'y')));
+    assert.equal(existsSync(custom), false);
+  });
 });
