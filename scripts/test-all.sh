@@ -58,6 +58,6 @@ trap 'rm -rf "$KEYRING_HOME"' EXIT
 # The keyring lives in a throwaway XDG_DATA_HOME; gnome-keyring-daemon exits with the bus when the tests end.
 XDG_DATA_HOME="$KEYRING_HOME" dbus-run-session -- sh -c \
   'printf %s msal-ts-ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null && npm test --silent'
-echo "== Windows lane: test/extensions under Windows Node.js in Wine (scripts/windows-lane.sh)"
+echo "== Windows lane: the suites whose behaviour differs on Windows, under Windows Node.js in Wine (scripts/windows-lane.sh)"
 # After the Linux suites, not beside them: on 2 cores the two together overran the lane's 5-minute budget.
 ./scripts/windows-lane.sh
