@@ -136,6 +136,14 @@ export class PublicClientApplication extends ClientApplication {
   // --- broker seam (issue 14): each override asks the broker first, then the flow without one (super) ---
 
   /**
+   * No broker in use and no `authScheme` key: the silent call is the base class's, with no extra promise or copy of
+   * the options on a cache hit (the hit path stays as fast as before the seam).
+   */
+  #withoutBroker(options: PublicClientSilentOptions): boolean {
+    return !this.#broker.enabled && (typeof options !== 'object' || options === null || !('authScheme' in options));
+  }
+
+  /**
    * As {@link ClientApplication.acquireTokenSilent}; with a broker in use, accounts it signed in are renewed through
    * it, and `authScheme` asks it for a proof-of-possession token.
    *
@@ -143,6 +151,7 @@ export class PublicClientApplication extends ClientApplication {
    *   served the call.
    */
   override acquireTokenSilent(scopes: readonly string[], options: PublicClientSilentOptions): Promise<Result | undefined> {
+    if (this.#withoutBroker(options)) return super.acquireTokenSilent(scopes, options);
     return refusedOptions(options, SILENT_OPTIONS) ?? this.#broker.silent(scopes, options, false, (rest) => super.acquireTokenSilent(scopes, rest));
   }
 
@@ -153,6 +162,7 @@ export class PublicClientApplication extends ClientApplication {
    *   it signed in; BrokerUnavailableError for `authScheme` when no broker served the call.
    */
   override acquireTokenSilentWithError(scopes: readonly string[], options: PublicClientSilentOptions): Promise<Result | undefined> {
+    if (this.#withoutBroker(options)) return super.acquireTokenSilentWithError(scopes, options);
     return (
       refusedOptions(options, SILENT_WITH_ERROR_OPTIONS) ??
       this.#broker.silent(scopes, options, true, (rest) => super.acquireTokenSilentWithError(scopes, rest))

@@ -42,6 +42,9 @@ const ODD_SCOPE = /\s/;
 
 const DEFAULT_AUTHORITY_TYPES: readonly string[] = ['MSSTS', 'ADFS'];
 
+/** The extended cache keys of a request without any: shared, so a hit allocates no array. */
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 function requireStringArray(value: unknown, name: string, nonEmpty: boolean): readonly string[] {
   if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of strings`);
   for (const item of value as unknown[]) if (typeof item !== 'string') throw new TypeError(`${name} must be an array of strings`);
@@ -208,7 +211,7 @@ export class TokenCache {
     const keyId = optionalString(query.keyId, 'query.keyId');
     const userAssertionHash = optionalString(query.userAssertionHash, 'query.userAssertionHash');
     const tokenType = optionalString(query.tokenType, 'query.tokenType');
-    const extCacheKeys = query.extCacheKeys === undefined ? [] : requireStringArray(query.extCacheKeys, 'query.extCacheKeys', false);
+    const extCacheKeys = query.extCacheKeys === undefined ? NO_KEYS : requireStringArray(query.extCacheKeys, 'query.extCacheKeys', false);
     const loweredScopes = scopes.length === 1 ? [(scopes[0] ?? '').toLowerCase()] : scopes.map((s) => s.toLowerCase());
     let plainScopes = true;
     for (const s of loweredScopes) if (s === '' || ODD_SCOPE.test(s)) plainScopes = false;
