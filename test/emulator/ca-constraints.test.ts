@@ -9,7 +9,7 @@ import { createServer, connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startEmulator } from '../../src/emulator/index.js';
-import { removeDir, tempDir } from './helpers.js';
+import { opensslCa, removeDir, tempDir } from './helpers.js';
 
 /** A leaf certificate for `san` (openssl's subjectAltName syntax), signed with the CA key in `caDir`. */
 function issueLeaf(caDir: string, work: string, name: string, san: string): { key: string; cert: string; certPath: string } {
@@ -117,33 +117,11 @@ describe("the emulator's CA is name-constrained to the loopback names", () => {
     try {
       const oldCa = join(old, 'ca');
       mkdirSync(oldCa, { mode: 0o700 });
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-days',
-          '3650',
-          '-subj',
-          '/CN=msal-ts Entra ID emulator local CA',
-          '-addext',
-          'basicConstraints=critical,CA:TRUE,pathlen:0',
-          '-addext',
-          'keyUsage=critical,keyCertSign,cRLSign',
-          '-keyout',
-          join(oldCa, 'key.pem'),
-          '-out',
-          join(oldCa, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
-      execFileSync('chmod', ['600', join(oldCa, 'key.pem')]);
-      const oldPem = readFileSync(join(oldCa, 'cert.pem'), 'utf8');
+      const oldPem = opensslCa(oldCa, {
+        subject: '/CN=msal-ts Entra ID emulator local CA',
+        days: 3650,
+        extensions: ['basicConstraints=critical,CA:TRUE,pathlen:0', 'keyUsage=critical,keyCertSign,cRLSign'],
+      });
       const emulator = await startEmulator({ stateDir: old });
       await emulator.close();
       assert.notEqual(emulator.caPem, oldPem);

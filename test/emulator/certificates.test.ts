@@ -3,7 +3,7 @@
 // accept them in test/e2e and test/interop). Also: a CA made by another tool is issued from correctly, byte for byte.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import {
   loadOrCreateCa,
   loadOrCreateSigningKey,
 } from '../../src/emulator/pki.js';
-import { removeDir, tempDir } from './helpers.js';
+import { opensslCa, removeDir, tempDir } from './helpers.js';
 
 function openssl(args: string[]): { ok: boolean; output: string } {
   const r = spawnSync('openssl', args, { encoding: 'utf8' });
@@ -100,31 +100,7 @@ describe('the emulator certificates, judged by openssl and Node', () => {
         'nameConstraints=critical,permitted;DNS:localhost,permitted;IP:127.0.0.1/255.255.255.255,permitted;IP:::1/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF\n' +
         'subjectKeyIdentifier=hash\n',
     );
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '30',
-        '-subj',
-        '/C=ZZ/O=Elsewhere/CN=Another CA',
-        '-config',
-        ext,
-        '-extensions',
-        'v3',
-        '-keyout',
-        join(caDir, 'key.pem'),
-        '-out',
-        join(caDir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    opensslCa(caDir, { subject: '/C=ZZ/O=Elsewhere/CN=Another CA', days: 30, config: { file: ext, section: 'v3' } });
     const ca = { privateKeyPem: readFileSync(join(caDir, 'key.pem'), 'utf8'), certificatePem: readFileSync(join(caDir, 'cert.pem'), 'utf8') };
     // openssl encodes the constraints exactly as msal-ts does: a CA made either way is recognised.
     assert.equal(hasLoopbackNameConstraints(ca.certificatePem), true);

@@ -1,7 +1,8 @@
 // Shared test helpers: start an emulator in a fresh state folder, talk to it over real HTTPS with its CA, and build
 // client assertions.
 import { createHash, createPrivateKey, sign, constants, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -131,4 +132,19 @@ export function manualClock(start = Date.now() / 1000): { now: () => number; adv
       t += s;
     },
   };
+}
+
+/**
+ * A self-signed P-256 CA made by openssl (not by msal-ts), as `<dir>/key.pem` (0600) and `<dir>/cert.pem`; returns the
+ * certificate. `extensions` are openssl `-addext` values, or `config` names an openssl config file and its section.
+ */
+export function opensslCa(
+  dir: string,
+  ca: { subject: string; days: number; extensions?: readonly string[]; config?: { file: string; section: string } },
+): string {
+  const extra = ca.config === undefined ? (ca.extensions ?? []).flatMap((e) => ['-addext', e]) : ['-config', ca.config.file, '-extensions', ca.config.section];
+  const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', String(ca.days), '-subj', ca.subject];
+  execFileSync('openssl', [...args, ...extra, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  chmodSync(join(dir, 'key.pem'), 0o600);
+  return readFileSync(join(dir, 'cert.pem'), 'utf8');
 }

@@ -3,12 +3,12 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, win32 } from 'node:path';
 import { startEmulator } from '../../src/emulator/index.js';
 import { defaultStateDir } from '../../src/emulator/state-dir.js';
-import { removeDir, tempDir } from './helpers.js';
+import { opensslCa, removeDir, tempDir } from './helpers.js';
 
 const OTHER_UID = 65534;
 // Files owned by another user can only be made as root. CI runs as root, so there a missing root is a failure, never a
@@ -20,33 +20,11 @@ if (asRoot !== false && process.env.CI === 'true') throw new Error(`test/emulato
 function plantCa(stateDir: string): string {
   const dir = join(stateDir, 'ca');
   mkdirSync(dir, { recursive: true });
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '30',
-      '-subj',
-      '/CN=planted CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  chmodSync(join(dir, 'key.pem'), 0o600);
-  return readFileSync(join(dir, 'cert.pem'), 'utf8');
+  return opensslCa(dir, {
+    subject: '/CN=planted CA',
+    days: 30,
+    extensions: ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'],
+  });
 }
 
 function isStateError(path: string): (err: unknown) => boolean {
