@@ -3,7 +3,7 @@
  * See docs/emulator.md.
  */
 export { startEmulator } from './server.js';
-export { EmulatorStateError } from '../errors.js';
+export { EmulatorStateError } from './errors.js';
 export type { Emulator, EmulatorOptions } from './types.js';
 export type {
   EmulatorApi,
