@@ -102,7 +102,6 @@ export {
   CredentialUnavailableError,
   DeviceCodeExpiredError,
   DistributedCacheError,
-  EmulatorStateError,
   FederatedAccountNotSupportedError,
   IdTokenError,
   InvalidCredentialError,
