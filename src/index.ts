@@ -18,7 +18,7 @@ export { PublicClientApplication } from './app/public-client-application.js';
 export type { PublicClientApplicationOptions } from './app/public-client-application.js';
 export type { ClientApplicationOptions } from './app/client-application-options.js';
 export type { AuthenticationResult, TokenSource } from './app/authentication-result.js';
-export { Prompt } from './app/auth-code-flow.js';
+export { Prompt } from './app/prompt.js';
 export type { AcquireTokenByAuthCodeFlowOptions, AuthCodeFlow, AuthorizationResponse, InitiateAuthCodeFlowOptions } from './app/auth-code-flow.js';
 export type { AcquireTokenByAuthorizationCodeOptions, GetAuthorizationRequestUrlOptions } from './app/authorization-code.js';
 export type { AcquireTokenSilentOptions } from './app/silent.js';
