@@ -47,7 +47,7 @@ export { PopAuthScheme } from './app/broker/pop-auth-scheme.js';
 export { AZURE_REGION_AUTO_DETECT, AZURE_REGION_DISABLED, regionalHost } from './authority/region.js';
 export type { RegionEnvironment } from './authority/region.js';
 export type { IdTokenValidationOptions } from './protocol/id-token.js';
-export { validateIdToken } from './protocol/id-token.js';
+export { validateIdToken } from './protocol/validate-id-token.js';
 export { extractCerts } from './protocol/certificate.js';
 
 export { ManagedIdentityClient } from './managed-identity/managed-identity-client.js';
