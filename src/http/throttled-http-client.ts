@@ -21,6 +21,9 @@ import { SILENT_LOG, type LogSink } from '../logger.js';
 import { defaultSleep, type Sleep } from '../util/sleep.js';
 import type { HttpCacheStore } from './http-cache.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
+import type * as ThrottleStepsModule from './throttle-steps.js';
+
+type ThrottleSteps = typeof ThrottleStepsModule;
 
 /** Options of {@link createThrottledHttpClient}. */
 export interface ThrottleOptions {
@@ -80,7 +83,7 @@ export function createThrottledHttpClient(inner: HttpClient, options: ThrottleOp
 }
 
 /** The throttle and retry steps, loaded with the first request (a process that never sends one never loads them). */
-function throttling(): Promise<typeof import('./throttle-steps.js')> {
+function throttling(): Promise<ThrottleSteps> {
   return import('./throttle-steps.js');
 }
 
