@@ -47,6 +47,7 @@ const UNWANTED_CODE: Record<string, RegExp> = {
   'the auth code flow': definition('initiateAuthCodeFlow'),
   'the device code flow': definition('initiateDeviceFlow'),
   'the broker seam': definition('BrokerSeam'),
+  'the managed identity sources (resolve-source.ts)': definition('resolveSource'),
 };
 
 function ensureBuilt(): void {
