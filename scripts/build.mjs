@@ -4,7 +4,7 @@
 // are minified (whitespace and syntax, names kept: stack traces still name every function).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildEmulatorPackage, emulatorAsPackage } from './build-emulator.mjs';
 
@@ -12,7 +12,7 @@ const PROMISIFY = Symbol.for('nodejs.util.promisify.custom');
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync('dist', { recursive: true, force: true });
 
-await build({
+const result = await build({
   entryPoints: {
     index: 'src/index.ts',
     distributed: 'src/distributed/index.ts',
@@ -33,9 +33,13 @@ await build({
   minifySyntax: true,
   minifyIdentifiers: true,
   keepNames: true,
-  plugins: [lazyBuiltins(), emulatorAsPackage()],
+  plugins: [lazyBuiltins(), emulatorAsPackage(), oneCoreChunk()],
   logLevel: 'warning',
+  // Which source files each output holds, for scripts/hit-closure.mjs (kept out of dist/, so never packed).
+  metafile: true,
 });
+mkdirSync('build', { recursive: true });
+writeFileSync('build/metafile.json', JSON.stringify(result.metafile));
 
 const cli = 'dist/cli.js';
 writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8').replace(/^#!.*\n/, ''));
@@ -142,4 +146,34 @@ function reachedDeclarations(entries) {
     }
   }
   return reached;
+}
+
+/**
+ * Keeps the code a cache hit runs in as few chunks as possible.
+ *
+ * esbuild puts each source file in the chunk of the exact set of entry points (static and dynamic) that reach it. The
+ * flows a hit never runs are loaded on demand (dynamic import()), and each of them reaches a different part of the
+ * core, so the core would be cut into a dozen or more small chunks, each one more module for Node to resolve, read
+ * and link at start-up (about as costly as the bytes saved). Every other entry point and every module loaded on demand
+ * therefore also imports src/index.ts (at run time it is loaded already): the whole public core is then reached by the
+ * same set and becomes one chunk, and what is loaded on demand keeps only its own code.
+ */
+function oneCoreChunk() {
+  const core = resolve('src/index.ts');
+  const onDemand = new Set();
+  return {
+    name: 'one-core-chunk',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind === 'dynamic-import') onDemand.add(resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+        return undefined;
+      });
+      b.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
+        const entry = /\/src\/(extensions|distributed|azure)\/index\.ts$|\/src\/cli\/main\.ts$/.test(args.path);
+        if (!entry && !onDemand.has(args.path)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        return { contents: `import ${JSON.stringify(core)};\n${text}`, loader: 'ts' };
+      });
+    },
+  };
 }
