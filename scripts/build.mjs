@@ -156,7 +156,8 @@ function reachedDeclarations(entries) {
  * core, so the core would be cut into a dozen or more small chunks, each one more module for Node to resolve, read
  * and link at start-up (about as costly as the bytes saved). Every other entry point and every module loaded on demand
  * therefore also imports src/index.ts (at run time it is loaded already): the whole public core is then reached by the
- * same set and becomes one chunk, and what is loaded on demand keeps only its own code.
+ * same set and becomes one chunk, and what is loaded on demand keeps only its own code. Not the CLI's entry: its
+ * `--help` and `--version` need no core, and its commands (loaded on demand) bring the core with them.
  */
 function oneCoreChunk() {
   const core = resolve('src/index.ts');
@@ -169,7 +170,7 @@ function oneCoreChunk() {
         return undefined;
       });
       b.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
-        const entry = /\/src\/(extensions|distributed|azure)\/index\.ts$|\/src\/cli\/main\.ts$/.test(args.path);
+        const entry = /\/src\/(extensions|distributed|azure)\/index\.ts$/.test(args.path);
         if (!entry && !onDemand.has(args.path)) return undefined;
         const text = readFileSync(args.path, 'utf8');
         return { contents: `import ${JSON.stringify(core)};\n${text}`, loader: 'ts' };
