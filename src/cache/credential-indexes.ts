@@ -52,15 +52,15 @@ export class RefreshTokenIndex {
     else this.#countByEnvironment.set(env, n);
   }
 
-  byClient(key: string): ReadonlySet<RefreshTokenEntry> | undefined {
+  byClient(key: string): RefreshTokenEntry[] | undefined {
     return this.#byClient.get(key);
   }
 
-  byFamily(key: string): ReadonlySet<RefreshTokenEntry> | undefined {
+  byFamily(key: string): RefreshTokenEntry[] | undefined {
     return this.#byFamily.get(key);
   }
 
-  byAccount(key: string): ReadonlySet<RefreshTokenEntry> | undefined {
+  byAccount(key: string): RefreshTokenEntry[] | undefined {
     return this.#byAccount.get(key);
   }
 
@@ -88,11 +88,12 @@ export class IdTokenIndex {
     this.#byAccount.delete(accountEnvKey(e.home_account_id, e.environment), e);
   }
 
-  byKey(key: string): ReadonlySet<IdTokenEntry> | undefined {
-    return this.#byKey.get(key);
+  /** The first id token under `key` (there is one, unless entries from several MSALs collide). */
+  byKey(key: string): IdTokenEntry | undefined {
+    return this.#byKey.first(key);
   }
 
-  byAccount(key: string): ReadonlySet<IdTokenEntry> | undefined {
+  byAccount(key: string): IdTokenEntry[] | undefined {
     return this.#byAccount.get(key);
   }
 }
@@ -112,11 +113,11 @@ export class AccountIndex {
     this.#byAccount.delete(accountEnvKey(e.home_account_id, e.environment), e);
   }
 
-  byEnvironment(environment: string): ReadonlySet<AccountEntry> | undefined {
+  byEnvironment(environment: string): AccountEntry[] | undefined {
     return this.#byEnvironment.get(lc(environment));
   }
 
-  byAccount(key: string): ReadonlySet<AccountEntry> | undefined {
+  byAccount(key: string): AccountEntry[] | undefined {
     return this.#byAccount.get(key);
   }
 }
@@ -137,7 +138,7 @@ export class AppMetadataIndex {
     this.#byKey.delete(AppMetadataIndex.key(e.environment, e.client_id), e);
   }
 
-  byKey(key: string): ReadonlySet<AppMetadataEntry> | undefined {
-    return this.#byKey.get(key);
+  byKey(key: string): AppMetadataEntry | undefined {
+    return this.#byKey.first(key);
   }
 }

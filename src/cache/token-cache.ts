@@ -264,14 +264,14 @@ export class TokenCache {
     const env = requireNonEmptyString(query.environment, 'query.environment');
     const uah = optionalString(query.userAssertionHash, 'query.userAssertionHash');
     const index = this.store.state.refreshTokenIndex;
-    let found: ReadonlySet<RefreshTokenEntry> | undefined;
+    let found: RefreshTokenEntry[] | undefined;
     if (query.familyId !== undefined) {
       found = index.byFamily(RefreshTokenIndex.familyKey(hid, env, requireNonEmptyString(query.familyId, 'query.familyId'), uah));
     } else {
       found = index.byClient(RefreshTokenIndex.clientKey(hid, env, requireNonEmptyString(query.clientId, 'query.clientId'), uah));
     }
     if (found === undefined) return [];
-    return [...found].sort((a, b) => (b.last_modification_time ?? 0) - (a.last_modification_time ?? 0));
+    return found.sort((a, b) => (b.last_modification_time ?? 0) - (a.last_modification_time ?? 0));
   }
 
   /** Whether any refresh token is stored for this environment (the silent flow skips aliases that have none). */
@@ -287,19 +287,13 @@ export class TokenCache {
       requireNonEmptyString(query.realm, 'query.realm'),
       requireNonEmptyString(query.clientId, 'query.clientId'),
     );
-    const found = this.store.state.idTokenIndex.byKey(key);
-    if (found === undefined) return undefined;
-    for (const e of found) return e;
-    return undefined;
+    return this.store.state.idTokenIndex.byKey(key);
   }
 
   /** The app's metadata in an environment (tells whether the app belongs to a FOCI family), or `undefined`. */
   getAppMetadata(environment: string, clientId: string): AppMetadataEntry | undefined {
     const key = AppMetadataIndex.key(requireNonEmptyString(environment, 'environment'), requireNonEmptyString(clientId, 'clientId'));
-    const found = this.store.state.appMetadataIndex.byKey(key);
-    if (found === undefined) return undefined;
-    for (const e of found) return e;
-    return undefined;
+    return this.store.state.appMetadataIndex.byKey(key);
   }
 
   /**
@@ -352,9 +346,9 @@ export class TokenCache {
     const key = accountEnvKey(hid, env);
     return {
       accessTokens: state.accessTokenIndex.forAccount(hid, env).map((r) => r.entry),
-      refreshTokens: [...(state.refreshTokenIndex.byAccount(key) ?? [])],
-      idTokens: [...(state.idTokenIndex.byAccount(key) ?? [])],
-      accounts: [...(state.accountIndex.byAccount(key) ?? [])],
+      refreshTokens: state.refreshTokenIndex.byAccount(key) ?? [],
+      idTokens: state.idTokenIndex.byAccount(key) ?? [],
+      accounts: state.accountIndex.byAccount(key) ?? [],
     };
   }
 
