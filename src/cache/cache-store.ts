@@ -106,7 +106,7 @@ const SHARED_FIELDS = ['home_account_id', 'environment', 'client_id', 'realm', '
 
 /**
  * Points `entry`'s repeating fields at one string per distinct value (the same text, so nothing that is read or
- * written changes): about a seventh of a loaded user cache's heap was copies of these.
+ * written changes): copies of these were about a seventh of a loaded user cache's heap.
  */
 function shareStrings(entry: Record<string, unknown>, seen: Map<string, string>): void {
   for (const field of SHARED_FIELDS) {

@@ -2,7 +2,7 @@
  * Indexes of the refresh tokens, id tokens, accounts and app metadata. Refresh tokens, id tokens and accounts are found
  * by their account alone, then picked by their other fields: an account holds a few of each (one per app, host and
  * tenant), and a key of the account's own lower-cased id (usually the very string the entry holds) costs no memory,
- * where a composite key string per entry and index was a sixth of a loaded user cache. Key parts that are
+ * where a composite key string per entry and index cost about 800 bytes per signed-in user. Key parts that are
  * case-insensitive on the wire (hosts, GUIDs, client ids, tenants) are compared lower-cased; family ids and assertion
  * hashes exactly.
  */
