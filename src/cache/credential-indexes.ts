@@ -1,67 +1,51 @@
 /**
- * Indexes of the refresh tokens, id tokens, accounts and app metadata: each lookup the app layer makes is one map
- * access. Key parts that are case-insensitive on the wire (hosts, GUIDs, client ids, tenants) are lower-cased;
- * family ids and assertion hashes are compared exactly.
+ * Indexes of the refresh tokens, id tokens, accounts and app metadata. Refresh tokens, id tokens and accounts are found
+ * by their account alone, then picked by their other fields: an account holds a few of each (one per app, host and
+ * tenant), and a key of the account's own lower-cased id (usually the very string the entry holds) costs no memory,
+ * where a composite key string per entry and index cost about 800 bytes per signed-in user. Key parts that are
+ * case-insensitive on the wire (hosts, GUIDs, client ids, tenants) are compared lower-cased; family ids and assertion
+ * hashes exactly.
  */
 import type { AccountEntry, AppMetadataEntry, IdTokenEntry, RefreshTokenEntry } from './cache-types.js';
 import { MultiMap, indexKey } from './multi-map.js';
 
 const lc = (s: string | undefined): string => (s === undefined ? '' : s.toLowerCase());
 
-/** Key of "this home account in this environment". */
-export function accountEnvKey(homeAccountId: string | undefined, environment: string): string {
-  return indexKey(lc(homeAccountId), lc(environment));
-}
-
-/** Refresh tokens by (account, environment, client) and by (account, environment, family). */
+/** Refresh tokens by account; counted by environment. */
 export class RefreshTokenIndex {
-  readonly #byClient = new MultiMap<RefreshTokenEntry>();
-  readonly #byFamily = new MultiMap<RefreshTokenEntry>();
   readonly #byAccount = new MultiMap<RefreshTokenEntry>();
   readonly #countByEnvironment = new Map<string, number>();
 
-  /** Key for the app's own refresh tokens. */
-  static clientKey(hid: string | undefined, env: string, clientId: string, uah: string | undefined): string {
-    return indexKey(lc(hid), lc(env), lc(clientId), uah ?? '');
-  }
-
-  /** Key for a family's refresh tokens. */
-  static familyKey(hid: string | undefined, env: string, familyId: string, uah: string | undefined): string {
-    return indexKey(lc(hid), lc(env), familyId, uah ?? '');
-  }
-
   insert(e: RefreshTokenEntry): void {
-    this.#byClient.add(RefreshTokenIndex.clientKey(e.home_account_id, e.environment, e.client_id, e.userAssertionHash), e);
-    if (e.family_id !== undefined) {
-      this.#byFamily.add(RefreshTokenIndex.familyKey(e.home_account_id, e.environment, e.family_id, e.userAssertionHash), e);
-    }
-    this.#byAccount.add(accountEnvKey(e.home_account_id, e.environment), e);
+    this.#byAccount.add(lc(e.home_account_id), e);
     const env = lc(e.environment);
     this.#countByEnvironment.set(env, (this.#countByEnvironment.get(env) ?? 0) + 1);
   }
 
   remove(e: RefreshTokenEntry): void {
-    this.#byClient.delete(RefreshTokenIndex.clientKey(e.home_account_id, e.environment, e.client_id, e.userAssertionHash), e);
-    if (e.family_id !== undefined) {
-      this.#byFamily.delete(RefreshTokenIndex.familyKey(e.home_account_id, e.environment, e.family_id, e.userAssertionHash), e);
-    }
-    this.#byAccount.delete(accountEnvKey(e.home_account_id, e.environment), e);
+    this.#byAccount.delete(lc(e.home_account_id), e);
     const env = lc(e.environment);
     const n = (this.#countByEnvironment.get(env) ?? 0) - 1;
     if (n <= 0) this.#countByEnvironment.delete(env);
     else this.#countByEnvironment.set(env, n);
   }
 
-  byClient(key: string): ReadonlySet<RefreshTokenEntry> | undefined {
-    return this.#byClient.get(key);
+  /** The app's own refresh tokens of an account in an environment (and on-behalf-of partition), in insertion order. */
+  byClient(hid: string, env: string, clientId: string, uah: string | undefined): RefreshTokenEntry[] {
+    const environment = lc(env);
+    const client = lc(clientId);
+    return this.byAccount(hid, environment).filter((e) => lc(e.client_id) === client && e.userAssertionHash === uah);
   }
 
-  byFamily(key: string): ReadonlySet<RefreshTokenEntry> | undefined {
-    return this.#byFamily.get(key);
+  /** A family's refresh tokens of an account in an environment (and on-behalf-of partition), in insertion order. */
+  byFamily(hid: string, env: string, familyId: string, uah: string | undefined): RefreshTokenEntry[] {
+    return this.byAccount(hid, env).filter((e) => e.family_id === familyId && e.userAssertionHash === uah);
   }
 
-  byAccount(key: string): ReadonlySet<RefreshTokenEntry> | undefined {
-    return this.#byAccount.get(key);
+  /** Every refresh token of an account in an environment, in insertion order. */
+  byAccount(hid: string, env: string): RefreshTokenEntry[] {
+    const environment = lc(env);
+    return (this.#byAccount.get(lc(hid)) ?? []).filter((e) => lc(e.environment) === environment);
   }
 
   hasEnvironment(environment: string): boolean {
@@ -69,55 +53,55 @@ export class RefreshTokenIndex {
   }
 }
 
-/** Id tokens by (account, environment, realm, client). */
+/** Id tokens by account. */
 export class IdTokenIndex {
-  readonly #byKey = new MultiMap<IdTokenEntry>();
   readonly #byAccount = new MultiMap<IdTokenEntry>();
 
-  static key(hid: string | undefined, env: string, realm: string | undefined, clientId: string): string {
-    return indexKey(lc(hid), lc(env), lc(realm), lc(clientId));
-  }
-
   insert(e: IdTokenEntry): void {
-    this.#byKey.add(IdTokenIndex.key(e.home_account_id, e.environment, e.realm, e.client_id), e);
-    this.#byAccount.add(accountEnvKey(e.home_account_id, e.environment), e);
+    this.#byAccount.add(lc(e.home_account_id), e);
   }
 
   remove(e: IdTokenEntry): void {
-    this.#byKey.delete(IdTokenIndex.key(e.home_account_id, e.environment, e.realm, e.client_id), e);
-    this.#byAccount.delete(accountEnvKey(e.home_account_id, e.environment), e);
+    this.#byAccount.delete(lc(e.home_account_id), e);
   }
 
-  byKey(key: string): ReadonlySet<IdTokenEntry> | undefined {
-    return this.#byKey.get(key);
+  /** The first id token (in insertion order) of an account in an environment, tenant and app. */
+  find(hid: string, env: string, realm: string, clientId: string): IdTokenEntry | undefined {
+    const r = lc(realm);
+    const client = lc(clientId);
+    return this.byAccount(hid, env).find((e) => lc(e.realm) === r && lc(e.client_id) === client);
   }
 
-  byAccount(key: string): ReadonlySet<IdTokenEntry> | undefined {
-    return this.#byAccount.get(key);
+  /** Every id token of an account in an environment, in insertion order. */
+  byAccount(hid: string, env: string): IdTokenEntry[] {
+    const environment = lc(env);
+    return (this.#byAccount.get(lc(hid)) ?? []).filter((e) => lc(e.environment) === environment);
   }
 }
 
-/** Accounts by environment (in file order, which getAccounts' grouping depends on) and by (account, environment). */
+/** Accounts by environment (in file order, which getAccounts' grouping depends on) and by account. */
 export class AccountIndex {
   readonly #byEnvironment = new MultiMap<AccountEntry>();
   readonly #byAccount = new MultiMap<AccountEntry>();
 
   insert(e: AccountEntry): void {
     this.#byEnvironment.add(lc(e.environment), e);
-    this.#byAccount.add(accountEnvKey(e.home_account_id, e.environment), e);
+    this.#byAccount.add(lc(e.home_account_id), e);
   }
 
   remove(e: AccountEntry): void {
     this.#byEnvironment.delete(lc(e.environment), e);
-    this.#byAccount.delete(accountEnvKey(e.home_account_id, e.environment), e);
+    this.#byAccount.delete(lc(e.home_account_id), e);
   }
 
-  byEnvironment(environment: string): ReadonlySet<AccountEntry> | undefined {
+  byEnvironment(environment: string): AccountEntry[] | undefined {
     return this.#byEnvironment.get(lc(environment));
   }
 
-  byAccount(key: string): ReadonlySet<AccountEntry> | undefined {
-    return this.#byAccount.get(key);
+  /** Every Account entry of an account in an environment, in insertion order. */
+  byAccount(hid: string, env: string): AccountEntry[] {
+    const environment = lc(env);
+    return (this.#byAccount.get(lc(hid)) ?? []).filter((e) => lc(e.environment) === environment);
   }
 }
 
@@ -137,7 +121,7 @@ export class AppMetadataIndex {
     this.#byKey.delete(AppMetadataIndex.key(e.environment, e.client_id), e);
   }
 
-  byKey(key: string): ReadonlySet<AppMetadataEntry> | undefined {
-    return this.#byKey.get(key);
+  byKey(key: string): AppMetadataEntry | undefined {
+    return this.#byKey.first(key);
   }
 }

@@ -23,7 +23,7 @@ import type {
   TokenCacheOptions,
   TokenResponseEvent,
 } from './cache-types.js';
-import { AppMetadataIndex, IdTokenIndex, RefreshTokenIndex, accountEnvKey } from './credential-indexes.js';
+import { AppMetadataIndex } from './credential-indexes.js';
 import { entriesFromEvent } from './response-entries.js';
 import { checkCredentialType, checkEntryObject, keyOf, removalKey, searchEntries, type CacheEntry, type SearchOptions } from './cache-search.js';
 import { AuthorityType, CredentialType } from './credential-type.js';
@@ -264,14 +264,11 @@ export class TokenCache {
     const env = requireNonEmptyString(query.environment, 'query.environment');
     const uah = optionalString(query.userAssertionHash, 'query.userAssertionHash');
     const index = this.store.state.refreshTokenIndex;
-    let found: ReadonlySet<RefreshTokenEntry> | undefined;
-    if (query.familyId !== undefined) {
-      found = index.byFamily(RefreshTokenIndex.familyKey(hid, env, requireNonEmptyString(query.familyId, 'query.familyId'), uah));
-    } else {
-      found = index.byClient(RefreshTokenIndex.clientKey(hid, env, requireNonEmptyString(query.clientId, 'query.clientId'), uah));
-    }
-    if (found === undefined) return [];
-    return [...found].sort((a, b) => (b.last_modification_time ?? 0) - (a.last_modification_time ?? 0));
+    const found =
+      query.familyId !== undefined
+        ? index.byFamily(hid, env, requireNonEmptyString(query.familyId, 'query.familyId'), uah)
+        : index.byClient(hid, env, requireNonEmptyString(query.clientId, 'query.clientId'), uah);
+    return found.sort((a, b) => (b.last_modification_time ?? 0) - (a.last_modification_time ?? 0));
   }
 
   /** Whether any refresh token is stored for this environment (the silent flow skips aliases that have none). */
@@ -281,25 +278,18 @@ export class TokenCache {
 
   /** The id token of an account for one app in one tenant, or `undefined`. */
   findIdToken(query: IdTokenQuery): IdTokenEntry | undefined {
-    const key = IdTokenIndex.key(
+    return this.store.state.idTokenIndex.find(
       requireNonEmptyString(query.homeAccountId, 'query.homeAccountId'),
       requireNonEmptyString(query.environment, 'query.environment'),
       requireNonEmptyString(query.realm, 'query.realm'),
       requireNonEmptyString(query.clientId, 'query.clientId'),
     );
-    const found = this.store.state.idTokenIndex.byKey(key);
-    if (found === undefined) return undefined;
-    for (const e of found) return e;
-    return undefined;
   }
 
   /** The app's metadata in an environment (tells whether the app belongs to a FOCI family), or `undefined`. */
   getAppMetadata(environment: string, clientId: string): AppMetadataEntry | undefined {
     const key = AppMetadataIndex.key(requireNonEmptyString(environment, 'environment'), requireNonEmptyString(clientId, 'clientId'));
-    const found = this.store.state.appMetadataIndex.byKey(key);
-    if (found === undefined) return undefined;
-    for (const e of found) return e;
-    return undefined;
+    return this.store.state.appMetadataIndex.byKey(key);
   }
 
   /**
@@ -349,12 +339,11 @@ export class TokenCache {
     const hid = requireNonEmptyString(homeAccountId, 'homeAccountId');
     const env = requireNonEmptyString(environment, 'environment');
     const state = this.store.state;
-    const key = accountEnvKey(hid, env);
     return {
       accessTokens: state.accessTokenIndex.forAccount(hid, env).map((r) => r.entry),
-      refreshTokens: [...(state.refreshTokenIndex.byAccount(key) ?? [])],
-      idTokens: [...(state.idTokenIndex.byAccount(key) ?? [])],
-      accounts: [...(state.accountIndex.byAccount(key) ?? [])],
+      refreshTokens: state.refreshTokenIndex.byAccount(hid, env),
+      idTokens: state.idTokenIndex.byAccount(hid, env),
+      accounts: state.accountIndex.byAccount(hid, env),
     };
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { SerializableTokenCache, type AccessTokenQuery, type TokenResponseEvent } from '../../src/cache/index.js';
-import { b64 } from './helpers.js';
+import { b64, buildIdToken } from './helpers.js';
 
 // Few distinct values (repeats weight the common case), so partitions often hold several competing tokens.
 const CLIENTS = ['c1', 'c1', 'C1', 'c2'];
@@ -242,6 +242,89 @@ describe('index consistency', () => {
           assert.deepEqual(
             family,
             scan((e) => e['family_id'] === '1'),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  // Refresh tokens, id tokens and accounts are indexed by account alone and picked by their other fields.
+  it('findIdToken, on-behalf-of refresh tokens and getAccountEntries agree with a full scan after adds, removals and a reload', () => {
+    const userAdd = fc.record({
+      clientId: pick(CLIENTS),
+      environment: pick(ENVS),
+      realm: pick(REALMS),
+      uid: pick(['u', 'U', 'v']),
+      uah: pick(HASHES),
+      scopes,
+    });
+    const step = fc.oneof(
+      { weight: 4, arbitrary: userAdd.map((a) => ({ kind: 'add' as const, ...a })) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), section: pick(['rt', 'idt', 'account'] as const), index: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('roundTrip' as const) }) },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(step, { maxLength: 30 }),
+        fc.record({ clientId: pick(CLIENTS), environment: pick(ENVS), realm: pick(REALMS), uid: pick(['u', 'v']), uah: pick(HASHES) }),
+        (steps, q) => {
+          let cache = new SerializableTokenCache();
+          for (const o of steps) {
+            if (o.kind === 'add') {
+              const response: Record<string, unknown> = {
+                client_info: b64({ uid: o.uid, utid: 't' }),
+                refresh_token: `rt${Math.random()}`,
+                id_token: buildIdToken({ oid: o.uid, tid: o.realm, preferred_username: `${o.uid}@example.com`, aud: o.clientId }),
+              };
+              const event: TokenResponseEvent = { clientId: o.clientId, scopes: o.scopes, environment: o.environment, realm: o.realm, response };
+              cache.add(o.uah === undefined ? event : { ...event, userAssertionHash: o.uah }, 1000);
+            } else if (o.kind === 'remove') {
+              const file = JSON.parse(cache.serialize()) as Record<string, Record<string, Entry>>;
+              const section = { rt: 'RefreshToken', idt: 'IdToken', account: 'Account' }[o.section];
+              const keys = Object.keys(file[section] ?? {});
+              const key = keys[o.index % Math.max(1, keys.length)];
+              const entry = key === undefined ? undefined : file[section]?.[key];
+              if (entry !== undefined) {
+                if (o.section === 'rt') cache.removeRt(entry);
+                else if (o.section === 'idt') cache.removeIdt(entry);
+                else cache.removeAccount(entry);
+              }
+            } else {
+              const next = new SerializableTokenCache();
+              next.deserialize(cache.serialize());
+              cache = next;
+            }
+          }
+          const file = JSON.parse(cache.serialize()) as Record<string, Record<string, Entry>>;
+          const hid = `${q.uid}.t`;
+          const env = q.environment.toLowerCase();
+          const scan = (section: string, match: (e: Entry) => boolean): string[] =>
+            Object.entries(file[section] ?? {})
+              .filter(([, e]) => hidOf(e) === hid && lc(e['environment']) === env && match(e))
+              .map(([k]) => k)
+              .sort();
+          const keys = (list: ReadonlyArray<{ key: string }>): string[] => list.map((e) => e.key).sort();
+          const rts = cache.findRefreshTokens({ homeAccountId: hid, environment: q.environment, clientId: q.clientId, userAssertionHash: q.uah });
+          assert.deepEqual(
+            keys(rts),
+            scan('RefreshToken', (e) => lc(e['client_id']) === q.clientId.toLowerCase() && (e['userAssertionHash'] ?? undefined) === q.uah),
+          );
+          const idToken = cache.findIdToken({ homeAccountId: hid, environment: q.environment, realm: q.realm, clientId: q.clientId });
+          const idTokens = scan('IdToken', (e) => lc(e['realm']) === q.realm.toLowerCase() && lc(e['client_id']) === q.clientId.toLowerCase());
+          assert.ok(idToken === undefined ? idTokens.length === 0 : idTokens.includes(idToken.key));
+          const entries = cache.getAccountEntries(hid, q.environment);
+          assert.deepEqual(
+            keys(entries.refreshTokens),
+            scan('RefreshToken', () => true),
+          );
+          assert.deepEqual(
+            keys(entries.idTokens),
+            scan('IdToken', () => true),
+          );
+          assert.deepEqual(
+            keys(entries.accounts),
+            scan('Account', () => true),
           );
         },
       ),
