@@ -37,6 +37,7 @@ const SILENT_KEYS: OptionKeys<AcquireTokenSilentOptions> = {
   forceRefresh: true,
   claimsChallenge: true,
   data: true,
+  forwardedClientClaims: true,
   correlationId: true,
   signal: true,
 };

@@ -140,7 +140,8 @@ export class PublicClientApplication extends ClientApplication {
    * the options on a cache hit (the hit path stays as fast as before the seam).
    */
   #withoutBroker(options: PublicClientSilentOptions): boolean {
-    return !this.#broker.enabled && (typeof options !== 'object' || options === null || !('authScheme' in options));
+    // forwardedClientClaims is a confidential client's option: the public client's own option check refuses it.
+    return !this.#broker.enabled && (typeof options !== 'object' || options === null || !('authScheme' in options || 'forwardedClientClaims' in options));
   }
 
   /**
