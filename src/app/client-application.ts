@@ -83,6 +83,7 @@ const AUTHORIZATION_CODE_OPTIONS = optionShape<AcquireTokenByAuthorizationCodeOp
   codeVerifier: true,
   claimsChallenge: true,
   data: true,
+  forwardedClientClaims: true,
   correlationId: true,
   signal: true,
 });

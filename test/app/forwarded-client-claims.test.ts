@@ -8,7 +8,7 @@ import { ConfidentialClientApplication } from '../../src/app/confidential-client
 import { extCacheKey } from '../../src/cache/ext-cache-key.js';
 import { SerializableTokenCache } from '../../src/cache/serializable-token-cache.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { GRAPH_USER_READ, makePca, recordingHttp, total, type RecordingHttp } from './helpers.js';
+import { authorizeWithoutUi, GRAPH_USER_READ, makePca, recordingHttp, total, type RecordingHttp } from './helpers.js';
 
 const GRAPH = ['https://graph.microsoft.com/.default'];
 const PERIMETER_ONE = '{"access_token":{"xms_az_nwperimid":{"value":"perimeter-one"}}}';
@@ -26,7 +26,7 @@ describe('forwardedClientClaims against the emulator', () => {
   let emulator: Emulator;
 
   before(async () => {
-    emulator = await startEmulator();
+    emulator = await startEmulator({ config: { autoApprove: DEFAULT_IDS.aliceUsername } });
   });
   after(async () => {
     await emulator.close();
@@ -156,6 +156,31 @@ describe('forwardedClientClaims against the emulator', () => {
     const cached = await agent.acquireTokenSilent(GRAPH_USER_READ, { account, forwardedClientClaims: PERIMETER_TWO });
     assert.equal(cached?.token_source, 'cache');
     assert.equal(cached?.access_token, refreshed?.access_token);
+  });
+
+  it('acquireTokenByAuthorizationCode of a confidential client sends them and caches the user token under their key', async () => {
+    const redirectUri = 'http://localhost/auth/callback';
+    const http = recordingHttp(emulator);
+    const web = new ConfidentialClientApplication(DEFAULT_IDS.webApiClientId, {
+      authority: emulator.authority,
+      clientCredential: DEFAULT_IDS.webApiSecret,
+      httpClient: http,
+      instanceDiscovery: false,
+    });
+    const url = await web.getAuthorizationRequestUrl(GRAPH_USER_READ, { redirectUri });
+    const code = (await authorizeWithoutUi(emulator, url))['code'] ?? '';
+    const result = await web.acquireTokenByAuthorizationCode(code, GRAPH_USER_READ, { redirectUri, forwardedClientClaims: PERIMETER_ONE });
+    assert.equal(lastSent(http).get('grant_type'), 'authorization_code');
+    assert.equal(lastSent(http).get('claims'), PERIMETER_ONE);
+    const [account] = await web.getAccounts();
+    assert.ok(account);
+    const hit = await web.acquireTokenSilent(GRAPH_USER_READ, { account, forwardedClientClaims: PERIMETER_ONE });
+    assert.equal(hit?.token_source, 'cache');
+    assert.equal(hit?.access_token, result.access_token);
+
+    // A public client has no such option (MSAL Python scopes it to confidential clients).
+    const pca = makePca(emulator, DEFAULT_IDS.publicClientId);
+    await assert.rejects(pca.acquireTokenByAuthorizationCode('code', GRAPH_USER_READ, { forwardedClientClaims: PERIMETER_ONE }), TypeError);
   });
 
   it('refuses what is not a JSON object string, and the option on a public client, before any request', async () => {
