@@ -135,7 +135,7 @@ export async function acquireTokenByAuthorizationCode(
   if (options.forwardedClientClaims !== undefined && core.authenticate === undefined) {
     throw new TypeError('options.forwardedClientClaims is for confidential clients only (as in MSAL Python)');
   }
-  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims);
+  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims, options.claimsChallenge);
   const claims = core.claims(optionalString(options.claimsChallenge, 'options.claimsChallenge'), extra);
   // The auth code flow's own redemption, so the cache is filled the same way; the nonce is compared as given (the flow
   // hashes its own), as MSAL Python compares it.

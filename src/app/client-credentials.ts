@@ -112,7 +112,7 @@ export function acquireTokenForClient(
 function checkedCall(app: ClientCredentialsApp, scopes: readonly string[], options: AcquireTokenForClientOptions): ClientCredentialsCall {
   checkOptionKeys(options, FOR_CLIENT_OPTIONS);
   const wanted = validateScopes(scopes);
-  const extra = withForwardedClientClaims(withFmiPath(checkData(options.data), options.fmiPath), options.forwardedClientClaims);
+  const extra = withForwardedClientClaims(withFmiPath(checkData(options.data), options.fmiPath), options.forwardedClientClaims, options.claimsChallenge);
   const reserved = wanted.find((s) => RESERVED.has(s.toLowerCase()));
   if (reserved !== undefined) {
     throw new RangeError(`scopes: "${reserved}" is for user sign-in and has no meaning in an app token; ask for "<resource>/.default"`);

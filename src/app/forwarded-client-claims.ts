@@ -14,10 +14,11 @@ import { isRecord } from '../util/checks.js';
 /**
  * The request's extra data with forwarded client claims added, or `extra` itself when there are none.
  *
+ * @param claimsChallenge - The same call's claims challenge, which must then be a JSON object too (to be merged).
  * @throws TypeError naming `options.forwardedClientClaims` when it is not a JSON object string (the message never
- *   repeats the value, which may be sensitive).
+ *   repeats the value, which may be sensitive), or `claimsChallenge` when it cannot be merged with them.
  */
-export function withForwardedClientClaims(extra: ExtraData, claims: unknown): ExtraData {
+export function withForwardedClientClaims(extra: ExtraData, claims: unknown, claimsChallenge?: unknown): ExtraData {
   if (claims === undefined) return extra;
   if (typeof claims !== 'string') throw new TypeError('options.forwardedClientClaims must be a JSON object string');
   let parsed: unknown;
@@ -27,6 +28,7 @@ export function withForwardedClientClaims(extra: ExtraData, claims: unknown): Ex
     throw new TypeError('options.forwardedClientClaims is not valid JSON; it must be a JSON object string');
   }
   if (!isRecord(parsed)) throw new TypeError('options.forwardedClientClaims must be a JSON object string');
+  if (typeof claimsChallenge === 'string' && claimsChallenge !== '') parseChallenge(claimsChallenge);
   return Object.freeze({ ...withExtCacheComponent(extra, 'client_claims', claims), forwardedClientClaims: claims });
 }
 
@@ -38,14 +40,18 @@ export function withForwardedClientClaims(extra: ExtraData, claims: unknown): Ex
 export function mergeForwardedClaims(claims: string | undefined, forwarded: string | undefined): string | undefined {
   if (forwarded === undefined) return claims;
   if (claims === undefined || claims === '') return forwarded;
+  return JSON.stringify(deepMerge(parseChallenge(claims), JSON.parse(forwarded) as Record<string, unknown>));
+}
+
+function parseChallenge(claims: string): Record<string, unknown> {
   let challenge: unknown;
   try {
     challenge = JSON.parse(claims);
   } catch {
     challenge = undefined;
   }
-  if (!isRecord(challenge)) throw new TypeError('claimsChallenge must be a JSON object string to be merged with forwardedClientClaims');
-  return JSON.stringify(deepMerge(challenge, JSON.parse(forwarded) as Record<string, unknown>));
+  if (!isRecord(challenge)) throw new TypeError('options.claimsChallenge must be a JSON object string to be merged with forwardedClientClaims');
+  return challenge;
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {

@@ -98,7 +98,7 @@ export async function acquireTokenOnBehalfOf(
   rejectReservedScopes(wanted);
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string')
     throw new TypeError('options.claimsChallenge must be a JSON string');
-  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims);
+  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims, options.claimsChallenge);
   const hash = assertionHash(userAssertion);
   const bypass = options.forceRefresh === true || (options.claimsChallenge !== undefined && options.claimsChallenge !== '');
   const target = core.targetFor({});

@@ -119,7 +119,7 @@ function checkedCall(core: AppCore, scopes: readonly string[], options: AcquireT
   const wanted = validateScopes(scopes);
   rejectReservedScopes(wanted);
   const account = checkAccount(options.account);
-  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims);
+  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims, options.claimsChallenge);
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') {
     throw new TypeError('options.claimsChallenge must be a JSON string');
   }

@@ -72,7 +72,7 @@ export async function acquireTokenByUserFederatedIdentityCredential(
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') {
     throw new TypeError('options.claimsChallenge must be a JSON string');
   }
-  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims);
+  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims, options.claimsChallenge);
   const ctx = core.context(options);
   const decorated = core.decorate(wanted);
   const target = core.targetFor({});

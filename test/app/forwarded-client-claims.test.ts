@@ -196,6 +196,8 @@ describe('forwardedClientClaims against the emulator', () => {
       });
     }
     await assert.rejects(app.acquireTokenForClient(GRAPH, { data: { client_claims: PERIMETER_ONE } }), RangeError);
+    // A claims challenge that cannot be merged with them is refused before any request too.
+    await assert.rejects(app.acquireTokenForClient(GRAPH, { forwardedClientClaims: PERIMETER_ONE, claimsChallenge: 'not json' }), TypeError);
     await assert.rejects(app.acquireTokenOnBehalfOf('assertion', GRAPH_USER_READ, { forwardedClientClaims: '[]' }), TypeError);
     const pca = makePca(emulator, DEFAULT_IDS.publicClientId);
     const account = { home_account_id: 'uid.utid', environment: 'x', username: 'u', local_account_id: 'l', realm: 'r', authority_type: 'MSSTS' };
