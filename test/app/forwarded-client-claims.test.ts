@@ -158,6 +158,28 @@ describe('forwardedClientClaims against the emulator', () => {
     assert.equal(cached?.access_token, refreshed?.access_token);
   });
 
+  it('acquireTokenOnBehalfOf sends them and serves the token again only with the same string', async () => {
+    const client = makePca(emulator, DEFAULT_IDS.publicClientId);
+    const apiScope = [`api://${DEFAULT_IDS.webApiClientId}/access_as_user`];
+    const assertion = (await client.acquireTokenByUsernamePassword(DEFAULT_IDS.aliceUsername, DEFAULT_IDS.alicePassword, apiScope)).access_token;
+    const http = recordingHttp(emulator);
+    const api = new ConfidentialClientApplication(DEFAULT_IDS.webApiClientId, {
+      authority: emulator.authority,
+      clientCredential: DEFAULT_IDS.webApiSecret,
+      httpClient: http,
+      instanceDiscovery: false,
+    });
+    const first = await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ, { forwardedClientClaims: PERIMETER_ONE });
+    assert.equal(lastSent(http).get('requested_token_use'), 'on_behalf_of');
+    assert.equal(lastSent(http).get('claims'), PERIMETER_ONE);
+    const again = await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ, { forwardedClientClaims: PERIMETER_ONE });
+    assert.equal(again.token_source, 'cache');
+    assert.equal(again.access_token, first.access_token);
+    const plain = await api.acquireTokenOnBehalfOf(assertion, GRAPH_USER_READ);
+    assert.equal(plain.token_source, 'identity_provider', 'without the claims, the keyed token is not served');
+    assert.equal(lastSent(http).get('claims'), null);
+  });
+
   it('acquireTokenByAuthorizationCode of a confidential client sends them and caches the user token under their key', async () => {
     const redirectUri = 'http://localhost/auth/callback';
     const http = recordingHttp(emulator);
