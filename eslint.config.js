@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build-tsc/**', 'node_modules/**', 'docs/api/**', 'coverage/**', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'build-tsc/**', 'node_modules/**', 'docs/api/**', 'coverage/**', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

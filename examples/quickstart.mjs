@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PublicClientApplication } from 'msal-ts';
-import { DEFAULT_IDS, startEmulator } from 'msal-ts/emulator';
+import { DEFAULT_IDS, startEmulator } from 'msal-ts-emulator';
 import { FilePersistence, PersistedTokenCache } from 'msal-ts/extensions';
 
 const scopes = ['User.Read'];

@@ -4,17 +4,17 @@
 // are minified (whitespace and syntax, names kept: stack traces still name every function).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { buildEmulatorPackage, emulatorAsPackage } from './build-emulator.mjs';
 
 const PROMISIFY = Symbol.for('nodejs.util.promisify.custom');
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync('dist', { recursive: true, force: true });
 
-await build({
+const result = await build({
   entryPoints: {
     index: 'src/index.ts',
-    emulator: 'src/emulator/index.ts',
     distributed: 'src/distributed/index.ts',
     extensions: 'src/extensions/index.ts',
     azure: 'src/azure/index.ts',
@@ -33,9 +33,13 @@ await build({
   minifySyntax: true,
   minifyIdentifiers: true,
   keepNames: true,
-  plugins: [lazyBuiltins()],
+  plugins: [lazyBuiltins(), emulatorAsPackage(), oneCoreChunk()],
   logLevel: 'warning',
+  // Which source files each output holds, for scripts/hit-closure.mjs (kept out of dist/, so never packed).
+  metafile: true,
 });
+mkdirSync('build', { recursive: true });
+writeFileSync('build/metafile.json', JSON.stringify(result.metafile));
 
 const cli = 'dist/cli.js';
 writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8').replace(/^#!.*\n/, ''));
@@ -43,8 +47,10 @@ writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8').replace(/
 chmodSync(cli, 0o755);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+// The emulator's own package (packages/emulator) takes its declarations from dist/types before they are pruned.
+await buildEmulatorPackage(pkg.version, reachedDeclarations);
 pruneDeclarations();
-console.log('built dist/ (msal-ts ' + pkg.version + ')');
+console.log('built dist/ (msal-ts ' + pkg.version + ') and packages/emulator/dist (msal-ts-emulator)');
 
 /**
  * Makes the named imports of Node's heavier built-in modules load the module on first use instead of at import.
@@ -65,8 +71,7 @@ function lazyBuiltins() {
     name: 'lazy-builtins',
     setup(b) {
       b.onResolve({ filter: /^node:/ }, (args) => {
-        // The emulator starts servers and makes keys as soon as it is loaded: it gains nothing and keeps plain imports.
-        if (eager.includes(args.path) || args.namespace === 'lazy-builtin' || args.importer.includes('/src/emulator/')) return undefined;
+        if (eager.includes(args.path) || args.namespace === 'lazy-builtin') return undefined;
         return { path: args.path, namespace: 'lazy-builtin' };
       });
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
@@ -105,21 +110,11 @@ function lazyBuiltins() {
 }
 
 /**
- * Removes the .d.ts files no export's types reach (the CLI's, the emulator's internals...): tsc emits one per source
- * file, and half of them only cost users install size. A relative import that names a missing file fails the build.
+ * Removes the .d.ts files no export's types reach (the CLI's, the emulator's...): tsc emits one per source file, and
+ * half of them only cost users install size.
  */
 function pruneDeclarations() {
-  const reached = new Set();
-  const queue = Object.values(pkg.exports).flatMap((e) => (typeof e === 'object' ? [resolve(e.types)] : []));
-  while (queue.length > 0) {
-    const file = queue.pop();
-    if (reached.has(file)) continue;
-    reached.add(file);
-    const text = readFileSync(file, 'utf8'); // throws if a declaration imports a file tsc did not emit
-    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["'](\.{1,2}\/[^"']+)["']/g)) {
-      queue.push(resolve(dirname(file), m[1].replace(/\.js$/, '.d.ts')));
-    }
-  }
+  const reached = reachedDeclarations(Object.values(pkg.exports).flatMap((e) => (typeof e === 'object' ? [resolve(e.types)] : [])));
   const prune = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -132,4 +127,53 @@ function pruneDeclarations() {
     }
   };
   prune('dist/types');
+}
+
+/**
+ * The absolute paths of the .d.ts files that the `entries` (absolute paths) reach by relative imports, themselves
+ * included. A relative import that names a missing file fails the build.
+ */
+function reachedDeclarations(entries) {
+  const reached = new Set();
+  const queue = [...entries];
+  while (queue.length > 0) {
+    const file = queue.pop();
+    if (reached.has(file)) continue;
+    reached.add(file);
+    const text = readFileSync(file, 'utf8'); // throws if a declaration imports a file tsc did not emit
+    for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["'](\.{1,2}\/[^"']+)["']/g)) {
+      queue.push(resolve(dirname(file), m[1].replace(/\.js$/, '.d.ts')));
+    }
+  }
+  return reached;
+}
+
+/**
+ * Keeps the code a cache hit runs in as few chunks as possible.
+ *
+ * esbuild puts each source file in the chunk of the exact set of entry points (static and dynamic) that reach it. The
+ * flows a hit never runs are loaded on demand (dynamic import()), and each of them reaches a different part of the
+ * core, so the core would be cut into a dozen or more small chunks, each one more module for Node to resolve, read
+ * and link at start-up (about as costly as the bytes saved). Every other entry point and every module loaded on demand
+ * therefore also imports src/index.ts (at run time it is loaded already): the whole public core is then reached by the
+ * same set and becomes one chunk, and what is loaded on demand keeps only its own code.
+ */
+function oneCoreChunk() {
+  const core = resolve('src/index.ts');
+  const onDemand = new Set();
+  return {
+    name: 'one-core-chunk',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind === 'dynamic-import') onDemand.add(resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+        return undefined;
+      });
+      b.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
+        const entry = /\/src\/(extensions|distributed|azure)\/index\.ts$|\/src\/cli\/main\.ts$/.test(args.path);
+        if (!entry && !onDemand.has(args.path)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        return { contents: `import ${JSON.stringify(core)};\n${text}`, loader: 'ts' };
+      });
+    },
+  };
 }

@@ -35,6 +35,7 @@ export type MsalErrorCode =
   | 'lock_timeout'
   | 'managed_identity'
   | 'credential_unavailable'
+  // The msal-ts-emulator package's EmulatorStateError (emulator/errors.ts): msal-ts's CLI maps it to an exit code.
   | 'emulator_state';
 
 /** Base class of every error msal-ts throws on purpose. Use `code` to tell them apart. */
@@ -503,21 +504,6 @@ export class CredentialUnavailableError extends MsalError {
   }
 }
 
-/**
- * The emulator's state folder (or a key in it) cannot be trusted: a symbolic link, another user's, or writable by
- * others. It holds the CA users trust, so the emulator refuses to start rather than load it.
- */
-export class EmulatorStateError extends MsalError {
-  readonly code = 'emulator_state' as const;
-  /** The folder that failed the check. */
-  readonly path: string;
-
-  constructor(path: string, message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-    this.path = path;
-  }
-}
-
 /** Every concrete error class, for `instanceof` narrowing in one place. */
 export type AnyMsalError =
   | ServerError
@@ -546,5 +532,4 @@ export type AnyMsalError =
   | PersistenceDecryptionError
   | LockTimeoutError
   | ManagedIdentityError
-  | CredentialUnavailableError
-  | EmulatorStateError;
+  | CredentialUnavailableError;

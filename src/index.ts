@@ -18,7 +18,7 @@ export { PublicClientApplication } from './app/public-client-application.js';
 export type { PublicClientApplicationOptions } from './app/public-client-application.js';
 export type { ClientApplicationOptions } from './app/client-application-options.js';
 export type { AuthenticationResult, TokenSource } from './app/authentication-result.js';
-export { Prompt } from './app/auth-code-flow.js';
+export { Prompt } from './app/prompt.js';
 export type { AcquireTokenByAuthCodeFlowOptions, AuthCodeFlow, AuthorizationResponse, InitiateAuthCodeFlowOptions } from './app/auth-code-flow.js';
 export type { AcquireTokenByAuthorizationCodeOptions, GetAuthorizationRequestUrlOptions } from './app/authorization-code.js';
 export type { AcquireTokenSilentOptions } from './app/silent.js';
@@ -47,7 +47,7 @@ export { PopAuthScheme } from './app/broker/pop-auth-scheme.js';
 export { AZURE_REGION_AUTO_DETECT, AZURE_REGION_DISABLED, regionalHost } from './authority/region.js';
 export type { RegionEnvironment } from './authority/region.js';
 export type { IdTokenValidationOptions } from './protocol/id-token.js';
-export { validateIdToken } from './protocol/id-token.js';
+export { validateIdToken } from './protocol/validate-id-token.js';
 export { extractCerts } from './protocol/certificate.js';
 
 export { ManagedIdentityClient } from './managed-identity/managed-identity-client.js';
@@ -102,7 +102,6 @@ export {
   CredentialUnavailableError,
   DeviceCodeExpiredError,
   DistributedCacheError,
-  EmulatorStateError,
   FederatedAccountNotSupportedError,
   IdTokenError,
   InvalidCredentialError,

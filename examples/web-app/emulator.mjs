@@ -3,7 +3,7 @@
 // point server.mjs at it. Ctrl+C stops it.
 //
 //   node examples/web-app/emulator.mjs        # EMULATOR_PORT (default 8443) picks the port
-import { DEFAULT_IDS, startEmulator } from 'msal-ts/emulator';
+import { DEFAULT_IDS, startEmulator } from 'msal-ts-emulator';
 
 const WEB_APP = { clientId: '77778888-aaaa-9999-bbbb-0000cccc1111', secret: 'emulator-web-app-secret' };
 

@@ -8,12 +8,10 @@
  * authority named by tenant id needs no discovery at all.
  */
 import { createHash } from 'node:crypto';
-import { AuthorityMetadataCache } from '../authority/authority-metadata-cache.js';
 import { parseAuthority, withTenant, type Authority } from '../authority/authority.js';
 import { knownAliasesOf } from '../authority/clouds.js';
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { AuthenticationRequest } from '../protocol/client-credential.js';
-import { JwksCache } from '../authority/jwks.js';
 import type { CacheAccessContext, CachePartition } from '../cache/cache-access.js';
 import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
 import { checkTokenCache } from '../cache/token-cache-option.js';
@@ -24,11 +22,10 @@ import { createThrottledHttpClient } from '../http/throttled-http-client.js';
 import { createHttpClient } from '../http/undici-http-client.js';
 import { createLogSink, type LogSink } from '../logger.js';
 import { decodeClientInfo } from '../protocol/client-info.js';
-import { validateIdToken } from '../protocol/id-token.js';
 import { decodeJwt } from '../protocol/jwt.js';
 import { decorateScopes, parseScopeString, validateExcludeScopes } from '../protocol/scopes.js';
 import type { TokenRequestBody } from '../protocol/token-request.js';
-import { parseTokenResponse, type TokenResponse } from '../protocol/token-response.js';
+import type { TokenResponse } from '../protocol/token-response.js';
 import { VERSION } from '../version.js';
 import { cachedToken, type AuthenticationResult, type CachedToken } from './authentication-result.js';
 import { mergeClaims } from './claims.js';
@@ -37,8 +34,8 @@ import type { ClientApplicationOptions } from './client-application-options.js';
 import type { ExtraData } from './extra-data.js';
 import { defaultSleep, type Sleep } from '../util/sleep.js';
 import { firstPathSegment } from '../util/checks.js';
-import { ServerTelemetry, tagForGrant, type TelemetryTag } from './telemetry.js';
-import { finishTokenRequest } from './token-outcome.js';
+import { ServerTelemetry, type TelemetryTag } from './telemetry.js';
+import type { TokenExchange } from './token-exchange.js';
 import { newCorrelationId } from '../util/correlation-id.js';
 
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/common';
@@ -130,7 +127,6 @@ export class AppCore {
   readonly excludeScopes: readonly string[];
   readonly clientCapabilities: readonly string[] | undefined;
   readonly http: HttpClient;
-  readonly jwks: JwksCache;
   /** The user's logger, with PII masking. */
   readonly log: LogSink;
   /** Cache hits and failures reported in the next request's telemetry headers. */
@@ -142,7 +138,8 @@ export class AppCore {
 
   readonly #httpCache: HttpCacheStore | undefined;
   readonly #instanceDiscovery: boolean | string;
-  readonly #metadata = new AuthorityMetadataCache();
+  /** The network half (discovery, token requests, id token checks), loaded on the first call that needs it. */
+  #exchange: Promise<TokenExchange> | undefined;
   readonly #resolved = new Map<string, AuthorityMetadata>();
   readonly #byTenant = new Map<string, Target>();
   readonly #byUrl = new Map<string, Target>();
@@ -190,7 +187,6 @@ export class AppCore {
       throw new TypeError('clientCapabilities must be an array of non-empty strings, e.g. ["CP1"]');
     }
     this.clientCapabilities = caps === undefined || caps.length === 0 ? undefined : Object.freeze([...(caps as string[])]);
-    this.jwks = new JwksCache({ http: this.http, now: this.now });
     const headers: Record<string, string> = {
       'x-client-sku': 'msal-ts',
       'x-client-ver': VERSION,
@@ -201,6 +197,21 @@ export class AppCore {
     if (options.appVersion !== undefined) headers['x-app-ver'] = String(options.appVersion);
     this.headers = Object.freeze(headers);
     this.authenticate = setup.authenticator?.(this);
+  }
+
+  /**
+   * The network half of the engine, imported on first use: a process that only serves tokens from its cache never
+   * loads or compiles discovery, token response parsing or id token validation.
+   */
+  #network(): Promise<TokenExchange> {
+    this.#exchange ??= import('./token-exchange.js').then(
+      (m) => new m.TokenExchange(this, { httpCache: this.#httpCache, instanceDiscovery: this.#instanceDiscovery }),
+      (err: unknown) => {
+        this.#exchange = undefined;
+        throw err;
+      },
+    );
+    return this.#exchange;
   }
 
   /** The authority a call uses (the configured one, or a per-call tenant or authority override), memoized. */
@@ -245,15 +256,7 @@ export class AppCore {
   async metadataFor(authority: Authority, ctx: RequestContext): Promise<AuthorityMetadata> {
     const known = this.#resolved.get(authority.url);
     if (known !== undefined) return known;
-    const metadata = await this.#metadata.resolve(authority, {
-      http: this.http,
-      httpCache: this.#httpCache,
-      instanceDiscovery: this.#instanceDiscovery,
-      now: this.now,
-      correlationId: ctx.correlationId,
-      signal: ctx.signal,
-      headers: this.headers,
-    });
+    const metadata = await (await this.#network()).discover(authority, ctx);
     if (this.#resolved.size >= MAX_REMEMBERED_AUTHORITIES) this.#resolved.clear();
     this.#resolved.set(authority.url, metadata);
     return metadata;
@@ -301,29 +304,7 @@ export class AppCore {
     ctx: RequestContext,
     extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<TokenResponse> {
-    const tag = ctx.telemetry ?? tagForGrant(body.grant_type);
-    const outcome = this.http
-      .send({
-        method: 'POST',
-        url: metadata.token_endpoint,
-        headers: {
-          ...this.headers,
-          ...lowerCased(extraHeaders),
-          ...this.telemetry.headers(tag),
-          'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
-          'client-request-id': ctx.correlationId,
-        },
-        body: new URLSearchParams(body).toString(),
-        signal: ctx.signal,
-      })
-      .then((response) => {
-        const parsed = parseTokenResponse(response, { correlationId: ctx.correlationId, now: this.now });
-        // The request's client-request-id travels with the result, as it does with errors, so a caller can quote it
-        // to support; a server that echoed its own wins.
-        if (typeof parsed['correlation_id'] !== 'string') parsed['correlation_id'] = ctx.correlationId;
-        return parsed;
-      });
-    return finishTokenRequest(outcome, { telemetry: this.telemetry, tag, log: this.log, ctx, body });
+    return (await this.#network()).requestToken(metadata, body, ctx, extraHeaders);
   }
 
   /**
@@ -337,18 +318,7 @@ export class AppCore {
     checks: { nonce?: string | undefined; maxAge?: number | undefined } = {},
   ): Promise<Record<string, unknown> | undefined> {
     if (typeof response.id_token !== 'string') return undefined;
-    const jwksUri = metadata.jwks_uri;
-    return validateIdToken(response.id_token, {
-      clientId: this.clientId,
-      issuer: metadata.issuer,
-      nonce: checks.nonce,
-      maxAge: checks.maxAge,
-      now: this.now() / 1000,
-      keys:
-        jwksUri === undefined
-          ? undefined
-          : ({ kid }) => this.jwks.keys(jwksUri, kid, { correlationId: ctx.correlationId, signal: ctx.signal, headers: this.headers }),
-    });
+    return (await this.#network()).idTokenClaims(response.id_token, metadata, ctx, checks);
   }
 
   /**
@@ -493,12 +463,6 @@ export function homeAccountIdOf(
 /** SHA-256 base64url of an incoming assertion: MSAL Node's `userAssertionHash`, the on-behalf-of partition. */
 export function assertionHash(assertion: string): string {
   return createHash('sha256').update(assertion, 'utf8').digest('base64url');
-}
-
-function lowerCased(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
-  return out;
 }
 
 function locationOf(authority: Authority, metadata: AuthorityMetadata): CacheLocation {

@@ -14,14 +14,7 @@ import type { AppCore, RedeemOptions } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 
-/** The OIDC `prompt` values (MSAL Python's `Prompt`). */
-export const Prompt = Object.freeze({
-  NONE: 'none',
-  LOGIN: 'login',
-  CONSENT: 'consent',
-  SELECT_ACCOUNT: 'select_account',
-  CREATE: 'create',
-} as const);
+export { Prompt } from './prompt.js';
 
 /**
  * What {@link ClientApplication.initiateAuthCodeFlow} returns: keep it (e.g. in the web session) and hand it to

@@ -9,25 +9,13 @@ import type { TokenCache } from '../cache/token-cache.js';
 import { optionShape, refusedOptions, type OptionKeys } from '../util/options.js';
 import { getAccounts, removeAccount } from './accounts.js';
 import { AppCore, type AppCoreSetup } from './app-core.js';
-import {
-  acquireTokenByAuthCodeFlow,
-  initiateAuthCodeFlow,
-  type AcquireTokenByAuthCodeFlowOptions,
-  type AuthCodeFlow,
-  type AuthorizationResponse,
-  type InitiateAuthCodeFlowOptions,
-} from './auth-code-flow.js';
-import {
-  acquireTokenByAuthorizationCode,
-  getAuthorizationRequestUrl,
-  type AcquireTokenByAuthorizationCodeOptions,
-  type GetAuthorizationRequestUrlOptions,
-} from './authorization-code.js';
+import type { AcquireTokenByAuthCodeFlowOptions, AuthCodeFlow, AuthorizationResponse, InitiateAuthCodeFlowOptions } from './auth-code-flow.js';
+import type { AcquireTokenByAuthorizationCodeOptions, GetAuthorizationRequestUrlOptions } from './authorization-code.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
-import { acquireTokenByRefreshToken, type AcquireTokenByRefreshTokenOptions } from './refresh-token.js';
+import type { AcquireTokenByRefreshTokenOptions } from './refresh-token.js';
 import { acquireTokenSilent, acquireTokenSilentWithError, type AcquireTokenSilentOptions } from './silent.js';
-import { acquireTokenByUsernamePassword, type AcquireTokenByUsernamePasswordOptions } from './username-password.js';
+import type { AcquireTokenByUsernamePasswordOptions } from './username-password.js';
 
 export type { CacheLocation, RequestContext, Target } from './app-core.js';
 
@@ -146,7 +134,9 @@ export abstract class ClientApplication {
    * ```
    */
   initiateAuthCodeFlow(scopes: readonly string[], options: InitiateAuthCodeFlowOptions): Promise<AuthCodeFlow> {
-    return refusedOptions(options, INITIATE_AUTH_CODE_FLOW_OPTIONS) ?? initiateAuthCodeFlow(this.core, scopes, options);
+    return (
+      refusedOptions(options, INITIATE_AUTH_CODE_FLOW_OPTIONS) ?? import('./auth-code-flow.js').then((m) => m.initiateAuthCodeFlow(this.core, scopes, options))
+    );
   }
 
   /**
@@ -166,7 +156,10 @@ export abstract class ClientApplication {
     authResponse: AuthorizationResponse,
     options: AcquireTokenByAuthCodeFlowOptions = {},
   ): Promise<AuthenticationResult> {
-    return refusedOptions(options, AUTH_CODE_FLOW_OPTIONS) ?? acquireTokenByAuthCodeFlow(this.core, flow, authResponse, options);
+    return (
+      refusedOptions(options, AUTH_CODE_FLOW_OPTIONS) ??
+      import('./auth-code-flow.js').then((m) => m.acquireTokenByAuthCodeFlow(this.core, flow, authResponse, options))
+    );
   }
 
   /**
@@ -184,7 +177,10 @@ export abstract class ClientApplication {
    * ```
    */
   getAuthorizationRequestUrl(scopes: readonly string[], options: GetAuthorizationRequestUrlOptions = {}): Promise<string> {
-    return refusedOptions(options, AUTHORIZATION_REQUEST_URL_OPTIONS) ?? getAuthorizationRequestUrl(this.core, scopes, options);
+    return (
+      refusedOptions(options, AUTHORIZATION_REQUEST_URL_OPTIONS) ??
+      import('./authorization-code.js').then((m) => m.getAuthorizationRequestUrl(this.core, scopes, options))
+    );
   }
 
   /**
@@ -203,7 +199,10 @@ export abstract class ClientApplication {
     scopes: readonly string[],
     options: AcquireTokenByAuthorizationCodeOptions = {},
   ): Promise<AuthenticationResult> {
-    return refusedOptions(options, AUTHORIZATION_CODE_OPTIONS) ?? acquireTokenByAuthorizationCode(this.core, code, scopes, options);
+    return (
+      refusedOptions(options, AUTHORIZATION_CODE_OPTIONS) ??
+      import('./authorization-code.js').then((m) => m.acquireTokenByAuthorizationCode(this.core, code, scopes, options))
+    );
   }
 
   /**
@@ -248,7 +247,10 @@ export abstract class ClientApplication {
     scopes: readonly string[],
     options: AcquireTokenByUsernamePasswordOptions = {},
   ): Promise<AuthenticationResult> {
-    return refusedOptions(options, USERNAME_PASSWORD_OPTIONS) ?? acquireTokenByUsernamePassword(this.core, username, password, scopes, options);
+    return (
+      refusedOptions(options, USERNAME_PASSWORD_OPTIONS) ??
+      import('./username-password.js').then((m) => m.acquireTokenByUsernamePassword(this.core, username, password, scopes, options))
+    );
   }
 
   /**
@@ -258,7 +260,10 @@ export abstract class ClientApplication {
    * @throws TypeError/RangeError for malformed arguments; ServerError when refused; IdTokenError; network errors.
    */
   acquireTokenByRefreshToken(refreshToken: string, scopes: readonly string[], options: AcquireTokenByRefreshTokenOptions = {}): Promise<AuthenticationResult> {
-    return refusedOptions(options, REFRESH_TOKEN_OPTIONS) ?? acquireTokenByRefreshToken(this.core, refreshToken, scopes, options);
+    return (
+      refusedOptions(options, REFRESH_TOKEN_OPTIONS) ??
+      import('./refresh-token.js').then((m) => m.acquireTokenByRefreshToken(this.core, refreshToken, scopes, options))
+    );
   }
 
   /**

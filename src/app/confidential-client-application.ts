@@ -12,11 +12,7 @@ import { CLIENT_APPLICATION_OPTION_KEYS, type ClientApplicationOptions } from '.
 import { acquireTokenForClient, type AcquireTokenForClientOptions, type ClientCredentialsApp } from './client-credentials.js';
 import { RegionalRouting } from './regional-routing.js';
 import { ClientApplication } from './client-application.js';
-import {
-  acquireTokenByUserFederatedIdentityCredential,
-  type AcquireTokenByUserFederatedIdentityCredentialOptions,
-  type UserFederatedIdentityAssertion,
-} from './user-federated-identity-credential.js';
+import type { AcquireTokenByUserFederatedIdentityCredentialOptions, UserFederatedIdentityAssertion } from './user-federated-identity-credential.js';
 import { acquireTokenOnBehalfOf, type AcquireTokenOnBehalfOfOptions, type OboAccountMemo } from './on-behalf-of.js';
 
 export type { AcquireTokenForClientOptions } from './client-credentials.js';
@@ -157,7 +153,10 @@ export class ConfidentialClientApplication extends ClientApplication {
     assertion: UserFederatedIdentityAssertion,
     options: AcquireTokenByUserFederatedIdentityCredentialOptions,
   ): Promise<AuthenticationResult> {
-    return refusedOptions(options, USER_FIC_OPTIONS) ?? acquireTokenByUserFederatedIdentityCredential(this.core, scopes, assertion, options);
+    return (
+      refusedOptions(options, USER_FIC_OPTIONS) ??
+      import('./user-federated-identity-credential.js').then((m) => m.acquireTokenByUserFederatedIdentityCredential(this.core, scopes, assertion, options))
+    );
   }
 
   /**

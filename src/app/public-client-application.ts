@@ -6,23 +6,12 @@ import type { AuthenticationResult } from './authentication-result.js';
 import { ClientApplication } from './client-application.js';
 import { CLIENT_APPLICATION_OPTION_KEYS, type ClientApplicationOptions } from './client-application-options.js';
 import { checkOptionKeys, optionShape, refusedOptions } from '../util/options.js';
-import {
-  acquireTokenByDeviceFlow,
-  initiateDeviceFlow,
-  type AcquireTokenByDeviceFlowOptions,
-  type DeviceFlow,
-  type InitiateDeviceFlowOptions,
-} from './device-flow.js';
-import { acquireTokenInteractive } from './interactive.js';
+import type { AcquireTokenByDeviceFlowOptions, DeviceFlow, InitiateDeviceFlowOptions } from './device-flow.js';
 import type { Account } from '../cache/cache-types.js';
 // Broker seam (issue 14): the logic lives in src/app/broker/; the hooks below are marked "broker seam".
 import { BROKER_OPTION_KEYS, decideBroker, type BrokerOptions } from './broker/broker-options.js';
-import {
-  BrokerSeam,
-  type PublicClientInteractiveOptions,
-  type PublicClientSilentOptions,
-  type PublicClientUsernamePasswordOptions,
-} from './broker/broker-seam.js';
+import type { Broker } from './broker/broker.js';
+import type { BrokerSeam, PublicClientInteractiveOptions, PublicClientSilentOptions, PublicClientUsernamePasswordOptions } from './broker/broker-seam.js';
 import { PUBLIC_CLIENT_SILENT_KEYS, PUBLIC_CLIENT_USERNAME_PASSWORD_KEYS } from './broker/broker-option-keys.js';
 import type { AuthenticationResult as Result } from './authentication-result.js';
 
@@ -97,8 +86,11 @@ const DEVICE_FLOW_OPTIONS = optionShape<AcquireTokenByDeviceFlowOptions>('acquir
  * ```
  */
 export class PublicClientApplication extends ClientApplication {
-  /** Broker seam: what the interactive, silent, username/password and sign-out calls consult first. */
-  readonly #broker: BrokerSeam;
+  /** Broker seam: the broker in use, or `undefined` (then the seam is loaded only by the calls that need it). */
+  readonly #broker: Broker | undefined;
+  readonly #validateAuthority: boolean;
+  /** Broker seam: what the interactive, silent, username/password and sign-out calls consult first, loaded on first use. */
+  #seam: Promise<BrokerSeam> | undefined;
 
   /**
    * @param clientId - The application (client) id.
@@ -114,12 +106,19 @@ export class PublicClientApplication extends ClientApplication {
     }
     checkOptionKeys(options, OPTIONS);
     super(clientId, options);
-    this.#broker = new BrokerSeam(this.core, decideBroker(options, this.core.authority), options.instanceDiscovery !== false); // broker seam
+    this.#broker = decideBroker(options, this.core.authority); // broker seam
+    this.#validateAuthority = options.instanceDiscovery !== false;
   }
 
   /** Whether this app can get proof-of-possession tokens (`authScheme`): a broker is in use. MSAL Python's `is_pop_supported`. */
   isPopSupported(): boolean {
-    return this.#broker.enabled;
+    return this.#broker !== undefined;
+  }
+
+  /** The broker seam, imported on the first call that consults it (a silent hit without a broker never does). */
+  #brokerSeam(): Promise<BrokerSeam> {
+    this.#seam ??= import('./broker/broker-seam.js').then((m) => new m.BrokerSeam(this.core, this.#broker, this.#validateAuthority));
+    return this.#seam;
   }
 
   /**
@@ -142,7 +141,10 @@ export class PublicClientApplication extends ClientApplication {
    */
   acquireTokenInteractive(scopes: readonly string[], options: PublicClientInteractiveOptions = {}): Promise<AuthenticationResult> {
     return (
-      refusedOptions(options, INTERACTIVE_OPTIONS) ?? this.#broker.interactive(scopes, options, (rest) => acquireTokenInteractive(this.core, scopes, rest)) // broker seam
+      refusedOptions(options, INTERACTIVE_OPTIONS) ??
+      this.#brokerSeam().then((seam) =>
+        seam.interactive(scopes, options, async (rest) => (await import('./interactive.js')).acquireTokenInteractive(this.core, scopes, rest)),
+      ) // broker seam
     );
   }
 
@@ -154,7 +156,7 @@ export class PublicClientApplication extends ClientApplication {
    */
   #withoutBroker(options: PublicClientSilentOptions): boolean {
     // forwardedClientClaims is a confidential client's option: the public client's own option check refuses it.
-    return !this.#broker.enabled && (typeof options !== 'object' || options === null || !('authScheme' in options || 'forwardedClientClaims' in options));
+    return this.#broker === undefined && (typeof options !== 'object' || options === null || !('authScheme' in options || 'forwardedClientClaims' in options));
   }
 
   /**
@@ -166,7 +168,8 @@ export class PublicClientApplication extends ClientApplication {
    */
   override acquireTokenSilent(scopes: readonly string[], options: PublicClientSilentOptions): Promise<Result | undefined> {
     if (this.#withoutBroker(options)) return super.acquireTokenSilent(scopes, options);
-    return refusedOptions(options, SILENT_OPTIONS) ?? this.#broker.silent(scopes, options, false, (rest) => super.acquireTokenSilent(scopes, rest));
+    const direct = (rest: PublicClientSilentOptions): Promise<Result | undefined> => super.acquireTokenSilent(scopes, rest);
+    return refusedOptions(options, SILENT_OPTIONS) ?? this.#brokerSeam().then((seam) => seam.silent(scopes, options, false, direct));
   }
 
   /**
@@ -177,10 +180,8 @@ export class PublicClientApplication extends ClientApplication {
    */
   override acquireTokenSilentWithError(scopes: readonly string[], options: PublicClientSilentOptions): Promise<Result | undefined> {
     if (this.#withoutBroker(options)) return super.acquireTokenSilentWithError(scopes, options);
-    return (
-      refusedOptions(options, SILENT_WITH_ERROR_OPTIONS) ??
-      this.#broker.silent(scopes, options, true, (rest) => super.acquireTokenSilentWithError(scopes, rest))
-    );
+    const direct = (rest: PublicClientSilentOptions): Promise<Result | undefined> => super.acquireTokenSilentWithError(scopes, rest);
+    return refusedOptions(options, SILENT_WITH_ERROR_OPTIONS) ?? this.#brokerSeam().then((seam) => seam.silent(scopes, options, true, direct));
   }
 
   /**
@@ -199,15 +200,16 @@ export class PublicClientApplication extends ClientApplication {
     options: PublicClientUsernamePasswordOptions = {},
   ): Promise<Result> {
     warnRopcDeprecated();
+    const direct = (rest: PublicClientUsernamePasswordOptions): Promise<Result> => super.acquireTokenByUsernamePassword(username, password, scopes, rest);
     return (
       refusedOptions(options, USERNAME_PASSWORD_OPTIONS) ??
-      this.#broker.usernamePassword(username, password, scopes, options, (rest) => super.acquireTokenByUsernamePassword(username, password, scopes, rest))
+      this.#brokerSeam().then((seam) => seam.usernamePassword(username, password, scopes, options, direct))
     );
   }
 
   /** As {@link ClientApplication.removeAccount}; with a broker in use, it first signs the account out of the broker. */
   override async removeAccount(account: Account): Promise<void> {
-    await this.#broker.signOut(account);
+    if (this.#broker !== undefined) await (await this.#brokerSeam()).signOut(account);
     return super.removeAccount(account);
   }
   // --- end of broker seam ---
@@ -220,7 +222,9 @@ export class PublicClientApplication extends ClientApplication {
    * @throws TypeError/RangeError for malformed scopes; ServerError when refused; InvalidResponseError.
    */
   initiateDeviceFlow(scopes?: readonly string[], options: InitiateDeviceFlowOptions = {}): Promise<DeviceFlow> {
-    return refusedOptions(options, INITIATE_DEVICE_FLOW_OPTIONS) ?? initiateDeviceFlow(this.core, scopes ?? [], options);
+    return (
+      refusedOptions(options, INITIATE_DEVICE_FLOW_OPTIONS) ?? import('./device-flow.js').then((m) => m.initiateDeviceFlow(this.core, scopes ?? [], options))
+    );
   }
 
   /**
@@ -232,6 +236,6 @@ export class PublicClientApplication extends ClientApplication {
    *   ServerError when the user declined (`access_denied`) or the server refused; IdTokenError.
    */
   acquireTokenByDeviceFlow(flow: DeviceFlow, options: AcquireTokenByDeviceFlowOptions = {}): Promise<AuthenticationResult> {
-    return refusedOptions(options, DEVICE_FLOW_OPTIONS) ?? acquireTokenByDeviceFlow(this.core, flow, options);
+    return refusedOptions(options, DEVICE_FLOW_OPTIONS) ?? import('./device-flow.js').then((m) => m.acquireTokenByDeviceFlow(this.core, flow, options));
   }
 }

@@ -6,6 +6,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseFlags } from './parse-flags.js';
 import type { Emulator } from '../emulator/types.js';
+import type * as EmulatorModule from '../emulator/index.js';
 import { VERSION } from '../version.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { Io } from './session.js';
@@ -64,6 +65,31 @@ export function describeEmulator(e: Emulator): string {
   return lines.join('\n');
 }
 
+/** The package the emulator ships in: msal-ts carries none of its code (docs/design.md, section 1). */
+const EMULATOR_PACKAGE = 'msal-ts-emulator';
+
+/**
+ * The emulator, loaded on demand. Here it is the source; scripts/build-emulator.mjs points this import of the built CLI
+ * at the msal-ts-emulator package, which npm installs only when asked (an optional peer dependency).
+ *
+ * @throws CliError (exit code 2, usage) saying what to install, when the package is not installed.
+ */
+async function loadEmulator(): Promise<typeof EmulatorModule> {
+  try {
+    return await import('../emulator/index.js');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(`'${EMULATOR_PACKAGE}'`);
+    if (!missing) throw err;
+    throw new CliError(
+      EXIT.usage,
+      `msal-ts emulator needs the ${EMULATOR_PACKAGE} package, which is not installed next to msal-ts ${VERSION}. ` +
+        `Install it where msal-ts is (npm install ${EMULATOR_PACKAGE}@${VERSION}, or the ${EMULATOR_PACKAGE}-${VERSION}.tgz ` +
+        'packed in a clone of msal-ts: see its README) and run the command again.',
+      { cause: err },
+    );
+  }
+}
+
 /** `msal-ts emulator`. */
 export async function runEmulator(args: string[], io: Io): Promise<number> {
   const { values } = parseFlags(args, {
@@ -80,8 +106,7 @@ export async function runEmulator(args: string[], io: Io): Promise<number> {
   if (!/^\d+$/.test(values.port ?? '0') || !Number.isInteger(port) || port > 65535) {
     throw new CliError(EXIT.usage, `--port must be an integer from 0 to 65535, got ${JSON.stringify(values.port ?? '')}`);
   }
-  // The emulator (oidc pages, PKI, JWT signing) is the heaviest part of the package: only this command loads it.
-  const { startEmulator, DEFAULT_IDS } = await import('../emulator/index.js');
+  const { startEmulator, DEFAULT_IDS } = await loadEmulator();
   const emulator = await startEmulator({
     port,
     stateDir: values['state-dir'],

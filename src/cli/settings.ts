@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, posix, resolve, win32 } from 'node:path';
-import { defaultStateDir, untrustedReason } from '../emulator/state-dir.js';
+import { defaultStateDir, untrustedReason } from '../util/emulator-state-dir.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { nonEmptyOrUndefined } from '../util/checks.js';
 

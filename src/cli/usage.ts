@@ -48,7 +48,7 @@ Commands:
   token       Print an access token: from the cache, else sign in (unless --no-interactive)
   accounts    List the signed-in accounts
   logout      Sign an account out of the token cache
-  emulator    Run the local Microsoft Entra ID emulator until Ctrl+C
+  emulator    Run the local Microsoft Entra ID emulator until Ctrl+C (package msal-ts-emulator)
 
 Options:
   -h, --help       Show help (also: msal-ts <command> --help)
@@ -102,6 +102,7 @@ ${EXIT_CODES}`,
 
 Runs the local Microsoft Entra ID emulator (HTTPS on 127.0.0.1) in the foreground until Ctrl+C, printing
 its authority, CA path, apps and test users. The CA is kept in the state folder, so trust it once.
+The emulator is its own package: install msal-ts-emulator beside msal-ts (without it: exit code 2).
 
   --port N                Port on 127.0.0.1 (default 0: a free one)
   --state-dir DIR         CA, keys and running state; must be your own folder

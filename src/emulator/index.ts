@@ -1,9 +1,9 @@
 /**
- * msal-ts/emulator: a local Microsoft Entra ID look-alike over HTTPS on 127.0.0.1, for testing apps offline.
- * See docs/emulator.md.
+ * msal-ts-emulator (its own package, packages/emulator): a local Microsoft Entra ID look-alike over HTTPS on
+ * 127.0.0.1, for testing apps offline. See docs/emulator.md.
  */
 export { startEmulator } from './server.js';
-export { EmulatorStateError } from '../errors.js';
+export { EmulatorStateError } from './errors.js';
 export type { Emulator, EmulatorOptions } from './types.js';
 export type {
   EmulatorApi,

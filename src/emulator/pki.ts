@@ -17,7 +17,7 @@ import { buildCertificate, certificatePem, distinguishedName, extensions, issuer
 import { booleanTrue, octetString, oid, sequence, tlv } from './der.js';
 import { randomToken } from './ids.js';
 import type { SigningKey } from './jwt.js';
-import { untrustedReason } from './state-dir.js';
+import { untrustedReason } from '../util/emulator-state-dir.js';
 
 /** A private key and its certificate, both PEM. */
 export interface KeyAndCertificate {

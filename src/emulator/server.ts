@@ -22,7 +22,8 @@ import { issueServerCertificate, loadOrCreateAppCertificate, loadOrCreateCa, loa
 import { emulatorRoutes } from './routes.js';
 import { SignInState } from './sign-in-state.js';
 import { loadOrCreateSshCa, type SshCertificateAuthority } from './ssh-certificate.js';
-import { defaultStateDir, openStateDir } from './state-dir.js';
+import { defaultStateDir } from '../util/emulator-state-dir.js';
+import { openStateDir } from './state-dir.js';
 import { GrantStores } from './stores.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';

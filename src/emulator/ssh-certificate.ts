@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { AADSTS } from './aad-errors.js';
 import { randomToken } from './ids.js';
 import { decodeJwt } from './jwt.js';
-import { untrustedReason } from './state-dir.js';
+import { untrustedReason } from '../util/emulator-state-dir.js';
 
 /** The emulator's SSH certificate authority. */
 export interface SshCertificateAuthority {

@@ -2,14 +2,12 @@
  * The default {@link HttpClient}: undici with custom trust, proxies (explicit or from the environment) and timeouts,
  * the knobs MSAL Python takes as `verify`, `proxies` and `timeout`.
  *
- * undici is loaded on the first request, never at import time: a process that only reads its token cache does not
- * pay for it.
+ * undici, and the request code around it (undici-transport.ts), are loaded on the first request, never at import
+ * time: a process that only reads its token cache does not pay for them. The options are checked here, at creation.
  */
-import { readFile } from 'node:fs/promises';
-import type { Dispatcher, request as undiciRequestFn } from 'undici';
-import { InvalidResponseError, MsalError, NetworkError, RequestAbortedError, RequestTimeoutError } from '../errors.js';
 import { createLogSink, type Logger } from '../logger.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
+import type { UndiciTransport } from './undici-transport.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';
 
 /** Options of {@link createHttpClient}. */
@@ -65,17 +63,6 @@ export interface ClosableHttpClient extends HttpClient {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
-const PROXY_ENV_NAMES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const;
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-type RequestFn = typeof undiciRequestFn;
-
-interface Runtime {
-  request: RequestFn;
-  dispatcher: Dispatcher;
-  /** A proxy-free dispatcher for local targets, when a proxy is in use and local targets bypass it. */
-  direct: Dispatcher | undefined;
-}
 
 const HTTP_CLIENT_OPTIONS = optionShape<HttpClientOptions>('createHttpClient options', {
   verify: true,
@@ -106,68 +93,28 @@ export function createHttpClient(options: HttpClientOptions = {}): ClosableHttpC
   checkOptionKeys(options, HTTP_CLIENT_OPTIONS);
   const settings = checkOptions(options);
   warnIfUnverified(settings, options.logger);
-  let runtime: Promise<Runtime> | undefined;
-
-  const send = async (request: HttpRequest): Promise<HttpResponse> => {
-    const target = checkRequest(request);
-    const correlationId = request.headers['client-request-id'];
-    const what = `${request.method} ${target.origin}${target.pathname}`;
-    const callerSignal = request.signal;
-    if (callerSignal?.aborted === true) {
-      throw new RequestAbortedError(`${what}: aborted by the caller`, { cause: callerSignal.reason, correlationId });
-    }
-    const timeoutSignal = AbortSignal.timeout(settings.timeoutMs);
-    const signal = callerSignal === undefined ? timeoutSignal : AbortSignal.any([callerSignal, timeoutSignal]);
-    try {
-      runtime ??= loadRuntime(settings);
-      const { request: undiciRequest, dispatcher, direct } = await runtime;
-      const res = await undiciRequest(target, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        dispatcher: direct !== undefined && isLocalHost(target.hostname) ? direct : dispatcher,
-        signal,
-      });
-      const headers = flattenHeaders(res.headers);
-      const declared = Number(headers['content-length']);
-      if (Number.isFinite(declared) && declared > settings.maxBodyBytes) {
-        // destroy() makes undici emit an abort 'error'; with no listener that would be an uncaught exception.
-        res.body.on('error', () => undefined);
-        res.body.destroy();
-        throw tooLarge(settings.maxBodyBytes, res.statusCode, correlationId);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let overflow = false;
-      // Leaving the loop with `break` (not `throw`) lets the iterator close the stream quietly.
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > settings.maxBodyBytes) {
-          overflow = true;
-          break;
-        }
-        chunks.push(chunk);
-      }
-      if (overflow) throw tooLarge(settings.maxBodyBytes, res.statusCode, correlationId);
-      return { status: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
-    } catch (err) {
-      throw mapError(err, { what, callerSignal, timeoutSignal, timeoutMs: settings.timeoutMs, correlationId });
-    }
+  let transport: Promise<UndiciTransport> | undefined;
+  const load = (): Promise<UndiciTransport> => {
+    transport ??= import('./undici-transport.js').then(
+      (m) => new m.UndiciTransport(settings),
+      (err: unknown) => {
+        transport = undefined;
+        throw err;
+      },
+    );
+    return transport;
   };
-
+  const send = async (request: HttpRequest): Promise<HttpResponse> => (await load()).send(request);
   const close = async (): Promise<void> => {
-    const current = runtime;
-    runtime = undefined;
-    if (current === undefined) return;
-    const loaded = await current.catch(() => undefined);
-    await loaded?.dispatcher.close();
-    await loaded?.direct?.close();
+    const current = transport;
+    transport = undefined;
+    if (current !== undefined) await (await current).close();
   };
-
   return { send, close };
 }
 
-interface Settings {
+/** The checked options of one client. */
+export interface Settings {
   bypassLocal: boolean;
   verify: boolean | string;
   ca: string | undefined;
@@ -236,35 +183,6 @@ function checkProxyUrl(proxy: unknown): void {
   }
 }
 
-function checkRequest(request: HttpRequest): URL {
-  if (typeof request !== 'object' || request === null) throw new TypeError('request must be an object');
-  if (request.method !== 'GET' && request.method !== 'POST') throw new TypeError('request.method must be GET or POST');
-  if (typeof request.url !== 'string' || !URL.canParse(request.url)) throw new TypeError('request.url must be an absolute URL');
-  const url = new URL(request.url);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`request.url must be an https:// or http:// URL, not ${url.protocol}//`);
-  }
-  if (typeof request.headers !== 'object' || request.headers === null) throw new TypeError('request.headers must be an object');
-  return url;
-}
-
-async function loadRuntime(settings: Settings): Promise<Runtime> {
-  const tls = await tlsOptions(settings);
-  const undici = await import('undici');
-  let dispatcher: Dispatcher;
-  if (settings.proxy !== undefined) {
-    // proxyTls carries the same trust as requestTls: with `verify` pointing at a corporate bundle, an https:// proxy
-    // is usually signed by that same corporate CA.
-    dispatcher = new undici.ProxyAgent({ uri: settings.proxy, requestTls: tls, proxyTls: tls });
-  } else if (PROXY_ENV_NAMES.some((name) => (process.env[name] ?? '') !== '')) {
-    dispatcher = new undici.EnvHttpProxyAgent({ connect: tls, requestTls: tls, proxyTls: tls });
-  } else {
-    return { request: undici.request, dispatcher: new undici.Agent({ connect: tls }), direct: undefined };
-  }
-  const direct = settings.bypassLocal ? new undici.Agent({ connect: tls }) : undefined;
-  return { request: undici.request, dispatcher, direct };
-}
-
 /**
  * Whether a URL host is this machine or link-local: `localhost` (and `*.localhost`), 127.0.0.0/8, `::1`,
  * 169.254.0.0/16 and fe80::/10. `hostname` is as `URL` gives it (IPv6 in brackets).
@@ -279,83 +197,4 @@ export function isLocalHost(hostname: string): boolean {
   const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(host.replace(/^::ffff:/, ''));
   if (v4 === null) return false;
   return v4[1] === '127' || (v4[1] === '169' && v4[2] === '254');
-}
-
-interface TlsOptions {
-  timeout: number;
-  rejectUnauthorized?: boolean;
-  ca?: string[];
-}
-
-async function tlsOptions(settings: Settings): Promise<TlsOptions> {
-  const tls: TlsOptions = { timeout: settings.connectTimeoutMs };
-  if (settings.verify === false) {
-    tls.rejectUnauthorized = false;
-    return tls;
-  }
-  const ca: string[] = [];
-  if (typeof settings.verify === 'string') {
-    let text: string;
-    try {
-      text = await readFile(settings.verify, 'utf8');
-    } catch (err) {
-      throw new TypeError(`options.verify: cannot read the CA bundle file ${settings.verify}`, { cause: err });
-    }
-    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new TypeError(`options.verify: ${settings.verify} holds no PEM CERTIFICATE`);
-    }
-    ca.push(text);
-  }
-  if (settings.ca !== undefined) ca.push(settings.ca);
-  if (ca.length > 0) tls.ca = ca;
-  return tls;
-}
-
-function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
-function tooLarge(limit: number, status: number, correlationId: string | undefined): InvalidResponseError {
-  return new InvalidResponseError('HTTP response', `body larger than ${limit} bytes`, { status, correlationId });
-}
-
-interface FailureContext {
-  what: string;
-  callerSignal: AbortSignal | undefined;
-  timeoutSignal: AbortSignal;
-  timeoutMs: number;
-  correlationId: string | undefined;
-}
-
-function mapError(err: unknown, ctx: FailureContext): unknown {
-  const { what, correlationId } = ctx;
-  // Caller misuse and our own coded errors pass through unchanged.
-  if (err instanceof MsalError || err instanceof TypeError || err instanceof RangeError) return err;
-  if (ctx.callerSignal?.aborted === true) {
-    return new RequestAbortedError(`${what}: aborted by the caller`, { cause: ctx.callerSignal.reason, correlationId });
-  }
-  if (ctx.timeoutSignal.aborted) {
-    return new RequestTimeoutError(`${what}: no complete response within ${ctx.timeoutMs} ms`, { cause: err, correlationId });
-  }
-  const code = errorCode(err);
-  if (code !== undefined && TIMEOUT_CODES.has(code)) {
-    return new RequestTimeoutError(`${what}: ${code}`, { cause: err, correlationId });
-  }
-  // Messages of socket, TLS and proxy errors name hosts and codes, never request bodies.
-  const detail = err instanceof Error ? err.message : String(err);
-  return new NetworkError(`${what}: ${code === undefined ? '' : `${code}: `}${detail}`, { cause: err, correlationId });
-}
-
-function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

@@ -13,29 +13,19 @@ import type { TokenCache } from '../cache/token-cache.js';
 import { ManagedIdentityError, ServerError } from '../errors.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
 import type { HttpClient } from '../http/http-client.js';
-import { createHttpClient } from '../http/undici-http-client.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';
 import { VERSION } from '../version.js';
 import { defaultSleep, type Sleep } from '../util/sleep.js';
 import { testSeamsOf } from './internal-seams.js';
 import { cacheClientId, checkManagedIdentity, type ManagedIdentity, type ManagedIdentityConfig } from './managed-identity.js';
-import { createPinnedHttpClient } from './pinned-http-client.js';
 import {
-  arcEndpoint,
   defaultHimdsPaths,
   detectManagedIdentitySource,
-  value,
   type DetectionHost,
   type ManagedIdentityEnvironment,
   type ManagedIdentitySource,
 } from './source-detection.js';
-import type { SourceRequest } from './source-request.js';
-import { appServiceToken } from './sources/app-service.js';
-import { azureArcToken, defaultArcKeyDirectory } from './sources/azure-arc.js';
-import { CLOUD_SHELL_DEFAULT_ENDPOINT, cloudShellToken } from './sources/cloud-shell.js';
-import { imdsEndpoint, imdsToken } from './sources/imds.js';
-import { machineLearningToken } from './sources/machine-learning.js';
-import { serviceFabricToken } from './sources/service-fabric.js';
+import type { ResolvedSource } from './resolve-source.js';
 import { ManagedIdentityThrottle } from './throttle.js';
 import type { ManagedIdentityToken } from './token-response.js';
 import { createLogSink, type Logger } from '../logger.js';
@@ -136,12 +126,6 @@ interface ManagedIdentityCall extends CacheFirstCall<ManagedIdentityResult> {
   readonly resource: string;
   /** The cached token a claims challenge rejected: its SHA-256 goes to the source, which then issues a new one. */
   rejected: string | undefined;
-}
-
-interface ResolvedSource {
-  readonly name: ManagedIdentitySource;
-  readonly http: HttpClient;
-  fetch(req: SourceRequest): Promise<ManagedIdentityToken>;
 }
 
 /**
@@ -304,7 +288,7 @@ export class ManagedIdentityClient {
   async #fromSource(call: ManagedIdentityCall): Promise<ManagedIdentityResult> {
     const { options, resource, rejected } = call;
     const correlationId = options.correlationId ?? randomUUID();
-    const source = this.#resolve();
+    const source = await this.#resolve();
     const throttleKey = `managed-identity ${source.name} ${this.identity.idType} ${this.identity.id ?? ''} ${resource}`;
     const throttled = this.#throttle.check(throttleKey, correlationId);
     if (throttled !== undefined) throw throttled;
@@ -367,66 +351,20 @@ export class ManagedIdentityClient {
     };
   }
 
-  /** The source and its settings, read from the environment once. */
-  #resolve(): ResolvedSource {
+  /** The source and its settings, read from the environment once; the source's code is loaded with it. */
+  async #resolve(): Promise<ResolvedSource> {
     if (this.#source !== undefined) return this.#source;
-    const env = this.#environment;
-    const host = this.#detectionHost();
     const name = this.getManagedIdentitySource();
-    const need = (variable: string): string => value(env, variable) ?? '';
-    const http = (): HttpClient => this.#http ?? createHttpClient({ bypassProxyForLocalTargets: true, logger: this.#logger });
-    let source: ResolvedSource;
-    switch (name) {
-      case 'SERVICE_FABRIC': {
-        const thumbprint = need('IDENTITY_SERVER_THUMBPRINT');
-        let pinned: HttpClient;
-        try {
-          pinned = this.#http ?? createPinnedHttpClient(thumbprint);
-        } catch (cause) {
-          throw new ManagedIdentityError('invalid_environment', 'IDENTITY_SERVER_THUMBPRINT is not a SHA-1 or SHA-256 hex thumbprint', { cause });
-        }
-        const endpoint = need('IDENTITY_ENDPOINT');
-        const secret = need('IDENTITY_HEADER');
-        source = { name, http: pinned, fetch: (req) => serviceFabricToken(req, endpoint, secret) };
-        break;
-      }
-      case 'APP_SERVICE': {
-        const endpoint = need('IDENTITY_ENDPOINT');
-        const secret = need('IDENTITY_HEADER');
-        source = { name, http: http(), fetch: (req) => appServiceToken(req, endpoint, secret) };
-        break;
-      }
-      case 'MACHINE_LEARNING': {
-        const endpoint = need('MSI_ENDPOINT');
-        const secret = need('MSI_SECRET');
-        source = { name, http: http(), fetch: (req) => machineLearningToken(req, endpoint, secret) };
-        break;
-      }
-      case 'AZURE_ARC': {
-        const endpoint = arcEndpoint(env, host) ?? '';
-        const directory = testSeamsOf(this)?.arcKeyDirectory;
-        const arcHost = {
-          platform: host.platform,
-          // A test may move the directory, never make an unsupported platform supported.
-          keyDirectory: (platform: NodeJS.Platform): string | undefined =>
-            directory === undefined || defaultArcKeyDirectory(platform) === undefined ? defaultArcKeyDirectory(platform) : directory,
-        };
-        source = { name, http: http(), fetch: (req) => azureArcToken(req, endpoint, arcHost) };
-        break;
-      }
-      case 'CLOUD_SHELL': {
-        const endpoint = value(env, 'MSI_ENDPOINT') ?? CLOUD_SHELL_DEFAULT_ENDPOINT;
-        source = { name, http: http(), fetch: (req) => cloudShellToken(req, endpoint) };
-        break;
-      }
-      case 'DEFAULT_TO_VM': {
-        const endpoint = imdsEndpoint(env);
-        const sleep = this.#sleep;
-        source = { name, http: http(), fetch: (req) => imdsToken(req, endpoint, sleep) };
-        break;
-      }
-    }
-    this.#source = source;
-    return source;
+    const { resolveSource } = await import('./resolve-source.js');
+    this.#source ??= resolveSource({
+      name,
+      environment: this.#environment,
+      host: this.#detectionHost(),
+      httpClient: this.#http,
+      logger: this.#logger,
+      sleep: this.#sleep,
+      arcKeyDirectory: testSeamsOf(this)?.arcKeyDirectory,
+    });
+    return this.#source;
   }
 }

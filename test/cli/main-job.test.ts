@@ -1,12 +1,14 @@
 // README's main command, `npm start`, works as written: no network, no account. Checked twice:
 // - the script `npm start` runs (examples/quickstart.mjs) against this checkout's built package;
 // - a fresh `git clone` of the committed tree, where `npm start` is run exactly as README says (it builds dist/ in the
-//   clone, then runs the script). The clone reuses this checkout's node_modules (a symlink) instead of `npm ci`: the
-//   tests have no network, and node_modules was installed by `npm ci` from the same package-lock.json. So this proves
-//   that the committed files are enough to build and run; it does not re-prove that the registry serves the lock file.
+//   clone, then runs the script). The clone reuses this checkout's installed packages (a symlink to each) instead of
+//   `npm ci`: the tests have no network, and node_modules was installed by `npm ci` from the same package-lock.json.
+//   The workspace link msal-ts-emulator points at the clone's own packages/emulator, as `npm ci` makes it. So this
+//   proves that the committed files are enough to build and run; it does not re-prove that the registry serves the
+//   lock file.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +42,19 @@ function checkMainJobOutput(out: string): void {
   }
 }
 
+/**
+ * Gives `clone` a node_modules of links to this checkout's installed packages, except the workspace package
+ * msal-ts-emulator, linked to the clone's own packages/emulator (which its `npm start` builds).
+ */
+async function linkNodeModules(clone: string): Promise<void> {
+  const modules = join(clone, 'node_modules');
+  await mkdir(modules);
+  for (const name of await readdir(join(REPO, 'node_modules'))) {
+    const target = name === 'msal-ts-emulator' ? join(clone, 'packages', 'emulator') : join(REPO, 'node_modules', name);
+    await symlink(target, join(modules, name), 'dir');
+  }
+}
+
 describe('the main job (npm start)', () => {
   it('examples/quickstart.mjs signs in by device code and serves tokens from the persisted cache', async () => {
     ensureBuilt();
@@ -63,7 +78,7 @@ describe('the main job (npm start)', () => {
       try {
         const clone = join(dir, 'msal-ts');
         await exec('git', ['clone', '--quiet', '--no-hardlinks', REPO, clone], { timeout: 60_000 });
-        await symlink(join(REPO, 'node_modules'), join(clone, 'node_modules'), 'dir');
+        await linkNodeModules(clone);
         const { stdout } = await exec('npm', ['start', '--silent'], { cwd: clone, env, timeout: 180_000 });
         checkMainJobOutput(stdout);
       } finally {

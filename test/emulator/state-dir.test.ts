@@ -7,7 +7,7 @@ import { chmodSync, lstatSync, mkdirSync, statSync, symlinkSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os';
 import { join, win32 } from 'node:path';
 import { startEmulator } from '../../src/emulator/index.js';
-import { defaultStateDir } from '../../src/emulator/state-dir.js';
+import { defaultStateDir } from '../../src/util/emulator-state-dir.js';
 import { opensslCa, removeDir, tempDir } from './helpers.js';
 
 const OTHER_UID = 65534;

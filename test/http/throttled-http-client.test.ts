@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NetworkError, RequestAbortedError, RequestTimeoutError } from '../../src/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/http/http-client.js';
-import { createThrottledHttpClient, THROTTLED_LOCALLY_HEADER, throttleKeys } from '../../src/http/throttled-http-client.js';
+import { createThrottledHttpClient, THROTTLED_LOCALLY_HEADER } from '../../src/http/throttled-http-client.js';
+import { throttleKeys } from '../../src/http/throttle-steps.js';
 
 type Step = HttpResponse | Error;
 

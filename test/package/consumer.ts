@@ -22,9 +22,15 @@ export interface Packed {
   files: PackedFile[];
 }
 
-/** Packs this checkout's dist/ as it is (no lifecycle scripts: CI built it just before) into `dir`. */
-export async function pack(dir: string): Promise<Packed> {
-  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO, timeout: 60_000 });
+/** The emulator's own package in this repository (msal-ts-emulator). */
+export const EMULATOR_PACKAGE_DIR = join(REPO, 'packages', 'emulator');
+
+/**
+ * Packs a package of this checkout (msal-ts by default, or `packageDir`, e.g. {@link EMULATOR_PACKAGE_DIR}) as built
+ * (no lifecycle scripts: CI built it just before) into `dir`.
+ */
+export async function pack(dir: string, packageDir: string = REPO): Promise<Packed> {
+  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: packageDir, timeout: 60_000 });
   const [info] = JSON.parse(stdout) as Array<{ filename: string; files: PackedFile[] }>;
   if (info === undefined) throw new Error(`npm pack printed no package: ${stdout}`);
   return { tarball: join(dir, info.filename), files: info.files };
@@ -43,12 +49,22 @@ function dependencyNames(pkg: Record<string, unknown>): string[] {
   return [...names];
 }
 
-/** Makes `<dir>/node_modules` hold the extracted tarball, its dependencies and `extra` packages (e.g. typescript). */
-export async function installConsumer(dir: string, tarball: string, extra: readonly string[]): Promise<void> {
-  const modules = join(dir, 'node_modules');
-  const target = join(modules, 'msal-ts');
+/** Extracts a packed tarball into `<modules>/<name>`, as npm installs it; returns that folder. */
+export async function extractPackage(modules: string, name: string, tarball: string): Promise<string> {
+  const target = join(modules, name);
   mkdirSync(target, { recursive: true });
   await exec('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
+  return target;
+}
+
+/**
+ * Makes `<dir>/node_modules` hold the extracted tarball, its dependencies and `extra` packages (e.g. typescript), and,
+ * when `emulatorTarball` is given, the msal-ts-emulator package extracted from it (it has no dependencies).
+ */
+export async function installConsumer(dir: string, tarball: string, extra: readonly string[], emulatorTarball?: string): Promise<void> {
+  const modules = join(dir, 'node_modules');
+  const target = await extractPackage(modules, 'msal-ts', tarball);
+  if (emulatorTarball !== undefined) await extractPackage(modules, 'msal-ts-emulator', emulatorTarball);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
 
   // Only msal-ts's declared dependencies sit next to it; each link resolves its own dependencies from its real path in

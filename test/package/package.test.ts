@@ -1,6 +1,7 @@
 // The package as npm would publish it: what `npm pack` puts in the tarball, the built bin's execute bit, and a
-// consumer project that installs the tarball, type-checks imports of every subpath export under each TypeScript module
-// resolution (ESM and CommonJS), then runs an ESM and a CommonJS program with node. Packs once per run.
+// consumer project that installs the tarball (with the msal-ts-emulator package beside it), type-checks imports of
+// every subpath export under each TypeScript module resolution (ESM and CommonJS), then runs an ESM and a CommonJS
+// program with node. Packs once per run. test/package/emulator-package.test.ts covers the split between the two.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import ts from 'typescript';
-import { installConsumer, pack, REPO, type Packed } from './consumer.js';
+import { EMULATOR_PACKAGE_DIR, installConsumer, pack, REPO, type Packed } from './consumer.js';
 
 const exec = promisify(execFile);
 
@@ -35,7 +36,7 @@ const IMPORTS = `
 import { ConfidentialClientApplication, VERSION, type AuthenticationResult } from 'msal-ts';
 import { FilePersistence, type Persistence } from 'msal-ts/extensions';
 import { InMemoryDistributedCacheStore, type DistributedCacheStore } from 'msal-ts/distributed';
-import { DEFAULT_IDS, startEmulator, type Emulator } from 'msal-ts/emulator';
+import { DEFAULT_IDS, startEmulator, type Emulator } from 'msal-ts-emulator';
 import { asTokenCredential, CredentialUnavailableError, type AccessToken } from 'msal-ts/azure';
 import type { TokenCredential } from '@azure/core-auth';
 `;
@@ -133,8 +134,9 @@ describe('the published package', () => {
     ensureBuilt();
     dir = await mkdtemp(join(tmpdir(), 'msal-ts-pack-'));
     packed = await pack(dir);
+    const emulator = await pack(dir, EMULATOR_PACKAGE_DIR);
     consumer = join(dir, 'consumer');
-    await installConsumer(consumer, packed.tarball, ['typescript', '@types/node', '@azure/core-auth']);
+    await installConsumer(consumer, packed.tarball, ['typescript', '@types/node', '@azure/core-auth'], emulator.tarball);
     writeFileSync(join(consumer, 'esm.mts'), IMPORTS + BODY);
     writeFileSync(join(consumer, 'cjs.cts'), IMPORTS + BODY);
   });
@@ -167,19 +169,24 @@ describe('the published package', () => {
     const packedPkg = JSON.parse(readFileSync(join(consumer, 'node_modules', 'msal-ts', 'package.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual(Object.keys(packedPkg['dependencies'] as Record<string, string>).sort(), ['koffi', 'undici']);
     assert.equal(packedPkg['optionalDependencies'], undefined);
-    assert.deepEqual(Object.keys(packedPkg['peerDependencies'] as Record<string, string>), ['@redis/client']);
+    // msal-ts-emulator is an optional peer: `msal-ts emulator` loads it on demand (test/package/emulator-package.test.ts).
+    assert.deepEqual(Object.keys(packedPkg['peerDependencies'] as Record<string, string>), ['@redis/client', 'msal-ts-emulator']);
     const scripts = (packedPkg['scripts'] ?? {}) as Record<string, string>;
     for (const hook of ['preinstall', 'install', 'postinstall']) assert.equal(scripts[hook], undefined, `no ${hook} script`);
     const design = readFileSync(join(REPO, 'docs', 'design.md'), 'utf8');
-    for (const name of ['undici', 'koffi', '@redis/client']) assert.ok(design.includes(`\n| \`${name}\` `), `${name} has a row in docs/design.md`);
+    for (const name of ['undici', 'koffi', '@redis/client', 'msal-ts-emulator'])
+      assert.ok(design.includes(`\n| \`${name}\` `), `${name} has a row in docs/design.md`);
   });
 
-  it('the built code imports no package but node: builtins, and its two dependencies', () => {
+  it('the built code imports no package but node: builtins, its two dependencies, and the emulator on demand', () => {
     // @redis/client is never imported: the caller passes its client in.
-    const allowed = new Set(['koffi', 'undici']);
+    const allowed = new Set(['koffi', 'undici', 'msal-ts-emulator']);
     const imported = new Set<string>();
     for (const file of packed.files.filter((f) => f.path.endsWith('.js'))) {
       const code = readFileSync(join(consumer, 'node_modules', 'msal-ts', file.path), 'utf8');
+      // The emulator package: only `msal-ts emulator`'s chunk, only by a dynamic import.
+      if (/\bimport\s*\(\s*["']msal-ts-emulator["']\s*\)/.test(code)) assert.match(file.path, /^dist\/chunks\/emulator-command-/);
+      assert.doesNotMatch(code, /(\bfrom\s*|\bimport\s*|\brequire\s*\(\s*)["']msal-ts-emulator["']/, `${file.path} imports msal-ts-emulator statically`);
       // (createRequire under its minified name: the bundles are minified.)
       for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|[\w$]+\(import\.meta\.url\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g)) {
         const specifier = m[1] ?? '';
@@ -190,7 +197,7 @@ describe('the published package', () => {
       [...imported].filter((name) => !allowed.has(name)),
       [],
     );
-    assert.ok(imported.has('undici') && imported.has('koffi'), 'the scan sees the dependencies it allows');
+    assert.ok(imported.has('undici') && imported.has('koffi') && imported.has('msal-ts-emulator'), 'the scan sees the packages it allows');
   });
 
   it('every relative import in the packed .d.ts files names a packed file, and no CLI-only declarations are packed', () => {
@@ -229,7 +236,7 @@ describe('the published package', () => {
       errors.filter((e) => !e.startsWith('cjs.cts TS1479: ')),
       [],
     );
-    assert.equal(errors.length, 5, 'one per msal-ts subpath imported');
+    assert.equal(errors.length, 5, 'one per entry point imported: four of msal-ts, one of msal-ts-emulator');
   });
 
   const clean: Array<[string, Setup]> = [

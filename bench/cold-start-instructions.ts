@@ -1,0 +1,80 @@
+// Bench: the cold start of issue 17 counted in CPU instructions instead of timed, so that the figure does not depend
+// on what else the machine runs. The process is bench/persisted.ts's (bench/fixtures/persisted-cold-start.cjs): a fresh
+// `node` imports dist/index.js and dist/extensions.js, opens a PersistedTokenCache over a file of 100 app tokens and
+// gets one (tenant-id authority, no network); beside it the same fixture with no library (Node's own start), and with
+// --baseline-dist the same process on another build. Each runs under valgrind (cachegrind, no cache simulation), which
+// reports the instructions the whole process executed. Instructions are not time: waits for the disk and the thread
+// pool, cache misses and branch mispredictions are not counted. They do show what the library makes the CPU do, and
+// a before/after comparison that a loaded machine cannot blur. Slow: each process runs 50 to 100 times slower.
+// Run: node --import tsx bench/cold-start-instructions.ts [--baseline-dist DIR] [--runs 3]; needs dist/ and valgrind.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FilePersistence } from '../src/extensions/index.js';
+import { msalTsCache } from './fixtures/persisted-child.js';
+import { median, tenantIds } from './util.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const RUNS = Number(flag('--runs') ?? 3);
+const baseline = flag('--baseline-dist');
+const FIXTURE = resolve('bench/fixtures/persisted-cold-start.cjs');
+if (!existsSync('dist/index.js') || (baseline !== undefined && !existsSync(join(baseline, 'index.js')))) {
+  console.error('bench/cold-start-instructions: needs dist/ (npm run build) and, when given, --baseline-dist DIR holding another build');
+  process.exit(1);
+}
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  console.error('bench/cold-start-instructions: needs valgrind on the PATH');
+  process.exit(1);
+}
+
+/** Instructions the whole process executed (valgrind's "I refs"). */
+function instructions(spec: object): number {
+  const args = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', '--smc-check=all-non-file'];
+  const r = spawnSync('valgrind', [...args, process.execPath, FIXTURE, JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const refs = /I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1];
+  if (r.status !== 0 || refs === undefined) throw new Error(`bench/cold-start-instructions: a run failed (${r.status ?? r.signal}):\n${r.stderr.slice(-2000)}`);
+  if (!r.stdout.includes('"fromCache":true') && JSON.stringify(spec).includes('msal-ts')) throw new Error('the token did not come from the cache');
+  return Number(refs.replaceAll(',', ''));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'msal-ts-bench-cold-instructions-'));
+try {
+  const tenants = tenantIds(100);
+  const file = join(dir, 'cache.json');
+  await new FilePersistence(file).save(msalTsCache(tenants).serialize());
+  // Written a minute ago: a file written within the last 2 s is hashed on its first read.
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(file, past, past);
+  const spec = (dist: string): object => ({
+    library: 'msal-ts',
+    entry: pathToFileURL(join(dist, 'index.js')).href,
+    extensions: pathToFileURL(join(dist, 'extensions.js')).href,
+    file,
+    tenant: tenants[tenants.length - 1],
+  });
+  const variants: Array<[string, object]> = [
+    ['node, no library', { library: 'none' }],
+    ['this build', spec(resolve('dist'))],
+  ];
+  if (baseline !== undefined) variants.push([`baseline ${baseline}`, spec(resolve(baseline))]);
+  const counts = variants.map(() => [] as number[]);
+  for (let run = 0; run < RUNS; run++) variants.forEach(([, s], k) => counts[k]?.push(instructions(s)));
+  const medians = counts.map((c) => median(c));
+  const bare = medians[0] ?? NaN;
+  console.log(`cold start in instructions (valgrind), median of ${RUNS}; node ${process.version}`);
+  variants.forEach(([name], k) => {
+    const m = medians[k] ?? NaN;
+    const above = k === 0 ? '' : `, above node: +${((m - bare) / 1e6).toFixed(1)} M`;
+    console.log(`${name.padEnd(40)} ${(m / 1e6).toFixed(1)} M instructions${above}`);
+  });
+  if (baseline !== undefined) {
+    const ours = (medians[1] ?? NaN) - bare;
+    const theirs = (medians[2] ?? NaN) - bare;
+    console.log(`this build's share against the baseline's: ${(ours / theirs).toFixed(3)}`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
