@@ -29,6 +29,7 @@ import type { TokenResponse } from '../protocol/token-response.js';
 import { VERSION } from '../version.js';
 import { cachedToken, type AuthenticationResult, type CachedToken } from './authentication-result.js';
 import { mergeClaims } from './claims.js';
+import { mergeForwardedClaims } from './forwarded-client-claims.js';
 import type { ClientApplicationOptions } from './client-application-options.js';
 import type { ExtraData } from './extra-data.js';
 import { defaultSleep, type Sleep } from '../util/sleep.js';
@@ -95,6 +96,8 @@ export interface RedeemOptions {
   readonly userAssertionHash?: string | undefined;
   /** The key a key-bound token (SSH certificate) is cached under: `data.key_id`. */
   readonly keyId?: string | undefined;
+  /** The extended cache key the access token is stored under (`fmiPath`, `forwardedClientClaims`). */
+  readonly extCacheKey?: string | undefined;
   /** Extra request headers (`X-AnchorMailbox`). */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Refresh flows: do not write an Account, and apply `afterAdd` in the same cache write (the RT update). */
@@ -281,9 +284,12 @@ export class AppCore {
     return decorateScopes(scopes, this.excludeScopes);
   }
 
-  /** The `claims` parameter: the claims challenge merged with the app's client capabilities, as MSAL Python. */
-  claims(claimsChallenge: string | undefined): string | undefined {
-    return mergeClaims(this.clientCapabilities, claimsChallenge);
+  /**
+   * The `claims` parameter: the claims challenge merged with the app's client capabilities, then with the request's
+   * forwarded client claims (`forwardedClientClaims`), as MSAL Python.
+   */
+  claims(claimsChallenge: string | undefined, extra?: ExtraData): string | undefined {
+    return mergeForwardedClaims(mergeClaims(this.clientCapabilities, claimsChallenge), extra?.forwardedClientClaims);
   }
 
   /** The client authentication fields (confidential clients), or none. */
@@ -355,6 +361,7 @@ export class AppCore {
       username: options.username,
       userAssertionHash: options.userAssertionHash,
       keyId: options.keyId,
+      extCacheKey: options.extCacheKey,
       skipAccountCreation: options.skipAccountCreation,
     };
     const partition = options.partition ?? userPartition(response, claims, environment);

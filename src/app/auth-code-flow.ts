@@ -266,6 +266,7 @@ export async function redeemAuthorizationCode(
     grantType: 'authorization_code',
     scopes: request.scopes,
     keyId: request.extra.keyId,
+    extCacheKey: request.extra.extCacheKeys?.[0],
     ...check,
   });
 }

@@ -10,6 +10,7 @@ import type { AppCore } from './app-core.js';
 import { redeemAuthorizationCode } from './auth-code-flow.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import { checkData, type TokenRequestData } from './extra-data.js';
+import { withForwardedClientClaims } from './forwarded-client-claims.js';
 
 /** Options of {@link ClientApplication.getAuthorizationRequestUrl}. */
 export interface GetAuthorizationRequestUrlOptions {
@@ -49,6 +50,11 @@ export interface AcquireTokenByAuthorizationCodeOptions {
   claimsChallenge?: string | undefined;
   /** Extra token request fields (MSAL Python's `data`). */
   data?: TokenRequestData | undefined;
+  /**
+   * Client-originated claims to forward (MSAL Python's `forwarded_client_claims`; confidential clients only), a JSON
+   * object string: merged into the `claims` sent, and the access token is cached under a key of this exact string.
+   */
+  forwardedClientClaims?: string | undefined;
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -122,12 +128,15 @@ export async function acquireTokenByAuthorizationCode(
   const redirectUri = optionalUrl(options.redirectUri, 'options.redirectUri');
   const nonce = optionalString(options.nonce, 'options.nonce');
   const codeVerifier = optionalString(options.codeVerifier, 'options.codeVerifier');
-  const claims = core.claims(optionalString(options.claimsChallenge, 'options.claimsChallenge'));
   if (typeof options.data === 'object' && options.data !== null && Object.hasOwn(options.data, 'code_verifier')) {
     // MSAL Python takes the verifier in `data`; say where it goes here rather than only refusing it.
     throw new RangeError('options.data.code_verifier is set by msal-ts itself: pass the verifier as options.codeVerifier');
   }
-  const extra = checkData(options.data);
+  if (options.forwardedClientClaims !== undefined && core.authenticate === undefined) {
+    throw new TypeError('options.forwardedClientClaims is for confidential clients only (as in MSAL Python)');
+  }
+  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims, options.claimsChallenge);
+  const claims = core.claims(optionalString(options.claimsChallenge, 'options.claimsChallenge'), extra);
   // The auth code flow's own redemption, so the cache is filled the same way; the nonce is compared as given (the flow
   // hashes its own), as MSAL Python compares it.
   return redeemAuthorizationCode(core, options, { code, redirectUri, codeVerifier, scopes: decorated, claims, extra }, { nonce });

@@ -25,6 +25,7 @@ const SILENT_KEYS: OptionKeys<AcquireTokenSilentOptions> = {
   forceRefresh: true,
   claimsChallenge: true,
   data: true,
+  forwardedClientClaims: true,
   correlationId: true,
   signal: true,
 };
@@ -70,6 +71,7 @@ const AUTHORIZATION_CODE_OPTIONS = optionShape<AcquireTokenByAuthorizationCodeOp
   codeVerifier: true,
   claimsChallenge: true,
   data: true,
+  forwardedClientClaims: true,
   correlationId: true,
   signal: true,
 });

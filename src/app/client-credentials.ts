@@ -12,6 +12,7 @@ import type { AuthenticationResult } from './authentication-result.js';
 import { cacheFirst, lookAfterDiscovery, rejection, type CacheFirstCall, type CacheFirstFlow } from './cache-first.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
 import { withFmiPath } from './federated-managed-identity.js';
+import { withForwardedClientClaims } from './forwarded-client-claims.js';
 import type { RegionalRouting } from './regional-routing.js';
 import { API_IDS } from './telemetry.js';
 
@@ -46,6 +47,13 @@ export interface AcquireTokenForClientOptions {
    * `context.fmiPath`.
    */
   fmiPath?: string | undefined;
+  /**
+   * Client-originated claims to forward (MSAL Python's `forwarded_client_claims`), a JSON object string such as
+   * `'{"access_token":{"xms_az_nwperimid":{"value":"<perimeter id>"}}}'`: merged into the `claims` sent, and, unlike
+   * `claimsChallenge`, cached: the token is kept under a key of this exact string, so pass the same string on every
+   * call that should share it (and stable values only: each distinct string is its own cache entry).
+   */
+  forwardedClientClaims?: string | undefined;
 }
 
 const FOR_CLIENT_OPTIONS = optionShape<AcquireTokenForClientOptions>('acquireTokenForClient options', {
@@ -57,6 +65,7 @@ const FOR_CLIENT_OPTIONS = optionShape<AcquireTokenForClientOptions>('acquireTok
   signal: true,
   data: true,
   fmiPath: true,
+  forwardedClientClaims: true,
 });
 
 /** What the client credentials grant needs of its confidential client, built once with it. */
@@ -103,7 +112,7 @@ export function acquireTokenForClient(
 function checkedCall(app: ClientCredentialsApp, scopes: readonly string[], options: AcquireTokenForClientOptions): ClientCredentialsCall {
   checkOptionKeys(options, FOR_CLIENT_OPTIONS);
   const wanted = validateScopes(scopes);
-  const extra = withFmiPath(checkData(options.data), options.fmiPath);
+  const extra = withForwardedClientClaims(withFmiPath(checkData(options.data), options.fmiPath), options.forwardedClientClaims, options.claimsChallenge);
   const reserved = wanted.find((s) => RESERVED.has(s.toLowerCase()));
   if (reserved !== undefined) {
     throw new RangeError(`scopes: "${reserved}" is for user sign-in and has no meaning in an app token; ask for "<resource>/.default"`);
@@ -186,7 +195,7 @@ async function requestAppToken(call: ClientCredentialsCall, to: Destination): Pr
   const body = buildClientCredentialsRequest({
     clientId: core.clientId,
     scopes,
-    claims: core.claims(call.options.claimsChallenge),
+    claims: core.claims(call.options.claimsChallenge, extra),
     // The assertion's audience stays the global token endpoint, also for a regional request, as MSAL Python signs it.
     clientAuthentication: await core.clientAuthentication(metadata.token_endpoint, { fmiPath: extra.fmiPath }),
     data: extra.fields,

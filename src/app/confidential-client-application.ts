@@ -52,6 +52,7 @@ const USER_FIC_OPTIONS = optionShape<AcquireTokenByUserFederatedIdentityCredenti
   userObjectId: true,
   claimsChallenge: true,
   data: true,
+  forwardedClientClaims: true,
   correlationId: true,
   signal: true,
 });
@@ -59,6 +60,7 @@ const ON_BEHALF_OF_OPTIONS = optionShape<AcquireTokenOnBehalfOfOptions>('acquire
   claimsChallenge: true,
   forceRefresh: true,
   data: true,
+  forwardedClientClaims: true,
   correlationId: true,
   signal: true,
 });

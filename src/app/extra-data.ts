@@ -23,6 +23,10 @@ export interface ExtraData {
   readonly dedupKey: string;
   /** The federated managed identity path sent as `fmi_path` (set by `acquireTokenForClient`'s `fmiPath`). */
   readonly fmiPath?: string | undefined;
+  /** Client-originated claims (a JSON object string) merged into `claims` (set by `forwardedClientClaims`). */
+  readonly forwardedClientClaims?: string | undefined;
+  /** What the extended cache key hashes, e.g. `{ fmi_path, client_claims }` (see `ext-cache-components.ts`). */
+  readonly extComponents?: Readonly<Record<string, string>> | undefined;
   /** Extended cache keys of the request (`ext_cache_key`): the one written first, then older forms also read. */
   readonly extCacheKeys?: readonly string[] | undefined;
 }
@@ -48,6 +52,8 @@ const RESERVED: ReadonlySet<string> = new Set([
   'requested_token_use',
   // Given as acquireTokenForClient's fmiPath, which also partitions the cache by it.
   'fmi_path',
+  // A cache key component in MSAL Python's data (forwarded_client_claims), never a wire field: use forwardedClientClaims.
+  'client_claims',
 ]);
 
 const NONE: ExtraData = Object.freeze({ fields: undefined, keyId: undefined, tokenType: undefined, dedupKey: '' });

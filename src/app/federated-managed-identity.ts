@@ -5,7 +5,7 @@
  * (`ext_cache_key`), so tokens of different paths, and the app's own token, never stand in for each other. The
  * `clientAssertion` callback is told the path (MSAL Python 1.37, PR 918), to return the credential for it.
  */
-import { extCacheKey, legacyExtCacheKey } from '../cache/ext-cache-key.js';
+import { withExtCacheComponent } from './ext-cache-components.js';
 import type { ExtraData } from './extra-data.js';
 
 /**
@@ -16,15 +16,7 @@ import type { ExtraData } from './extra-data.js';
 export function withFmiPath(extra: ExtraData, fmiPath: unknown): ExtraData {
   if (fmiPath === undefined) return extra;
   if (typeof fmiPath !== 'string' || fmiPath === '') throw new TypeError('options.fmiPath must be a non-empty string');
-  const components = { fmi_path: fmiPath };
   // Written with the current hash; the length-less form MSAL Python 1.36-1.37 wrote is read too.
-  const keys = [extCacheKey(components), legacyExtCacheKey(components)].filter((k): k is string => k !== undefined);
-  const fields = Object.freeze({ ...extra.fields, fmi_path: fmiPath });
-  return Object.freeze({
-    ...extra,
-    fields,
-    dedupKey: `${extra.dedupKey}\nfmi_path=${fmiPath}`,
-    fmiPath,
-    extCacheKeys: Object.freeze(keys),
-  });
+  const keyed = withExtCacheComponent(extra, 'fmi_path', fmiPath);
+  return Object.freeze({ ...keyed, fields: Object.freeze({ ...extra.fields, fmi_path: fmiPath }), fmiPath });
 }

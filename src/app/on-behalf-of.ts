@@ -15,6 +15,7 @@ import { assertionHash, homeAccountIdOf, type AppCore, type CacheLocation, type 
 import type { AuthenticationResult } from './authentication-result.js';
 import { cacheFirst, type CacheFirstCall, type CacheFirstFlow } from './cache-first.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
+import { withForwardedClientClaims } from './forwarded-client-claims.js';
 
 /** Options of `acquireTokenOnBehalfOf`. */
 export interface AcquireTokenOnBehalfOfOptions {
@@ -24,6 +25,12 @@ export interface AcquireTokenOnBehalfOfOptions {
   forceRefresh?: boolean | undefined;
   /** Extra token request fields (MSAL Python's `data`), e.g. `{ token_type: 'ssh-cert', req_cnf, key_id }`. */
   data?: TokenRequestData | undefined;
+  /**
+   * Client-originated claims to forward (MSAL Python's `forwarded_client_claims`), a JSON
+   * object string: merged into the `claims` sent, and cached under a key of this exact string, so pass the same string
+   * on every call that should share the token.
+   */
+  forwardedClientClaims?: string | undefined;
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -91,7 +98,7 @@ export async function acquireTokenOnBehalfOf(
   rejectReservedScopes(wanted);
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string')
     throw new TypeError('options.claimsChallenge must be a JSON string');
-  const extra = checkData(options.data);
+  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims, options.claimsChallenge);
   const hash = assertionHash(userAssertion);
   const bypass = options.forceRefresh === true || (options.claimsChallenge !== undefined && options.claimsChallenge !== '');
   const target = core.targetFor({});
@@ -128,7 +135,7 @@ async function requestOnBehalfOf(call: OboCall): Promise<AuthenticationResult> {
     clientId: core.clientId,
     assertion: call.userAssertion,
     scopes: decorated,
-    claims: core.claims(call.options.claimsChallenge),
+    claims: core.claims(call.options.claimsChallenge, extra),
     clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
     data: extra.fields,
   });
@@ -139,6 +146,7 @@ async function requestOnBehalfOf(call: OboCall): Promise<AuthenticationResult> {
     scopes: decorated,
     userAssertionHash: hash,
     keyId: extra.keyId,
+    extCacheKey: extra.extCacheKeys?.[0],
     partition: { kind: 'obo', userAssertionHash: hash },
   });
   const homeAccountId = homeAccountIdOf(response, claims);

@@ -15,6 +15,19 @@ import type { BrokerSeam, PublicClientInteractiveOptions, PublicClientSilentOpti
 import { PUBLIC_CLIENT_SILENT_KEYS, PUBLIC_CLIENT_USERNAME_PASSWORD_KEYS } from './broker/broker-option-keys.js';
 import type { AuthenticationResult as Result } from './authentication-result.js';
 
+let ropcWarned = false;
+
+/** Once per process, as Python's default warning filter shows a DeprecationWarning once per call site. */
+function warnRopcDeprecated(): void {
+  if (ropcWarned) return;
+  ropcWarned = true;
+  process.emitWarning(
+    'acquireTokenByUsernamePassword is deprecated for public clients (Microsoft Entra is ending the resource owner ' +
+      'password credentials flow under MFA): use acquireTokenInteractive or the device code flow',
+    { type: 'DeprecationWarning', code: 'MSAL_TS_ROPC_DEPRECATED' },
+  );
+}
+
 /**
  * Options of {@link PublicClientApplication}: those of every application, and the broker's (a public client has no
  * credential).
@@ -142,7 +155,8 @@ export class PublicClientApplication extends ClientApplication {
    * the options on a cache hit (the hit path stays as fast as before the seam).
    */
   #withoutBroker(options: PublicClientSilentOptions): boolean {
-    return this.#broker === undefined && (typeof options !== 'object' || options === null || !('authScheme' in options));
+    // forwardedClientClaims is a confidential client's option: the public client's own option check refuses it.
+    return this.#broker === undefined && (typeof options !== 'object' || options === null || !('authScheme' in options || 'forwardedClientClaims' in options));
   }
 
   /**
@@ -172,6 +186,9 @@ export class PublicClientApplication extends ClientApplication {
 
   /**
    * As {@link ClientApplication.acquireTokenByUsernamePassword}; with a broker in use, the broker signs the user in.
+   * Deprecated for public clients, as in MSAL Python (PR 855) and the other MSALs: the first call in a process emits a
+   * `DeprecationWarning` (code `MSAL_TS_ROPC_DEPRECATED`) through `process.emitWarning`; use a more secure flow
+   * (interactive, device code). A confidential client's call emits none.
    *
    * @throws as {@link ClientApplication.acquireTokenByUsernamePassword}; BrokerError; BrokerUnavailableError for
    *   `authScheme` with no broker in use.
@@ -182,6 +199,7 @@ export class PublicClientApplication extends ClientApplication {
     scopes: readonly string[],
     options: PublicClientUsernamePasswordOptions = {},
   ): Promise<Result> {
+    warnRopcDeprecated();
     const direct = (rest: PublicClientUsernamePasswordOptions): Promise<Result> => super.acquireTokenByUsernamePassword(username, password, scopes, rest);
     return (
       refusedOptions(options, USERNAME_PASSWORD_OPTIONS) ??

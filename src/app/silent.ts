@@ -18,6 +18,7 @@ import { API_IDS } from './telemetry.js';
 import { cacheFirst, lookAfterDiscovery, rejection, type CacheFirstCall, type CacheFirstFlow } from './cache-first.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import { checkData, type ExtraData, type TokenRequestData } from './extra-data.js';
+import { withForwardedClientClaims } from './forwarded-client-claims.js';
 
 /** Options of `acquireTokenSilent` / `acquireTokenSilentWithError`. */
 export interface AcquireTokenSilentOptions {
@@ -34,6 +35,12 @@ export interface AcquireTokenSilentOptions {
    * tokens bound to that key, e.g. an SSH certificate: `{ token_type: 'ssh-cert', req_cnf, key_id }`.
    */
   data?: TokenRequestData | undefined;
+  /**
+   * Client-originated claims to forward (MSAL Python's `forwarded_client_claims`; confidential clients only), a JSON
+   * object string: merged into the `claims` sent, and cached under a key of this exact string, so pass the same string
+   * on every call that should share the token.
+   */
+  forwardedClientClaims?: string | undefined;
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -112,7 +119,7 @@ function checkedCall(core: AppCore, scopes: readonly string[], options: AcquireT
   const wanted = validateScopes(scopes);
   rejectReservedScopes(wanted);
   const account = checkAccount(options.account);
-  const extra = checkData(options.data);
+  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims, options.claimsChallenge);
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') {
     throw new TypeError('options.claimsChallenge must be a JSON string');
   }
@@ -243,7 +250,7 @@ async function tryRefreshTokens(request: RefreshRequest, rts: RefreshTokenEntry[
       clientId: core.clientId,
       refreshToken: rt.secret,
       scopes: request.scopes,
-      claims: core.claims(request.claimsChallenge),
+      claims: core.claims(request.claimsChallenge, request.extra),
       clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
       data: request.extra.fields,
     });
@@ -270,6 +277,7 @@ async function storeRefreshed(request: RefreshRequest, rt: RefreshTokenEntry, re
     grantType: 'refresh_token',
     scopes: request.scopes,
     keyId: request.extra.keyId,
+    extCacheKey: request.extra.extCacheKeys?.[0],
     // A concurrent removeAccount must not be undone by a refresh.
     skipAccountCreation: true,
     withoutRefreshToken: true,

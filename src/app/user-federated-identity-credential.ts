@@ -11,6 +11,7 @@ import { buildUserFederatedIdentityCredentialRequest, GRANT_TYPE_USER_FIC } from
 import type { AppCore } from './app-core.js';
 import type { AuthenticationResult } from './authentication-result.js';
 import { checkData, type TokenRequestData } from './extra-data.js';
+import { withForwardedClientClaims } from './forwarded-client-claims.js';
 
 /** The federated credential: a token string, or a function returning one (called once per request). */
 export type UserFederatedIdentityAssertion = string | (() => string | Promise<string>);
@@ -25,6 +26,12 @@ export interface AcquireTokenByUserFederatedIdentityCredentialOptions {
   claimsChallenge?: string | undefined;
   /** Extra token request fields (MSAL Python's `data`). */
   data?: TokenRequestData | undefined;
+  /**
+   * Client-originated claims to forward (MSAL Python's `forwarded_client_claims`), a JSON object string: merged into
+   * the `claims` sent, and the user's access token is cached under a key of this exact string (so
+   * `acquireTokenSilent` serves it only with the same `forwardedClientClaims`).
+   */
+  forwardedClientClaims?: string | undefined;
   correlationId?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -65,7 +72,7 @@ export async function acquireTokenByUserFederatedIdentityCredential(
   if (options.claimsChallenge !== undefined && typeof options.claimsChallenge !== 'string') {
     throw new TypeError('options.claimsChallenge must be a JSON string');
   }
-  const extra = checkData(options.data);
+  const extra = withForwardedClientClaims(checkData(options.data), options.forwardedClientClaims, options.claimsChallenge);
   const ctx = core.context(options);
   const decorated = core.decorate(wanted);
   const target = core.targetFor({});
@@ -77,7 +84,7 @@ export async function acquireTokenByUserFederatedIdentityCredential(
     username,
     userObjectId,
     scopes: decorated,
-    claims: core.claims(options.claimsChallenge),
+    claims: core.claims(options.claimsChallenge, extra),
     clientAuthentication: await core.clientAuthentication(metadata.token_endpoint),
     data: extra.fields,
   });
@@ -88,6 +95,7 @@ export async function acquireTokenByUserFederatedIdentityCredential(
     scopes: decorated,
     username,
     keyId: extra.keyId,
+    extCacheKey: extra.extCacheKeys?.[0],
     headers: { 'X-AnchorMailbox': anchor },
   });
 }

@@ -41,17 +41,18 @@ function baseAccessClaims(ctx: EmulatorContext, resource: ResolvedResource, tena
 /**
  * An app-only access token (client credentials): `roles` holds the app permissions granted on the resource. With an
  * `fmiPath` (federated managed identity), the subject is the path under the app, `/eid1/c/pub/t/<tenant>/a/<app>/<path>`,
- * the shape Entra gives such tokens (the emulator writes the ids as plain GUIDs).
+ * the shape Entra gives such tokens (the emulator writes the ids as plain GUIDs). `requested` claims (from the request's
+ * `claims`) are added, never over the token's own.
  */
 export function appAccessToken(
   ctx: EmulatorContext,
   app: EmulatorApp,
   tenantId: string,
   resource: ResolvedResource,
-  how: { readonly acr: ClientAuthLevel; readonly fmiPath?: string | undefined },
+  how: { readonly acr: ClientAuthLevel; readonly fmiPath?: string | undefined; readonly requested?: Readonly<Record<string, unknown>> | undefined },
 ): { token: string; expiresIn: number } {
   const { acr, fmiPath } = how;
-  const claims = baseAccessClaims(ctx, resource, tenantId, app, acr);
+  const claims = { ...how.requested, ...baseAccessClaims(ctx, resource, tenantId, app, acr) };
   const servicePrincipal = deterministicGuid('service-principal', app.clientId, tenantId);
   claims.oid = servicePrincipal;
   claims.sub = fmiPath === undefined ? servicePrincipal : `/eid1/c/pub/t/${tenantId}/a/${app.clientId}/${fmiPath}`;

@@ -34,6 +34,23 @@ describe('emulator client credentials grant', () => {
     assert.equal(Number(c.exp) - Number(c.iat), 3600);
   });
 
+  it('copies requested capabilities and a network perimeter into the token; other claims ignored; non-objects refused', async () => {
+    const requested = {
+      access_token: { xms_cc: { values: ['CP1'] }, xms_az_nwperimid: { value: 'perimeter' }, acrs: { essential: true, value: 'c1' } },
+    };
+    const res = await t.token({ grant_type: 'client_credentials', scope: graphDefault, claims: JSON.stringify(requested), ...daemon });
+    assert.equal(res.status, 200);
+    const c = claims(res.json.access_token);
+    assert.deepEqual(c.xms_cc, ['CP1']);
+    assert.deepEqual(c.xms_az_nwperimid, ['perimeter']);
+    assert.equal(c.acrs, undefined);
+    for (const bad of ['not json', '["access_token"]']) {
+      const refused = await t.token({ grant_type: 'client_credentials', scope: graphDefault, claims: bad, ...daemon });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.json.error, 'invalid_request');
+    }
+  });
+
   it('accepts client_secret_basic and the tenant domain in the path', async () => {
     const basic = Buffer.from(`${encodeURIComponent(daemon.client_id)}:${encodeURIComponent(daemon.client_secret)}`).toString('base64');
     const res = await t.post(

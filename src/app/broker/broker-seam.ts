@@ -42,7 +42,7 @@ export interface PublicClientInteractiveOptions extends AcquireTokenInteractiveO
 }
 
 /** `acquireTokenSilent` options of a public client. */
-export type PublicClientSilentOptions = AcquireTokenSilentOptions & AuthSchemeOption;
+export type PublicClientSilentOptions = Omit<AcquireTokenSilentOptions, 'forwardedClientClaims'> & AuthSchemeOption;
 
 /** `acquireTokenByUsernamePassword` options of a public client. */
 export type PublicClientUsernamePasswordOptions = AcquireTokenByUsernamePasswordOptions & AuthSchemeOption;
