@@ -101,7 +101,7 @@ console.log(
     `${ROUNDS} rounds in rotating order, ${BATCHES} batches of 100 calls per process; ratios are medians of per-round ratios (min-max)`,
 );
 for (const size of sizes('--client', [1, 1_000, 100_000])) {
-  report(`acquireTokenForClient, ${size.toLocaleString('en-US')} tenants`, compare('client', size, undefined));
+  report(`acquireTokenForClient, ${size.toLocaleString('en-US')} tenant${size === 1 ? '' : 's'}`, compare('client', size, undefined));
 }
 const silentSizes = sizes('--silent', [1, 1_000, 10_000]);
 if (silentSizes.length > 0) {
@@ -110,7 +110,7 @@ if (silentSizes.length > 0) {
     for (const size of silentSizes) {
       const cacheFile = join(dir, `users-${size}.json`);
       writeFileSync(cacheFile, await buildCache(size));
-      report(`acquireTokenSilent, ${size.toLocaleString('en-US')} users`, compare('silent', size, cacheFile));
+      report(`acquireTokenSilent, ${size.toLocaleString('en-US')} user${size === 1 ? '' : 's'}`, compare('silent', size, cacheFile));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

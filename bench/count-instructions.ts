@@ -62,7 +62,9 @@ function report(label: string, scenario: WorkerJob['scenario'], size: number, ca
 }
 
 console.log(`instructions per cache hit, ${dist} (this) beside ${resolve(baseline)} (baseline): ${CALLS} hits counted, ${RUNS} run(s) each`);
-for (const size of sizes('--client', [1, 1_000])) report(`acquireTokenForClient, ${size.toLocaleString('en-US')} tenants`, 'client', size);
+for (const size of sizes('--client', [1, 1_000])) {
+  report(`acquireTokenForClient, ${size.toLocaleString('en-US')} tenant${size === 1 ? '' : 's'}`, 'client', size);
+}
 const silentSizes = sizes('--silent', [1, 1_000]);
 if (silentSizes.length > 0) {
   const dir = mkdtempSync(join(tmpdir(), 'msal-ts-count-'));
@@ -70,7 +72,7 @@ if (silentSizes.length > 0) {
     for (const size of silentSizes) {
       const cacheFile = join(dir, `users-${size}.json`);
       writeFileSync(cacheFile, await buildCache(size));
-      report(`acquireTokenSilent, ${size.toLocaleString('en-US')} users`, 'silent', size, cacheFile);
+      report(`acquireTokenSilent, ${size.toLocaleString('en-US')} user${size === 1 ? '' : 's'}`, 'silent', size, cacheFile);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
