@@ -1,109 +1,118 @@
-// Bench: cache hits of this build's dist/ beside another build's (for example main's), in one process, in alternating
-// batches so that a busy moment on a shared machine weighs on both alike: acquireTokenForClient with a per-call tenant
-// over 1 / 1,000 / 100,000 app tokens (as bench/client-credentials.ts) and acquireTokenSilent over 1 / 1,000 / 10,000
-// users (as bench/silent.ts, on the same msal-node-written cache). Median ns per call over batches of 100 calls,
-// every tenant or user served once before timing. Needs npm run build first.
-// Run: node --import tsx bench/compare-builds.ts --baseline-dist ../main/dist [--batches 200]
-import { existsSync } from 'node:fs';
+// Bench: cache hits of this build's dist/ beside another build's (for example main's), each measurement in a fresh
+// process that loads one build only: acquireTokenForClient with a per-call tenant over 1 / 1,000 / 100,000 app tokens
+// (as bench/client-credentials.ts) and acquireTokenSilent over 1 / 1,000 / 10,000 users (as bench/silent.ts, on the
+// same msal-node-written cache).
+//
+// Why processes, and why a control: with both builds in one process, the one loaded second was faster at large sizes
+// (1.25x at 100,000 tenants, the same build against itself), so the ratio said where a build ran, not what it was.
+// Here each round runs three processes one after the other: this build, the baseline, and the baseline again (the
+// control); the order rotates every round, so each variant takes each place equally often, and a busy moment on a
+// shared machine falls on whichever runs then. The ratios are per round (neighbouring processes), then their median:
+// the control's ratio is what "no difference" reads as on this machine today.
+//
+// Each process: every tenant or user served once, then `--batches` batches of 100 calls; median ns per call (wall),
+// and CPU ns per call (user + system of the process over all batches). Needs npm run build first.
+// Run: node --import tsx bench/compare-builds.ts --baseline-dist DIR [--dist DIR] [--rounds 9] [--batches 200]
+//      [--client 1,1000,100000] [--silent 1,1000,10000]   (a size list of `none` skips that scenario)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { AUTHORITY, buildCache, CLIENT_ID as PUBLIC_CLIENT_ID, SCOPES as USER_SCOPES, uidOf } from './fixtures/user-cache.js';
-import { median, ns, tenantIds } from './util.js';
+import { fileURLToPath } from 'node:url';
+import type { WorkerJob, WorkerResult } from './compare-builds-worker.js';
+import { buildCache } from './fixtures/user-cache.js';
+import { median, ns } from './util.js';
 
-const CLIENT_ID = '00001111-aaaa-2222-bbbb-3333cccc4444';
-const SCOPES = ['https://graph.microsoft.com/.default'];
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const sizes = (name: string, fallback: number[]): number[] => {
+  const text = flag(name);
+  return text === undefined ? fallback : text === 'none' ? [] : text.split(',').map(Number);
+};
 const baseline = flag('--baseline-dist');
+const dist = resolve(flag('--dist') ?? 'dist');
+const ROUNDS = Number(flag('--rounds') ?? 9);
 const BATCHES = Number(flag('--batches') ?? 200);
-if (baseline === undefined || !existsSync(join(baseline, 'index.js')) || !existsSync('dist/index.js')) {
-  console.error('bench/compare-builds: needs dist/ (npm run build) and --baseline-dist DIR holding another build');
+if (baseline === undefined || !existsSync(join(baseline, 'index.js')) || !existsSync(join(dist, 'index.js'))) {
+  console.error('bench/compare-builds: needs dist/ (npm run build, or --dist DIR) and --baseline-dist DIR holding another build');
   process.exit(1);
 }
+const WORKER = fileURLToPath(new URL('./compare-builds-worker.ts', import.meta.url));
 
-// The two builds' public surface, as far as this bench uses it.
-interface Lib {
-  SerializableTokenCache: new () => { add(e: unknown): void; deserialize(t: string): void };
-  ConfidentialClientApplication: new (id: string, o: unknown) => { acquireTokenForClient(s: string[], o: unknown): Promise<{ token_source: string }> };
-  PublicClientApplication: new (
-    id: string,
-    o: unknown,
-  ) => {
-    getAccounts(): Promise<Array<{ local_account_id: string }>>;
-    acquireTokenSilent(s: string[], o: unknown): Promise<{ token_source: string } | undefined>;
+function run(job: WorkerJob): WorkerResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`bench/compare-builds: a worker failed (${r.status ?? r.signal}):\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as WorkerResult;
+}
+
+const VARIANTS = ['this', 'baseline', 'control'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+interface Comparison {
+  /** Median over the rounds of each variant's per-process median. */
+  readonly wall: Record<Variant, number>;
+  /** Per-round ratios of wall time: this / baseline, control / baseline. */
+  readonly ratios: { readonly build: number[]; readonly control: number[] };
+  readonly cpuRatios: { readonly build: number[]; readonly control: number[] };
+  readonly load: [number, number];
+}
+
+function compare(scenario: WorkerJob['scenario'], size: number, cacheFile: string | undefined): Comparison {
+  const walls: Record<Variant, number[]> = { this: [], baseline: [], control: [] };
+  const ratios = { build: [] as number[], control: [] as number[] };
+  const cpuRatios = { build: [] as number[], control: [] as number[] };
+  const loadBefore = loadavg()[0] ?? NaN;
+  for (let round = 0; round < ROUNDS; round++) {
+    const got = {} as Record<Variant, WorkerResult>;
+    for (let k = 0; k < VARIANTS.length; k++) {
+      const variant = VARIANTS[(round + k) % VARIANTS.length] ?? 'this';
+      got[variant] = run({ dist: variant === 'this' ? dist : resolve(baseline ?? ''), scenario, size, batches: BATCHES, cacheFile });
+      walls[variant].push(got[variant].wall);
+    }
+    ratios.build.push(got.this.wall / got.baseline.wall);
+    ratios.control.push(got.control.wall / got.baseline.wall);
+    cpuRatios.build.push(got.this.cpu / got.baseline.cpu);
+    cpuRatios.control.push(got.control.cpu / got.baseline.cpu);
+  }
+  return {
+    wall: { this: median(walls.this), baseline: median(walls.baseline), control: median(walls.control) },
+    ratios,
+    cpuRatios,
+    load: [loadBefore, loadavg()[0] ?? NaN],
   };
 }
-const noNetwork = { send: () => Promise.reject(new Error('bench: unexpected network request')) };
 
-type Call = (i: number) => Promise<unknown>;
+const spread = (values: number[]): string => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return `${median(sorted).toFixed(2)} (${(sorted[0] ?? NaN).toFixed(2)}-${(sorted.at(-1) ?? NaN).toFixed(2)})`;
+};
 
-async function appHits(lib: Lib, tenants: string[]): Promise<Call> {
-  const cache = new lib.SerializableTokenCache();
-  for (const realm of tenants) {
-    cache.add({
-      clientId: CLIENT_ID,
-      scopes: SCOPES,
-      environment: 'login.microsoftonline.com',
-      realm,
-      grantType: 'client_credentials',
-      response: { access_token: `at-${realm}`, token_type: 'Bearer', expires_in: 86_400 },
-    });
-  }
-  const app = new lib.ConfidentialClientApplication(CLIENT_ID, {
-    authority: `https://login.microsoftonline.com/${tenants[0] ?? ''}`,
-    clientCredential: 'x',
-    tokenCache: cache,
-    httpClient: noNetwork,
-  });
-  const call: Call = (i) => app.acquireTokenForClient(SCOPES, { tenant: tenants[i % tenants.length] });
-  for (let i = 0; i < tenants.length; i++) if (((await call(i)) as { token_source: string }).token_source !== 'cache') throw new Error('not a hit');
-  return call;
+function report(label: string, c: Comparison): void {
+  console.log(
+    `${label}: this ${ns(c.wall.this)}, baseline ${ns(c.wall.baseline)}, control ${ns(c.wall.control)}; ` +
+      `wall this/baseline ${spread(c.ratios.build)}, control/baseline ${spread(c.ratios.control)}; ` +
+      `CPU this/baseline ${spread(c.cpuRatios.build)}, control/baseline ${spread(c.cpuRatios.control)}; ` +
+      `load ${c.load[0].toFixed(2)} -> ${c.load[1].toFixed(2)}`,
+  );
 }
 
-async function silentHits(lib: Lib, serialized: string, count: number): Promise<Call> {
-  const cache = new lib.SerializableTokenCache();
-  cache.deserialize(serialized);
-  const app = new lib.PublicClientApplication(PUBLIC_CLIENT_ID, { authority: AUTHORITY, tokenCache: cache, httpClient: noNetwork });
-  const byUid = new Map((await app.getAccounts()).map((a) => [a.local_account_id, a]));
-  const accounts = Array.from({ length: count }, (_, i) => byUid.get(uidOf(i)));
-  const call: Call = (i) => app.acquireTokenSilent(USER_SCOPES, { account: accounts[i % count] });
-  for (let i = 0; i < count; i++) if (((await call(i)) as { token_source?: string } | undefined)?.token_source !== 'cache') throw new Error('not a hit');
-  return call;
+console.log(
+  `cache hits, ${dist} (this) beside ${resolve(baseline)} (baseline, and again as the control): one process per measurement, ` +
+    `${ROUNDS} rounds in rotating order, ${BATCHES} batches of 100 calls per process; ratios are medians of per-round ratios (min-max)`,
+);
+for (const size of sizes('--client', [1, 1_000, 100_000])) {
+  report(`acquireTokenForClient, ${size.toLocaleString('en-US')} tenant${size === 1 ? '' : 's'}`, compare('client', size, undefined));
 }
-
-/** Alternating batches of 100 calls, this build then the baseline; median ns per call of each. */
-async function compare(ours: Call, theirs: Call, size: number): Promise<[number, number]> {
-  const a: number[] = [];
-  const b: number[] = [];
-  let i = 0;
-  for (let batch = 0; batch < BATCHES; batch++) {
-    for (const [call, out] of [
-      [ours, a],
-      [theirs, b],
-    ] as const) {
-      const start = process.hrtime.bigint();
-      for (let k = 0; k < 100; k++) await call((i + k) % size);
-      out.push(Number(process.hrtime.bigint() - start) / 100);
+const silentSizes = sizes('--silent', [1, 1_000, 10_000]);
+if (silentSizes.length > 0) {
+  const dir = mkdtempSync(join(tmpdir(), 'msal-ts-compare-'));
+  try {
+    for (const size of silentSizes) {
+      const cacheFile = join(dir, `users-${size}.json`);
+      writeFileSync(cacheFile, await buildCache(size));
+      report(`acquireTokenSilent, ${size.toLocaleString('en-US')} user${size === 1 ? '' : 's'}`, compare('silent', size, cacheFile));
     }
-    i = (i + 100) % size;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return [median(a), median(b)];
-}
-
-const ours = (await import(pathToFileURL(resolve('dist/index.js')).href)) as Lib;
-const theirs = (await import(pathToFileURL(resolve(baseline, 'index.js')).href)) as Lib;
-console.log(`cache hits, this build (dist/) beside ${baseline}: median per call, alternating batches of 100 calls (${BATCHES} each)`);
-for (const size of [1, 1_000, 100_000]) {
-  const tenants = tenantIds(size);
-  const [x, y] = await compare(await appHits(ours, tenants), await appHits(theirs, tenants), size);
-  console.log(
-    `acquireTokenForClient, ${size.toLocaleString('en-US').padStart(7)} tenants: this build ${ns(x).padStart(9)}   baseline ${ns(y).padStart(9)}   ratio ${(x / y).toFixed(2)}`,
-  );
-}
-for (const size of [1, 1_000, 10_000]) {
-  const serialized = await buildCache(size);
-  const [x, y] = await compare(await silentHits(ours, serialized, size), await silentHits(theirs, serialized, size), size);
-  console.log(
-    `acquireTokenSilent,    ${size.toLocaleString('en-US').padStart(7)} users:   this build ${ns(x).padStart(9)}   baseline ${ns(y).padStart(9)}   ratio ${(x / y).toFixed(2)}`,
-  );
 }

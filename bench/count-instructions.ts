@@ -1,0 +1,80 @@
+// Bench: CPU instructions per cache hit of this build's dist/ beside another build's, counted by valgrind (cachegrind,
+// no cache simulation) instead of timed, so that the figure does not depend on what else the machine is running.
+// Same scenarios and processes as bench/compare-builds.ts. Each build and size runs twice, with and without N extra
+// hits after the warm-up; the difference over N is the instructions one hit executes (with its share of garbage
+// collection and compilation). Instructions are not time (cache misses and branch mispredictions are not counted, and
+// those dominate at 100,000 tenants), but at the sizes whose data fits in the CPU caches they are what a hit costs.
+// Needs valgrind (Linux) and npm run build first. Slow: each process runs about 20 to 50 times slower than natively.
+// Run: node --import tsx bench/count-instructions.ts --baseline-dist DIR [--dist DIR] [--calls 1000000] [--runs 1]
+//      [--client 1,1000] [--silent 1,1000]   (a size list of `none` skips that scenario)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WorkerJob } from './compare-builds-worker.js';
+import { buildCache } from './fixtures/user-cache.js';
+import { median } from './util.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const sizes = (name: string, fallback: number[]): number[] => {
+  const text = flag(name);
+  return text === undefined ? fallback : text === 'none' ? [] : text.split(',').map(Number);
+};
+const baseline = flag('--baseline-dist');
+const dist = resolve(flag('--dist') ?? 'dist');
+const CALLS = Number(flag('--calls') ?? 1_000_000);
+const RUNS = Number(flag('--runs') ?? 1);
+if (baseline === undefined || !existsSync(join(baseline, 'index.js')) || !existsSync(join(dist, 'index.js'))) {
+  console.error('bench/count-instructions: needs dist/ (npm run build, or --dist DIR) and --baseline-dist DIR holding another build');
+  process.exit(1);
+}
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  console.error('bench/count-instructions: needs valgrind on the PATH');
+  process.exit(1);
+}
+const WORKER = fileURLToPath(new URL('./compare-builds-worker.ts', import.meta.url));
+
+/** Instructions the whole worker process executed (valgrind's "I refs"). */
+function instructions(job: WorkerJob): number {
+  const args = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', '--smc-check=all-non-file'];
+  const r = spawnSync('valgrind', [...args, process.execPath, '--import', 'tsx', WORKER, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const refs = /I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1];
+  if (r.status !== 0 || refs === undefined) throw new Error(`bench/count-instructions: a worker failed (${r.status ?? r.signal}):\n${r.stderr.slice(-2000)}`);
+  return Number(refs.replaceAll(',', ''));
+}
+
+/** Instructions per hit of one build, median over the runs. */
+function perHit(build: string, scenario: WorkerJob['scenario'], size: number, cacheFile: string | undefined): number {
+  const counts: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const job = { dist: build, scenario, size, batches: 0, cacheFile };
+    counts.push((instructions({ ...job, calls: CALLS }) - instructions({ ...job, calls: 0 })) / CALLS);
+  }
+  return median(counts);
+}
+
+function report(label: string, scenario: WorkerJob['scenario'], size: number, cacheFile?: string): void {
+  const ours = perHit(dist, scenario, size, cacheFile);
+  const theirs = perHit(resolve(baseline ?? ''), scenario, size, cacheFile);
+  console.log(`${label}: this ${ours.toFixed(0)} instructions per hit, baseline ${theirs.toFixed(0)}; this/baseline ${(ours / theirs).toFixed(3)}`);
+}
+
+console.log(`instructions per cache hit, ${dist} (this) beside ${resolve(baseline)} (baseline): ${CALLS} hits counted, ${RUNS} run(s) each`);
+for (const size of sizes('--client', [1, 1_000])) {
+  report(`acquireTokenForClient, ${size.toLocaleString('en-US')} tenant${size === 1 ? '' : 's'}`, 'client', size);
+}
+const silentSizes = sizes('--silent', [1, 1_000]);
+if (silentSizes.length > 0) {
+  const dir = mkdtempSync(join(tmpdir(), 'msal-ts-count-'));
+  try {
+    for (const size of silentSizes) {
+      const cacheFile = join(dir, `users-${size}.json`);
+      writeFileSync(cacheFile, await buildCache(size));
+      report(`acquireTokenSilent, ${size.toLocaleString('en-US')} user${size === 1 ? '' : 's'}`, 'silent', size, cacheFile);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
