@@ -20,6 +20,7 @@ import {
   REPO,
   runCli,
   startCli,
+  startCliForCtrlC,
   totalRequests,
   USER_CODE,
 } from './helpers.js';
@@ -28,13 +29,6 @@ const ALICE = DEFAULT_IDS.aliceUsername;
 const BOB = DEFAULT_IDS.bobUsername;
 const GRAPH = 'https://graph.microsoft.com/User.Read';
 const MAIL = 'https://graph.microsoft.com/Mail.Read';
-
-/**
- * Node's kill('SIGINT') on Windows terminates the child without running its handler; a real Ctrl+C reaches only the
- * processes of one console (GenerateConsoleCtrlEvent), and the lane's node.exe children have none to share.
- */
-const CTRL_C_SKIP =
-  ON_WINDOWS && 'Windows has no SIGINT to send: a Ctrl+C needs a console shared with the child, which these windowless node.exe children lack';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
@@ -270,12 +264,11 @@ describe('msal-ts command against the emulator', () => {
       const { home: h6, env: env6 } = await privateEnv();
       try {
         for (const k of ['DISPLAY', 'WAYLAND_DISPLAY', 'SSH_CONNECTION', 'SSH_TTY']) delete env6[k];
-        const printed = startCli(['login', '--no-browser', ...flags], env6);
+        const printed = startCliForCtrlC(['login', '--no-browser', ...flags], env6);
         await printed.waitForStderr(/Open this URL in a browser on this machine to sign in:\n.*\/authorize\?/);
-        printed.child.kill('SIGINT');
+        printed.ctrlC();
         const stopped = await printed.done;
-        // On Windows kill() terminates the process (no handler runs): the exit code is checked on POSIX only.
-        if (!ON_WINDOWS) assert.equal(stopped.code, 130, stopped.stderr);
+        assert.equal(stopped.code, 130, stopped.stderr);
         assert.doesNotMatch(stopped.stderr, /device code|enter the code/);
       } finally {
         await rm(h6, { recursive: true, force: true });
@@ -356,10 +349,11 @@ describe('msal-ts command against the emulator', () => {
     }
   });
 
-  it('exit 130 on Ctrl+C while waiting for the device code sign-in, nobody signed in', { skip: CTRL_C_SKIP }, async () => {
-    const cli = startCli(['login', '--device-code', ...flags], env);
+  it('exit 130 on Ctrl+C while waiting for the device code sign-in, nobody signed in', async () => {
+    // A real Ctrl+C: SIGINT on POSIX, a console CTRL_C_EVENT on Windows.
+    const cli = startCliForCtrlC(['login', '--device-code', ...flags], env);
     await cli.waitForStderr(USER_CODE);
-    cli.child.kill('SIGINT');
+    cli.ctrlC();
     const r = await cli.done;
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stderr, /msal-ts login: interrupted: nobody was signed in\n$/);
