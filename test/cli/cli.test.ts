@@ -21,6 +21,7 @@ import {
   runCli,
   startCli,
   startCliForCtrlC,
+  type InterruptibleCli,
   totalRequests,
   USER_CODE,
 } from './helpers.js';
@@ -499,18 +500,25 @@ describe('msal-ts command against the emulator', () => {
   });
 });
 
+/** Stops `msal-ts emulator` as a user would: SIGTERM on POSIX; on Windows, where kill() only terminates, Ctrl+C. */
+function stopEmulator(cli: InterruptibleCli): void {
+  if (ON_WINDOWS) cli.ctrlC();
+  else cli.child.kill('SIGTERM');
+}
+
 describe('msal-ts emulator, and --emulator in the other commands', () => {
-  it('runs in the foreground printing authority, CA and users; --emulator finds it; SIGTERM stops it cleanly', async () => {
+  it('runs in the foreground printing authority, CA and users; --emulator finds it; SIGTERM (Windows: Ctrl+C) stops it cleanly', async () => {
     ensureBuilt();
     const { home, env } = await privateEnv();
     const stateDir = join(home, 'emulator');
-    const child = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'emulator', '--state-dir', stateDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const emulatorCli = startCliForCtrlC(['emulator', '--state-dir', stateDir], env);
+    const { child } = emulatorCli;
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const closed = new Promise<number | null>((r) => child.on('close', r));
+    const closed = emulatorCli.done.then((r) => r.code);
     try {
       await new Promise<void>((resolveReady, reject) => {
-        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 20_000);
+        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 60_000);
         child.stdout.on('data', () => {
           if (out.includes('Press Ctrl+C')) {
             clearTimeout(timer);
@@ -531,15 +539,12 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
       assert.equal(missing.code, 2);
       assert.match(missing.stderr, /no running emulator found/);
     } finally {
-      child.kill('SIGTERM');
+      stopEmulator(emulatorCli);
     }
-    // On Windows kill() terminates the emulator without running its handler: a clean stop is POSIX only.
     const code = await closed;
-    if (!ON_WINDOWS) {
-      assert.equal(code, 0);
-      assert.match(out, /Emulator stopped\.\n$/);
-      assert.equal(existsSync(join(stateDir, 'cli-emulator.json')), false, 'the state file goes with the emulator');
-    }
+    assert.equal(code, 0);
+    assert.match(out, /Emulator stopped\.\n$/);
+    assert.equal(existsSync(join(stateDir, 'cli-emulator.json')), false, 'the state file goes with the emulator');
     await rm(home, { recursive: true, force: true });
   });
 
@@ -547,16 +552,14 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
     ensureBuilt();
     const { home, env } = await privateEnv();
     const stateDir = join(home, 'emulator');
-    const child = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'emulator', '--state-dir', stateDir, '--auto-approve', ALICE], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const emulatorCli = startCliForCtrlC(['emulator', '--state-dir', stateDir, '--auto-approve', ALICE], env);
+    const { child } = emulatorCli;
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const closed = new Promise<number | null>((r) => child.on('close', r));
+    const closed = emulatorCli.done.then((r) => r.code);
     try {
       await new Promise<void>((resolveReady, reject) => {
-        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 20_000);
+        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 60_000);
         child.stdout.on('data', () => {
           if (out.includes('Press Ctrl+C')) {
             clearTimeout(timer);
@@ -568,10 +571,9 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal((JSON.parse(r.stdout) as { account: Record<string, string> }).account['username'], ALICE);
     } finally {
-      child.kill('SIGTERM');
+      stopEmulator(emulatorCli);
     }
-    const code = await closed;
-    if (!ON_WINDOWS) assert.equal(code, 0, 'SIGTERM stops the emulator cleanly (on Windows kill() terminates it)');
+    assert.equal(await closed, 0, 'the emulator stops cleanly');
     await rm(home, { recursive: true, force: true });
   });
 });

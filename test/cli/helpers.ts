@@ -1,6 +1,6 @@
 // Helpers of the CLI tests: the built command (dist/cli.js) run as a child process with a private HOME and cache, and
 // the emulator's admin API called over HTTPS as a second party would.
-import { execFileSync, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { request } from 'node:https';
@@ -66,7 +66,7 @@ export interface CliRun {
 
 /** A running CLI child with its output so far. */
 export interface CliChild {
-  readonly child: ChildProcess;
+  readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   stdout(): string;
   stderr(): string;
   /** Resolves with the first match of `pattern` in stderr. */
