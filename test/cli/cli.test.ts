@@ -20,6 +20,8 @@ import {
   REPO,
   runCli,
   startCli,
+  startCliForCtrlC,
+  type InterruptibleCli,
   totalRequests,
   USER_CODE,
 } from './helpers.js';
@@ -28,13 +30,6 @@ const ALICE = DEFAULT_IDS.aliceUsername;
 const BOB = DEFAULT_IDS.bobUsername;
 const GRAPH = 'https://graph.microsoft.com/User.Read';
 const MAIL = 'https://graph.microsoft.com/Mail.Read';
-
-/**
- * Node's kill('SIGINT') on Windows terminates the child without running its handler; a real Ctrl+C reaches only the
- * processes of one console (GenerateConsoleCtrlEvent), and the lane's node.exe children have none to share.
- */
-const CTRL_C_SKIP =
-  ON_WINDOWS && 'Windows has no SIGINT to send: a Ctrl+C needs a console shared with the child, which these windowless node.exe children lack';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
@@ -270,12 +265,11 @@ describe('msal-ts command against the emulator', () => {
       const { home: h6, env: env6 } = await privateEnv();
       try {
         for (const k of ['DISPLAY', 'WAYLAND_DISPLAY', 'SSH_CONNECTION', 'SSH_TTY']) delete env6[k];
-        const printed = startCli(['login', '--no-browser', ...flags], env6);
+        const printed = startCliForCtrlC(['login', '--no-browser', ...flags], env6);
         await printed.waitForStderr(/Open this URL in a browser on this machine to sign in:\n.*\/authorize\?/);
-        printed.child.kill('SIGINT');
+        printed.ctrlC();
         const stopped = await printed.done;
-        // On Windows kill() terminates the process (no handler runs): the exit code is checked on POSIX only.
-        if (!ON_WINDOWS) assert.equal(stopped.code, 130, stopped.stderr);
+        assert.equal(stopped.code, 130, stopped.stderr);
         assert.doesNotMatch(stopped.stderr, /device code|enter the code/);
       } finally {
         await rm(h6, { recursive: true, force: true });
@@ -356,10 +350,11 @@ describe('msal-ts command against the emulator', () => {
     }
   });
 
-  it('exit 130 on Ctrl+C while waiting for the device code sign-in, nobody signed in', { skip: CTRL_C_SKIP }, async () => {
-    const cli = startCli(['login', '--device-code', ...flags], env);
+  it('exit 130 on Ctrl+C while waiting for the device code sign-in, nobody signed in', async () => {
+    // A real Ctrl+C: SIGINT on POSIX, a console CTRL_C_EVENT on Windows.
+    const cli = startCliForCtrlC(['login', '--device-code', ...flags], env);
     await cli.waitForStderr(USER_CODE);
-    cli.child.kill('SIGINT');
+    cli.ctrlC();
     const r = await cli.done;
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stderr, /msal-ts login: interrupted: nobody was signed in\n$/);
@@ -505,18 +500,25 @@ describe('msal-ts command against the emulator', () => {
   });
 });
 
+/** Stops `msal-ts emulator` as a user would: SIGTERM on POSIX; on Windows, where kill() only terminates, Ctrl+C. */
+function stopEmulator(cli: InterruptibleCli): void {
+  if (ON_WINDOWS) cli.ctrlC();
+  else cli.child.kill('SIGTERM');
+}
+
 describe('msal-ts emulator, and --emulator in the other commands', () => {
-  it('runs in the foreground printing authority, CA and users; --emulator finds it; SIGTERM stops it cleanly', async () => {
+  it('runs in the foreground printing authority, CA and users; --emulator finds it; SIGTERM (Windows: Ctrl+C) stops it cleanly', async () => {
     ensureBuilt();
     const { home, env } = await privateEnv();
     const stateDir = join(home, 'emulator');
-    const child = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'emulator', '--state-dir', stateDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const emulatorCli = startCliForCtrlC(['emulator', '--state-dir', stateDir], env);
+    const { child } = emulatorCli;
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const closed = new Promise<number | null>((r) => child.on('close', r));
+    const closed = emulatorCli.done.then((r) => r.code);
     try {
       await new Promise<void>((resolveReady, reject) => {
-        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 20_000);
+        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 60_000);
         child.stdout.on('data', () => {
           if (out.includes('Press Ctrl+C')) {
             clearTimeout(timer);
@@ -537,15 +539,12 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
       assert.equal(missing.code, 2);
       assert.match(missing.stderr, /no running emulator found/);
     } finally {
-      child.kill('SIGTERM');
+      stopEmulator(emulatorCli);
     }
-    // On Windows kill() terminates the emulator without running its handler: a clean stop is POSIX only.
     const code = await closed;
-    if (!ON_WINDOWS) {
-      assert.equal(code, 0);
-      assert.match(out, /Emulator stopped\.\n$/);
-      assert.equal(existsSync(join(stateDir, 'cli-emulator.json')), false, 'the state file goes with the emulator');
-    }
+    assert.equal(code, 0);
+    assert.match(out, /Emulator stopped\.\n$/);
+    assert.equal(existsSync(join(stateDir, 'cli-emulator.json')), false, 'the state file goes with the emulator');
     await rm(home, { recursive: true, force: true });
   });
 
@@ -553,16 +552,14 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
     ensureBuilt();
     const { home, env } = await privateEnv();
     const stateDir = join(home, 'emulator');
-    const child = spawn(process.execPath, [join(REPO, 'dist', 'cli.js'), 'emulator', '--state-dir', stateDir, '--auto-approve', ALICE], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const emulatorCli = startCliForCtrlC(['emulator', '--state-dir', stateDir, '--auto-approve', ALICE], env);
+    const { child } = emulatorCli;
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const closed = new Promise<number | null>((r) => child.on('close', r));
+    const closed = emulatorCli.done.then((r) => r.code);
     try {
       await new Promise<void>((resolveReady, reject) => {
-        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 20_000);
+        const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 60_000);
         child.stdout.on('data', () => {
           if (out.includes('Press Ctrl+C')) {
             clearTimeout(timer);
@@ -574,10 +571,9 @@ describe('msal-ts emulator, and --emulator in the other commands', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal((JSON.parse(r.stdout) as { account: Record<string, string> }).account['username'], ALICE);
     } finally {
-      child.kill('SIGTERM');
+      stopEmulator(emulatorCli);
     }
-    const code = await closed;
-    if (!ON_WINDOWS) assert.equal(code, 0, 'SIGTERM stops the emulator cleanly (on Windows kill() terminates it)');
+    assert.equal(await closed, 0, 'the emulator stops cleanly');
     await rm(home, { recursive: true, force: true });
   });
 });

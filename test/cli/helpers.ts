@@ -1,11 +1,12 @@
 // Helpers of the CLI tests: the built command (dist/cli.js) run as a child process with a private HOME and cache, and
 // the emulator's admin API called over HTTPS as a second party would.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_IDS, type Emulator } from '../../src/emulator/index.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -16,7 +17,7 @@ export function ensureBuilt(): void {
   if (!existsSync(CLI)) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
 }
 
-/** Windows (node.exe in the Wine lane): the CLI keeps its files under %LOCALAPPDATA%, and signals only terminate. */
+/** Windows (node.exe in the Wine lane): the CLI keeps its files under %LOCALAPPDATA%, and kill() only terminates. */
 export const ON_WINDOWS = process.platform === 'win32';
 
 /** How long a CLI child may run before it is killed as hung. */
@@ -65,7 +66,7 @@ export interface CliRun {
 
 /** A running CLI child with its output so far. */
 export interface CliChild {
-  readonly child: ChildProcess;
+  readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   stdout(): string;
   stderr(): string;
   /** Resolves with the first match of `pattern` in stderr. */
@@ -75,7 +76,32 @@ export interface CliChild {
 
 /** Starts `node dist/cli.js ...args`. */
 export function startCli(args: readonly string[], env: Record<string, string>): CliChild {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return watchCli(spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** A running CLI child that can be sent a real Ctrl+C. */
+export interface InterruptibleCli extends CliChild {
+  /** Presses Ctrl+C: SIGINT on POSIX; on Windows a console CTRL_C_EVENT (see fixtures/console-host.mjs). */
+  ctrlC(): void;
+}
+
+/**
+ * Starts `node dist/cli.js ...args` so that {@link InterruptibleCli.ctrlC} reaches it as a user's Ctrl+C would. On
+ * Windows the CLI runs under fixtures/console-host.mjs, in a console of its own, and `child` is that host, which
+ * relays the CLI's output and exit code.
+ */
+export function startCliForCtrlC(args: readonly string[], env: Record<string, string>): InterruptibleCli {
+  if (!ON_WINDOWS) {
+    const cli = startCli(args, env);
+    return { ...cli, ctrlC: () => cli.child.kill('SIGINT') };
+  }
+  const host = join(REPO, 'test', 'cli', 'fixtures', 'console-host.mjs');
+  const child = spawn(process.execPath, [host, process.execPath, CLI, ...args], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return { ...watchCli(child), ctrlC: () => child.stdin.write('ctrl-c\n') };
+}
+
+/** Collects a CLI child's output, kills it if it hangs, and resolves `done` when it closes. */
+function watchCli(child: ChildProcessByStdio<Writable | null, Readable, Readable>): CliChild {
   let out = '';
   let err = '';
   const waiters: Array<() => void> = [];

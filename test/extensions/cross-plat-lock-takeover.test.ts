@@ -60,17 +60,13 @@ function probe(bundle: string, args: readonly string[], options: { uid?: number;
   });
 }
 
-/** Time a stress worker gets beyond its own start. */
-const WORKER_START_MS = 1000;
-
 /**
- * Under Wine, node.exe workers take seconds to start and lock, so the stress run saw 0-2 crashed holders in its 60 s
- * bound (it needs 3): too slow for the Windows lane's 5 minutes. Killed holders on Windows are covered by
- * cross-plat-lock.test.ts ("recovers at once a lock whose holder was SIGKILLed").
+ * The stress run's plan, by count and never by time: workers that SIGKILL themselves while they hold the lock, each at
+ * a chosen acquisition (1 to 4), then workers that take it `acquisitions` times and finish, SLOTS of them at once.
+ * node.exe under Wine takes seconds to start, so the Windows lane runs fewer crashers: still every crash deterministic.
  */
-// Under Wine, holder processes start so slowly that 0 to 2 of them crashed while holding within the test's 60 s (3 are
-// needed to prove recovery), so the test would prove nothing there; the deterministic takeover tests above do run.
-const STRESS_SKIP = process.platform === 'win32' && 'under Wine only 0-2 holders crash while holding in 60 s (3 needed): it could prove nothing';
+const STRESS = process.platform === 'win32' ? { crashers: 3, finishers: 5, acquisitions: 5 } : { crashers: 20, finishers: 5, acquisitions: 50 };
+const SLOTS = 5;
 
 describe('CrossPlatLock takeover', () => {
   const { dir, cleanup } = tempDir('lock-takeover');
@@ -82,39 +78,43 @@ describe('CrossPlatLock takeover', () => {
   after(cleanup);
 
   for (const mode of MODES) {
-    it(`N waiters x M seconds over crashing holders: never two holders at once (${mode.name})`, { skip: STRESS_SKIP }, async () => {
+    it(`N waiters over holders killed while holding: never two holders at once, each crashed lock recovered (${mode.name})`, async () => {
       const lockfile = join(dir, `stress-${mode.name}.lockfile`);
       const marker = join(dir, `stress-${mode.name}.inside`);
-      // Workers start slowly on a loaded machine: the clock includes their start.
-      const until = Date.now() + 6000;
+      const plans = [
+        ...Array.from({ length: STRESS.crashers }, (_, i) => ({ acquisitions: (i % 4) + 1, crashAt: (i % 4) + 1 })),
+        ...Array.from({ length: STRESS.finishers }, () => ({ acquisitions: STRESS.acquisitions, crashAt: 0 })),
+      ];
+      const expected = plans.reduce((sum, p) => sum + p.acquisitions, 0);
       let acquisitions = 0;
       let overlaps = 0;
       let crashes = 0;
-      // A loaded machine may see few crashes in that time: the run goes on (up to a bound) until it has seen 3.
-      const bound = Date.now() + 60_000;
-      const enough = (): boolean => crashes >= 3 || Date.now() >= bound;
-      // Each worker loops until `until`; one that crashed while holding the lock is replaced while time remains.
-      const runWorker = async (): Promise<void> => {
-        for (;;) {
-          const stop = enough() ? until : Math.max(until, Date.now() + WORKER_START_MS);
-          const child = spawn(process.execPath, [bundle, 'stress', lockfile, marker, mode.flock ? '1' : '0', String(stop), '25'], {
-            stdio: ['ignore', 'pipe', 'inherit'],
-          });
+      let finished = 0;
+      // Each slot runs the next planned worker until none is left; a crashed holder's lock is left to the others.
+      const runSlot = async (): Promise<void> => {
+        for (let plan = plans.shift(); plan !== undefined; plan = plans.shift()) {
+          const args = [bundle, 'stress', lockfile, marker, mode.flock ? '1' : '0', String(plan.acquisitions), String(plan.crashAt)];
+          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
           let out = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
           await exited(child);
           const match = /^(crash|done) (\d+) (\d+)$/m.exec(out);
           assert.ok(match !== null, `a worker ended without a report: ${out}`);
+          assert.equal(match[1], plan.crashAt > 0 ? 'crash' : 'done', out);
           acquisitions += Number(match[2]);
           overlaps += Number(match[3]);
           if (match[1] === 'crash') crashes++;
-          if (Date.now() >= until && enough()) return;
+          else finished++;
         }
       };
-      await Promise.all([0, 1, 2, 3, 4].map(runWorker));
-      assert.ok(crashes >= 3, `the run must include crashed holders (got ${crashes})`);
-      assert.ok(acquisitions > crashes);
+      await Promise.all(Array.from({ length: SLOTS }, runSlot));
+      assert.equal(crashes, STRESS.crashers, 'every crasher died holding the lock');
+      assert.equal(finished, STRESS.finishers, 'every other worker took the lock as often as planned');
+      assert.equal(acquisitions, expected);
       assert.equal(overlaps, 0, `${overlaps} acquisitions overlapped another holder, in ${acquisitions} (${crashes} crashes)`);
+      // The last crashed holder's lock may have outlived every worker: this process must get it too.
+      const held = await new CrossPlatLock(lockfile, { flock: mode.flock, timeoutMs: 30_000 }).acquire();
+      await held.release();
     });
 
     it(`a live holder's lock is never broken, however old its file (${mode.name})`, async () => {
