@@ -26,7 +26,8 @@ function normalizeThumbprint(thumbprint: string): Buffer {
 /** An undici agent that drops a connection whose peer certificate digest is not `pinned`. */
 async function pinnedAgent(pinned: Buffer): Promise<Dispatcher> {
   const undici = await import('undici');
-  const connector = undici.buildConnector({ rejectUnauthorized: false, timeout: 10_000 });
+  // No TLS session resumption: a resumed session shows no peer certificate, so every connection must be a full handshake.
+  const connector = undici.buildConnector({ rejectUnauthorized: false, timeout: 10_000, maxCachedSessions: 0 });
   return new undici.Agent({
     connect: (options, callback) => {
       connector(options, (err, socket) => {

@@ -145,6 +145,27 @@ describe('managed identity sources against the emulator', () => {
     assert.equal(bed.total(), before, 'nothing reached any endpoint');
   });
 
+  it('Service Fabric: the pinned transport checks the certificate on every new connection, a resumed TLS session too', async () => {
+    // A resumed session shows no peer certificate; the pin must not then fail a genuine server (or pass an unknown one).
+    const pki = makePki();
+    const server = await startHttpsServer(pki, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('ok');
+    });
+    const pinned = createPinnedHttpClient(new X509Certificate(pki.certPem).fingerprint256);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await pinned.send({ method: 'GET', url: `${server.origin}/x`, headers: {} });
+        assert.equal(res.status, 200, `request ${i + 1}`);
+      }
+      assert.equal(server.seen.length, 3, 'each request on its own connection');
+    } finally {
+      await pinned.close();
+      await server.close();
+      pki.dispose();
+    }
+  });
+
   it('Service Fabric: a token response over the 1 MiB limit fails instead of being cut short (declared and chunked)', async () => {
     const pki = makePki();
     // Valid JSON followed by whitespace: cut at the limit, it would still parse.
