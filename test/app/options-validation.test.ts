@@ -4,10 +4,10 @@
 // broker to use: test/broker/ covers them on every platform), and a
 // `tokenCache` that is not a cache. Every call goes to a transport that records requests and must stay unused.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   BrokerUnavailableError,
   ConfidentialClientApplication,
@@ -23,6 +23,17 @@ import {
 } from '../../src/index.js';
 import { DistributedTokenCache, InMemoryDistributedCacheStore } from '../../src/distributed/index.js';
 import { FilePersistence, PersistedTokenCache } from '../../src/extensions/index.js';
+
+/** A temporary folder, removed when this file's tests end. */
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'msal-ts-opts-'));
+  tempDirs.push(dir);
+  return dir;
+}
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const AUTHORITY = `https://login.microsoftonline.com/${TENANT}`;
@@ -248,7 +259,7 @@ describe('options validation: constructors', () => {
   });
 
   it('a persistence passed as tokenCache is refused with the way to wrap it', () => {
-    const persistence = new FilePersistence(join(mkdtempSync(join(tmpdir(), 'msal-ts-opts-')), 'cache.json'));
+    const persistence = new FilePersistence(join(tempDir(), 'cache.json'));
     assert.throws(() => new PublicClientApplication(CLIENT_ID, { tokenCache: persistence } as never), {
       name: 'TypeError',
       message: /new PersistedTokenCache\(persistence\)/,
@@ -256,7 +267,7 @@ describe('options validation: constructors', () => {
   });
 
   it('every cache msal-ts provides is accepted as tokenCache', () => {
-    const persistence = new FilePersistence(join(mkdtempSync(join(tmpdir(), 'msal-ts-opts-')), 'cache.json'));
+    const persistence = new FilePersistence(join(tempDir(), 'cache.json'));
     for (const cache of [
       new TokenCache(),
       new SerializableTokenCache(),

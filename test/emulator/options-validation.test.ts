@@ -1,9 +1,9 @@
 // startEmulator refuses an option it would ignore, before it creates or listens on anything: a misspelt stateDir
 // would have put the CA and signing key in the default directory, a misspelt lifetime kept the default.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 
@@ -21,6 +21,7 @@ describe('startEmulator options validation', () => {
       assert.equal(existsSync(dir), false);
     } finally {
       await started?.close();
+      rmSync(dirname(dir), { recursive: true, force: true });
     }
   });
 });

@@ -2,10 +2,10 @@
 // probed the keyring (and, wanting plaintext, failed), a misspelt lock timeout would have waited the default, a
 // misspelt lock location would have locked another file. Nothing is created on disk by a refused call.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   buildEncryptedPersistence,
   CrossPlatLock,
@@ -24,6 +24,7 @@ function typo(key: string, where: string, meant: string): { name: string; messag
 describe('extensions options validation', () => {
   const dir = mkdtempSync(join(tmpdir(), 'msal-ts-ext-opts-'));
   const path = join(dir, 'cache.json');
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('persistences refuse a misspelt option, on every platform before the platform check', () => {
     assert.throws(() => new FilePersistence(path, { mtimeLead: 5 } as never), typo('mtimeLead', 'FilePersistence', 'mtimeLeadMs'));
