@@ -7,17 +7,15 @@
 // pool, cache misses and branch mispredictions are not counted. They do show what the library makes the CPU do, and
 // a before/after comparison that a loaded machine cannot blur. Slow: each process runs 50 to 100 times slower.
 // Run: node --import tsx bench/cold-start-instructions.ts [--baseline-dist DIR] [--runs 3]; needs dist/ and valgrind.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FilePersistence } from '../src/extensions/index.js';
 import { msalTsCache } from './fixtures/persisted-child.js';
-import { median, tenantIds } from './util.js';
+import { countInstructions, flagReader, median, tenantIds } from './util.js';
 
-const argv = process.argv.slice(2);
-const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const { flag } = flagReader(process.argv.slice(2));
 const RUNS = Number(flag('--runs') ?? 3);
 const baseline = flag('--baseline-dist');
 const FIXTURE = resolve('bench/fixtures/persisted-cold-start.cjs');
@@ -25,19 +23,12 @@ if (!existsSync('dist/index.js') || (baseline !== undefined && !existsSync(join(
   console.error('bench/cold-start-instructions: needs dist/ (npm run build) and, when given, --baseline-dist DIR holding another build');
   process.exit(1);
 }
-if (spawnSync('valgrind', ['--version']).status !== 0) {
-  console.error('bench/cold-start-instructions: needs valgrind on the PATH');
-  process.exit(1);
-}
 
-/** Instructions the whole process executed (valgrind's "I refs"). */
+/** Instructions the whole process executed; checks that a library run served its token from the cache. */
 function instructions(spec: object): number {
-  const args = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', '--smc-check=all-non-file'];
-  const r = spawnSync('valgrind', [...args, process.execPath, FIXTURE, JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const refs = /I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1];
-  if (r.status !== 0 || refs === undefined) throw new Error(`bench/cold-start-instructions: a run failed (${r.status ?? r.signal}):\n${r.stderr.slice(-2000)}`);
-  if (!r.stdout.includes('"fromCache":true') && JSON.stringify(spec).includes('msal-ts')) throw new Error('the token did not come from the cache');
-  return Number(refs.replaceAll(',', ''));
+  const { instructions: count, stdout } = countInstructions('bench/cold-start-instructions', [FIXTURE, JSON.stringify(spec)]);
+  if (JSON.stringify(spec).includes('msal-ts') && !stdout.includes('"fromCache":true')) throw new Error('the token did not come from the cache');
+  return count;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'msal-ts-bench-cold-instructions-'));

@@ -21,14 +21,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerJob, WorkerResult } from './compare-builds-worker.js';
 import { buildCache } from './fixtures/user-cache.js';
-import { median, ns } from './util.js';
+import { flagReader, median, ns } from './util.js';
 
-const argv = process.argv.slice(2);
-const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
-const sizes = (name: string, fallback: number[]): number[] => {
-  const text = flag(name);
-  return text === undefined ? fallback : text === 'none' ? [] : text.split(',').map(Number);
-};
+const { flag, sizes } = flagReader(process.argv.slice(2));
 const baseline = flag('--baseline-dist');
 const dist = resolve(flag('--dist') ?? 'dist');
 const ROUNDS = Number(flag('--rounds') ?? 9);

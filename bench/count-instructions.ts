@@ -7,21 +7,15 @@
 // Needs valgrind (Linux) and npm run build first. Slow: each process runs about 20 to 50 times slower than natively.
 // Run: node --import tsx bench/count-instructions.ts --baseline-dist DIR [--dist DIR] [--calls 1000000] [--runs 1]
 //      [--client 1,1000] [--silent 1,1000]   (a size list of `none` skips that scenario)
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerJob } from './compare-builds-worker.js';
 import { buildCache } from './fixtures/user-cache.js';
-import { median } from './util.js';
+import { countInstructions, flagReader, median } from './util.js';
 
-const argv = process.argv.slice(2);
-const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
-const sizes = (name: string, fallback: number[]): number[] => {
-  const text = flag(name);
-  return text === undefined ? fallback : text === 'none' ? [] : text.split(',').map(Number);
-};
+const { flag, sizes } = flagReader(process.argv.slice(2));
 const baseline = flag('--baseline-dist');
 const dist = resolve(flag('--dist') ?? 'dist');
 const CALLS = Number(flag('--calls') ?? 1_000_000);
@@ -30,19 +24,11 @@ if (baseline === undefined || !existsSync(join(baseline, 'index.js')) || !exists
   console.error('bench/count-instructions: needs dist/ (npm run build, or --dist DIR) and --baseline-dist DIR holding another build');
   process.exit(1);
 }
-if (spawnSync('valgrind', ['--version']).status !== 0) {
-  console.error('bench/count-instructions: needs valgrind on the PATH');
-  process.exit(1);
-}
 const WORKER = fileURLToPath(new URL('./compare-builds-worker.ts', import.meta.url));
 
 /** Instructions the whole worker process executed (valgrind's "I refs"). */
 function instructions(job: WorkerJob): number {
-  const args = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', '--smc-check=all-non-file'];
-  const r = spawnSync('valgrind', [...args, process.execPath, '--import', 'tsx', WORKER, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const refs = /I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1];
-  if (r.status !== 0 || refs === undefined) throw new Error(`bench/count-instructions: a worker failed (${r.status ?? r.signal}):\n${r.stderr.slice(-2000)}`);
-  return Number(refs.replaceAll(',', ''));
+  return countInstructions('bench/count-instructions', ['--import', 'tsx', WORKER, JSON.stringify(job)]).instructions;
 }
 
 /** Instructions per hit of one build, median over the runs. */

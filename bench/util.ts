@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 // Small helpers shared by the bench scripts.
 
 /** The median of a list of numbers. */
@@ -60,4 +61,30 @@ export async function measure(call: (i: number) => Promise<unknown>, count: numb
     samples.push(Number(process.hrtime.bigint() - start) / batch);
   }
   return samples.length === 0 ? undefined : { median: median(samples), calls: samples.length * batch };
+}
+
+/** `--name value` flags of a bench command line, and `--name 1,1000` size lists (`none`: an empty list). */
+export function flagReader(argv: readonly string[]): { flag: (name: string) => string | undefined; sizes: (name: string, fallback: number[]) => number[] } {
+  const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const sizes = (name: string, fallback: number[]): number[] => {
+    const text = flag(name);
+    return text === undefined ? fallback : text === 'none' ? [] : text.split(',').map(Number);
+  };
+  return { flag, sizes };
+}
+
+/**
+ * The instructions a whole `node` process executes (valgrind's "I refs": cachegrind without cache simulation), with
+ * its stdout. Exits the bench with a message when valgrind is missing; throws when the process fails.
+ */
+export function countInstructions(bench: string, nodeArgs: readonly string[]): { instructions: number; stdout: string } {
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.error(`${bench}: needs valgrind on the PATH`);
+    process.exit(1);
+  }
+  const args = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', '--smc-check=all-non-file'];
+  const r = spawnSync('valgrind', [...args, process.execPath, ...nodeArgs], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const refs = /I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1];
+  if (r.status !== 0 || refs === undefined) throw new Error(`${bench}: a process failed (${r.status ?? r.signal}):\n${r.stderr.slice(-2000)}`);
+  return { instructions: Number(refs.replaceAll(',', '')), stdout: r.stdout };
 }
