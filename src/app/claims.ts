@@ -1,4 +1,5 @@
 /** The `claims` request parameter: a resource's claims challenge merged with the app's client capabilities. */
+import { isRecord } from '../util/checks.js';
 
 /**
  * Merges client capabilities into a claims challenge as MSAL Python does: `access_token.xms_cc = { values: caps }`
@@ -13,19 +14,26 @@
 export function mergeClaims(capabilities: readonly string[] | undefined, claimsChallenge: string | undefined): string | undefined {
   if (claimsChallenge !== undefined && typeof claimsChallenge !== 'string') throw new TypeError('claimsChallenge must be a JSON string');
   if (capabilities === undefined || capabilities.length === 0) return claimsChallenge === '' ? undefined : claimsChallenge;
-  let claims: Record<string, unknown> = {};
-  if (claimsChallenge !== undefined && claimsChallenge !== '') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(claimsChallenge);
-    } catch {
-      throw new TypeError('claimsChallenge must be a JSON object string');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('claimsChallenge must be a JSON object string');
-    claims = parsed as Record<string, unknown>;
-  }
+  const claims =
+    claimsChallenge !== undefined && claimsChallenge !== '' ? parseClaimsObject(claimsChallenge, 'claimsChallenge must be a JSON object string') : {};
   const existing = claims['access_token'];
   const accessToken = typeof existing === 'object' && existing !== null && !Array.isArray(existing) ? (existing as Record<string, unknown>) : {};
   claims['access_token'] = { ...accessToken, xms_cc: { values: [...capabilities] } };
   return JSON.stringify(claims);
+}
+
+/**
+ * A claims request (JSON text) as an object, to merge into.
+ *
+ * @throws TypeError with `message` when the text is not JSON or not a JSON object.
+ */
+export function parseClaimsObject(text: string, message: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new TypeError(message);
+  }
+  if (!isRecord(parsed)) throw new TypeError(message);
+  return parsed;
 }

@@ -10,6 +10,7 @@
 import { withExtCacheComponent } from './ext-cache-components.js';
 import type { ExtraData } from './extra-data.js';
 import { isRecord } from '../util/checks.js';
+import { parseClaimsObject } from './claims.js';
 
 /**
  * The request's extra data with forwarded client claims added, or `extra` itself when there are none.
@@ -21,13 +22,7 @@ import { isRecord } from '../util/checks.js';
 export function withForwardedClientClaims(extra: ExtraData, claims: unknown, claimsChallenge?: unknown): ExtraData {
   if (claims === undefined) return extra;
   if (typeof claims !== 'string') throw new TypeError('options.forwardedClientClaims must be a JSON object string');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(claims);
-  } catch {
-    throw new TypeError('options.forwardedClientClaims is not valid JSON; it must be a JSON object string');
-  }
-  if (!isRecord(parsed)) throw new TypeError('options.forwardedClientClaims must be a JSON object string');
+  parseClaimsObject(claims, 'options.forwardedClientClaims must be a JSON object string');
   if (typeof claimsChallenge === 'string' && claimsChallenge !== '') parseChallenge(claimsChallenge);
   return Object.freeze({ ...withExtCacheComponent(extra, 'client_claims', claims), forwardedClientClaims: claims });
 }
@@ -44,14 +39,7 @@ export function mergeForwardedClaims(claims: string | undefined, forwarded: stri
 }
 
 function parseChallenge(claims: string): Record<string, unknown> {
-  let challenge: unknown;
-  try {
-    challenge = JSON.parse(claims);
-  } catch {
-    challenge = undefined;
-  }
-  if (!isRecord(challenge)) throw new TypeError('options.claimsChallenge must be a JSON object string to be merged with forwardedClientClaims');
-  return challenge;
+  return parseClaimsObject(claims, 'options.claimsChallenge must be a JSON object string to be merged with forwardedClientClaims');
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
