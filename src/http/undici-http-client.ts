@@ -182,19 +182,3 @@ function checkProxyUrl(proxy: unknown): void {
     throw new TypeError(`options.proxy must be an http:// or https:// URL, not ${protocol}//`);
   }
 }
-
-/**
- * Whether a URL host is this machine or link-local: `localhost` (and `*.localhost`), 127.0.0.0/8, `::1`,
- * 169.254.0.0/16 and fe80::/10. `hostname` is as `URL` gives it (IPv6 in brackets).
- */
-export function isLocalHost(hostname: string): boolean {
-  const host = hostname
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '')
-    .replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (host === '::1' || /^fe[89ab][0-9a-f]:/.test(host)) return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(host.replace(/^::ffff:/, ''));
-  if (v4 === null) return false;
-  return v4[1] === '127' || (v4[1] === '169' && v4[2] === '254');
-}

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dispatcher, request as undiciRequestFn } from 'undici';
 import { InvalidResponseError, MsalError, NetworkError, RequestAbortedError, RequestTimeoutError } from '../errors.js';
 import type { HttpRequest, HttpResponse } from './http-client.js';
-import { isLocalHost, type Settings } from './undici-http-client.js';
+import type { Settings } from './undici-http-client.js';
 
 const PROXY_ENV_NAMES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'] as const;
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -199,4 +199,20 @@ function errorCode(err: unknown): string | undefined {
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * Whether a URL host is this machine or link-local: `localhost` (and `*.localhost`), 127.0.0.0/8, `::1`,
+ * 169.254.0.0/16 and fe80::/10. `hostname` is as `URL` gives it (IPv6 in brackets).
+ */
+export function isLocalHost(hostname: string): boolean {
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '::1' || /^fe[89ab][0-9a-f]:/.test(host)) return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(host.replace(/^::ffff:/, ''));
+  if (v4 === null) return false;
+  return v4[1] === '127' || (v4[1] === '169' && v4[2] === '254');
 }

@@ -2,7 +2,8 @@
 // through a proxy, whether it comes from the environment or the `proxy` option; other hosts still do.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createHttpClient, isLocalHost } from '../../src/http/undici-http-client.js';
+import { createHttpClient } from '../../src/http/undici-http-client.js';
+import { isLocalHost } from '../../src/http/undici-transport.js';
 import type { ClosableHttpClient } from '../../src/http/undici-http-client.js';
 import { clearProxyEnv, makePki, startConnectProxy, startHttpsServer } from './fixtures.js';
 import type { ConnectProxy, Pki, TestServer } from './fixtures.js';
