@@ -39,8 +39,8 @@ export function emulatorAsPackage() {
 }
 
 /**
- * Builds packages/emulator/dist: the emulator as one minified ESM file (as msal-ts's bundles: names kept for stack
- * traces), and the declaration files its index reaches, copied from the ones tsc emitted into dist/types. Copies
+ * Builds packages/emulator/dist: the emulator as one minified ESM file (as msal-ts's bundles: whitespace and syntax
+ * only, identifiers as in the source), and the declaration files its index reaches, copied from the ones tsc emitted into dist/types. Copies
  * LICENSE in too. `reachedDeclarations(entries)` lists the .d.ts files that `entries` reach (scripts/build.mjs).
  */
 export async function buildEmulatorPackage(version, reachedDeclarations) {
@@ -60,8 +60,8 @@ export async function buildEmulatorPackage(version, reachedDeclarations) {
     define: { __MSAL_TS_VERSION__: JSON.stringify(version) },
     minifyWhitespace: true,
     minifySyntax: true,
-    minifyIdentifiers: true,
-    keepNames: true,
+    minifyIdentifiers: false,
+    keepNames: false,
     logLevel: 'warning',
   });
   const types = resolve('dist/types');

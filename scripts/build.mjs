@@ -1,7 +1,8 @@
 // Builds dist/: one ESM bundle per entry point (a CLI pays its import cost on every run, and one bundle loads about
 // three times faster than per-file ESM), shared code split into chunks, runtime dependencies left external, then the
 // .d.ts files from tsc. Node's heavier built-in modules are loaded on first use (see lazyBuiltins), and the bundles
-// are minified (whitespace and syntax, names kept: stack traces still name every function).
+// are minified in whitespace and syntax only: identifiers keep their source names, so stack traces and error names read
+// as in the source without esbuild's keepNames, whose hundreds of name-setting calls a fresh process paid at import.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,8 +32,8 @@ const result = await build({
   define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version) },
   minifyWhitespace: true,
   minifySyntax: true,
-  minifyIdentifiers: true,
-  keepNames: true,
+  minifyIdentifiers: false,
+  keepNames: false,
   plugins: [lazyBuiltins(), emulatorAsPackage(), oneCoreChunk()],
   logLevel: 'warning',
   // Which source files each output holds, for scripts/hit-closure.mjs (kept out of dist/, so never packed).

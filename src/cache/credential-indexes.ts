@@ -105,20 +105,25 @@ export class AccountIndex {
   }
 }
 
+/** The index key of an app metadata entry. */
+function appMetadataKey(environment: string, clientId: string): string {
+  return indexKey(lc(environment), lc(clientId));
+}
+
 /** App metadata by (environment, client). */
 export class AppMetadataIndex {
   readonly #byKey = new MultiMap<AppMetadataEntry>();
 
   static key(environment: string, clientId: string): string {
-    return indexKey(lc(environment), lc(clientId));
+    return appMetadataKey(environment, clientId);
   }
 
   insert(e: AppMetadataEntry): void {
-    this.#byKey.add(AppMetadataIndex.key(e.environment, e.client_id), e);
+    this.#byKey.add(appMetadataKey(e.environment, e.client_id), e);
   }
 
   remove(e: AppMetadataEntry): void {
-    this.#byKey.delete(AppMetadataIndex.key(e.environment, e.client_id), e);
+    this.#byKey.delete(appMetadataKey(e.environment, e.client_id), e);
   }
 
   byKey(key: string): AppMetadataEntry | undefined {

@@ -34,7 +34,7 @@ export class SerializableTokenCache extends TokenCache {
    */
   constructor(options: TokenCacheOptions = {}) {
     // A subclass's options add keys of its own: it checks them itself.
-    if (new.target === SerializableTokenCache) checkOptionKeys(options, OPTIONS);
+    if (isExactly(new.target)) checkOptionKeys(options, OPTIONS);
     super(options);
   }
 
@@ -58,4 +58,9 @@ export class SerializableTokenCache extends TokenCache {
     this.store.load(text);
     this.hasStateChanged = false;
   }
+}
+
+/** Whether `target` is SerializableTokenCache itself (named outside the class body: see token-cache.ts's isExactly). */
+function isExactly(target: unknown): boolean {
+  return target === SerializableTokenCache;
 }

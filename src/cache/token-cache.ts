@@ -99,7 +99,7 @@ export class TokenCache {
    */
   constructor(options: TokenCacheOptions = {}) {
     // A subclass's options add keys of its own: it checks them itself.
-    if (new.target === TokenCache) checkOptionKeys(options, OPTIONS);
+    if (isExactly(new.target)) checkOptionKeys(options, OPTIONS);
     const clock = options.clock ?? systemClock;
     if (typeof clock.now !== 'function') throw new TypeError('options.clock.now must be a function');
     this.#clock = clock;
@@ -132,7 +132,7 @@ export class TokenCache {
    * `false`.
    */
   get sharedBeyondProcess(): boolean {
-    return this.beforeRead !== TokenCache.prototype.beforeRead || this.write !== TokenCache.prototype.write;
+    return keepsEntriesElsewhere(this);
   }
 
   /**
@@ -491,4 +491,17 @@ export class TokenCache {
     }
     return removed;
   }
+}
+
+// The two checks below name TokenCache from outside its body on purpose: a class that names itself inside its body is
+// emitted by the bundler as `class _TokenCache`, and then reports that as its `name` (the bundles keep no names).
+
+/** Whether `target` (a constructor's `new.target`) is TokenCache itself, not a subclass. */
+function isExactly(target: unknown): boolean {
+  return target === TokenCache;
+}
+
+/** Whether `cache` overrides the hooks through which a cache kept outside the process loads and stores. */
+function keepsEntriesElsewhere(cache: TokenCache): boolean {
+  return cache.beforeRead !== TokenCache.prototype.beforeRead || cache.write !== TokenCache.prototype.write;
 }

@@ -111,7 +111,7 @@ export class PersistedHttpCache implements HttpCacheStore {
     } catch (err) {
       if (!(err instanceof PersistenceNotFoundError)) throw err;
     }
-    return new PersistedHttpCache(persistence, entries, stamp, options);
+    return new this(persistence, entries, stamp, options);
   }
 
   /** The entry, or `undefined`. */

@@ -24,9 +24,9 @@ const tenant = (i: number): string => `7e4a0000-0000-4000-8000-${i.toString(16).
 const UNWANTED_BUILTINS = ['crypto', 'http', 'https', 'http2', 'net', 'tls', 'child_process', 'stream', 'fs/promises', 'zlib', 'worker_threads'];
 
 /**
- * The definition of `name` in a built file, minified or not: the bundles keep names by registering each one
- * (`f(x,"name")`), where a plain build writes `function name` or `class name`. A reference (an import by name) does
- * not match.
+ * The definition of `name` in a built file: `function name`, `class name` or `name=class` (the bundles keep source
+ * identifiers; `f(x,"name")` is how an identifier-minified build with esbuild's keepNames registers it). A reference
+ * (an import by name) does not match.
  */
 function definition(name: string): RegExp {
   return new RegExp(`\\([\\w$]+,"${name}"\\)|\\b(function|class) ${name}\\b|\\b${name}=class\\b`);

@@ -46,7 +46,7 @@ function namesOnlyIn(only: string[], rest: string[]): string[] {
   return [...declaredNames(only)].filter((n) => !others.has(n) && !text.includes(`'${n}'`) && !text.includes(`"${n}"`));
 }
 
-/** Whether built code defines `name`, minified (`f(x,"name")`, names kept) or not. */
+/** Whether built code defines `name`: `function name`, `class name`, `name=class`, or `f(x,"name")` (keepNames). */
 function defines(code: string, name: string): boolean {
   const escaped = name.replace(/\$/g, '\\$');
   return new RegExp(`\\(\\w+,"${escaped}"\\)|\\b(function|class) ${escaped}\\b|\\b${escaped}=class\\b`).test(code);

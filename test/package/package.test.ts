@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import ts from 'typescript';
@@ -22,6 +23,11 @@ interface PackageJson {
   [field: string]: unknown;
 }
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as PackageJson;
+/** The built file an export of package.json points at. */
+function exportTarget(entry: string): string {
+  const target = pkg.exports[entry];
+  return typeof target === 'string' ? target : (target?.default ?? '');
+}
 const ENTRY_FILES = Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [] : [e.types, e.default]));
 
 /** Builds dist/ when an entry point is missing (scripts/test-all.sh builds before the tests; a lone run may not have). */
@@ -187,7 +193,7 @@ describe('the published package', () => {
       // The emulator package: only `msal-ts emulator`'s chunk, only by a dynamic import.
       if (/\bimport\s*\(\s*["']msal-ts-emulator["']\s*\)/.test(code)) assert.match(file.path, /^dist\/chunks\/emulator-command-/);
       assert.doesNotMatch(code, /(\bfrom\s*|\bimport\s*|\brequire\s*\(\s*)["']msal-ts-emulator["']/, `${file.path} imports msal-ts-emulator statically`);
-      // (createRequire under its minified name: the bundles are minified.)
+      // (Also `createRequire(import.meta.url)("koffi")`, under whatever name the bundle gives createRequire.)
       for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|[\w$]+\(import\.meta\.url\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g)) {
         const specifier = m[1] ?? '';
         if (!specifier.startsWith('node:')) imported.add(specifier);
@@ -198,6 +204,22 @@ describe('the published package', () => {
       [],
     );
     assert.ok(imported.has('undici') && imported.has('koffi') && imported.has('msal-ts-emulator'), 'the scan sees the packages it allows');
+  });
+
+  it('every class and function an entry point exports reports its own name (error names, stack frames, instanceof messages)', async () => {
+    // The bundles keep no names (scripts/build.mjs): a class that names itself inside its body would be emitted as
+    // `class _Name` and report that, and an error's `name` is its class's.
+    for (const entry of Object.keys(pkg.exports).filter((e) => e !== './package.json')) {
+      const url = pathToFileURL(join(consumer, 'node_modules', 'msal-ts', exportTarget(entry))).href;
+      const namespace = (await import(url)) as Record<string, unknown>;
+      const exported = Object.entries(namespace).flatMap(([name, value]) => (typeof value === 'function' ? [[name, value.name] as const] : []));
+      assert.ok(exported.length > 0, `${entry} exports functions`);
+      assert.deepEqual(
+        exported.filter(([name, own]) => own !== name).map(([name, own]) => `${name} reports ${own}`),
+        [],
+        entry,
+      );
+    }
   });
 
   it('every relative import in the packed .d.ts files names a packed file, and no CLI-only declarations are packed', () => {
