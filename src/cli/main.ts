@@ -9,13 +9,14 @@ import { CliError, EXIT, describeError, exitCodeFor, firstLine } from './exit-co
 import type { Io } from './session.js';
 import { HELP } from './usage.js';
 import { VERSION } from '../version.js';
+import { describeCompileCache, enableCompileCache } from './compile-cache.js';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
 // Node >= 22.1 can keep V8's compiled code of the modules loaded from here on (every command, the library) on disk,
-// which spares each later run most of their compile time; Node 20 has no such cache. NODE_COMPILE_CACHE chooses the
-// directory and NODE_DISABLE_COMPILE_CACHE turns it off, as for any Node program.
-(process.getBuiltinModule('node:module') as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// which spares each later run much of their compile time; Node 20 has no such cache. In a folder only this user can
+// write, never Node's default one in the shared temporary folder (compile-cache.ts).
+const compileCache = enableCompileCache();
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   login: async () => (await import('./token-commands.js')).runLogin,
@@ -51,6 +52,7 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
     return EXIT.usage;
   }
   const verbose = rest.includes('--verbose');
+  if (verbose) io.stderr.write(`msal-ts: ${describeCompileCache(compileCache)}\n`);
   try {
     return await (
       await load()

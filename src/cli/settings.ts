@@ -4,9 +4,9 @@
  * top level, the running `msal-ts emulator` (with `--emulator`), and the defaults.
  */
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join, posix, resolve, win32 } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { defaultStateDir, untrustedReason } from '../util/emulator-state-dir.js';
+import { defaultCliPaths, type CliPaths } from './paths.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { nonEmptyOrUndefined } from '../util/checks.js';
 
@@ -86,36 +86,6 @@ export function defaultEmulatorStateDir(env: Env = process.env): string {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** Where the CLI looks for its config file and keeps its caches when nothing else is said. */
-export interface CliPaths {
-  readonly configFile: string;
-  /** The folder of `token-cache.bin` (`.json` when plaintext) and `http-cache.json`. */
-  readonly cacheDir: string;
-}
-
-/**
- * The default config file and cache folder. Windows: both in `%LOCALAPPDATA%\msal-ts` (the user's local, non-roaming
- * application data, where MSAL .NET's cache helper and Azure Identity keep their caches; a DPAPI-encrypted cache is
- * bound to this machine's user key anyway), falling back to `<home>\AppData\Local`; XDG variables are not read there.
- * Elsewhere `$XDG_CONFIG_HOME/msal-ts/config.json` and `$XDG_CACHE_HOME/msal-ts` (defaults `~/.config`, `~/.cache`).
- * A relative base is ignored, as the XDG spec says.
- */
-export function defaultCliPaths(env: Env = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): CliPaths {
-  const absolute = (path: typeof posix, name: string): string | undefined => {
-    const value = nonEmpty(env[name]);
-    return value !== undefined && path.isAbsolute(value) ? value : undefined;
-  };
-  if (platform === 'win32') {
-    const dir = win32.join(absolute(win32, 'LOCALAPPDATA') ?? win32.join(home, 'AppData', 'Local'), 'msal-ts');
-    return { configFile: win32.join(dir, 'config.json'), cacheDir: dir };
-  }
-  const posixHome = nonEmpty(env['HOME']) ?? home;
-  return {
-    configFile: posix.join(absolute(posix, 'XDG_CONFIG_HOME') ?? posix.join(posixHome, '.config'), 'msal-ts', 'config.json'),
-    cacheDir: posix.join(absolute(posix, 'XDG_CACHE_HOME') ?? posix.join(posixHome, '.cache'), 'msal-ts'),
-  };
-}
 
 /** One layer of settings, any field possibly unset. */
 interface Layer {

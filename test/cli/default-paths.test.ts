@@ -2,7 +2,7 @@
 // XDG folders elsewhere. Pure: every platform's answer is checked on every platform.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultCliPaths } from '../../src/cli/settings.js';
+import { defaultCliPaths } from '../../src/cli/paths.js';
 
 describe('defaultCliPaths', () => {
   it('Windows: config and caches in %LOCALAPPDATA%\\msal-ts, XDG variables ignored', () => {
