@@ -4,7 +4,7 @@
  */
 import type { AuthorityMetadata } from '../authority/discovery.js';
 import type { CacheAccessContext } from '../cache/cache-access.js';
-import { RESERVED_SCOPES, validateScopes } from '../protocol/scopes.js';
+import { isReservedScope, validateScopes } from '../protocol/scopes.js';
 import { buildClientCredentialsRequest } from '../protocol/token-request.js';
 import { checkOptionKeys, optionShape } from '../util/options.js';
 import type { AppCore, CacheLocation, RequestContext, Target } from './app-core.js';
@@ -15,8 +15,6 @@ import { withFmiPath } from './federated-managed-identity.js';
 import { withForwardedClientClaims } from './forwarded-client-claims.js';
 import type { RegionalRouting } from './regional-routing.js';
 import { API_IDS } from './telemetry.js';
-
-const RESERVED = new Set(RESERVED_SCOPES);
 
 /** Options of {@link ConfidentialClientApplication.acquireTokenForClient}. */
 export interface AcquireTokenForClientOptions {
@@ -113,7 +111,7 @@ function checkedCall(app: ClientCredentialsApp, scopes: readonly string[], optio
   checkOptionKeys(options, FOR_CLIENT_OPTIONS);
   const wanted = validateScopes(scopes);
   const extra = withForwardedClientClaims(withFmiPath(checkData(options.data), options.fmiPath), options.forwardedClientClaims, options.claimsChallenge);
-  const reserved = wanted.find((s) => RESERVED.has(s.toLowerCase()));
+  const reserved = wanted.find(isReservedScope);
   if (reserved !== undefined) {
     throw new RangeError(`scopes: "${reserved}" is for user sign-in and has no meaning in an app token; ask for "<resource>/.default"`);
   }

@@ -13,7 +13,16 @@
 export const RESERVED_SCOPES: readonly string[] = Object.freeze(['openid', 'profile', 'offline_access']);
 
 const RESERVED = new Set(RESERVED_SCOPES);
+/** Their lengths: a scope of another length is not reserved, known without lower-casing it (a copy per call). */
+const RESERVED_LENGTHS = new Set(RESERVED_SCOPES.map((s) => s.length));
 const WHITESPACE = /\s/;
+/** Up to this many scopes, duplicates are found by scanning the result, not with a Set (a request names one or two). */
+const SCAN_LIMIT = 8;
+
+/** Whether `scope` is one of {@link RESERVED_SCOPES}, in any case. */
+export function isReservedScope(scope: string): boolean {
+  return RESERVED_LENGTHS.has(scope.length) && RESERVED.has(scope.toLowerCase());
+}
 
 /**
  * Checks the caller's scopes: an array or Set of non-empty strings without whitespace.
@@ -33,7 +42,9 @@ export function validateScopes(scopes: unknown, name = 'scopes'): string[] {
   if (!Array.isArray(scopes) && !(scopes instanceof Set)) {
     throw new TypeError(`${name} must be an array or Set of strings`);
   }
-  const out = new Set<string>();
+  const out: string[] = [];
+  // A Set only for long lists; a cache hit checks its scopes on every call.
+  const seen = (Array.isArray(scopes) ? scopes.length : scopes.size) > SCAN_LIMIT ? new Set<string>() : undefined;
   for (const scope of scopes as Iterable<unknown>) {
     if (typeof scope !== 'string' || scope.length === 0) {
       throw new TypeError(`${name} must hold non-empty strings only`);
@@ -41,9 +52,11 @@ export function validateScopes(scopes: unknown, name = 'scopes'): string[] {
     if (WHITESPACE.test(scope)) {
       throw new RangeError(`${name} must not contain whitespace; pass each scope as its own element`);
     }
-    out.add(scope);
+    if (seen === undefined ? out.includes(scope) : seen.has(scope)) continue;
+    seen?.add(scope);
+    out.push(scope);
   }
-  return [...out];
+  return out;
 }
 
 /**
@@ -97,12 +110,12 @@ export function decorateScopes(scopes: unknown, excludeScopes: Iterable<string> 
  */
 export function rejectReservedScopes(input: readonly string[]): void {
   for (const scope of input) {
-    if (RESERVED.has(scope.toLowerCase())) throw reservedScopesError(input);
+    if (isReservedScope(scope)) throw reservedScopesError(input);
   }
 }
 
 function reservedScopesError(input: readonly string[]): RangeError {
-  const reserved = input.filter((s) => RESERVED.has(s.toLowerCase()));
+  const reserved = input.filter(isReservedScope);
   return new RangeError(
     `scopes must not contain ${reserved.map((s) => JSON.stringify(s)).join(', ')}: ` +
       `${RESERVED_SCOPES.join(', ')} are added automatically (use the app's excludeScopes option to leave ` +

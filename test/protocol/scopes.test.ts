@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   decorateScopes,
+  isReservedScope,
   isScopeSubset,
   normalizeScopes,
   parseScopeString,
@@ -17,6 +18,18 @@ describe('validateScopes', () => {
     assert.deepEqual(validateScopes(['b', 'a', 'b']), ['b', 'a']);
     assert.deepEqual(validateScopes(new Set(['x'])), ['x']);
     assert.deepEqual(validateScopes([]), []);
+  });
+
+  it('de-duplicates long lists too (past the short-list scan), keeping first-seen order, and returns a new array', () => {
+    const long = Array.from({ length: 20 }, (_, i) => `api://app/s${i % 12}`);
+    assert.deepEqual(
+      validateScopes(long),
+      Array.from({ length: 12 }, (_, i) => `api://app/s${i}`),
+    );
+    const big = new Set(Array.from({ length: 10 }, (_, i) => `s${i}`));
+    assert.deepEqual(validateScopes(big), [...big]);
+    const given = ['a'];
+    assert.notEqual(validateScopes(given), given);
   });
 
   const typeErrors: [string, unknown, RegExp][] = [
@@ -74,6 +87,15 @@ describe('decorateScopes', () => {
 
   it('rejects a string with TypeError before looking at reserved scopes', () => {
     assert.throws(() => decorateScopes('openid'), TypeError);
+  });
+});
+
+describe('isReservedScope', () => {
+  it('knows the reserved scopes in any case, and nothing else of their lengths or others', () => {
+    for (const scope of [...RESERVED_SCOPES, 'OpenID', 'Profile', 'OFFLINE_ACCESS']) assert.equal(isReservedScope(scope), true, scope);
+    for (const scope of ['openi', 'opened', 'profiles', 'offline_accesS2', 'User.Read', 'https://graph.microsoft.com/.default', '']) {
+      assert.equal(isReservedScope(scope), false, scope);
+    }
   });
 });
 
