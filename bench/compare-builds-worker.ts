@@ -13,11 +13,6 @@ export interface WorkerJob {
   readonly batches: number;
   /** The serialized user cache (silent only). */
   readonly cacheFile?: string | undefined;
-  /**
-   * Counting mode (bench/count-instructions.ts): make this many calls after the warm-up, untimed, and print nothing;
-   * the parent counts the process's instructions with and without them.
-   */
-  readonly calls?: number | undefined;
 }
 
 /** What the worker prints: median wall ns per call over the batches, and CPU ns per call over all of them. */
@@ -84,10 +79,6 @@ const call =
 for (let i = 0; i < Math.max(job.size, 20_000); i++) {
   const result = (await call(i % job.size)) as { token_source?: string } | undefined;
   if (result?.token_source !== 'cache') throw new Error('bench: not a cache hit');
-}
-if (job.calls !== undefined) {
-  for (let i = 0; i < job.calls; i++) await call(i % job.size);
-  process.exit(0);
 }
 const samples: number[] = [];
 const cpuStart = process.cpuUsage();
