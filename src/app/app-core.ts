@@ -54,8 +54,6 @@ export interface CacheLocation {
 export interface Target {
   readonly authority: Authority;
   location: CacheLocation | undefined;
-  /** The cache access context of the app's own tokens here, once the location is known (calls without a correlation id share it). */
-  appAccess: CacheAccessContext | undefined;
 }
 
 /** Per-request context threaded through one acquisition. */
@@ -162,7 +160,7 @@ export class AppCore {
       options.oidcAuthority !== undefined
         ? parseAuthority(options.oidcAuthority, { oidcAuthority: true })
         : parseAuthority(options.authority ?? DEFAULT_AUTHORITY);
-    this.#defaultTarget = { authority: this.authority, location: undefined, appAccess: undefined };
+    this.#defaultTarget = { authority: this.authority, location: undefined };
     this.tokenCache = checkTokenCache(options.tokenCache) ?? new SerializableTokenCache();
     this.#httpCache = options.httpCache;
     this.#instanceDiscovery = options.instanceDiscovery ?? true;
@@ -229,7 +227,7 @@ export class AppCore {
         throw new TypeError(`options.${tenant !== undefined ? 'tenant' : 'authority'} must be a non-empty string`);
       }
       const authority = tenant !== undefined ? withTenant(this.authority, tenant) : parseAuthority(key, { oidcAuthority: this.authority.kind === 'oidc' });
-      target = { authority, location: undefined, appAccess: undefined };
+      target = { authority, location: undefined };
       if (memo.size >= MAX_REMEMBERED_AUTHORITIES) memo.clear();
       memo.set(key, target);
     }

@@ -127,7 +127,7 @@ function checkedCall(app: ClientCredentialsApp, scopes: readonly string[], optio
   const location = bypass ? undefined : core.knownCacheLocation(target);
   return {
     tokenCache: core.tokenCache,
-    access: location === undefined ? undefined : appAccess(core, target, location, options.correlationId),
+    access: location === undefined ? undefined : appContext(core, location, options.correlationId),
     inFlight: app.inFlight,
     signal: options.signal,
     looked: false,
@@ -143,12 +143,6 @@ function checkedCall(app: ClientCredentialsApp, scopes: readonly string[], optio
   };
 }
 
-/** {@link appContext} of a target's location, made once for the calls that name no correlation id (a hit allocates none). */
-function appAccess(core: AppCore, target: Target, location: CacheLocation, correlationId: string | undefined): CacheAccessContext {
-  if (correlationId !== undefined) return appContext(core, location, correlationId);
-  target.appAccess ??= appContext(core, location, undefined);
-  return target.appAccess;
-}
 
 /** The cache access context of the app's own tokens in a location. */
 function appContext(core: AppCore, location: CacheLocation, correlationId: string | undefined): CacheAccessContext {
