@@ -143,7 +143,6 @@ function checkedCall(app: ClientCredentialsApp, scopes: readonly string[], optio
   };
 }
 
-
 /** The cache access context of the app's own tokens in a location. */
 function appContext(core: AppCore, location: CacheLocation, correlationId: string | undefined): CacheAccessContext {
   const environment = location.environments[0] ?? core.authority.host;
