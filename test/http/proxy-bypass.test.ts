@@ -28,6 +28,7 @@ describe('bypassProxyForLocalTargets', () => {
     for (const c of clients) await c.close();
     await proxy.close();
     await server.close();
+    pki.dispose();
   });
 
   it('a proxy from the environment is not used for a loopback target', async () => {
