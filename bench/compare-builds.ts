@@ -12,32 +12,23 @@
 //
 // Each process: every tenant or user served once, then `--batches` batches of 100 calls; median ns per call (wall),
 // and CPU ns per call (user + system of the process over all batches). Needs npm run build first.
+// Each process is bench/fixtures/hits-worker.mjs, run by plain node.
 // Run: node --import tsx bench/compare-builds.ts --baseline-dist DIR [--dist DIR] [--rounds 9] [--batches 200]
 //      [--client 1,1000,100000] [--silent 1,1000,10000]   (a size list of `none` skips that scenario)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { WorkerJob, WorkerResult } from './compare-builds-worker.js';
-import { buildCache } from './fixtures/user-cache.js';
+import { loadavg } from 'node:os';
+import { HITS_WORKER, hitsJob, twoBuilds, withUserCaches, type HitsJob, type HitsResult, type Scenario } from './fixtures/hits-job.js';
 import { flagReader, median, ns } from './util.js';
 
 const { flag, sizes } = flagReader(process.argv.slice(2));
-const baseline = flag('--baseline-dist');
-const dist = resolve(flag('--dist') ?? 'dist');
+const { dist, baseline } = twoBuilds(flag, 'bench/compare-builds');
 const ROUNDS = Number(flag('--rounds') ?? 9);
 const BATCHES = Number(flag('--batches') ?? 200);
-if (baseline === undefined || !existsSync(join(baseline, 'index.js')) || !existsSync(join(dist, 'index.js'))) {
-  console.error('bench/compare-builds: needs dist/ (npm run build, or --dist DIR) and --baseline-dist DIR holding another build');
-  process.exit(1);
-}
-const WORKER = fileURLToPath(new URL('./compare-builds-worker.ts', import.meta.url));
 
-function run(job: WorkerJob): WorkerResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+function run(job: HitsJob): HitsResult {
+  const r = spawnSync(process.execPath, [HITS_WORKER, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`bench/compare-builds: a worker failed (${r.status ?? r.signal}):\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as WorkerResult;
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as HitsResult;
 }
 
 const VARIANTS = ['this', 'baseline', 'control'] as const;
@@ -52,16 +43,16 @@ interface Comparison {
   readonly load: [number, number];
 }
 
-function compare(scenario: WorkerJob['scenario'], size: number, cacheFile: string | undefined): Comparison {
+function compare(scenario: Scenario, size: number, cacheFile: string | undefined): Comparison {
   const walls: Record<Variant, number[]> = { this: [], baseline: [], control: [] };
   const ratios = { build: [] as number[], control: [] as number[] };
   const cpuRatios = { build: [] as number[], control: [] as number[] };
   const loadBefore = loadavg()[0] ?? NaN;
   for (let round = 0; round < ROUNDS; round++) {
-    const got = {} as Record<Variant, WorkerResult>;
+    const got = {} as Record<Variant, HitsResult>;
     for (let k = 0; k < VARIANTS.length; k++) {
       const variant = VARIANTS[(round + k) % VARIANTS.length] ?? 'this';
-      got[variant] = run({ dist: variant === 'this' ? dist : resolve(baseline ?? ''), scenario, size, batches: BATCHES, cacheFile });
+      got[variant] = run({ ...hitsJob(variant === 'this' ? dist : baseline, scenario, size, cacheFile), batches: BATCHES });
       walls[variant].push(got[variant].wall);
     }
     ratios.build.push(got.this.wall / got.baseline.wall);
@@ -92,22 +83,12 @@ function report(label: string, c: Comparison): void {
 }
 
 console.log(
-  `cache hits, ${dist} (this) beside ${resolve(baseline)} (baseline, and again as the control): one process per measurement, ` +
+  `cache hits, ${dist} (this) beside ${baseline} (baseline, and again as the control): one process per measurement, ` +
     `${ROUNDS} rounds in rotating order, ${BATCHES} batches of 100 calls per process; ratios are medians of per-round ratios (min-max)`,
 );
 for (const size of sizes('--client', [1, 1_000, 100_000])) {
   report(`acquireTokenForClient, ${size.toLocaleString('en-US')} tenant${size === 1 ? '' : 's'}`, compare('client', size, undefined));
 }
-const silentSizes = sizes('--silent', [1, 1_000, 10_000]);
-if (silentSizes.length > 0) {
-  const dir = mkdtempSync(join(tmpdir(), 'msal-ts-compare-'));
-  try {
-    for (const size of silentSizes) {
-      const cacheFile = join(dir, `users-${size}.json`);
-      writeFileSync(cacheFile, await buildCache(size));
-      report(`acquireTokenSilent, ${size.toLocaleString('en-US')} user${size === 1 ? '' : 's'}`, compare('silent', size, cacheFile));
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+await withUserCaches(sizes('--silent', [1, 1_000, 10_000]), (size, cacheFile) => {
+  report(`acquireTokenSilent, ${size.toLocaleString('en-US')} user${size === 1 ? '' : 's'}`, compare('silent', size, cacheFile));
+});
