@@ -13,7 +13,7 @@
  * `NODE_DISABLE_COMPILE_CACHE` turns it off, as for any Node program.
  */
 import { join } from 'node:path';
-import { untrustedReason } from '../util/emulator-state-dir.js';
+import { folderProblem } from '../util/emulator-state-dir.js';
 import { defaultCliPaths } from './paths.js';
 
 /** What {@link enableCompileCache} needs from the process; tests pass their own. */
@@ -55,13 +55,12 @@ function privateFolderProblem(directory: string): string | undefined {
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
     let stats = lstatSync(directory);
-    if (!stats.isSymbolicLink() && !stats.isDirectory()) return 'is not a folder';
-    const ownedLoose = !stats.isSymbolicLink() && untrustedReason(stats, 0) === undefined && untrustedReason(stats, 0o077) !== undefined;
-    if (ownedLoose) {
+    // A real folder of ours that others can write (made earlier under a looser umask): close it, then judge it again.
+    if (folderProblem(stats, 0) === undefined && folderProblem(stats, 0o077) !== undefined) {
       chmodSync(directory, 0o700);
       stats = lstatSync(directory);
     }
-    return untrustedReason(stats, 0o077);
+    return folderProblem(stats, 0o077);
   } catch (err) {
     return `cannot be created or examined (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
   }

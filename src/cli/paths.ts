@@ -38,7 +38,7 @@ export function defaultCliPaths(env: Env = process.env, platform: NodeJS.Platfor
   };
 }
 
-/** A set, non-blank value, trimmed (as settings.ts reads every variable). */
-function nonEmpty(value: string | undefined): string | undefined {
+/** A set, non-blank value, trimmed: how the CLI reads every variable and setting (settings.ts too). */
+export function nonEmpty(value: string | undefined): string | undefined {
   return nonEmptyOrUndefined(value?.trim());
 }

@@ -6,9 +6,8 @@
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { defaultStateDir, untrustedReason } from '../util/emulator-state-dir.js';
-import { defaultCliPaths, type CliPaths } from './paths.js';
+import { defaultCliPaths, nonEmpty, type CliPaths } from './paths.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { nonEmptyOrUndefined } from '../util/checks.js';
 
 /** The real world's default: work and school accounts of any tenant (personal accounts need `common` or `consumers`). */
 export const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/organizations';
@@ -98,10 +97,6 @@ interface Layer {
   cache?: string | undefined;
   plaintextCache?: boolean | undefined;
   emulator?: boolean | undefined;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return nonEmptyOrUndefined(value?.trim());
 }
 
 /** Scopes given as repeated flags, or space/comma separated in one value. */

@@ -4,7 +4,7 @@
  * util/emulator-state-dir.ts, which msal-ts's CLI shares.
  */
 import { lstat, mkdir } from 'node:fs/promises';
-import { untrustedReason } from '../util/emulator-state-dir.js';
+import { folderProblem } from '../util/emulator-state-dir.js';
 import { EmulatorStateError } from './errors.js';
 
 /**
@@ -28,7 +28,7 @@ export async function openStateDir(dir: string): Promise<void> {
     }
   }
   const stats = await lstat(dir);
-  const reason = stats.isSymbolicLink() || stats.isDirectory() ? untrustedReason(stats, 0o022) : 'is not a folder';
+  const reason = folderProblem(stats, 0o022);
   if (reason !== undefined) {
     throw new EmulatorStateError(
       dir,

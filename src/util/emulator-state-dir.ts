@@ -38,3 +38,8 @@ export function untrustedReason(stats: Stats, othersMask: number): string | unde
   if ((stats.mode & othersMask) !== 0) return `has mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')}, open to other users`;
   return undefined;
 }
+
+/** Why a folder (`stats` from lstat) is not safe to trust: not a folder, a link, or {@link untrustedReason}'s answer. */
+export function folderProblem(stats: Stats, othersMask: number): string | undefined {
+  return stats.isSymbolicLink() || stats.isDirectory() ? untrustedReason(stats, othersMask) : 'is not a folder';
+}
