@@ -51,6 +51,7 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 // The emulator's own package (packages/emulator) takes its declarations from dist/types before they are pruned.
 await buildEmulatorPackage(pkg.version, reachedDeclarations);
 pruneDeclarations();
+refuseRenamedClasses(['dist', 'packages/emulator/dist']);
 console.log('built dist/ (msal-ts ' + pkg.version + ') and packages/emulator/dist (msal-ts-emulator)');
 
 /**
@@ -178,4 +179,23 @@ function oneCoreChunk() {
       });
     },
   };
+}
+
+/**
+ * Fails the build when a bundle holds a class that would report another name than its source's. The bundles keep no
+ * names (no keepNames, see above), and esbuild emits a class that names itself inside its body as `X=class _X`, whose
+ * `name` is then "_X": an error class's `name` would be wrong. Name the class from outside its body instead (as
+ * token-cache.ts's isExactly does).
+ */
+function refuseRenamedClasses(dirs) {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (path.endsWith('.js')) for (const m of readFileSync(path, 'utf8').matchAll(/\b([\w$]+)=class _\1\b/g)) found.push(`${path}: ${m[1]}`);
+    }
+  };
+  dirs.forEach(walk);
+  if (found.length > 0) throw new Error(`classes that would be named _Name in the bundle (they name themselves in their body):\n${found.join('\n')}`);
 }
