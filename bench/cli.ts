@@ -5,8 +5,9 @@
 // run made an HTTP request. Goals (issue 17): `msal-ts token` and `msal-ts token --output exec-credential` within
 // 15 ms of `node -e 0`. Median of N fresh processes (default 21), all variants run in turn (interleaved) so that a busy
 // moment on the machine is shared by all. `--baseline-dist DIR` adds the same commands run from another build (for
-// example main's dist/) for a before/after comparison.
-// Run: npm run bench (or node --import tsx bench/cli.ts [--runs N] [--baseline-dist DIR]); needs dist/ (npm run build).
+// example main's dist/) for a before/after comparison. `--node PATH` runs every process on another Node binary (Node 22
+// or 24, say, where the CLI keeps Node's compile cache in its own cache folder: the warm-up round fills it).
+// Run: npm run bench (or node --import tsx bench/cli.ts [--runs N] [--baseline-dist DIR] [--node PATH]); needs dist/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
@@ -29,6 +30,8 @@ const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 21;
 const baselineFlag = process.argv.indexOf('--baseline-dist');
 const BASELINE_DIST = baselineFlag > 0 ? process.argv[baselineFlag + 1] : undefined;
+const nodeFlag = process.argv.indexOf('--node');
+const NODE = nodeFlag > 0 ? (process.argv[nodeFlag + 1] ?? process.execPath) : process.execPath;
 
 function fetchJson(emulator: Emulator, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -128,16 +131,16 @@ try {
     return parsed.kind === 'ExecCredential' && parsed.status?.token === token;
   };
   const execArgs = [...cliArgs, '--output', 'exec-credential'];
-  const variants: Variant[] = [{ name: 'node -e 0 (Node start alone)', command: process.execPath, args: ['-e', '0'], env, times: [] }];
+  const variants: Variant[] = [{ name: 'node -e 0 (Node start alone)', command: NODE, args: ['-e', '0'], env, times: [] }];
   const builds: Array<[string, string]> = [['', 'dist']];
   if (BASELINE_DIST !== undefined) builds.push([' (baseline build)', BASELINE_DIST]);
   for (const [label, distDir] of builds) {
     const cli = join(distDir, 'cli.js');
     variants.push(
-      { name: `msal-ts token${label}`, command: process.execPath, args: [cli, ...cliArgs.slice(1)], env, expect: isToken, times: [] },
+      { name: `msal-ts token${label}`, command: NODE, args: [cli, ...cliArgs.slice(1)], env, expect: isToken, times: [] },
       {
         name: `msal-ts token --output exec-credential${label}`,
-        command: process.execPath,
+        command: NODE,
         args: [cli, ...execArgs.slice(1)],
         env,
         expect: isExecCredential,
@@ -148,7 +151,7 @@ try {
   const msalNodeEnv = { ...env, NODE_EXTRA_CA_CERTS: emulator.caPath };
   variants.push({
     name: '@azure/msal-node + file cache plugin',
-    command: process.execPath,
+    command: NODE,
     args: ['bench/cli-msal-node.mjs', msalNodeConfig],
     env: msalNodeEnv,
     expect: isToken,
@@ -160,7 +163,10 @@ try {
   const served = requests(emulator);
 
   const node = median(variants[0]?.times ?? []);
-  console.log(`\ntoken from a persisted cache, wall time of a fresh process (median of ${RUNS}, interleaved; ${served} HTTP requests in all runs)`);
+  const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(
+    `\ntoken from a persisted cache, wall time of a fresh process (median of ${RUNS}, interleaved; ${served} HTTP requests in all runs; node ${version})`,
+  );
   for (const v of variants) {
     const m = median(v.times);
     const above = v === variants[0] ? '' : `  (+${(m - node).toFixed(1)} ms over node)`;

@@ -10,6 +10,10 @@
  *   target containing every requested scope.
  *
  * Scope sets, lower-cased fields and expiry numbers are computed once, when an entry is indexed.
+ *
+ * Tokens read from a file are indexed bucket by bucket ({@link AccessTokenIndex.defer}): the first lookup of an
+ * account or tenant indexes that account's or tenant's tokens, so a process that serves one token from a file of
+ * thousands parses one bucket, not the file's every entry.
  */
 import type { AccessTokenEntry } from './cache-types.js';
 import { MultiMap, indexKey } from './multi-map.js';
@@ -103,8 +107,11 @@ function better(a: AccessTokenRecord, aExact: boolean, b: AccessTokenRecord | un
 
 type Bucket = Partition | Partition[];
 
-/** The access token index. Keep it in step with the entries: insert and remove every record exactly once. */
-export class AccessTokenIndex {
+/**
+ * The access token index. Keep it in step with the entries: insert and remove every record exactly once.
+ * `D` is what a load hands to {@link AccessTokenIndex.defer} for a token it leaves unindexed.
+ */
+export class AccessTokenIndex<D> {
   /** User tokens by lower-cased home account id. */
   readonly #byAccount = new Map<string, Bucket>();
   /** App tokens (no account) by lower-cased realm. */
@@ -119,6 +126,54 @@ export class AccessTokenIndex {
    * mostly carry the same few targets, and a set per token was a fifth of a loaded cache's memory.
    */
   readonly #targets = new Map<string, { readonly scopes: ReadonlySet<string>; readonly normalized: string }>();
+
+  /** Loaded tokens not indexed yet, by the bucket a lookup reads: lower-cased home account id, or realm for app tokens. */
+  readonly #deferredByAccount = new Map<string, D[]>();
+  readonly #deferredByTenant = new Map<string, D[]>();
+  readonly #indexDeferredToken: (token: D) => void;
+  readonly #drained: () => void;
+
+  /**
+   * @param indexDeferredToken - parses and inserts a token given to {@link defer} (or finds that it was replaced or
+   *   deleted meanwhile). Running it twice for one token must do no harm.
+   * @param drained - called when the last deferred token has been indexed.
+   */
+  constructor(indexDeferredToken: (token: D) => void, drained: () => void) {
+    this.#indexDeferredToken = indexDeferredToken;
+    this.#drained = drained;
+  }
+
+  /** Whether a loaded token still waits for its first lookup. */
+  get deferring(): boolean {
+    return this.#deferredByTenant.size + this.#deferredByAccount.size > 0;
+  }
+
+  /**
+   * Leaves a loaded token's indexing to the first lookup of its bucket.
+   * @param homeAccountId - the token's non-empty home account id, or undefined for an app token.
+   * @param realm - the token's realm.
+   */
+  defer(homeAccountId: string | undefined, realm: string, token: D): void {
+    const map = homeAccountId === undefined ? this.#deferredByTenant : this.#deferredByAccount;
+    const key = homeAccountId === undefined ? realm.toLowerCase() : homeAccountId.toLowerCase();
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [token]);
+    else list.push(token);
+  }
+
+  /** Indexes one bucket's deferred tokens. Forgets them only once all ran: a throw leaves them for the next lookup. */
+  #indexDeferred(map: Map<string, D[]>, key: string): void {
+    const list = map.get(key);
+    if (list === undefined) return;
+    for (const token of list) this.#indexDeferredToken(token);
+    map.delete(key);
+    if (!this.deferring) this.#drained();
+  }
+
+  /** Indexes every deferred token, for the queries that read across buckets. */
+  indexAll(): void {
+    for (const map of [this.#deferredByTenant, this.#deferredByAccount]) for (const key of [...map.keys()]) this.#indexDeferred(map, key);
+  }
 
   #target(target: string): { readonly scopes: ReadonlySet<string>; readonly normalized: string } {
     let found = this.#targets.get(target);
@@ -225,11 +280,13 @@ export class AccessTokenIndex {
 
   /** Every user token of one account in one environment, across clients and tenants. */
   forAccount(homeAccountId: string, environment: string): AccessTokenRecord[] {
+    this.#indexDeferred(this.#deferredByAccount, homeAccountId.toLowerCase());
     return [...(this.#owners.get(indexKey('user', homeAccountId.toLowerCase(), environment.toLowerCase())) ?? [])];
   }
 
   /** Every app token of one client in one environment, across tenants. */
   forClient(clientId: string, environment: string): AccessTokenRecord[] {
+    for (const key of [...this.#deferredByTenant.keys()]) this.#indexDeferred(this.#deferredByTenant, key);
     return [...(this.#owners.get(indexKey('app', clientId.toLowerCase(), environment.toLowerCase())) ?? [])];
   }
 
@@ -240,6 +297,9 @@ export class AccessTokenIndex {
   find(q: AccessTokenLookup, now: number, expired: AccessTokenRecord[] | undefined): AccessTokenRecord | undefined {
     const hid = q.homeAccountId === undefined ? '' : q.homeAccountId.toLowerCase();
     const realm = q.realm.toLowerCase();
+    if (this.deferring) {
+      this.#indexDeferred(hid === '' ? this.#deferredByTenant : this.#deferredByAccount, hid === '' ? realm : hid);
+    }
     const bucket = hid === '' ? this.#byTenant.get(realm) : this.#byAccount.get(hid);
     if (bucket === undefined) return undefined;
     const clientId = q.clientId.toLowerCase();

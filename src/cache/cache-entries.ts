@@ -113,6 +113,29 @@ export function parseAccessToken(key: string, raw: RawEntry): AccessTokenEntry |
   };
 }
 
+/** The fields parseAccessToken reads first, strings then timestamps, in its order. */
+const CHECKED_STRINGS = ['credential_type', 'secret', 'home_account_id', 'environment', 'client_id', 'realm', 'target', 'token_type'] as const;
+const CHECKED_TIMES = ['cached_at', 'expires_on'] as const;
+
+/**
+ * Refuses what {@link parseAccessToken} would refuse, reading the same fields in the same order (the second name of a
+ * pair only when the first is absent, as the parse reads it), and builds nothing: a load checks every access token
+ * this way and parses one only when a lookup first needs it.
+ * @throws CacheFormatError exactly when parseAccessToken would, with the same message.
+ */
+export function checkAccessToken(raw: RawEntry): void {
+  const s = 'AccessToken';
+  for (const field of CHECKED_STRINGS) optString(raw, field, s);
+  for (const field of CHECKED_TIMES) optTime(raw, field, s);
+  if (optTime(raw, 'extended_expires_on', s) === undefined) optTime(raw, 'ext_expires_on', s);
+  optTime(raw, 'refresh_on', s);
+  if (optString(raw, 'key_id', s) === undefined) optString(raw, 'kid', s);
+  if (optString(raw, 'userAssertionHash', s) === undefined) optString(raw, 'user_assertion_hash', s);
+  // The parse stops before `ext_cache_key` for an entry of msal-node's other partitions.
+  const nodeComponents = raw['additionalCacheKeyComponents'];
+  if (nodeComponents === undefined || nodeComponents === null || nodeComponents === '') optString(raw, 'ext_cache_key', s);
+}
+
 function nanToUndefined(value: number | undefined): number | undefined {
   return value === undefined || Number.isNaN(value) ? undefined : value;
 }

@@ -5,7 +5,7 @@
  */
 import { CacheFormatError } from '../errors.js';
 import { AccessTokenIndex, type AccessTokenRecord } from './access-token-index.js';
-import { parseAccessToken, parseAccount, parseAppMetadata, parseIdToken, parseRefreshToken, type RawEntry } from './cache-entries.js';
+import { checkAccessToken, parseAccessToken, parseAccount, parseAppMetadata, parseIdToken, parseRefreshToken, type RawEntry } from './cache-entries.js';
 import type { AccountEntry, AppMetadataEntry, CacheSection, IdTokenEntry, RefreshTokenEntry } from './cache-types.js';
 import { AccountIndex, AppMetadataIndex, IdTokenIndex, RefreshTokenIndex } from './credential-indexes.js';
 import { toPythonJson } from './python-json.js';
@@ -39,6 +39,23 @@ class SectionTable<V> {
     if (indexed !== undefined) this.index.insert(indexed);
   }
 
+  /** Stores a loaded entry unparsed and unindexed, for {@link index} to complete when a lookup first needs it. */
+  setUnindexed(key: string, raw: RawEntry): StoredEntry<V> {
+    const stored: StoredEntry<V> = { key, raw, indexed: undefined };
+    this.entries.set(key, stored);
+    return stored;
+  }
+
+  /** Parses and indexes an entry stored by {@link setUnindexed}, unless it has been replaced or deleted since. */
+  indexStored(stored: StoredEntry<V>): void {
+    if (this.entries.get(stored.key) !== stored) return;
+    const indexed = this.parse(stored.key, stored.raw);
+    if (indexed === undefined) return;
+    // Replacing the value of a present key keeps its place: file order is unchanged.
+    this.entries.set(stored.key, { key: stored.key, raw: stored.raw, indexed });
+    this.index.insert(indexed);
+  }
+
   delete(key: string): boolean {
     const old = this.entries.get(key);
     if (old === undefined) return false;
@@ -63,7 +80,18 @@ class StoreState {
   readonly order: string[] = [];
   /** Sections this library does not know, kept verbatim. */
   readonly extras = new Map<string, unknown>();
-  readonly accessTokenIndex = new AccessTokenIndex();
+  /**
+   * The load's shared strings, kept while access tokens it left unindexed wait (see {@link deferAccessToken}): each
+   * one's repeating strings are shared when it is indexed.
+   */
+  loadStrings = new Map<string, string>();
+  readonly accessTokenIndex: AccessTokenIndex<StoredEntry<AccessTokenRecord>> = new AccessTokenIndex(
+    (stored) => {
+      shareStrings(stored.raw, this.loadStrings);
+      this.accessTokens.indexStored(stored);
+    },
+    () => (this.loadStrings = new Map()),
+  );
   readonly refreshTokenIndex = new RefreshTokenIndex();
   readonly idTokenIndex = new IdTokenIndex();
   readonly accountIndex = new AccountIndex();
@@ -122,8 +150,8 @@ function shareStrings(entry: Record<string, unknown>, seen: Map<string, string>)
 /** Parses a whole serialized cache into a fresh state; throws {@link CacheFormatError} without side effects. */
 function parseState(text: string): StoreState {
   const state = new StoreState();
-  // Only for this load: dropped with its strings' extra references when the load ends.
-  const seen = new Map<string, string>();
+  // Dropped with its strings' extra references when the load's last unindexed access token is indexed.
+  const seen = state.loadStrings;
   if (text === '') return state; // MSAL Python treats an empty state as an empty cache
   let data: unknown;
   try {
@@ -142,11 +170,28 @@ function parseState(text: string): StoreState {
     const table = state.table(name);
     for (const [key, entry] of Object.entries(value)) {
       if (!isObject(entry)) throw new CacheFormatError(`an entry in the "${name}" section is not an object`);
-      shareStrings(entry, seen);
-      table.set(key, entry);
+      if (name === 'AccessToken') deferAccessToken(state, key, entry);
+      else {
+        shareStrings(entry, seen);
+        table.set(key, entry);
+      }
     }
   }
+  if (!state.accessTokenIndex.deferring) state.loadStrings = new Map();
   return state;
+}
+
+/**
+ * Stores a loaded access token checked but unparsed, indexed when a lookup first reads its account or tenant: they are
+ * most of a big cache, and a process usually asks for one. An entry that could never be served (no realm) is just stored.
+ */
+function deferAccessToken(state: StoreState, key: string, entry: Record<string, unknown>): void {
+  checkAccessToken(entry);
+  const stored = state.accessTokens.setUnindexed(key, entry);
+  const realm = entry['realm'];
+  if (typeof realm !== 'string') return;
+  const hid = entry['home_account_id'];
+  state.accessTokenIndex.defer(typeof hid === 'string' && hid !== '' ? hid : undefined, realm, stored);
 }
 
 /**

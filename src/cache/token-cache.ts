@@ -350,7 +350,9 @@ export class TokenCache {
   /** Every access token that can be served, in file order. A full scan: for tools and tests, not the hot path. */
   listAccessTokens(): AccessTokenEntry[] {
     const out: AccessTokenEntry[] = [];
-    for (const stored of this.store.state.accessTokens.entries.values()) if (stored.indexed) out.push(stored.indexed.entry);
+    const state = this.store.state;
+    state.accessTokenIndex.indexAll();
+    for (const stored of state.accessTokens.entries.values()) if (stored.indexed) out.push(stored.indexed.entry);
     return out;
   }
 

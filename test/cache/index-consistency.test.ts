@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { SerializableTokenCache, type AccessTokenQuery, type TokenResponseEvent } from '../../src/cache/index.js';
+import { CredentialType, SerializableTokenCache, type AccessTokenQuery, type TokenResponseEvent } from '../../src/cache/index.js';
 import { b64, buildIdToken } from './helpers.js';
 
 // Few distinct values (repeats weight the common case), so partitions often hold several competing tokens.
@@ -52,6 +52,8 @@ const op = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('removeAt' as const), index: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeForClient' as const), clientId: pick(CLIENTS), environment: pick(ENVS) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('roundTrip' as const) }) },
+  // Removes a stored token found by a scan of the raw entries, so a token a reload left unindexed can go unindexed.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeFound' as const), index: fc.nat() }) },
 );
 
 const lc = (v: unknown): string => (typeof v === 'string' ? v.toLowerCase() : '');
@@ -140,6 +142,12 @@ describe('index consistency', () => {
             case 'removeForClient':
               cache.removeTokensForClient(o.clientId, [o.environment]);
               break;
+            case 'removeFound': {
+              const all = cache.find(CredentialType.ACCESS_TOKEN, { now: 0 });
+              const victim = all[o.index % Math.max(all.length, 1)];
+              if (victim !== undefined) assert.equal(cache.removeAt(victim), true);
+              break;
+            }
             case 'roundTrip': {
               const text = cache.serialize();
               cache.deserialize(text);
