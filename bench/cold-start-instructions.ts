@@ -9,7 +9,8 @@
 // Beside bare Node, the same process printing the line a token run prints, with no library: Node's stdout stream on a
 // pipe is part of every variant's figure but is not msal-ts's. --node runs another Node binary (Node 22 or 24, say);
 // NODE_COMPILE_CACHE in the environment reaches every process (give it a directory a run already filled).
-// Run: node --import tsx bench/cold-start-instructions.ts [--baseline-dist DIR] [--runs 3] [--node PATH]; needs dist/
+// --tokens N puts N app tokens in the file instead of issue 17's 100.
+// Run: node --import tsx bench/cold-start-instructions.ts [--baseline-dist DIR] [--runs 3] [--node PATH] [--tokens N]; needs dist/
 // and valgrind.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
@@ -24,6 +25,7 @@ const { flag } = flagReader(process.argv.slice(2));
 const RUNS = Number(flag('--runs') ?? 3);
 const baseline = flag('--baseline-dist');
 const NODE = flag('--node') ?? process.execPath;
+const TOKENS = Number(flag('--tokens') ?? 100);
 const FIXTURE = resolve('bench/fixtures/persisted-cold-start.cjs');
 if (!existsSync('dist/index.js') || (baseline !== undefined && !existsSync(join(baseline, 'index.js')))) {
   console.error('bench/cold-start-instructions: needs dist/ (npm run build) and, when given, --baseline-dist DIR holding another build');
@@ -39,7 +41,7 @@ function instructions(spec: object): number {
 
 const dir = mkdtempSync(join(tmpdir(), 'msal-ts-bench-cold-instructions-'));
 try {
-  const tenants = tenantIds(100);
+  const tenants = tenantIds(TOKENS);
   const file = join(dir, 'cache.json');
   await new FilePersistence(file).save(msalTsCache(tenants).serialize());
   // Written a minute ago: a file written within the last 2 s is hashed on its first read.
@@ -64,7 +66,7 @@ try {
   const bare = medians[0] ?? NaN;
   const printing = medians[1] ?? NaN;
   const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`cold start in instructions (valgrind), median of ${RUNS}; node ${version}`);
+  console.log(`cold start in instructions (valgrind), median of ${RUNS}, ${TOKENS} app tokens in the file; node ${version}`);
   variants.forEach(([name], k) => {
     const m = medians[k] ?? NaN;
     const above =

@@ -107,6 +107,14 @@ function better(a: AccessTokenRecord, aExact: boolean, b: AccessTokenRecord | un
 
 type Bucket = Partition | Partition[];
 
+/** What indexes the tokens a load left unindexed: the store's state, which owns the entries and the index. */
+export interface DeferredTokenOwner<D> {
+  /** Parses and inserts the token (or finds that it was replaced or deleted meanwhile); twice must do no harm. */
+  indexDeferredToken(token: D): void;
+  /** The last deferred token has been indexed. */
+  deferredTokensIndexed(): void;
+}
+
 /**
  * The access token index. Keep it in step with the entries: insert and remove every record exactly once.
  * `D` is what a load hands to {@link AccessTokenIndex.defer} for a token it leaves unindexed.
@@ -130,17 +138,11 @@ export class AccessTokenIndex<D> {
   /** Loaded tokens not indexed yet, by the bucket a lookup reads: lower-cased home account id, or realm for app tokens. */
   readonly #deferredByAccount = new Map<string, D[]>();
   readonly #deferredByTenant = new Map<string, D[]>();
-  readonly #indexDeferredToken: (token: D) => void;
-  readonly #drained: () => void;
+  readonly #deferredOwner: DeferredTokenOwner<D>;
 
-  /**
-   * @param indexDeferredToken - parses and inserts a token given to {@link defer} (or finds that it was replaced or
-   *   deleted meanwhile). Running it twice for one token must do no harm.
-   * @param drained - called when the last deferred token has been indexed.
-   */
-  constructor(indexDeferredToken: (token: D) => void, drained: () => void) {
-    this.#indexDeferredToken = indexDeferredToken;
-    this.#drained = drained;
+  /** @param owner - indexes the tokens a load gave to {@link defer}, and hears when none is left. */
+  constructor(owner: DeferredTokenOwner<D>) {
+    this.#deferredOwner = owner;
   }
 
   /** Whether a loaded token still waits for its first lookup. */
@@ -165,9 +167,9 @@ export class AccessTokenIndex<D> {
   #indexDeferred(map: Map<string, D[]>, key: string): void {
     const list = map.get(key);
     if (list === undefined) return;
-    for (const token of list) this.#indexDeferredToken(token);
+    for (const token of list) this.#deferredOwner.indexDeferredToken(token);
     map.delete(key);
-    if (!this.deferring) this.#drained();
+    if (!this.deferring) this.#deferredOwner.deferredTokensIndexed();
   }
 
   /** Indexes every deferred token, for the queries that read across buckets. */

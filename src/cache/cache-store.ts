@@ -4,7 +4,7 @@
  * change signal can never drift from the data.
  */
 import { CacheFormatError } from '../errors.js';
-import { AccessTokenIndex, type AccessTokenRecord } from './access-token-index.js';
+import { AccessTokenIndex, type AccessTokenRecord, type DeferredTokenOwner } from './access-token-index.js';
 import { checkAccessToken, parseAccessToken, parseAccount, parseAppMetadata, parseIdToken, parseRefreshToken, type RawEntry } from './cache-entries.js';
 import type { AccountEntry, AppMetadataEntry, CacheSection, IdTokenEntry, RefreshTokenEntry } from './cache-types.js';
 import { AccountIndex, AppMetadataIndex, IdTokenIndex, RefreshTokenIndex } from './credential-indexes.js';
@@ -75,7 +75,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Everything a deserialize replaces at once. */
-class StoreState {
+class StoreState implements DeferredTokenOwner<StoredEntry<AccessTokenRecord>> {
   /** Top-level names in the order they appeared (file order, then creation order), as Python's dict keeps them. */
   readonly order: string[] = [];
   /** Sections this library does not know, kept verbatim. */
@@ -85,13 +85,7 @@ class StoreState {
    * one's repeating strings are shared when it is indexed.
    */
   loadStrings = new Map<string, string>();
-  readonly accessTokenIndex: AccessTokenIndex<StoredEntry<AccessTokenRecord>> = new AccessTokenIndex(
-    (stored) => {
-      shareStrings(stored.raw, this.loadStrings);
-      this.accessTokens.indexStored(stored);
-    },
-    () => (this.loadStrings = new Map()),
-  );
+  readonly accessTokenIndex = new AccessTokenIndex<StoredEntry<AccessTokenRecord>>(this);
   readonly refreshTokenIndex = new RefreshTokenIndex();
   readonly idTokenIndex = new IdTokenIndex();
   readonly accountIndex = new AccountIndex();
@@ -118,6 +112,15 @@ class StoreState {
       case 'AppMetadata':
         return this.appMetadata;
     }
+  }
+
+  indexDeferredToken(stored: StoredEntry<AccessTokenRecord>): void {
+    shareStrings(stored.raw, this.loadStrings);
+    this.accessTokens.indexStored(stored);
+  }
+
+  deferredTokensIndexed(): void {
+    this.loadStrings = new Map();
   }
 
   /** Python creates a section on its first write, even a deletion (`setdefault`), and keeps it, empty or not. */
