@@ -3,9 +3,10 @@
 // stale lock that cannot be removed ends in LockTimeoutError on time, and a missing flock is a visible fallback.
 // The cases that need root (another user, a PID namespace) skip without it, but fail under CI=true.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CrossPlatLock, LockTimeoutError } from '../../src/extensions/index.js';
 import { breakerBase, takeOver, type SeenLock } from '../../src/extensions/lock-takeover.js';
@@ -68,6 +69,22 @@ function probe(bundle: string, args: readonly string[], options: { uid?: number;
 const STRESS = process.platform === 'win32' ? { crashers: 3, finishers: 5, acquisitions: 5 } : { crashers: 20, finishers: 5, acquisitions: 50 };
 const SLOTS = 5;
 
+/**
+ * Starts a worker. Under Wine, creating a process while several others start and exit now and then fails at once
+ * with `spawn UNKNOWN` (seen once in the Windows lane, in this test's 5 parallel slots): no worker ran, so nothing
+ * about the lock is at stake, and the start is tried again, at most 3 times, on Windows only.
+ */
+async function spawnWorker(args: readonly string[]): Promise<ChildProcessByStdio<null, Readable, null>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    } catch (err) {
+      if (process.platform !== 'win32' || (err as NodeJS.ErrnoException).code !== 'UNKNOWN' || attempt === 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 describe('CrossPlatLock takeover', () => {
   const { dir, cleanup } = tempDir('lock-takeover');
   let bundle = '';
@@ -94,7 +111,7 @@ describe('CrossPlatLock takeover', () => {
       const runSlot = async (): Promise<void> => {
         for (let plan = plans.shift(); plan !== undefined; plan = plans.shift()) {
           const args = [bundle, 'stress', lockfile, marker, mode.flock ? '1' : '0', String(plan.acquisitions), String(plan.crashAt)];
-          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+          const child = await spawnWorker(args);
           let out = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
           await exited(child);
