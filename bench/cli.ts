@@ -22,7 +22,7 @@ import { median } from './util.js';
 const SCOPES = ['https://graph.microsoft.com/User.Read'];
 const GOAL_ABOVE_NODE_MS = 15;
 
-if (!existsSync('dist/cli.js')) {
+if (!existsSync('dist/cli.cjs')) {
   console.error('bench/cli: dist/ is missing; run npm run build first');
   process.exit(1);
 }
@@ -89,7 +89,7 @@ try {
 
   const env = { ...process.env, HOME: dir, XDG_CACHE_HOME: dir, XDG_CONFIG_HOME: dir };
   const cliArgs = [
-    'dist/cli.js',
+    'dist/cli.cjs',
     'token',
     '--scope',
     SCOPES.join(' '),
@@ -135,7 +135,8 @@ try {
   const builds: Array<[string, string]> = [['', 'dist']];
   if (BASELINE_DIST !== undefined) builds.push([' (baseline build)', BASELINE_DIST]);
   for (const [label, distDir] of builds) {
-    const cli = join(distDir, 'cli.js');
+    // Builds before the CommonJS entry had dist/cli.js.
+    const cli = join(distDir, existsSync(join(distDir, 'cli.cjs')) ? 'cli.cjs' : 'cli.js');
     variants.push(
       { name: `msal-ts token${label}`, command: NODE, args: [cli, ...cliArgs.slice(1)], env, expect: isToken, times: [] },
       {

@@ -17,7 +17,7 @@ import { FilePersistence, PersistedTokenCache } from 'msal-ts/extensions';
 
 const scopes = ['User.Read'];
 const user = DEFAULT_IDS.aliceUsername;
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
 const step = (n, text) => console.log(`\n${n}. ${text}`);
 const requests = (emulator) =>
   Object.entries(emulator.counters())

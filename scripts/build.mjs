@@ -19,7 +19,6 @@ const result = await build({
     distributed: 'src/distributed/index.ts',
     extensions: 'src/extensions/index.ts',
     azure: 'src/azure/index.ts',
-    cli: 'src/cli/main.ts',
   },
   outdir: 'dist',
   bundle: true,
@@ -42,10 +41,57 @@ const result = await build({
 mkdirSync('build', { recursive: true });
 writeFileSync('build/metafile.json', JSON.stringify(result.metafile));
 
-const cli = 'dist/cli.js';
-writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8').replace(/^#!.*\n/, ''));
+// The CLI's program (src/cli/program.ts and all it runs, the library included) as one CommonJS file, which dist/cli.cjs
+// compiles through its code cache (src/cli/code-cache.ts): V8 code of ES modules cannot be kept on Node 20, and a
+// script's can, including the functions a command compiled while it ran. One file, no chunks: the program never
+// shares objects with an application, so its own copy of the library is no dual-package hazard.
+await build({
+  entryPoints: { 'cli-core': 'src/cli/program.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  packages: 'external',
+  define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMetaUrl' },
+  // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path.
+  banner: { js: 'var importMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: false,
+  keepNames: false,
+  plugins: [lazyBuiltins(), emulatorAsPackage()],
+  logLevel: 'warning',
+});
+
+// The program's import() of packages (undici, the emulator's) goes through the importModule its loader passes in
+// (src/cli/code-cache.ts: Node 20 loses the import() callback of a script taken from a code cache).
+const program = 'dist/cli-core.cjs';
+const programText = readFileSync(program, 'utf8').replace(/\bimport\((?="[^"./][^"]*"\))/g, 'importModule(');
+if (/\bimport\(/.test(programText)) throw new Error(`${program}: an import() the build did not point at importModule`);
+writeFileSync(program, programText);
+
+// The command's entry (the package's bin), CommonJS too: a bin that is an ES module makes Node start its ES module
+// loader first, about 14 million instructions of every run.
+await build({
+  entryPoints: { cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.19',
+  packages: 'external',
+  define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), __MSAL_TS_CLI_PROGRAM__: JSON.stringify('cli-core.cjs') },
+  banner: { js: '#!/usr/bin/env node' },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  plugins: [lazyBuiltins()],
+  logLevel: 'warning',
+});
 // writeFileSync's `mode` applies only when it creates the file, and esbuild already did: set the bit explicitly.
-chmodSync(cli, 0o755);
+chmodSync('dist/cli.cjs', 0o755);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 // The emulator's own package (packages/emulator) takes its declarations from dist/types before they are pruned.
@@ -193,7 +239,7 @@ function refuseRenamedClasses(dirs) {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (path.endsWith('.js')) for (const m of readFileSync(path, 'utf8').matchAll(/\b([\w$]+)=class _\1\b/g)) found.push(`${path}: ${m[1]}`);
+      else if (/\.c?js$/.test(path)) for (const m of readFileSync(path, 'utf8').matchAll(/\b([\w$]+)=class _\1\b/g)) found.push(`${path}: ${m[1]}`);
     }
   };
   dirs.forEach(walk);

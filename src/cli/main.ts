@@ -1,70 +1,33 @@
 /**
- * The `msal-ts` command: login, token, accounts, logout, emulator (docs/cli.md).
+ * The `msal-ts` command's entry (dist/cli.cjs): starts the program and runs the command line (docs/cli.md).
  *
- * Built on node:util parseArgs rather than commander: the commands are few and flat, and a token served from the
- * cache should cost little more than Node's own start. Each command is imported when it runs, so `msal-ts token`
- * never loads the emulator, and the library core and msal-ts/extensions load only once settings are resolved.
+ * In the package the program is dist/cli-core.cjs, which this entry compiles through the command's code cache
+ * (code-cache.ts): a command that serves a token from the cache then compiles almost nothing. Both are CommonJS, so
+ * that Node starts no ES module loader either. From source (tsx, the tests that run src/cli/main.ts) the program is
+ * program.ts, imported as ES modules, without a code cache.
  */
-import { CliError, EXIT, describeError, exitCodeFor, firstLine } from './exit-codes.js';
+import { join } from 'node:path';
 import type { Io } from './session.js';
-import { HELP } from './usage.js';
-import { VERSION } from '../version.js';
-import { describeCompileCache, enableCompileCache } from './compile-cache.js';
+import { loadProgram } from './code-cache.js';
 
-type Command = (args: string[], io: Io) => Promise<number>;
+/** The program file beside this one, set by the build (scripts/build.mjs); undefined when running from source. */
+declare const __MSAL_TS_CLI_PROGRAM__: string | undefined;
 
-// Node >= 22.1 can keep V8's compiled code of the modules loaded from here on (every command, the library) on disk,
-// which spares each later run much of their compile time; Node 20 has no such cache. In a folder only this user can
-// write, never Node's default one in the shared temporary folder (compile-cache.ts).
-const compileCache = enableCompileCache();
+type Main = (args: string[], io?: Io, startup?: string) => Promise<number>;
 
-const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
-  login: async () => (await import('./token-commands.js')).runLogin,
-  token: async () => (await import('./token-commands.js')).runToken,
-  accounts: async () => (await import('./account-commands.js')).runAccounts,
-  logout: async () => (await import('./account-commands.js')).runLogout,
-  emulator: async () => (await import('./emulator-command.js')).runEmulator,
-};
-
-/**
- * Runs the command line `args` (without node and the script).
- *
- * @returns the exit code (see exit-codes.ts). Errors are printed as one line on stderr (all detail with `--verbose`).
- */
-export async function main(args: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
-  const [command, ...rest] = args;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    const topic = command === 'help' ? rest[0] : undefined;
-    if (topic !== undefined && Object.hasOwn(HELP, topic) && topic !== 'main') {
-      io.stdout.write(HELP[topic as keyof typeof HELP]);
-      return EXIT.ok;
-    }
-    (command === undefined ? io.stderr : io.stdout).write(HELP.main);
-    return command === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (command === '--version' || command === '-v') {
-    io.stdout.write(`${VERSION}\n`);
-    return EXIT.ok;
-  }
-  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (load === undefined) {
-    io.stderr.write(`msal-ts: unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')}; see msal-ts --help)\n`);
-    return EXIT.usage;
-  }
-  const verbose = rest.includes('--verbose');
-  if (verbose) io.stderr.write(`msal-ts: ${describeCompileCache(compileCache)}\n`);
-  try {
-    return await (
-      await load()
-    )(rest, io);
-  } catch (err) {
-    const exit = exitCodeFor(err);
-    const hint = exit === EXIT.usage && !(err instanceof CliError) ? ` (see msal-ts ${command} --help)` : '';
-    const unexpected = exit === EXIT.unexpected && !verbose ? ' (run again with --verbose for details)' : '';
-    io.stderr.write(`msal-ts ${command}: ${firstLine(err)}${hint}${unexpected}\n`);
-    if (verbose) io.stderr.write(`${describeError(err)}\n`);
+async function start(args: string[]): Promise<number> {
+  if (typeof __MSAL_TS_CLI_PROGRAM__ === 'string') {
+    const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), args[0]);
+    const exit = await (program.exports['main'] as Main)(args, undefined, program.description);
+    if (exit === 0) program.save();
     return exit;
   }
+  // A specifier the bundler does not follow: the package runs the CommonJS program above, never this.
+  const source = './program.js';
+  const { main } = (await import(source)) as { main: Main };
+  return main(args, undefined, 'no code cache (running from source)');
 }
 
-process.exitCode = await main(process.argv.slice(2));
+void start(process.argv.slice(2)).then((exit) => {
+  process.exitCode = exit;
+});

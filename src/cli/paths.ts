@@ -1,6 +1,6 @@
 /**
  * Where the CLI keeps its files by default: config file and cache folder. A module of its own, so that the CLI's entry
- * (which places Node's compile cache in the cache folder: compile-cache.ts) does not load the settings code.
+ * (which keeps the command's code cache in the cache folder: code-cache.ts) does not load the settings code.
  */
 import { homedir } from 'node:os';
 import { posix, win32 } from 'node:path';

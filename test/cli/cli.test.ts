@@ -1,10 +1,10 @@
-// The built `msal-ts` command (dist/cli.js) end to end against the emulator, each run a child process with a private
+// The built `msal-ts` command (dist/cli.cjs) end to end against the emulator, each run a child process with a private
 // HOME: device code login approved through the admin API by this (other) process, browser login through BROWSER,
 // tokens served from the persisted cache with no HTTP request (the emulator's counters), accounts, logout, --json,
 // and every exit code.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -157,6 +157,25 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(raw.code, 0);
     assert.equal(raw.stdout, `${String(a['access_token'])}\n`, 'without --json: the raw token and a newline');
     assert.equal(totalRequests(emulator.counters()), 0);
+  });
+
+  it("token from the cache: the command's code cache is written by its first run and used by the next (--verbose)", async () => {
+    const folder = join(cacheDir(home), 'code-cache');
+    await rm(folder, { recursive: true, force: true });
+    const args = ['token', '--scope', MAIL, '--no-interactive', '--verbose', ...flags];
+    const first = await runCli(args, env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /^msal-ts: code cache written after this run: .*code-cache[\\/]token-/m);
+    const files = readdirSync(folder);
+    assert.equal(files.length, 1, files.join(', '));
+    if (!ON_WINDOWS) {
+      assert.equal(statSync(folder).mode & 0o777, 0o700);
+      assert.equal(statSync(join(folder, files[0] ?? '')).mode & 0o777, 0o600);
+    }
+    const second = await runCli(args, env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /^msal-ts: code cache used: /m);
+    assert.equal(second.stdout, first.stdout, 'the same token, from the token cache');
   });
 
   it("token --output exec-credential prints only kubectl's ExecCredential, from the cache, in the apiVersion kubectl asks for", async () => {
@@ -406,7 +425,7 @@ describe('msal-ts command against the emulator', () => {
       try {
         const browser = `${process.execPath} ${join(REPO, 'test', 'cli', 'fixtures', 'fake-browser.mjs')}`;
         const base = ['token', '--scope', GRAPH, '--json', ...flags.filter((f) => f !== '--plaintext-cache')];
-        const cli = (extra: string): string => [process.execPath, join(REPO, 'dist', 'cli.js'), ...base, extra].map((a) => `'${a}'`).join(' ');
+        const cli = (extra: string): string => [process.execPath, join(REPO, 'dist', 'cli.cjs'), ...base, extra].map((a) => `'${a}'`).join(' ');
         // A private D-Bus session with an unlocked gnome-keyring, as scripts/test-all.sh gives the whole suite.
         const script =
           'printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && ' + `${cli('--login-hint=' + ALICE)} && ${cli('--no-interactive')}`;

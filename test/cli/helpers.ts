@@ -1,4 +1,4 @@
-// Helpers of the CLI tests: the built command (dist/cli.js) run as a child process with a private HOME and cache, and
+// Helpers of the CLI tests: the built command (dist/cli.cjs) run as a child process with a private HOME and cache, and
 // the emulator's admin API called over HTTPS as a second party would.
 import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_IDS, type Emulator } from '../../src/emulator/index.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const CLI = join(REPO, 'dist', 'cli.js');
+export const CLI = join(REPO, 'dist', 'cli.cjs');
 
 /** Builds dist/ when it is missing (scripts/test-all.sh builds before the tests; a lone test run may not have). */
 export function ensureBuilt(): void {
@@ -74,7 +74,7 @@ export interface CliChild {
   done: Promise<CliRun>;
 }
 
-/** Starts `node dist/cli.js ...args`. */
+/** Starts `node dist/cli.cjs ...args`. */
 export function startCli(args: readonly string[], env: Record<string, string>): CliChild {
   return watchCli(spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
@@ -86,7 +86,7 @@ export interface InterruptibleCli extends CliChild {
 }
 
 /**
- * Starts `node dist/cli.js ...args` so that {@link InterruptibleCli.ctrlC} reaches it as a user's Ctrl+C would. On
+ * Starts `node dist/cli.cjs ...args` so that {@link InterruptibleCli.ctrlC} reaches it as a user's Ctrl+C would. On
  * Windows the CLI runs under fixtures/console-host.mjs, in a console of its own, and `child` is that host, which
  * relays the CLI's output and exit code.
  */

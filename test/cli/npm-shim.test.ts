@@ -28,7 +28,7 @@ const SKIP = !ON_WINDOWS
   : !PROVIDED && process.env.CI !== 'true' && 'needs the npm and packed tarball that scripts/windows-lane.sh provides (MSAL_TS_LANE_*)';
 
 /**
- * npm's shim ends with `endLocal & goto #_undefined_# 2>NUL || title %COMSPEC% & "%_prog%" ...cli.js %*`: on Windows
+ * npm's shim ends with `endLocal & goto #_undefined_# 2>NUL || title %COMSPEC% & "%_prog%" ...cli.cjs %*`: on Windows
  * the failed goto ends the batch (no "Terminate batch job?" prompt on Ctrl+C) while cmd still runs the rest of the
  * line it had parsed, so node's exit code is the shim's. Wine 8's cmd.exe ends the batch at the failed goto and runs
  * nothing after it (so the shim prints nothing and exits 0 there).
@@ -104,9 +104,9 @@ describe('the msal-ts.cmd shim that npm writes, run by cmd.exe', { skip: SKIP },
     if (home !== '') await rm(home, retry);
   });
 
-  it('npm writes msal-ts.cmd and msal-ts.ps1 for the bin, both starting dist/cli.js of the installed package', async () => {
-    const target = /node_modules[\\/]msal-ts[\\/]dist[\\/]cli\.js/;
-    assert.ok(existsSync(join(prefix, 'node_modules', 'msal-ts', 'dist', 'cli.js')));
+  it('npm writes msal-ts.cmd and msal-ts.ps1 for the bin, both starting dist/cli.cjs of the installed package', async () => {
+    const target = /node_modules[\\/]msal-ts[\\/]dist[\\/]cli\.cjs/;
+    assert.ok(existsSync(join(prefix, 'node_modules', 'msal-ts', 'dist', 'cli.cjs')));
     assert.ok(existsSync(join(prefix, 'node_modules', 'msal-ts', 'node_modules', '@koromix', 'koffi-win32-x64')), 'koffi for win32-x64');
     const cmd = await readFile(join(prefix, 'msal-ts.cmd'), 'utf8');
     assert.match(cmd, target);

@@ -15,7 +15,7 @@ import { EMULATOR_PACKAGE_DIR, extractPackage, installConsumer, pack, REPO, type
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
 function ensureBuilt(): void {
-  if (existsSync(join(REPO, 'dist', 'cli.js')) && existsSync(join(EMULATOR_PACKAGE_DIR, 'dist', 'index.js'))) return;
+  if (existsSync(join(REPO, 'dist', 'cli.cjs')) && existsSync(join(EMULATOR_PACKAGE_DIR, 'dist', 'index.js'))) return;
   const { status } = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
   assert.equal(status, 0, 'the build failed');
 }
@@ -147,7 +147,7 @@ describe('msal-ts and msal-ts-emulator, packed apart', () => {
   });
 
   it('msal-ts emulator without msal-ts-emulator installed: exit code 2 (usage), saying what to install', () => {
-    const cli = join(project('without'), 'node_modules', 'msal-ts', 'dist', 'cli.js');
+    const cli = join(project('without'), 'node_modules', 'msal-ts', 'dist', 'cli.cjs');
     const r = runNode([cli, 'emulator', '--port', '0', '--state-dir', join(dir, 'never-made')], project('without'));
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stdout, '');
@@ -163,7 +163,7 @@ describe('msal-ts and msal-ts-emulator, packed apart', () => {
   });
 
   it('msal-ts emulator with msal-ts-emulator installed: serves discovery over HTTPS, stops on SIGTERM with exit code 0', async () => {
-    const cli = join(project('with'), 'node_modules', 'msal-ts', 'dist', 'cli.js');
+    const cli = join(project('with'), 'node_modules', 'msal-ts', 'dist', 'cli.cjs');
     const child = spawn(process.execPath, [cli, 'emulator', '--port', '0', '--state-dir', join(dir, 'state')], {
       cwd: project('with'),
       stdio: ['ignore', 'pipe', 'pipe'],

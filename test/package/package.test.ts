@@ -158,7 +158,7 @@ describe('the published package', () => {
       assert.ok(paths.includes(required), `${required} is in the tarball`);
     }
     assert.ok(!paths.some((p) => p.startsWith('docs/api/')));
-    const bin = packed.files.find((f) => f.path === 'dist/cli.js');
+    const bin = packed.files.find((f) => f.path === 'dist/cli.cjs');
     assert.equal(bin?.mode, 0o755, 'the bin is packed executable');
   });
 
@@ -168,7 +168,7 @@ describe('the published package', () => {
     assert.deepEqual(pkg['publishConfig'], { access: 'public', provenance: true });
     assert.ok(Array.isArray(pkg['keywords']) && pkg['keywords'].length > 0);
     assert.deepEqual(pkg['engines'], { node: '>=20.19' });
-    assert.deepEqual(pkg.bin, { 'msal-ts': './dist/cli.js' });
+    assert.deepEqual(pkg.bin, { 'msal-ts': './dist/cli.cjs' });
   });
 
   it('runtime dependencies are exactly undici and koffi, each justified in docs/design.md, with no install script of its own', () => {
@@ -188,13 +188,17 @@ describe('the published package', () => {
     // @redis/client is never imported: the caller passes its client in.
     const allowed = new Set(['koffi', 'undici', 'msal-ts-emulator']);
     const imported = new Set<string>();
-    for (const file of packed.files.filter((f) => f.path.endsWith('.js'))) {
+    for (const file of packed.files.filter((f) => /\.c?js$/.test(f.path))) {
       const code = readFileSync(join(consumer, 'node_modules', 'msal-ts', file.path), 'utf8');
-      // The emulator package: only `msal-ts emulator`'s chunk, only by a dynamic import.
-      if (/\bimport\s*\(\s*["']msal-ts-emulator["']\s*\)/.test(code)) assert.match(file.path, /^dist\/chunks\/emulator-command-/);
+      // The emulator package: only the command's program (`msal-ts emulator`), only by a dynamic import.
+      // (In the program, import() of a package is spelled importModule(): scripts/build.mjs.)
+      if (/\b(?:import|importModule)\s*\(\s*["']msal-ts-emulator["']\s*\)/.test(code)) assert.equal(file.path, 'dist/cli-core.cjs');
       assert.doesNotMatch(code, /(\bfrom\s*|\bimport\s*|\brequire\s*\(\s*)["']msal-ts-emulator["']/, `${file.path} imports msal-ts-emulator statically`);
-      // (Also `createRequire(import.meta.url)("koffi")`, under whatever name the bundle gives createRequire.)
-      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|[\w$]+\(import\.meta\.url\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g)) {
+      // (Also `createRequire(import.meta.url)("koffi")`, under whatever name the bundle gives createRequire, and in the
+      // CommonJS program as `createRequire(importMetaUrl)`.)
+      for (const m of code.matchAll(
+        /(?:\bfrom\s*|\b(?:import|importModule)\s*\(\s*|\brequire\s*\(\s*|[\w$]+\((?:import\.meta\.url|importMetaUrl)\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g,
+      )) {
         const specifier = m[1] ?? '';
         if (!specifier.startsWith('node:')) imported.add(specifier);
       }
@@ -243,9 +247,9 @@ describe('the published package', () => {
     );
   });
 
-  it('the built bin (dist/cli.js) is executable and runs by itself', async () => {
-    const cli = join(REPO, 'dist', 'cli.js');
-    assert.equal(statSync(cli).mode & 0o111, 0o111, 'dist/cli.js has its execute bits');
+  it('the built bin (dist/cli.cjs) is executable and runs by itself', async () => {
+    const cli = join(REPO, 'dist', 'cli.cjs');
+    assert.equal(statSync(cli).mode & 0o111, 0o111, 'dist/cli.cjs has its execute bits');
     const { stdout } = await exec(cli, ['--version'], { timeout: 30_000 }); // no `node` in front: the shebang and the bit
     assert.equal(stdout.trim(), pkg.version);
   });

@@ -1,0 +1,170 @@
+/**
+ * How the `msal-ts` command starts its program (dist/cli-core.cjs, one CommonJS file the build makes from program.ts):
+ * compiled through V8 with a code cache of its own, so that a run that serves a token from the cache compiles almost
+ * nothing. Node 20 keeps no compiled code of ES modules, and Node's compile cache (Node >= 22.1) stores a module's code
+ * as compiled at load, before the functions a command runs are compiled; this cache is written after a command has
+ * run, so it holds them too. Measured on `msal-ts token` from a cached token: about 62% fewer instructions above Node's
+ * own start (BENCHMARKS.md).
+ *
+ * The cache holds code that V8 runs without compiling the source again, so whoever can write into it can run code in
+ * every later `msal-ts` process, which reads token caches and secrets. It lives in `<CLI cache folder>/code-cache`
+ * (paths.ts), created 0700 and used only when it is a real folder owned by this user and closed to others (a folder of
+ * this user's with looser bits is closed first); otherwise the command runs without it, which is only slower. One file
+ * per command, named by everything that must match for its code to be this program's: msal-ts's version, Node's
+ * version and architecture, Node's options, and the program file's size and modification time (V8 itself refuses
+ * code made by another V8 or for a source of another length; it does not compare the source's text). Written whole
+ * (a temporary file renamed over it) after a run that exited 0 when no accepted cache was there; older files of the
+ * same command are removed then. `NODE_DISABLE_COMPILE_CACHE` turns it off, as it turns off Node's own.
+ */
+import { basename, dirname, join } from 'node:path';
+import { folderProblem } from '../util/emulator-state-dir.js';
+import { VERSION } from '../version.js';
+import { defaultCliPaths } from './paths.js';
+
+/** What {@link loadProgram} reads from the process; tests pass their own. */
+export interface CodeCacheHost {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly platform: NodeJS.Platform;
+  /** Node's options (`process.execArgv`): V8 refuses code compiled under other flags. */
+  readonly execArgv: readonly string[];
+}
+
+/** The program, started. */
+export interface LoadedProgram {
+  /** What the program file exports (`module.exports`). */
+  readonly exports: Record<string, unknown>;
+  /** Whether V8 took its compiled code from the cache. */
+  readonly cacheUsed: boolean;
+  /** The cache file of this command line, when there is one (used or to be written). */
+  readonly cacheFile: string | undefined;
+  /** One line for `--verbose`. */
+  readonly description: string;
+  /** After a run that exited 0: writes the code compiled so far when no accepted cache was there. Never throws. */
+  save(): void;
+}
+
+/** A command word (not an option, a path or nothing) has a cache of its own: its runs compile the same code. */
+const COMMAND_WORD = /^[a-z]{1,20}$/;
+
+/**
+ * Compiles and runs the CommonJS program at `programPath`, with the code cache of `command` when it can be trusted.
+ * @throws what reading, compiling or running the program throws (a missing or damaged installation).
+ */
+export function loadProgram(programPath: string, command: string | undefined, host: CodeCacheHost = processHost()): LoadedProgram {
+  // Not imports: the CLI's entry importing node:fs would split the library's shared code into one more chunk, which a
+  // process serving a token from the library alone would then load too (test/package/cold-start.test.ts).
+  const fs = process.getBuiltinModule('node:fs');
+  const vm = process.getBuiltinModule('node:vm');
+  const { createRequire } = process.getBuiltinModule('node:module');
+  const source = fs.readFileSync(programPath, 'utf8');
+  const place = cachePlace(programPath, command, host);
+  let cached: Buffer | undefined;
+  if (place.file !== undefined) {
+    try {
+      cached = fs.readFileSync(place.file);
+    } catch {
+      cached = undefined; // none yet (or unreadable): compiled from the source, and written after the run
+    }
+  }
+  // The wrapper Node gives a CommonJS module, so the program sees what `require` would have given it, plus the
+  // `importModule` the build puts in place of its import() of packages (undici, the emulator's): Node 20 loses a
+  // script's import() callback when V8 takes the script from a code cache ("A dynamic import callback was not
+  // specified"), and its main-context loader for scripts prints an experimental warning.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, importModule) {${source}\n})`, {
+    filename: programPath,
+    cachedData: cached,
+  });
+  const cacheUsed = cached !== undefined && script.cachedDataRejected !== true;
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  const module = { exports: {} as Record<string, unknown> };
+  run(module.exports, createRequire(programPath), module, programPath, dirname(programPath), importModule);
+  const file = place.file;
+  return {
+    exports: module.exports,
+    cacheUsed,
+    cacheFile: file,
+    description: describe(place, cached !== undefined, cacheUsed),
+    save: () => {
+      if (file !== undefined && !cacheUsed) writeCache(file, script.createCachedData());
+    },
+  };
+}
+
+/** A package, imported from here: from the folder the program is in (dist/), resolved as from the program itself. */
+function importModule(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
+/** Where this command line's cache is, or why it has none. */
+function cachePlace(programPath: string, command: string | undefined, host: CodeCacheHost): { file?: string; reason?: string } {
+  const off = host.env['NODE_DISABLE_COMPILE_CACHE'];
+  if (off !== undefined && off !== '') return { reason: 'off (NODE_DISABLE_COMPILE_CACHE)' };
+  if (command === undefined || !COMMAND_WORD.test(command)) return { reason: 'none for this command line' };
+  const directory = join(defaultCliPaths(host.env, host.platform).cacheDir, 'code-cache');
+  const problem = privateFolderProblem(directory);
+  if (problem !== undefined) return { reason: `not used: ${directory} ${problem}` };
+  let stamp: string;
+  try {
+    const stats = process.getBuiltinModule('node:fs').statSync(programPath);
+    stamp = `${stats.size}-${Math.trunc(stats.mtimeMs)}`;
+  } catch {
+    return { reason: `not used: ${programPath} cannot be examined` };
+  }
+  const name = [command, VERSION, process.version, process.arch, hash(host.execArgv.join('\0')), stamp].join('-');
+  return { file: join(directory, `${name}.v8`) };
+}
+
+function describe(place: { file?: string; reason?: string }, found: boolean, used: boolean): string {
+  if (place.file === undefined) return `code cache ${place.reason ?? 'not used'}`;
+  if (used) return `code cache used: ${place.file}`;
+  return found ? `code cache refused by V8 (rewritten after this run): ${place.file}` : `code cache written after this run: ${place.file}`;
+}
+
+/** Writes the whole file or nothing, then removes the command's older files. Errors only cost the next run time. */
+function writeCache(file: string, data: Buffer): void {
+  const fs = process.getBuiltinModule('node:fs');
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
+    fs.renameSync(temporary, file);
+    const directory = dirname(file);
+    const command = `${basename(file).split('-')[0] ?? ''}-`;
+    for (const other of fs.readdirSync(directory)) {
+      if (other !== basename(file) && other.startsWith(command) && other.endsWith('.v8')) fs.rmSync(join(directory, other), { force: true });
+    }
+  } catch {
+    try {
+      fs.rmSync(temporary, { force: true });
+    } catch {
+      // nothing more to do: the cache is only an optimization
+    }
+  }
+}
+
+/** Why `directory` cannot hold code this user will run, after creating it (0700) or closing it; undefined when it can. */
+export function privateFolderProblem(directory: string): string | undefined {
+  const { chmodSync, lstatSync, mkdirSync } = process.getBuiltinModule('node:fs');
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    let stats = lstatSync(directory);
+    // A real folder of ours that others can write (made earlier under a looser umask): close it, then judge it again.
+    if (folderProblem(stats, 0) === undefined && folderProblem(stats, 0o077) !== undefined) {
+      chmodSync(directory, 0o700);
+      stats = lstatSync(directory);
+    }
+    return folderProblem(stats, 0o077);
+  } catch (err) {
+    return `cannot be created or examined (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+}
+
+/** A short name for Node's options (not a security check: the folder is private, and V8 checks its flags itself). */
+function hash(text: string): string {
+  let h = 5381;
+  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 33) + text.charCodeAt(i)) >>> 0;
+  return h.toString(36);
+}
+
+function processHost(): CodeCacheHost {
+  return { env: process.env, platform: process.platform, execArgv: process.execArgv };
+}
