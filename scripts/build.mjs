@@ -41,28 +41,35 @@ const result = await build({
 mkdirSync('build', { recursive: true });
 writeFileSync('build/metafile.json', JSON.stringify(result.metafile));
 
+/** One CommonJS file in dist/ (`<name>.cjs`), bundled whole, in the style of the ES bundles above. */
+function buildCommonJs(name, entry, options) {
+  return build({
+    entryPoints: { [name]: entry },
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20.19',
+    packages: 'external',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: false,
+    keepNames: false,
+    logLevel: 'warning',
+    ...options,
+  });
+}
+
 // The CLI's program (src/cli/program.ts and all it runs, the library included) as one CommonJS file, which dist/cli.cjs
 // compiles through its code cache (src/cli/code-cache.ts): V8 code of ES modules cannot be kept on Node 20, and a
 // script's can, including the functions a command compiled while it ran. One file, no chunks: the program never
 // shares objects with an application, so its own copy of the library is no dual-package hazard.
-await build({
-  entryPoints: { 'cli-core': 'src/cli/program.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20.19',
-  packages: 'external',
+await buildCommonJs('cli-core', 'src/cli/program.ts', {
   define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMetaUrl' },
   // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path.
   banner: { js: 'var importMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
-  minifyWhitespace: true,
-  minifySyntax: true,
-  minifyIdentifiers: false,
-  keepNames: false,
   plugins: [lazyBuiltins(), emulatorAsPackage()],
-  logLevel: 'warning',
 });
 
 // The program's import() of packages (undici, the emulator's) goes through the importModule its loader passes in
@@ -74,21 +81,10 @@ writeFileSync(program, programText);
 
 // The command's entry (the package's bin), CommonJS too: a bin that is an ES module makes Node start its ES module
 // loader first, about 14 million instructions of every run.
-await build({
-  entryPoints: { cli: 'src/cli/main.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20.19',
-  packages: 'external',
+await buildCommonJs('cli', 'src/cli/main.ts', {
   define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), __MSAL_TS_CLI_PROGRAM__: JSON.stringify('cli-core.cjs') },
   banner: { js: '#!/usr/bin/env node' },
-  minifyWhitespace: true,
-  minifySyntax: true,
   plugins: [lazyBuiltins()],
-  logLevel: 'warning',
 });
 // writeFileSync's `mode` applies only when it creates the file, and esbuild already did: set the bit explicitly.
 chmodSync('dist/cli.cjs', 0o755);
