@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import type { Io } from './session.js';
 import { loadProgram } from './code-cache.js';
+import { lazyStream } from './stdio.js';
 
 /** The program file beside this one, set by the build (scripts/build.mjs); undefined when running from source. */
 declare const __MSAL_TS_CLI_PROGRAM__: string | undefined;
@@ -18,7 +19,9 @@ type Main = (args: string[], io?: Io, startup?: string) => Promise<number>;
 async function start(args: string[]): Promise<number> {
   if (typeof __MSAL_TS_CLI_PROGRAM__ === 'string') {
     const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), args[0]);
-    const exit = await (program.exports['main'] as Main)(args, undefined, program.description);
+    // Written straight to the descriptors until a command needs Node's streams (stdio.ts).
+    const io: Io = { stdout: lazyStream(1, () => process.stdout), stderr: lazyStream(2, () => process.stderr), env: process.env };
+    const exit = await (program.exports['main'] as Main)(args, io, program.description);
     if (exit === 0) program.save();
     return exit;
   }

@@ -178,6 +178,14 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(second.stdout, first.stdout, 'the same token, from the token cache');
   });
 
+  it("token from the cache writes its output without building Node's streams (POSIX; Windows consoles need them)", async () => {
+    const report = join(import.meta.dirname, 'fixtures', 'report-streams.cjs');
+    const r = await runCli(['token', '--scope', MAIL, '--no-interactive', ...flags], { ...env, NODE_OPTIONS: `--require ${JSON.stringify(report)}` });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    assert.match(r.stderr, ON_WINDOWS ? /^streams built: yes$/m : /^streams built: no$/m);
+  });
+
   it("token --output exec-credential prints only kubectl's ExecCredential, from the cache, in the apiVersion kubectl asks for", async () => {
     const cached = JSON.parse((await runCli(['token', '--scope', MAIL, '--json', '--no-interactive', ...flags], env)).stdout) as Record<string, unknown>;
     emulator.resetCounters();
