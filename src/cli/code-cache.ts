@@ -13,8 +13,8 @@
  * per command, named by everything that must match for its code to be this program's: msal-ts's version, Node's
  * version and architecture, Node's options, and the program file's size and modification time (V8 itself refuses
  * code made by another V8 or for a source of another length; it does not compare the source's text). Written whole
- * (a temporary file renamed over it) after a run that exited 0 when no accepted cache was there; older files of the
- * same command are removed then. `NODE_DISABLE_COMPILE_CACHE` turns it off, as it turns off Node's own.
+ * (a temporary file renamed over it) after a run that exited 0 when no accepted cache was there; the files an older
+ * build wrote for the same command, Node and options are removed then. `NODE_DISABLE_COMPILE_CACHE` turns it off, as it turns off Node's own.
  */
 import { basename, dirname, join } from 'node:path';
 import { folderProblem } from '../util/emulator-state-dir.js';
@@ -110,8 +110,10 @@ function cachePlace(programPath: string, command: string | undefined, host: Code
   } catch {
     return { reason: `not used: ${programPath} cannot be examined` };
   }
-  const name = [command, VERSION, process.version, process.arch, hash(host.execArgv.join('\0')), stamp].join('-');
-  return { file: join(directory, `${name}.v8`) };
+  // `<who>@<what>.v8`: a later build replaces the files of the same command, Node and options (the `<who>`), and
+  // leaves those of another Node (nvm users switch) alone.
+  const who = [command, process.version, process.arch, hash(host.execArgv.join('\0'))].join('-');
+  return { file: join(directory, `${who}@${VERSION}-${stamp}.v8`) };
 }
 
 function describe(place: { file?: string; reason?: string }, found: boolean, used: boolean): string {
@@ -120,7 +122,10 @@ function describe(place: { file?: string; reason?: string }, found: boolean, use
   return found ? `code cache refused by V8 (rewritten after this run): ${place.file}` : `code cache written after this run: ${place.file}`;
 }
 
-/** Writes the whole file or nothing, then removes the command's older files. Errors only cost the next run time. */
+/**
+ * Writes the whole file or nothing, then removes the files an older build wrote for the same command, Node and
+ * options. Errors only cost the next run time.
+ */
 function writeCache(file: string, data: Buffer): void {
   const fs = process.getBuiltinModule('node:fs');
   const temporary = `${file}.${process.pid}.tmp`;
@@ -128,9 +133,9 @@ function writeCache(file: string, data: Buffer): void {
     fs.writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
     fs.renameSync(temporary, file);
     const directory = dirname(file);
-    const command = `${basename(file).split('-')[0] ?? ''}-`;
+    const who = `${basename(file).split('@')[0] ?? ''}@`;
     for (const other of fs.readdirSync(directory)) {
-      if (other !== basename(file) && other.startsWith(command) && other.endsWith('.v8')) fs.rmSync(join(directory, other), { force: true });
+      if (other !== basename(file) && other.startsWith(who) && other.endsWith('.v8')) fs.rmSync(join(directory, other), { force: true });
     }
   } catch {
     try {

@@ -202,10 +202,13 @@ describe('the CLI code cache', () => {
     assert.throws(() => lstatSync(xdg), { code: 'ENOENT' });
   });
 
-  it('keeps caches of other Node options apart (V8 refuses code compiled under other flags)', () => {
-    const { host, program } = setup();
-    const plain = loadProgram(program, 'token', host);
-    const flagged = loadProgram(program, 'token', { ...host, execArgv: ['--max-old-space-size=100'] });
-    assert.notEqual(plain.cacheFile, flagged.cacheFile);
+  it('keeps the caches of other Node options apart, both usable in turn (V8 refuses code compiled under other flags)', () => {
+    const { host, program, folder } = setup();
+    const flaggedHost = { ...host, execArgv: ['--max-old-space-size=100'] };
+    loadProgram(program, 'token', host).save();
+    loadProgram(program, 'token', flaggedHost).save();
+    assert.equal(readdirSync(folder).length, 2, 'one file each: switching options (or Node versions) does not thrash');
+    assert.equal(loadProgram(program, 'token', host).cacheUsed, true);
+    assert.equal(loadProgram(program, 'token', flaggedHost).cacheUsed, true);
   });
 });
