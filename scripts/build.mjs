@@ -66,6 +66,8 @@ function buildCommonJs(name, entry, options) {
 // script's can, including the functions a command compiled while it ran. One file, no chunks: the program never
 // shares objects with an application, so its own copy of the library is no dual-package hazard.
 await buildCommonJs('cli-core', 'src/cli/program.ts', {
+  minifyIdentifiers: true,
+  keepNames: true,
   define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMetaUrl' },
   // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path.
   banner: { js: 'var importMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
