@@ -3,14 +3,13 @@
 // stale lock that cannot be removed ends in LockTimeoutError on time, and a missing flock is a visible fallback.
 // The cases that need root (another user, a PID namespace) skip without it, but fail under CI=true.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CrossPlatLock, LockTimeoutError } from '../../src/extensions/index.js';
 import { breakerBase, takeOver, type SeenLock } from '../../src/extensions/lock-takeover.js';
-import { bundleFixture, deadPid, exited, tempDir, waitForLine } from './helpers.js';
+import { bundleFixture, deadPid, exited, startRetryingOnWine, tempDir, waitForLine } from './helpers.js';
 
 const MODES = [
   { name: 'flock', flock: true },
@@ -43,10 +42,12 @@ function requireRoot(t: TestContext, alsoUnshare = false): boolean {
 /** Runs the probe and resolves with its first stdout line parsed as JSON; kills it after `killAfterMs`. */
 function probe(bundle: string, args: readonly string[], options: { uid?: number; killAfterMs: number }): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
-    });
+    const child = startRetryingOnWine(() =>
+      spawn(process.execPath, [bundle, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
+      }),
+    );
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
@@ -68,22 +69,6 @@ function probe(bundle: string, args: readonly string[], options: { uid?: number;
  */
 const STRESS = process.platform === 'win32' ? { crashers: 3, finishers: 5, acquisitions: 5 } : { crashers: 20, finishers: 5, acquisitions: 50 };
 const SLOTS = 5;
-
-/**
- * Starts a worker. Under Wine, creating a process while several others start and exit now and then fails at once
- * with `spawn UNKNOWN` (seen once in the Windows lane, in this test's 5 parallel slots): no worker ran, so nothing
- * about the lock is at stake, and the start is tried again, at most 3 times, on Windows only.
- */
-async function spawnWorker(args: readonly string[]): Promise<ChildProcessByStdio<null, Readable, null>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    } catch (err) {
-      if (process.platform !== 'win32' || (err as NodeJS.ErrnoException).code !== 'UNKNOWN' || attempt === 3) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
 
 describe('CrossPlatLock takeover', () => {
   const { dir, cleanup } = tempDir('lock-takeover');
@@ -111,7 +96,7 @@ describe('CrossPlatLock takeover', () => {
       const runSlot = async (): Promise<void> => {
         for (let plan = plans.shift(); plan !== undefined; plan = plans.shift()) {
           const args = [bundle, 'stress', lockfile, marker, mode.flock ? '1' : '0', String(plan.acquisitions), String(plan.crashAt)];
-          const child = await spawnWorker(args);
+          const child = startRetryingOnWine(() => spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
           let out = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
           await exited(child);
@@ -136,7 +121,9 @@ describe('CrossPlatLock takeover', () => {
 
     it(`a live holder's lock is never broken, however old its file (${mode.name})`, async () => {
       const lockfile = join(dir, `old-${mode.name}.lockfile`);
-      const holder = spawn(process.execPath, [bundle, 'hold', lockfile, mode.flock ? '1' : '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const holder = startRetryingOnWine(() =>
+        spawn(process.execPath, [bundle, 'hold', lockfile, mode.flock ? '1' : '0'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      );
       try {
         const pid = Number((await waitForLine(holder, 'held')).split(' ')[1]);
         const content = readFileSync(lockfile, 'utf8');
@@ -214,7 +201,7 @@ describe('CrossPlatLock takeover', () => {
     const seen = await staleLock(lockfile);
     // Meanwhile another waiter removed that file and a live process took the lock.
     unlinkSync(lockfile);
-    const holder = spawn(process.execPath, [bundle, 'hold', lockfile, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const holder = startRetryingOnWine(() => spawn(process.execPath, [bundle, 'hold', lockfile, '0'], { stdio: ['ignore', 'pipe', 'pipe'] }));
     try {
       await waitForLine(holder, 'held');
       const fresh = readFileSync(lockfile, 'utf8');
@@ -230,7 +217,7 @@ describe('CrossPlatLock takeover', () => {
     const lockfile = join(dir, 'breakers.lockfile');
     const seen = await staleLock(lockfile);
     const first = `${breakerBase(lockfile, seen)}1`;
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 60_000)']);
+    const other = startRetryingOnWine(() => spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 60_000)']));
     try {
       writeFileSync(first, `${other.pid} another-waiter`);
       const busy = await takeOver(lockfile, seen, undefined, 30_000);
