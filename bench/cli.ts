@@ -17,7 +17,7 @@ import { PublicClientApplication } from '../src/app/public-client-application.js
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../src/emulator/index.js';
 import { FilePersistence } from '../src/extensions/file-persistence.js';
 import { PersistedTokenCache } from '../src/extensions/persisted-token-cache.js';
-import { median } from './util.js';
+import { flagReader, median } from './util.js';
 
 const SCOPES = ['https://graph.microsoft.com/User.Read'];
 const GOAL_ABOVE_NODE_MS = 15;
@@ -26,12 +26,10 @@ if (!existsSync('dist/cli.cjs')) {
   console.error('bench/cli: dist/ is missing; run npm run build first');
   process.exit(1);
 }
-const runsFlag = process.argv.indexOf('--runs');
-const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 21;
-const baselineFlag = process.argv.indexOf('--baseline-dist');
-const BASELINE_DIST = baselineFlag > 0 ? process.argv[baselineFlag + 1] : undefined;
-const nodeFlag = process.argv.indexOf('--node');
-const NODE = nodeFlag > 0 ? (process.argv[nodeFlag + 1] ?? process.execPath) : process.execPath;
+const { flag } = flagReader(process.argv.slice(2));
+const RUNS = Number(flag('--runs') ?? 21);
+const BASELINE_DIST = flag('--baseline-dist');
+const NODE = flag('--node') ?? process.execPath;
 
 function fetchJson(emulator: Emulator, path: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -172,9 +172,15 @@ export class AccessTokenIndex<D> {
     if (!this.deferring) this.#deferredOwner.deferredTokensIndexed();
   }
 
+  /** Indexes every deferred token of one map's buckets. */
+  #indexAllDeferred(map: Map<string, D[]>): void {
+    for (const key of [...map.keys()]) this.#indexDeferred(map, key);
+  }
+
   /** Indexes every deferred token, for the queries that read across buckets. */
   indexAll(): void {
-    for (const map of [this.#deferredByTenant, this.#deferredByAccount]) for (const key of [...map.keys()]) this.#indexDeferred(map, key);
+    this.#indexAllDeferred(this.#deferredByTenant);
+    this.#indexAllDeferred(this.#deferredByAccount);
   }
 
   #target(target: string): { readonly scopes: ReadonlySet<string>; readonly normalized: string } {
@@ -288,7 +294,7 @@ export class AccessTokenIndex<D> {
 
   /** Every app token of one client in one environment, across tenants. */
   forClient(clientId: string, environment: string): AccessTokenRecord[] {
-    for (const key of [...this.#deferredByTenant.keys()]) this.#indexDeferred(this.#deferredByTenant, key);
+    this.#indexAllDeferred(this.#deferredByTenant);
     return [...(this.#owners.get(indexKey('app', clientId.toLowerCase(), environment.toLowerCase())) ?? [])];
   }
 

@@ -39,7 +39,7 @@ class SectionTable<V> {
     if (indexed !== undefined) this.index.insert(indexed);
   }
 
-  /** Stores a loaded entry unparsed and unindexed, for {@link index} to complete when a lookup first needs it. */
+  /** Stores a loaded entry unparsed and unindexed, for {@link indexStored} to complete when a lookup first needs it. */
   setUnindexed(key: string, raw: RawEntry): StoredEntry<V> {
     const stored: StoredEntry<V> = { key, raw, indexed: undefined };
     this.entries.set(key, stored);

@@ -119,7 +119,8 @@ function cachePlace(programPath: string, command: string | undefined, host: Code
 function describe(place: { file?: string; reason?: string }, found: boolean, used: boolean): string {
   if (place.file === undefined) return `code cache ${place.reason ?? 'not used'}`;
   if (used) return `code cache used: ${place.file}`;
-  return found ? `code cache refused by V8 (rewritten after this run): ${place.file}` : `code cache written after this run: ${place.file}`;
+  const when = 'if this run succeeds';
+  return found ? `code cache refused by V8 (rewritten ${when}): ${place.file}` : `code cache none yet (written ${when}): ${place.file}`;
 }
 
 /**
