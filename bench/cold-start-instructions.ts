@@ -10,6 +10,7 @@
 // pipe is part of every variant's figure but is not msal-ts's. --node runs another Node binary (Node 22 or 24, say);
 // NODE_COMPILE_CACHE in the environment reaches every process (give it a directory a run already filled).
 // --tokens N puts N app tokens in the file instead of issue 17's 100.
+// The baseline must sit in a checkout or worktree (a package.json of "type": "module" above it; the bench checks).
 // Run: node --import tsx bench/cold-start-instructions.ts [--baseline-dist DIR] [--runs 3] [--node PATH] [--tokens N]; needs dist/
 // and valgrind.
 import { spawnSync } from 'node:child_process';
@@ -19,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FilePersistence } from '../src/extensions/index.js';
 import { msalTsCache } from './fixtures/persisted-child.js';
-import { countInstructions, flagReader, median, tenantIds } from './util.js';
+import { countInstructions, flagReader, median, moduleScopeProblem, tenantIds } from './util.js';
 
 const { flag } = flagReader(process.argv.slice(2));
 const RUNS = Number(flag('--runs') ?? 3);
@@ -29,6 +30,11 @@ const TOKENS = Number(flag('--tokens') ?? 100);
 const FIXTURE = resolve('bench/fixtures/persisted-cold-start.cjs');
 if (!existsSync('dist/index.js') || (baseline !== undefined && !existsSync(join(baseline, 'index.js')))) {
   console.error('bench/cold-start-instructions: needs dist/ (npm run build) and, when given, --baseline-dist DIR holding another build');
+  process.exit(1);
+}
+const scopeProblem = moduleScopeProblem('dist') ?? (baseline === undefined ? undefined : moduleScopeProblem(baseline));
+if (scopeProblem !== undefined) {
+  console.error(`bench/cold-start-instructions: ${scopeProblem}`);
   process.exit(1);
 }
 

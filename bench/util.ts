@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 // Small helpers shared by the bench scripts.
 
 /** The median of a list of numbers. */
@@ -89,4 +91,21 @@ export function countInstructions(bench: string, nodeArgs: readonly string[], no
   const refs = /I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1];
   if (r.status !== 0 || refs === undefined) throw new Error(`${bench}: a process failed (${r.status ?? r.signal}):\n${r.stderr.slice(-2000)}`);
   return { instructions: Number(refs.replaceAll(',', '')), stdout: r.stdout };
+}
+
+/**
+ * Why the build in `dist` would not load as the package loads it, or undefined. Its .js files are ES modules only under
+ * a package.json of `"type": "module"`: a copy of dist/ put elsewhere (under /tmp, say) without one still runs, but Node
+ * then reads each file as CommonJS first, fails, and parses it again as an ES module, which costs about 11 million
+ * instructions at start (measured on Node 20.20.2) and would be counted as the build's.
+ */
+export function moduleScopeProblem(dist: string): string | undefined {
+  for (let dir = resolve(dist); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const type = (JSON.parse(readFileSync(file, 'utf8')) as { type?: unknown }).type;
+      return type === 'module' ? undefined : `${file} does not say "type": "module", so ${dist}'s .js files would load as CommonJS first`;
+    }
+    if (dirname(dir) === dir) return `no package.json above ${dist}: its .js files would load as CommonJS first (build it in a checkout or a git worktree)`;
+  }
 }
