@@ -118,11 +118,16 @@ function lazyBuiltins() {
     setup(b) {
       b.onResolve({ filter: /^node:/ }, (args) => {
         if (eager.includes(args.path) || args.namespace === 'lazy-builtin') return undefined;
-        return { path: args.path, namespace: 'lazy-builtin' };
+        // One stand-in module per built-in for msal-ts/extensions' files and one for the rest: a stand-in shared by
+        // both sides would sit in a chunk of its own (the two are loaded by different sets of entry points), one more
+        // module for a process that uses the extensions to load (about 1 million instructions). They behave alike.
+        const side = args.importer.startsWith(resolve('src/extensions') + '/') ? '#extensions' : '';
+        return { path: args.path + side, namespace: 'lazy-builtin' };
       });
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
-        const real = await import(args.path);
-        const name = JSON.stringify(args.path);
+        const builtin = args.path.replace(/#extensions$/, '');
+        const real = await import(builtin);
+        const name = JSON.stringify(builtin);
         const lines = [`let m;`, `const mod = () => (m ??= process.getBuiltinModule(${name}));`];
         lines.push(
           // A class: calls, new, instanceof and static members all reach the real one.
@@ -207,6 +212,8 @@ function reachedDeclarations(entries) {
  */
 function oneCoreChunk() {
   const core = resolve('src/index.ts');
+  const EXTENSIONS_DIR = resolve('src/extensions') + '/';
+  const EXTENSIONS_ENTRY = resolve('src/extensions/index.ts');
   const onDemand = new Set();
   return {
     name: 'one-core-chunk',
@@ -219,7 +226,11 @@ function oneCoreChunk() {
         const entry = /\/src\/(extensions|distributed|azure)\/index\.ts$/.test(args.path);
         if (!entry && !onDemand.has(args.path)) return undefined;
         const text = readFileSync(args.path, 'utf8');
-        return { contents: `import ${JSON.stringify(core)};\n${text}`, loader: 'ts' };
+        // What msal-ts/extensions loads on demand (the lock's work) imports that entry too, for the same reason: the
+        // extension modules it shares with the entry (file-io.ts...) then stay in the entry's file, not in a chunk of
+        // their own that every process using the entry would load as one more module.
+        const extensionsEntry = !entry && args.path.startsWith(EXTENSIONS_DIR) ? `import ${JSON.stringify(EXTENSIONS_ENTRY)};\n` : '';
+        return { contents: `import ${JSON.stringify(core)};\n${extensionsEntry}${text}`, loader: 'ts' };
       });
     },
   };

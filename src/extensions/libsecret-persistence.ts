@@ -5,7 +5,7 @@
 import { PersistenceDecryptionError, PersistenceEncryptionError, PersistenceUnavailableError, type PersistenceUnavailableReason } from '../errors.js';
 import { mtimeMs, notFound, statStamp, touchFile } from './file-io.js';
 import { checkMtimeLead } from './file-persistence.js';
-import { createSecretAgent, LibsecretCallError, type SecretAgent } from './libsecret.js';
+import type { SecretAgent } from './libsecret.js';
 import { LIBSECRET_PERSISTENCE_OPTIONS } from './option-shapes.js';
 import { resolveLocation, sha256Hex, type Persistence, type PersistenceStamp } from './persistence.js';
 import { checkOptionKeys } from '../util/options.js';
@@ -112,7 +112,8 @@ export class LibsecretPersistence implements Persistence {
    * @throws PersistenceUnavailableError when libsecret or the Secret Service cannot be used.
    */
   verify(): Promise<void> {
-    this.#trial ??= Promise.resolve().then(() => {
+    // libsecret.ts (its koffi binding) loads here, on first use: a process that never uses the keyring never loads it.
+    this.#trial ??= import('./libsecret.js').then(({ createSecretAgent, LibsecretCallError }) => {
       try {
         const trial = createSecretAgent(TRIAL_SCHEMA, TRIAL_ATTRIBUTES);
         trial.store(TRIAL_PAYLOAD, '');

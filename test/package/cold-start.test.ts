@@ -48,6 +48,12 @@ const UNWANTED_CODE: Record<string, RegExp> = {
   'the device code flow': definition('initiateDeviceFlow'),
   'the broker seam': definition('BrokerSeam'),
   'the managed identity sources (resolve-source.ts)': definition('resolveSource'),
+  // Loaded by a lock's first acquire(): reads of a persisted cache take no lock.
+  "the cross-process lock's work (lock-engine.ts)": definition('LockEngine'),
+  "the lock's takeover of a dead holder's file (lock-takeover.ts)": definition('takeOver'),
+  'the process checks (process-liveness.ts)': definition('holderState'),
+  // Loaded by a LibsecretPersistence's first use.
+  'the libsecret binding (libsecret.ts)': definition('createSecretAgent'),
 };
 
 function ensureBuilt(): void {
