@@ -48,14 +48,22 @@ const COMMAND_WORD = /^[a-z]{1,20}$/;
 
 /**
  * Compiles and runs the CommonJS program at `programPath`, with the code cache of `command` when it can be trusted.
+ * `programRequire` is the program's `require`: one that resolves from the program's folder (the bin passes its own,
+ * from the same folder: creating one loads node:module, about a million instructions of every run); by default one is
+ * created.
  * @throws what reading, compiling or running the program throws (a missing or damaged installation).
  */
-export function loadProgram(programPath: string, command: string | undefined, host: CodeCacheHost = processHost()): LoadedProgram {
+export function loadProgram(
+  programPath: string,
+  command: string | undefined,
+  host: CodeCacheHost = processHost(),
+  programRequire?: NodeJS.Require,
+): LoadedProgram {
   // Not imports: the CLI's entry importing node:fs would split the library's shared code into one more chunk, which a
   // process serving a token from the library alone would then load too (test/package/cold-start.test.ts).
   const fs = process.getBuiltinModule('node:fs');
   const vm = process.getBuiltinModule('node:vm');
-  const { createRequire } = process.getBuiltinModule('node:module');
+  const createRequire = (path: string): NodeJS.Require => process.getBuiltinModule('node:module').createRequire(path);
   const source = fs.readFileSync(programPath, 'utf8');
   const place = cachePlace(programPath, command, host);
   let cached: Buffer | undefined;
@@ -77,7 +85,7 @@ export function loadProgram(programPath: string, command: string | undefined, ho
   const cacheUsed = cached !== undefined && script.cachedDataRejected !== true;
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} as Record<string, unknown> };
-  run(module.exports, createRequire(programPath), module, programPath, dirname(programPath), importModule);
+  run(module.exports, programRequire ?? createRequire(programPath), module, programPath, dirname(programPath), importModule);
   const file = place.file;
   return {
     exports: module.exports,

@@ -18,7 +18,8 @@ type Main = (args: string[], io?: Io, startup?: string) => Promise<number>;
 
 async function start(args: string[]): Promise<number> {
   if (typeof __MSAL_TS_CLI_PROGRAM__ === 'string') {
-    const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), args[0]);
+    // The program sits beside this file: this file's require resolves what the program's would.
+    const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), args[0], undefined, require);
     // Written straight to the descriptors until a command needs Node's streams (stdio.ts).
     const io: Io = { stdout: lazyStream(1, () => process.stdout), stderr: lazyStream(2, () => process.stderr), env: process.env };
     const exit = await (program.exports['main'] as Main)(args, io, program.description);

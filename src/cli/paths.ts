@@ -22,19 +22,22 @@ export interface CliPaths {
  * Elsewhere `$XDG_CONFIG_HOME/msal-ts/config.json` and `$XDG_CACHE_HOME/msal-ts` (defaults `~/.config`, `~/.cache`).
  * A relative base is ignored, as the XDG spec says.
  */
-export function defaultCliPaths(env: Env = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): CliPaths {
+export function defaultCliPaths(env: Env = process.env, platform: NodeJS.Platform = process.platform, home?: string): CliPaths {
+  // The home folder only when no variable says where to go: os.homedir() loads node:os (about a million instructions
+  // of every run of the command, which reads the CLI cache folder to find its code cache).
+  const homeFolder = (): string => home ?? homedir();
   const absolute = (path: typeof posix, name: string): string | undefined => {
     const value = nonEmpty(env[name]);
     return value !== undefined && path.isAbsolute(value) ? value : undefined;
   };
   if (platform === 'win32') {
-    const dir = win32.join(absolute(win32, 'LOCALAPPDATA') ?? win32.join(home, 'AppData', 'Local'), 'msal-ts');
+    const dir = win32.join(absolute(win32, 'LOCALAPPDATA') ?? win32.join(homeFolder(), 'AppData', 'Local'), 'msal-ts');
     return { configFile: win32.join(dir, 'config.json'), cacheDir: dir };
   }
-  const posixHome = nonEmpty(env['HOME']) ?? home;
+  const posixHome = (): string => nonEmpty(env['HOME']) ?? homeFolder();
   return {
-    configFile: posix.join(absolute(posix, 'XDG_CONFIG_HOME') ?? posix.join(posixHome, '.config'), 'msal-ts', 'config.json'),
-    cacheDir: posix.join(absolute(posix, 'XDG_CACHE_HOME') ?? posix.join(posixHome, '.cache'), 'msal-ts'),
+    configFile: posix.join(absolute(posix, 'XDG_CONFIG_HOME') ?? posix.join(posixHome(), '.config'), 'msal-ts', 'config.json'),
+    cacheDir: posix.join(absolute(posix, 'XDG_CACHE_HOME') ?? posix.join(posixHome(), '.cache'), 'msal-ts'),
   };
 }
 

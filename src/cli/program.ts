@@ -2,9 +2,9 @@
  * The `msal-ts` command's program: login, token, accounts, logout, emulator (docs/cli.md). The build makes it one
  * CommonJS file (dist/cli-core.cjs) that main.ts runs through its code cache (code-cache.ts).
  *
- * Built on node:util parseArgs rather than commander: the commands are few and flat, and a token served from the
- * cache should cost little more than Node's own start. Each command's code runs only when the command does, so
- * `msal-ts token` never starts the emulator's.
+ * Flags parsed as node:util parseArgs parses them (parse-flags.ts) rather than with commander: the commands are few
+ * and flat, and a token served from the cache should cost little more than Node's own start. Each command's code runs
+ * only when the command does, so `msal-ts token` never starts the emulator's.
  */
 import { CliError, EXIT, describeError, exitCodeFor, firstLine } from './exit-codes.js';
 import type { Io } from './session.js';

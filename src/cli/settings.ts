@@ -12,7 +12,7 @@ import { CliError, EXIT } from './exit-codes.js';
 /** The real world's default: work and school accounts of any tenant (personal accounts need `common` or `consumers`). */
 export const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com/organizations';
 
-/** The options every account command (login, token, accounts, logout) takes, in node:util parseArgs form. */
+/** The options every account command (login, token, accounts, logout) takes, in node:util parseArgs form (parse-flags.ts). */
 export const COMMON_OPTIONS = {
   'client-id': { type: 'string' },
   authority: { type: 'string' },
@@ -31,7 +31,7 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Flag values as parseArgs returns them for {@link COMMON_OPTIONS}. */
+/** Flag values as parseFlags returns them for {@link COMMON_OPTIONS}. */
 export interface CommonFlags {
   'client-id'?: string | undefined;
   authority?: string | undefined;
