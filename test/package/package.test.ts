@@ -195,9 +195,9 @@ describe('the published package', () => {
       if (/\b(?:import|importModule)\s*\(\s*["']msal-ts-emulator["']\s*\)/.test(code)) assert.equal(file.path, 'dist/cli-core.cjs');
       assert.doesNotMatch(code, /(\bfrom\s*|\bimport\s*|\brequire\s*\(\s*)["']msal-ts-emulator["']/, `${file.path} imports msal-ts-emulator statically`);
       // (Also `createRequire(import.meta.url)("koffi")`, under whatever name the bundle gives createRequire, and in the
-      // CommonJS program as `createRequire(importMetaUrl)`.)
+      // CommonJS program as `createRequire(importMeta.url)`.)
       for (const m of code.matchAll(
-        /(?:\bfrom\s*|\b(?:import|importModule)\s*\(\s*|\brequire\s*\(\s*|[\w$]+\((?:import\.meta\.url|importMetaUrl)\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g,
+        /(?:\bfrom\s*|\b(?:import|importModule)\s*\(\s*|\brequire\s*\(\s*|[\w$]+\((?:import\.meta\.url|importMeta\.url)\)\(|\bimport\s+)["']([^"'./][^"']*)["']/g,
       )) {
         const specifier = m[1] ?? '';
         if (!specifier.startsWith('node:')) imported.add(specifier);
