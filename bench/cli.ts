@@ -7,8 +7,9 @@
 // moment on the machine is shared by all. `--baseline-dist DIR` adds the same commands run from another build (for
 // example main's dist/) for a before/after comparison. `--node PATH` runs every process on another Node binary (Node 22
 // or 24, say, where the CLI keeps Node's compile cache in its own cache folder: the warm-up round fills it).
-// `--steps` adds Node running an empty file and the bin alone (`msal-ts --version`), to see where the time goes.
-// Run: npm run bench (or node --import tsx bench/cli.ts [--runs N] [--baseline-dist DIR] [--node PATH] [--steps]); needs dist/.
+// `--steps` adds Node running an empty file and `msal-ts --version`, to see where the time goes; `--instructions`
+// counts each variant's CPU instructions under valgrind instead of timing it (slow; needs valgrind).
+// Run: npm run bench (or node --import tsx bench/cli.ts [--runs N] [--baseline-dist DIR] [--node PATH] [--steps] [--instructions]); needs dist/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
@@ -18,7 +19,7 @@ import { PublicClientApplication } from '../src/app/public-client-application.js
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../src/emulator/index.js';
 import { FilePersistence } from '../src/extensions/file-persistence.js';
 import { PersistedTokenCache } from '../src/extensions/persisted-token-cache.js';
-import { flagReader, median } from './util.js';
+import { countInstructions, flagReader, median } from './util.js';
 
 const SCOPES = ['https://graph.microsoft.com/User.Read'];
 const GOAL_ABOVE_NODE_MS = 15;
@@ -32,6 +33,7 @@ const RUNS = Number(flag('--runs') ?? 21);
 const BASELINE_DIST = flag('--baseline-dist');
 const NODE = flag('--node') ?? process.execPath;
 const STEPS = process.argv.includes('--steps');
+const INSTRUCTIONS = process.argv.includes('--instructions');
 
 function fetchJson(emulator: Emulator, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -57,6 +59,30 @@ interface Variant {
   /** What stdout must hold (trimmed) or contain; undefined: anything. */
   expect?: ((stdout: string) => boolean) | undefined;
   times: number[];
+}
+
+/**
+ * --instructions: the CPU instructions each variant's whole process executes (valgrind, bench/util's countInstructions,
+ * with its fixed V8 seed), instead of wall time: a figure the machine's load cannot move. Each variant runs three
+ * times and the third is counted: under the seed flag the command's code cache is another file (V8 refuses code made
+ * under other flags), which the first run writes.
+ */
+function countEach(variants: Variant[]): void {
+  const counts = variants.map((v) => {
+    let last = 0;
+    for (let run = 0; run < 3; run++) {
+      const { instructions, stdout } = countInstructions('bench/cli', v.args, v.command, v.env);
+      if (v.expect !== undefined && !v.expect(stdout.trim())) throw new Error(`${v.name} printed something else: ${stdout.slice(0, 200)}`);
+      last = instructions;
+    }
+    return last;
+  });
+  const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`\ntoken from a persisted cache, instructions of a fresh process (valgrind, code cache warm; node ${version})`);
+  variants.forEach((v, k) => {
+    const above = k === 0 ? '' : `  (+${(((counts[k] ?? NaN) - (counts[0] ?? NaN)) / 1e6).toFixed(1)} M over node -e 0)`;
+    console.log(`${v.name.padEnd(56)} ${((counts[k] ?? NaN) / 1e6).toFixed(1).padStart(7)} M${above}`);
+  });
 }
 
 /** Runs every variant once per round (a warm-up round first, not counted), checking that each one succeeds. */
@@ -171,8 +197,17 @@ try {
   });
 
   emulator.resetCounters();
+  if (INSTRUCTIONS) countEach(variants);
+  else timeEach(variants, requests(emulator));
+} finally {
+  await emulator.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs the variants interleaved and prints their medians against `node -e 0`'s. */
+function timeEach(variants: Variant[], before: number): void {
   interleaved(variants);
-  const served = requests(emulator);
+  const served = requests(emulator) - before;
 
   const node = median(variants[0]?.times ?? []);
   const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -188,7 +223,4 @@ try {
         : '';
     console.log(`${v.name.padEnd(56)} ${m.toFixed(1).padStart(7)} ms  min ${Math.min(...v.times).toFixed(1)}${above}${goal}`);
   }
-} finally {
-  await emulator.close();
-  rmSync(dir, { recursive: true, force: true });
 }

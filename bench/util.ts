@@ -79,7 +79,12 @@ export function flagReader(argv: readonly string[]): { flag: (name: string) => s
  * The instructions a whole `node` process executes (valgrind's "I refs": cachegrind without cache simulation), with
  * its stdout. Exits the bench with a message when valgrind is missing; throws when the process fails.
  */
-export function countInstructions(bench: string, nodeArgs: readonly string[], node = process.execPath): { instructions: number; stdout: string } {
+export function countInstructions(
+  bench: string,
+  nodeArgs: readonly string[],
+  node = process.execPath,
+  env: NodeJS.ProcessEnv = process.env,
+): { instructions: number; stdout: string } {
   if (spawnSync('valgrind', ['--version']).status !== 0) {
     console.error(`${bench}: needs valgrind on the PATH`);
     process.exit(1);
@@ -87,7 +92,7 @@ export function countInstructions(bench: string, nodeArgs: readonly string[], no
   const args = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', '--smc-check=all-non-file'];
   // A fixed V8 random seed: otherwise each process draws a random string hash seed, and the search for it alone varies
   // by millions of instructions from one run to the next (measured: 4.2 to 5.7 million at Node's start).
-  const r = spawnSync('valgrind', [...args, node, '--random-seed=1', ...nodeArgs], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync('valgrind', [...args, node, '--random-seed=1', ...nodeArgs], { encoding: 'utf8', maxBuffer: 1 << 24, env });
   const refs = /I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1];
   if (r.status !== 0 || refs === undefined) throw new Error(`${bench}: a process failed (${r.status ?? r.signal}):\n${r.stderr.slice(-2000)}`);
   return { instructions: Number(refs.replaceAll(',', '')), stdout: r.stdout };
