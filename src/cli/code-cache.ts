@@ -10,8 +10,9 @@
  * every later `msal-ts` process, which reads token caches and secrets. It lives in `<CLI cache folder>/code-cache`
  * (paths.ts), created 0700 and used only when it is a real folder owned by this user and closed to others (a folder of
  * this user's with looser bits is closed first); otherwise the command runs without it, which is only slower. One file
- * per command, named by everything that must match for its code to be this program's: msal-ts's version, Node's
- * version and architecture, Node's options, and the program file's size and modification time (V8 itself refuses
+ * per command and installation, named by everything that must match for its code to be this program's: the program
+ * file's path, msal-ts's version, Node's version and architecture, Node's options, and the program file's size and
+ * modification time (V8 itself refuses
  * code made by another V8 or for a source of another length; it does not compare the source's text). Written whole
  * (a temporary file renamed over it) after a run that exited 0 when no accepted cache was there; the files an older
  * build wrote for the same command, Node and options are removed then. `NODE_DISABLE_COMPILE_CACHE` turns it off, as it turns off Node's own.
@@ -118,9 +119,11 @@ function cachePlace(programPath: string, command: string | undefined, host: Code
   } catch {
     return { reason: `not used: ${programPath} cannot be examined` };
   }
-  // `<who>@<what>.v8`: a later build replaces the files of the same command, Node and options (the `<who>`), and
-  // leaves those of another Node (nvm users switch) alone.
-  const who = [command, process.version, process.arch, hash(host.execArgv.join('\0'))].join('-');
+  // `<who>@<what>.v8`: a later build of the same installation replaces the files of the same command, Node and options
+  // (the `<who>`), and leaves those of another Node (nvm users switch) or another installation (a global msal-ts and
+  // a project's, of other versions, run in turn) alone: each would otherwise remove the other's, and every run would
+  // compile the whole program and write its cache again.
+  const who = [command, process.version, process.arch, hash(host.execArgv.join('\0')), hash(programPath)].join('-');
   return { file: join(directory, `${who}@${VERSION}-${stamp}.v8`) };
 }
 
@@ -172,7 +175,7 @@ export function privateFolderProblem(directory: string): string | undefined {
   }
 }
 
-/** A short name for Node's options (not a security check: the folder is private, and V8 checks its flags itself). */
+/** A short name for Node's options or a path (not a security check: the folder is private, and V8 checks its flags itself). */
 function hash(text: string): string {
   let h = 5381;
   for (let i = 0; i < text.length; i++) h = (Math.imul(h, 33) + text.charCodeAt(i)) >>> 0;

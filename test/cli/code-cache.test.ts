@@ -211,4 +211,18 @@ describe('the CLI code cache', () => {
     assert.equal(loadProgram(program, 'token', host).cacheUsed, true);
     assert.equal(loadProgram(program, 'token', flaggedHost).cacheUsed, true);
   });
+
+  it('keeps the caches of two installations apart, both usable in turn (a global msal-ts and a project one)', () => {
+    const { host, program, folder } = setup();
+    // Another installation of another version: another folder, another program file, the same user's cache folder.
+    const otherDir = join(program, '..', '..', 'other-install', 'dist');
+    mkdirSync(otherDir, { recursive: true });
+    const other = join(otherDir, 'cli-core.cjs');
+    writeFileSync(other, `${PROGRAM}// another build\n`);
+    loadProgram(program, 'token', host).save();
+    loadProgram(other, 'token', host).save();
+    assert.equal(readdirSync(folder).length, 2, 'one file each: running them in turn does not rewrite the cache every run');
+    assert.equal(loadProgram(program, 'token', host).cacheUsed, true);
+    assert.equal(loadProgram(other, 'token', host).cacheUsed, true);
+  });
 });
