@@ -166,6 +166,58 @@ describe('FilePersistence', () => {
     await assert.rejects(new FilePersistence(fifo).load({ maxBytes: 0 }), RangeError);
   });
 
+  it(
+    "reads a file of up to 256 KiB without libuv's thread pool (a fresh process then starts none), a larger one through it",
+    { skip: process.platform !== 'linux' && 'counts threads in /proc/self/task' },
+    async () => {
+      const { build } = await import('esbuild');
+      const probe = join(dir, 'thread-pool-probe.cjs');
+      await build({
+        entryPoints: [join(import.meta.dirname, 'fixtures', 'thread-pool-probe.ts')],
+        outfile: probe,
+        bundle: true,
+        format: 'cjs',
+        platform: 'node',
+        target: 'node20',
+        define: { __MSAL_TS_VERSION__: '"test"' },
+        logLevel: 'warning',
+      });
+      const run = (file: string): { before: number; after: number; length: number } =>
+        JSON.parse(execFileSync(process.execPath, [probe, file], { encoding: 'utf8' })) as { before: number; after: number; length: number };
+      const small = join(dir, 'small-cache.json');
+      writeFileSync(small, 'x'.repeat(256 * 1024));
+      const smallRun = run(small);
+      assert.equal(smallRun.length, 256 * 1024);
+      assert.equal(smallRun.after, smallRun.before, 'no thread started for a small file');
+      const large = join(dir, 'large-cache.json');
+      writeFileSync(large, 'y'.repeat(256 * 1024 + 1));
+      const largeRun = run(large);
+      assert.equal(largeRun.length, 256 * 1024 + 1);
+      assert.ok(largeRun.after > largeRun.before, 'the thread pool reads a larger file');
+    },
+  );
+
+  it(
+    'a FIFO in place of the file does not block the event loop: it is read through the thread pool when a writer comes',
+    { skip: ON_WINDOWS && WINDOWS_SKIP.fifo },
+    async () => {
+      const fifo = join(dir, 'later');
+      execFileSync('mkfifo', [fifo]);
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      try {
+        const loading = new FilePersistence(fifo).load();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.ok(ticks >= 5, `the event loop ran while no writer had opened the FIFO (${ticks} ticks)`);
+        const writer = spawn('sh', ['-c', 'printf %s "{\\"a\\": 1}" > "$0"', fifo], { stdio: 'ignore' });
+        assert.equal(await loading, '{"a": 1}');
+        await exited(writer);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  );
+
   it('a reader never sees a torn file while another process rewrites megabytes', async () => {
     const file = join(dir, 'atomic.txt');
     const size = 1_000_000;
