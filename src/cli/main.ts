@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Io } from './session.js';
 import { loadProgram } from './code-cache.js';
 import { lazyStream } from './stdio.js';
+import { VERSION } from '../version.js';
 
 /** The program file beside this one, set by the build (scripts/build.mjs); undefined when running from source. */
 declare const __MSAL_TS_CLI_PROGRAM__: string | undefined;
@@ -18,8 +19,15 @@ type Main = (args: string[], io?: Io, startup?: string) => Promise<number>;
 
 async function start(args: string[]): Promise<number> {
   if (typeof __MSAL_TS_CLI_PROGRAM__ === 'string') {
-    // The program sits beside this file: this file's require resolves what the program's would.
-    const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), args[0], undefined, require);
+    // Answered here, as the program answers it: loading the program for one line would compile all of it.
+    if (args[0] === '--version' || args[0] === '-v') {
+      lazyStream(1, () => process.stdout).write(`${VERSION}\n`);
+      return 0;
+    }
+    // The program sits beside this file: this file's require resolves what the program's would. Help has a code cache
+    // of its own, whichever way it is asked for.
+    const cacheName = args[0] === '--help' || args[0] === '-h' ? 'help' : args[0];
+    const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), cacheName, undefined, require);
     // Written straight to the descriptors until a command needs Node's streams (stdio.ts).
     const io: Io = { stdout: lazyStream(1, () => process.stdout), stderr: lazyStream(2, () => process.stderr), env: process.env };
     const exit = await (program.exports['main'] as Main)(args, io, program.description);

@@ -178,6 +178,29 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(second.stdout, first.stdout, 'the same token, from the token cache');
   });
 
+  it('--version is answered by the bin without loading the program; --help gets a code cache of its own', async () => {
+    const folder = join(cacheDir(home), 'code-cache');
+    await rm(folder, { recursive: true, force: true });
+    const report = join(import.meta.dirname, 'fixtures', 'report-program.cjs');
+    for (const flag of ['--version', '-v']) {
+      const version = await runCli([flag], { ...env, NODE_OPTIONS: `--require ${JSON.stringify(report)}` });
+      assert.equal(version.code, 0, version.stderr);
+      assert.equal(version.stdout, `${(JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+      assert.match(version.stderr, /^program loaded: no$/m);
+    }
+    assert.equal((await runCli(['--help'], env)).code, 0);
+    assert.deepEqual(
+      readdirSync(folder).map((f) => f.split('-')[0]),
+      ['help'],
+    );
+    // The probe itself, on a command that does load the program:
+    const help = await runCli(['--help'], { ...env, NODE_OPTIONS: `--require ${JSON.stringify(report)}` });
+    assert.match(help.stderr, /^program loaded: yes$/m);
+    const again = await runCli(['-h'], env);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /Commands:\n {2}login/);
+  });
+
   it("token from the cache writes its output without building Node's streams (POSIX; Windows consoles need them)", async () => {
     const report = join(import.meta.dirname, 'fixtures', 'report-streams.cjs');
     const r = await runCli(['token', '--scope', MAIL, '--no-interactive', ...flags], { ...env, NODE_OPTIONS: `--require ${JSON.stringify(report)}` });
