@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULT_MTIME_LEAD_MS, FilePersistence, PersistenceAccessError, PersistenceNotFoundError } from '../../src/extensions/index.js';
+import { SYNC_READ_MAX_BYTES } from '../../src/extensions/file-io.js';
 import { assertMode, exited, ON_WINDOWS, runFixture, startFixture, tempDir, waitForLine, WINDOWS_SKIP } from './helpers.js';
 
 describe('FilePersistence', () => {
@@ -185,14 +186,14 @@ describe('FilePersistence', () => {
       const run = (file: string): { before: number; after: number; length: number } =>
         JSON.parse(execFileSync(process.execPath, [probe, file], { encoding: 'utf8' })) as { before: number; after: number; length: number };
       const small = join(dir, 'small-cache.json');
-      writeFileSync(small, 'x'.repeat(256 * 1024));
+      writeFileSync(small, 'x'.repeat(SYNC_READ_MAX_BYTES));
       const smallRun = run(small);
-      assert.equal(smallRun.length, 256 * 1024);
+      assert.equal(smallRun.length, SYNC_READ_MAX_BYTES);
       assert.equal(smallRun.after, smallRun.before, 'no thread started for a small file');
       const large = join(dir, 'large-cache.json');
-      writeFileSync(large, 'y'.repeat(256 * 1024 + 1));
+      writeFileSync(large, 'y'.repeat(SYNC_READ_MAX_BYTES + 1));
       const largeRun = run(large);
-      assert.equal(largeRun.length, 256 * 1024 + 1);
+      assert.equal(largeRun.length, SYNC_READ_MAX_BYTES + 1);
       assert.ok(largeRun.after > largeRun.before, 'the thread pool reads a larger file');
     },
   );
