@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULT_MTIME_LEAD_MS, FilePersistence, PersistenceAccessError, PersistenceNotFoundError } from '../../src/extensions/index.js';
 import { SYNC_READ_MAX_BYTES } from '../../src/extensions/file-io.js';
-import { assertMode, exited, ON_WINDOWS, runFixture, startFixture, tempDir, waitForLine, WINDOWS_SKIP } from './helpers.js';
+import { assertMode, bundleFixture, exited, ON_WINDOWS, runFixture, startFixture, tempDir, waitForLine, WINDOWS_SKIP } from './helpers.js';
 
 describe('FilePersistence', () => {
   const { dir, cleanup } = tempDir('file');
@@ -171,18 +171,8 @@ describe('FilePersistence', () => {
     "reads a file of up to 256 KiB without libuv's thread pool (a fresh process then starts none), a larger one through it",
     { skip: process.platform !== 'linux' && 'counts threads in /proc/self/task' },
     async () => {
-      const { build } = await import('esbuild');
-      const probe = join(dir, 'thread-pool-probe.cjs');
-      await build({
-        entryPoints: [join(import.meta.dirname, 'fixtures', 'thread-pool-probe.ts')],
-        outfile: probe,
-        bundle: true,
-        format: 'cjs',
-        platform: 'node',
-        target: 'node20',
-        define: { __MSAL_TS_VERSION__: '"test"' },
-        logLevel: 'warning',
-      });
+      // CommonJS, run by plain node: an ES module's loader reads files asynchronously, which would start the pool first.
+      const probe = await bundleFixture('thread-pool-probe.ts', 'cjs');
       const run = (file: string): { before: number; after: number; length: number } =>
         JSON.parse(execFileSync(process.execPath, [probe, file], { encoding: 'utf8' })) as { before: number; after: number; length: number };
       const small = join(dir, 'small-cache.json');

@@ -113,19 +113,19 @@ export const KEYRING_HINT =
   "run the suite inside a D-Bus session with an unlocked gnome-keyring: XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- sh -c 'printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && node scripts/run-tests.mjs test/extensions'";
 
 /**
- * Bundles a TypeScript fixture into one ESM file that plain Node.js starts in a fraction of tsx's time (for tests that
+ * Bundles a TypeScript fixture into one ESM (or CommonJS) file that plain Node.js starts in a fraction of tsx's time (for tests that
  * start many processes). The bundle lives under node_modules/.cache so that koffi still resolves; readable by all, so
  * a fixture can run as another user. Returns the bundle's path.
  */
-export async function bundleFixture(script: string): Promise<string> {
+export async function bundleFixture(script: string, format: 'esm' | 'cjs' = 'esm'): Promise<string> {
   const { build } = await import('esbuild');
   const outDir = join(import.meta.dirname, '../../node_modules/.cache/msal-ts-tests');
-  const outfile = join(outDir, `${script.replace(/\.ts$/, '')}-${process.pid}.mjs`);
+  const outfile = join(outDir, `${script.replace(/\.ts$/, '')}-${process.pid}.${format === 'esm' ? 'mjs' : 'cjs'}`);
   await build({
     entryPoints: [join(FIXTURES, script)],
     outfile,
     bundle: true,
-    format: 'esm',
+    format,
     platform: 'node',
     target: 'node20',
     packages: 'external',
