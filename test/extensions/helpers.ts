@@ -113,9 +113,9 @@ export const KEYRING_HINT =
   "run the suite inside a D-Bus session with an unlocked gnome-keyring: XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- sh -c 'printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && node scripts/run-tests.mjs test/extensions'";
 
 /**
- * Bundles a TypeScript fixture into one ESM (or CommonJS) file that plain Node.js starts in a fraction of tsx's time (for tests that
- * start many processes). The bundle lives under node_modules/.cache so that koffi still resolves; readable by all, so
- * a fixture can run as another user. Returns the bundle's path.
+ * Bundles a TypeScript fixture into one ESM (or CommonJS) file that plain Node.js starts in a fraction of tsx's time
+ * (for tests that start many processes). The bundle lives under node_modules/.cache so that koffi still resolves;
+ * readable by all, so a fixture can run as another user. Returns the bundle's path.
  */
 export async function bundleFixture(script: string, format: 'esm' | 'cjs' = 'esm'): Promise<string> {
   const { build } = await import('esbuild');
