@@ -134,9 +134,13 @@ function describe(place: { file?: string; reason?: string }, found: boolean, use
   return found ? `code cache refused by V8 (rewritten ${when}): ${place.file}` : `code cache none yet (written ${when}): ${place.file}`;
 }
 
+/** How long a cache file that no run rewrites is kept (a write removes older ones). */
+const STALE_AFTER_MS = 30 * 24 * 3600 * 1000;
+
 /**
- * Writes the whole file or nothing, then removes the files an older build wrote for the same command, Node and
- * options. Errors only cost the next run time.
+ * Writes the whole file or nothing, then removes the files an older build of this installation wrote for the same
+ * command, Node and options, and any file no run has written for {@link STALE_AFTER_MS}. Errors only cost the next run
+ * time.
  */
 function writeCache(file: string, data: Buffer): void {
   const fs = process.getBuiltinModule('node:fs');
@@ -146,8 +150,13 @@ function writeCache(file: string, data: Buffer): void {
     fs.renameSync(temporary, file);
     const directory = dirname(file);
     const who = `${basename(file).split('@')[0] ?? ''}@`;
+    const staleBefore = Date.now() - STALE_AFTER_MS;
     for (const other of fs.readdirSync(directory)) {
-      if (other !== basename(file) && other.startsWith(who) && other.endsWith('.v8')) fs.rmSync(join(directory, other), { force: true });
+      if (other === basename(file) || !/\.v8(\.\d+\.tmp)?$/.test(other)) continue;
+      const path = join(directory, other);
+      // An older build of this installation; or a file nothing has written for a month: an installation removed since
+      // (npx runs each version from a folder of its own), or a temporary file a killed run left.
+      if (other.startsWith(who) || (fs.lstatSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < staleBefore) fs.rmSync(path, { force: true });
     }
   } catch {
     try {

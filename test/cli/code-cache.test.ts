@@ -212,6 +212,24 @@ describe('the CLI code cache', () => {
     assert.equal(loadProgram(program, 'token', flaggedHost).cacheUsed, true);
   });
 
+  it('a write removes the files no run has written for 30 days (installations removed since, npx versions), and only those', () => {
+    const { host, program, folder } = setup();
+    loadProgram(program, 'token', host).save();
+    const [ours] = readdirSync(folder);
+    const stale = join(folder, 'token-v0.0.0-x64-aaa-bbb@0.0.1-1-1.v8');
+    const staleTemporary = join(folder, 'token-v0.0.0-x64-aaa-bbb@0.0.1-1-1.v8.123.tmp');
+    const recent = join(folder, 'token-v0.0.0-x64-aaa-ccc@0.0.1-1-1.v8');
+    for (const file of [stale, staleTemporary, recent]) writeFileSync(file, 'another installation');
+    const longAgo = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    utimesSync(stale, longAgo, longAgo);
+    utimesSync(staleTemporary, longAgo, longAgo);
+    loadProgram(program, 'accounts', host).save();
+    const left = readdirSync(folder);
+    assert.ok(!left.includes('token-v0.0.0-x64-aaa-bbb@0.0.1-1-1.v8') && !left.some((f) => f.endsWith('.tmp')), left.join(', '));
+    assert.ok(left.includes('token-v0.0.0-x64-aaa-ccc@0.0.1-1-1.v8'), 'a recent file of another installation stays');
+    assert.ok(ours !== undefined && left.includes(ours), 'this installation’s other command stays');
+  });
+
   it('keeps the caches of two installations apart, both usable in turn (a global msal-ts and a project one)', () => {
     const { host, program, folder } = setup();
     // Another installation of another version: another folder, another program file, the same user's cache folder.
