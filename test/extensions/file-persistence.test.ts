@@ -169,6 +169,7 @@ describe('FilePersistence', () => {
 
   it(
     "reads a file of up to 256 KiB without libuv's thread pool (a fresh process then starts none), a larger one through it",
+    // Linux only: threads are counted in /proc/self/task, which Windows and macOS lack (the test command runs on Linux).
     { skip: process.platform !== 'linux' && 'counts threads in /proc/self/task' },
     async () => {
       // CommonJS, run by plain node: an ES module's loader reads files asynchronously, which would start the pool first.
@@ -194,17 +195,19 @@ describe('FilePersistence', () => {
     async () => {
       const fifo = join(dir, 'later');
       execFileSync('mkfifo', [fifo]);
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 5);
+      // In a child: a load that blocked its thread in open() would never say "pending" (waitForLine then fails).
+      const reader = startFixture('fifo-load-probe.ts', [fifo]);
+      let out = '';
+      reader.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      const closed = new Promise((resolve) => reader.once('close', resolve));
       try {
-        const loading = new FilePersistence(fifo).load();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        assert.ok(ticks >= 5, `the event loop ran while no writer had opened the FIFO (${ticks} ticks)`);
+        await waitForLine(reader, 'pending');
         const writer = spawn('sh', ['-c', 'printf %s "{\\"a\\": 1}" > "$0"', fifo], { stdio: 'ignore' });
-        assert.equal(await loading, '{"a": 1}');
+        await closed;
+        assert.equal(out, 'pending\ncontent {"a": 1}\n');
         await exited(writer);
       } finally {
-        clearInterval(timer);
+        reader.kill('SIGKILL');
       }
     },
   );
