@@ -198,16 +198,16 @@ try {
 
   emulator.resetCounters();
   if (INSTRUCTIONS) countEach(variants);
-  else timeEach(variants, requests(emulator));
+  else timeEach(variants);
 } finally {
   await emulator.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
 /** Runs the variants interleaved and prints their medians against `node -e 0`'s. */
-function timeEach(variants: Variant[], before: number): void {
+function timeEach(variants: Variant[]): void {
   interleaved(variants);
-  const served = requests(emulator) - before;
+  const served = requests(emulator);
 
   const node = median(variants[0]?.times ?? []);
   const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();

@@ -10,6 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { buildEmulatorPackage, emulatorAsPackage } from './build-emulator.mjs';
 
 const PROMISIFY = Symbol.for('nodejs.util.promisify.custom');
+/** msal-ts/extensions' sources, which the plugins below keep on their entry's side of the chunks. */
+const EXTENSIONS_DIR = resolve('src/extensions') + '/';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync('dist', { recursive: true, force: true });
 
@@ -70,7 +72,7 @@ await buildCommonJs('cli-core', 'src/cli/program.ts', {
   keepNames: true,
   define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMeta.url' },
   // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path, on first use:
-  // pathToFileURL compiles much of Node's URL code, about 1.5 million instructions a run that loads no koffi would pay.
+  // pathToFileURL compiles much of Node's URL code, about 0.8 million instructions a run that loads no koffi would pay.
   banner: { js: 'var importMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
   plugins: [lazyBuiltins(), emulatorAsPackage()],
 });
@@ -122,7 +124,7 @@ function lazyBuiltins() {
         // One stand-in module per built-in for msal-ts/extensions' files and one for the rest: a stand-in shared by
         // both sides would sit in a chunk of its own (the two are loaded by different sets of entry points), one more
         // module for a process that uses the extensions to load (about 1 million instructions). They behave alike.
-        const side = args.importer.startsWith(resolve('src/extensions') + '/') ? '#extensions' : '';
+        const side = args.importer.startsWith(EXTENSIONS_DIR) ? '#extensions' : '';
         return { path: args.path + side, namespace: 'lazy-builtin' };
       });
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
@@ -213,7 +215,6 @@ function reachedDeclarations(entries) {
  */
 function oneCoreChunk() {
   const core = resolve('src/index.ts');
-  const EXTENSIONS_DIR = resolve('src/extensions') + '/';
   const EXTENSIONS_ENTRY = resolve('src/extensions/index.ts');
   const onDemand = new Set();
   return {

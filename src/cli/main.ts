@@ -19,17 +19,17 @@ type Main = (args: string[], io?: Io, startup?: string) => Promise<number>;
 
 async function start(args: string[]): Promise<number> {
   if (typeof __MSAL_TS_CLI_PROGRAM__ === 'string') {
+    // Written straight to the descriptors until a command needs Node's streams (stdio.ts).
+    const io: Io = { stdout: lazyStream(1, () => process.stdout), stderr: lazyStream(2, () => process.stderr), env: process.env };
     // Answered here, as the program answers it: loading the program for one line would compile all of it.
     if (args[0] === '--version' || args[0] === '-v') {
-      lazyStream(1, () => process.stdout).write(`${VERSION}\n`);
+      io.stdout.write(`${VERSION}\n`);
       return 0;
     }
     // The program sits beside this file: this file's require resolves what the program's would. Help has a code cache
     // of its own, whichever way it is asked for.
     const cacheName = args[0] === '--help' || args[0] === '-h' ? 'help' : args[0];
     const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), cacheName, undefined, require);
-    // Written straight to the descriptors until a command needs Node's streams (stdio.ts).
-    const io: Io = { stdout: lazyStream(1, () => process.stdout), stderr: lazyStream(2, () => process.stderr), env: process.env };
     const exit = await (program.exports['main'] as Main)(args, io, program.description);
     if (exit === 0) program.save();
     return exit;
