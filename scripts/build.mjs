@@ -73,7 +73,12 @@ await buildCommonJs('cli-core', 'src/cli/program.ts', {
   define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMeta.url' },
   // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path, on first use:
   // pathToFileURL compiles much of Node's URL code, about 0.8 million instructions a run that loads no koffi would pay.
-  banner: { js: 'var importMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
+  // The wrapper (PROGRAM_HEAD and PROGRAM_TAIL in src/cli/code-cache.ts, which refuses a file without them) is in the
+  // file, so that the file's text is the script V8 compiles, not a concatenation it must first copy flat.
+  banner: {
+    js: '(function (exports, require, module, __filename, __dirname, importModule) {"use strict";var importMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};',
+  },
+  footer: { js: '})' },
   plugins: [lazyBuiltins(), emulatorAsPackage()],
 });
 
@@ -82,6 +87,7 @@ await buildCommonJs('cli-core', 'src/cli/program.ts', {
 const program = 'dist/cli-core.cjs';
 const programText = readFileSync(program, 'utf8').replace(/\bimport\((?="[^"./][^"]*"\))/g, 'importModule(');
 if (/\bimport\(/.test(programText)) throw new Error(`${program}: an import() the build did not point at importModule`);
+if (!programText.endsWith('\n})\n')) throw new Error(`${program}: the wrapper's end is not the file's end`);
 writeFileSync(program, programText);
 
 // The command's entry (the package's bin), CommonJS too: a bin that is an ES module makes Node start its ES module

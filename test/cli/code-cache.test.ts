@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import type { CodeCacheHost } from '../../src/cli/code-cache.js';
+import { PROGRAM_HEAD, PROGRAM_TAIL, type CodeCacheHost } from '../../src/cli/code-cache.js';
 
 // Skips, each for a check that cannot exist where it is skipped (the Linux run of the test command runs all of them):
 // Windows (the Wine lane) has no POSIX owners, modes or unprivileged symbolic links, and only root can give a folder
@@ -16,19 +16,22 @@ import type { CodeCacheHost } from '../../src/cli/code-cache.js';
 const isRoot = process.getuid?.() === 0;
 const posixOnly = process.platform === 'win32' ? 'POSIX modes and owners' : false;
 
-/** A CommonJS program that reports what its wrapper gave it, with enough functions for V8 to cache. */
-const PROGRAM = `'use strict';
-const path = require('node:path');
+/**
+ * A CommonJS program that reports what its wrapper gave it, with enough functions for V8 to cache, wrapped as the build
+ * wraps dist/cli-core.cjs (the wrapper's "use strict" makes it strict).
+ */
+const BODY = `const path = require('node:path');
 function sum(a, b) { return a + b; }
 exports.main = async (args) => sum(args.length, 0);
-exports.seen = { dirname: path.basename(__dirname), filename: path.basename(__filename), sum: sum(20, 22) };
+exports.seen = { dirname: path.basename(__dirname), filename: path.basename(__filename), sum: sum(20, 22), strict: (function () { return this === undefined; })() };
 `;
+const PROGRAM = `${PROGRAM_HEAD}${BODY}${PROGRAM_TAIL}`;
 
 interface Loaded {
   cacheUsed: boolean;
   cacheFile: string | undefined;
   description: string;
-  seen: { dirname: string; filename: string; sum: number };
+  seen: { dirname: string; filename: string; sum: number; strict: boolean };
   save(): void;
 }
 
@@ -85,7 +88,7 @@ describe('the CLI code cache', () => {
   it('runs the program as CommonJS, writes the cache after the run, and uses it the next time', () => {
     const { host, program, folder } = setup();
     const first = loadProgram(program, 'token', host);
-    assert.deepEqual(first.seen, { dirname: 'dist', filename: 'cli-core.cjs', sum: 42 });
+    assert.deepEqual(first.seen, { dirname: 'dist', filename: 'cli-core.cjs', sum: 42, strict: true });
     assert.equal(first.cacheUsed, false);
     assert.match(first.description, /code cache none yet \(written if this run succeeds\)/);
     assert.ok(first.cacheFile?.startsWith(folder));
@@ -97,8 +100,16 @@ describe('the CLI code cache', () => {
     const second = loadProgram(program, 'token', host);
     assert.equal(second.cacheUsed, true, second.description);
     assert.match(second.description, /code cache used/);
-    assert.deepEqual(second.seen, { dirname: 'dist', filename: 'cli-core.cjs', sum: 42 });
+    assert.deepEqual(second.seen, { dirname: 'dist', filename: 'cli-core.cjs', sum: 42, strict: true });
     assert.deepEqual(readdirSync(folder), [first.cacheFile?.slice(folder.length + 1)], 'one file, no temporary left');
+  });
+
+  it('refuses a program file the build did not wrap (a damaged or foreign file), before compiling it', () => {
+    const { host, program } = setup();
+    for (const text of [BODY, `${PROGRAM_HEAD}${BODY}`, `${BODY}${PROGRAM_TAIL}`]) {
+      writeFileSync(program, text);
+      assert.throws(() => loadProgram(program, 'token', host), /is not a program msal-ts built/);
+    }
   });
 
   it('keeps one cache per command, and none for a command line without a command word', () => {
@@ -236,7 +247,7 @@ describe('the CLI code cache', () => {
     const otherDir = join(program, '..', '..', 'other-install', 'dist');
     mkdirSync(otherDir, { recursive: true });
     const other = join(otherDir, 'cli-core.cjs');
-    writeFileSync(other, `${PROGRAM}// another build\n`);
+    writeFileSync(other, `${PROGRAM_HEAD}${BODY}// another build${PROGRAM_TAIL}`);
     loadProgram(program, 'token', host).save();
     loadProgram(other, 'token', host).save();
     assert.equal(readdirSync(folder).length, 2, 'one file each: running them in turn does not rewrite the cache every run');
