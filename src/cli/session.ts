@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import type { Account } from '../cache/cache-types.js';
 import type { PublicClientApplication } from '../app/public-client-application.js';
 import type { Persistence } from '../extensions/persistence.js';
+import type { FilePersistence as FilePersistenceType } from '../extensions/file-persistence.js';
+import type { HttpCacheStore } from '../http/http-cache.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { Settings } from './settings.js';
 
@@ -48,13 +50,19 @@ export async function openSession(settings: Settings, io: Io): Promise<Session> 
   const debug = (text: string): void => {
     if (settings.verbose) io.stderr.write(`msal-ts: ${text}\n`);
   };
-  const [{ PublicClientApplication }, ext] = await Promise.all([import('../app/public-client-application.js'), import('../extensions/index.js')]);
+  // Each module on its own, not msal-ts/extensions whole: a token served from a plaintext cache then initializes none of
+  // the keyrings' modules (the program is one file, whose modules start when first imported).
+  const [{ PublicClientApplication }, { FilePersistence }, { PersistedTokenCache }] = await Promise.all([
+    import('../app/public-client-application.js'),
+    import('../extensions/file-persistence.js'),
+    import('../extensions/persisted-token-cache.js'),
+  ]);
   let persistence: Persistence;
   if (settings.plaintextCache) {
-    persistence = new ext.FilePersistence(settings.cachePath);
+    persistence = new FilePersistence(settings.cachePath);
   } else {
     try {
-      persistence = await ext.buildEncryptedPersistence(settings.cachePath);
+      persistence = await (await import('../extensions/build-encrypted-persistence.js')).buildEncryptedPersistence(settings.cachePath);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new CliError(
@@ -69,14 +77,10 @@ export async function openSession(settings: Settings, io: Io): Promise<Session> 
   debug(`token cache: ${persistence.location} (${storage})`);
   debug(`client id ${settings.clientId}, authority ${settings.authority}${settings.ca === undefined ? '' : `, CA ${settings.ca}`}`);
   // Discovery documents are public: a plaintext file beside the token cache lets the next run skip discovery.
-  const httpCachePath = join(dirname(settings.cachePath), 'http-cache.json');
-  const httpCache = await ext.PersistedHttpCache.open(new ext.FilePersistence(httpCachePath)).catch((err: unknown) => {
-    debug(`http cache ${httpCachePath} not used: ${err instanceof Error ? err.message : String(err)}`);
-    return undefined;
-  });
+  const httpCache = httpCacheOnDemand(join(dirname(settings.cachePath), 'http-cache.json'), FilePersistence, debug);
   const app = new PublicClientApplication(settings.clientId, {
     authority: settings.authority,
-    tokenCache: new ext.PersistedTokenCache(persistence),
+    tokenCache: new PersistedTokenCache(persistence),
     httpCache,
     verify: settings.ca ?? true,
     instanceDiscovery: settings.instanceDiscovery,
@@ -92,6 +96,30 @@ export async function openSession(settings: Settings, io: Io): Promise<Session> 
     );
   };
   return { app, settings, storage, io, debug, warnIfPlaintext };
+}
+
+/**
+ * The command's http cache, read from its file only when the application is about to send a request (the library
+ * awaits {@link HttpCacheStore.ready} first): a token served from the token cache never reads or parses it. Until then,
+ * and when the file cannot be used (said with `--verbose`), an empty in-memory store.
+ */
+function httpCacheOnDemand(path: string, FilePersistence: typeof FilePersistenceType, debug: (text: string) => void): HttpCacheStore {
+  let store: HttpCacheStore = new Map<string, unknown>();
+  let loading: Promise<void> | undefined;
+  return {
+    get: (key) => store.get(key),
+    set: (key, value) => store.set(key, value),
+    delete: (key) => store.delete(key),
+    ready: () =>
+      (loading ??= import('../extensions/persisted-http-cache.js')
+        .then(({ PersistedHttpCache }) => PersistedHttpCache.open(new FilePersistence(path)))
+        .then(
+          (opened) => {
+            store = opened;
+          },
+          (err: unknown) => debug(`http cache ${path} not used: ${err instanceof Error ? err.message : String(err)}`),
+        )),
+  };
 }
 
 /**

@@ -17,6 +17,13 @@ export interface HttpCacheStore {
   get(key: string): unknown;
   set(key: string, value: unknown): unknown;
   delete(key: string): unknown;
+  /**
+   * Optional: makes the store ready to use. When present, msal-ts awaits it before every request it sends through
+   * the store's application (before reading discovery results or throttle state), so a store kept in a file can be
+   * read only by a process that sends a request: a process served from the token cache alone never calls it. It is
+   * called again before later requests (return the same promise). A rejection fails the request that awaited it.
+   */
+  ready?(): unknown;
 }
 
 /** Options of {@link readExpiring} and {@link writeExpiring}. */

@@ -20,6 +20,7 @@
 import { SILENT_LOG, type LogSink } from '../logger.js';
 import { defaultSleep, type Sleep } from '../util/sleep.js';
 import type { HttpCacheStore } from './http-cache.js';
+import { storeReady } from './store-ready.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 import type * as ThrottleStepsModule from './throttle-steps.js';
 
@@ -71,6 +72,7 @@ export function createThrottledHttpClient(inner: HttpClient, options: ThrottleOp
   const t = throttleSettings(options);
   return {
     send: async (request: HttpRequest): Promise<HttpResponse> => {
+      await storeReady(t.store);
       const { throttleKeys, replayThrottled, sendWithRetry, remember } = await throttling();
       const keys = request.method === 'POST' ? throttleKeys(request) : undefined;
       const replayed = keys === undefined ? undefined : replayThrottled(t, keys, request.headers['client-request-id']);

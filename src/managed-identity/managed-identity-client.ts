@@ -290,6 +290,7 @@ export class ManagedIdentityClient {
     const correlationId = options.correlationId ?? randomUUID();
     const source = await this.#resolve();
     const throttleKey = `managed-identity ${source.name} ${this.identity.idType} ${this.identity.id ?? ''} ${resource}`;
+    await this.#throttle.ready();
     const throttled = this.#throttle.check(throttleKey, correlationId);
     if (throttled !== undefined) throw throttled;
     let token: ManagedIdentityToken;

@@ -5,6 +5,7 @@
  */
 import { ServerError } from '../errors.js';
 import { readExpiring, writeExpiring, type HttpCacheStore } from '../http/http-cache.js';
+import { storeReady } from '../http/store-ready.js';
 
 const DEFAULT_SECONDS = 5;
 
@@ -29,6 +30,11 @@ export class ManagedIdentityThrottle {
   constructor(store: HttpCacheStore, now: () => number) {
     this.#store = store;
     this.#now = now;
+  }
+
+  /** Awaits the store's `ready()`, when it has one (before each request). */
+  ready(): Promise<void> {
+    return storeReady(this.#store);
   }
 
   /** The remembered error for this request, when it is still in its quiet period. */

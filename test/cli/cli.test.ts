@@ -159,6 +159,24 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(totalRequests(emulator.counters()), 0);
   });
 
+  it('token from the cache does not read the http cache; a run that sends a request does (a damaged one is said with --verbose)', async () => {
+    const file = join(cacheDir(home), 'http-cache.json');
+    const saved = await readFile(file, 'utf8');
+    try {
+      await writeFile(file, 'not json');
+      const hit = await runCli(['token', '--scope', MAIL, '--no-interactive', '--verbose', ...flags], env);
+      assert.equal(hit.code, 0, hit.stderr);
+      assert.doesNotMatch(hit.stderr, /http cache/, 'the file was not opened');
+      emulator.resetCounters();
+      const refresh = await runCli(['token', '--scope', 'https://graph.microsoft.com/Calendars.Read', '--no-interactive', '--verbose', ...flags], env);
+      assert.equal(refresh.code, 0, refresh.stderr);
+      assert.match(refresh.stderr, /http cache .*http-cache\.json not used: /);
+      assert.equal(emulator.counters()['openid-configuration'], 1, 'discovery was fetched again');
+    } finally {
+      await writeFile(file, saved);
+    }
+  });
+
   it("token from the cache: the command's code cache is written by its first run and used by the next (--verbose)", async () => {
     const folder = join(cacheDir(home), 'code-cache');
     await rm(folder, { recursive: true, force: true });
