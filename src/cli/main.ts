@@ -15,7 +15,7 @@ import { VERSION } from '../version.js';
 /** The program file beside this one, set by the build (scripts/build.mjs); undefined when running from source. */
 declare const __MSAL_TS_CLI_PROGRAM__: string | undefined;
 
-type Main = (args: string[], io?: Io, startup?: string) => Promise<number>;
+type Main = (args: string[], io?: Io, startup?: () => string) => Promise<number>;
 
 async function start(args: string[]): Promise<number> {
   if (typeof __MSAL_TS_CLI_PROGRAM__ === 'string') {
@@ -30,14 +30,14 @@ async function start(args: string[]): Promise<number> {
     // of its own, whichever way it is asked for.
     const cacheName = args[0] === '--help' || args[0] === '-h' ? 'help' : args[0];
     const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), cacheName, undefined, require);
-    const exit = await (program.exports['main'] as Main)(args, io, program.description);
+    const exit = await (program.exports['main'] as Main)(args, io, () => program.description);
     if (exit === 0) program.save();
     return exit;
   }
   // A specifier the bundler does not follow: the package runs the CommonJS program above, never this.
   const source = './program.js';
   const { main } = (await import(source)) as { main: Main };
-  return main(args, undefined, 'no code cache (running from source)');
+  return main(args, undefined, () => 'no code cache (running from source)');
 }
 
 void start(process.argv.slice(2)).then((exit) => {

@@ -24,10 +24,15 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 /**
  * Runs the command line `args` (without node and the script).
  *
- * @param startup - what main.ts did to start the program (its code cache), printed first with `--verbose`.
+ * @param startup - what main.ts did to start the program (its code cache), printed first with `--verbose`: a function,
+ *   so that a run without `--verbose` does not compose it.
  * @returns the exit code (see exit-codes.ts). Errors are printed as one line on stderr (all detail with `--verbose`).
  */
-export async function main(args: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }, startup?: string): Promise<number> {
+export async function main(
+  args: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  startup?: () => string,
+): Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest[0] : undefined;
@@ -48,7 +53,7 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
     return EXIT.usage;
   }
   const verbose = rest.includes('--verbose');
-  if (verbose && startup !== undefined) io.stderr.write(`msal-ts: ${startup}\n`);
+  if (verbose && startup !== undefined) io.stderr.write(`msal-ts: ${startup()}\n`);
   try {
     return await (
       await load()

@@ -52,7 +52,7 @@ describe('httpCache.ready()', () => {
   it('is awaited before the store is first read, and not called for a token served from the cache', async () => {
     const store = loggingStore(() => new Promise((resolve) => setTimeout(resolve, 20)));
     const daemon = app(store);
-    assert.deepEqual(store.log, [], 'constructing the application does not call it');
+    assert.equal(store.log.length, 0, 'constructing the application does not call it');
     const first = await daemon.acquireTokenForClient(GRAPH);
     assert.equal(first.token_source, 'identity_provider');
     assert.equal(store.log[0], 'ready');
