@@ -67,7 +67,9 @@ export class FilePersistence implements Persistence {
   /** @inheritDoc Persistence.load */
   async load(options: PersistenceLoadOptions = {}): Promise<string> {
     const maxBytes = checkMaxBytes(options.maxBytes, 'options.maxBytes');
-    return (await readFileOrNotFound(this.location, undefined, maxBytes)).toString('utf8');
+    // UTF-8, Buffer's default: toString() without arguments takes Node's short path (with one, a process that loads
+    // one cache compiles node:buffer's encoding table).
+    return (await readFileOrNotFound(this.location, undefined, maxBytes)).toString();
   }
 
   /** @inheritDoc Persistence.timeLastModified */
