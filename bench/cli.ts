@@ -8,8 +8,10 @@
 // example main's dist/) for a before/after comparison. `--node PATH` runs every process on another Node binary (Node 22
 // or 24, say, where the CLI keeps Node's compile cache in its own cache folder: the warm-up round fills it).
 // `--steps` adds Node running an empty file and `msal-ts --version`, to see where the time goes; `--instructions`
-// counts each variant's CPU instructions under valgrind instead of timing it (slow; needs valgrind).
-// Run: npm run bench (or node --import tsx bench/cli.ts [--runs N] [--baseline-dist DIR] [--node PATH] [--steps] [--instructions]); needs dist/.
+// counts each variant's CPU instructions under valgrind instead of timing it (slow; needs valgrind); `--faults` counts
+// each variant's page faults (median of N; bench/fixtures/fault-probe.cjs): on a virtual machine each costs
+// microseconds, which instructions do not show.
+// Run: npm run bench (or node --import tsx bench/cli.ts [--runs N] [--baseline-dist DIR] [--node PATH] [--steps] [--instructions] [--faults]); needs dist/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
@@ -34,6 +36,7 @@ const BASELINE_DIST = flag('--baseline-dist');
 const NODE = flag('--node') ?? process.execPath;
 const STEPS = process.argv.includes('--steps');
 const INSTRUCTIONS = process.argv.includes('--instructions');
+const FAULTS = process.argv.includes('--faults');
 
 function fetchJson(emulator: Emulator, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -82,6 +85,27 @@ function countEach(variants: Variant[]): void {
   variants.forEach((v, k) => {
     const above = k === 0 ? '' : `  (+${(((counts[k] ?? NaN) - (counts[0] ?? NaN)) / 1e6).toFixed(1)} M over node -e 0)`;
     console.log(`${v.name.padEnd(56)} ${((counts[k] ?? NaN) / 1e6).toFixed(1).padStart(7)} M${above}`);
+  });
+}
+
+/** --faults: each variant's page faults, median of RUNS (after a warm-up round), beside `node -e 0`'s. */
+function faultsOfEach(variants: Variant[]): void {
+  const probe = ['-r', join(import.meta.dirname, 'fixtures', 'fault-probe.cjs')];
+  const counts = variants.map(() => [] as number[]);
+  for (let round = 0; round <= RUNS; round++) {
+    variants.forEach((v, k) => {
+      const r = spawnSync(v.command, [...probe, ...v.args], { env: v.env, encoding: 'utf8' });
+      const faults = /msal-ts-bench-faults (\d+)/.exec(r.stderr)?.[1];
+      if (r.status !== 0 || faults === undefined) throw new Error(`${v.name} failed (${r.status ?? r.signal}): ${r.stderr}`);
+      if (round > 0) counts[k]?.push(Number(faults));
+    });
+  }
+  const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`\ntoken from a persisted cache, page faults of a fresh process (median of ${RUNS}; node ${version})`);
+  const node = median(counts[0] ?? []);
+  variants.forEach((v, k) => {
+    const m = median(counts[k] ?? []);
+    console.log(`${v.name.padEnd(56)} ${String(m).padStart(6)}${k === 0 ? '' : `  (+${m - node} over node -e 0)`}`);
   });
 }
 
@@ -198,6 +222,7 @@ try {
 
   emulator.resetCounters();
   if (INSTRUCTIONS) countEach(variants);
+  else if (FAULTS) faultsOfEach(variants);
   else timeEach(variants);
 } finally {
   await emulator.close();
