@@ -97,11 +97,14 @@ function faultsOfEach(variants: Variant[]): void {
       const r = spawnSync(v.command, [...probe, ...v.args], { env: v.env, encoding: 'utf8' });
       const faults = /msal-ts-bench-faults (\d+)/.exec(r.stderr)?.[1];
       if (r.status !== 0 || faults === undefined) throw new Error(`${v.name} failed (${r.status ?? r.signal}): ${r.stderr}`);
+      if (v.expect !== undefined && !v.expect(r.stdout.trim())) throw new Error(`${v.name} printed something else: ${r.stdout.slice(0, 200)}`);
       if (round > 0) counts[k]?.push(Number(faults));
     });
   }
   const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`\ntoken from a persisted cache, page faults of a fresh process (median of ${RUNS}; node ${version})`);
+  console.log(
+    `\ntoken from a persisted cache, page faults of a fresh process (median of ${RUNS}; ${requests(emulator)} HTTP requests in all runs; node ${version})`,
+  );
   const node = median(counts[0] ?? []);
   variants.forEach((v, k) => {
     const m = median(counts[k] ?? []);

@@ -21,7 +21,8 @@ export interface HttpCacheStore {
    * Optional: makes the store ready to use. When present, msal-ts awaits it before every request it sends through
    * the store's application (before reading discovery results or throttle state), so a store kept in a file can be
    * read only by a process that sends a request: a process served from the token cache alone never calls it. It is
-   * called again before later requests (return the same promise). A rejection fails the request that awaited it.
+   * called again before later requests (return the same promise). A rejection fails the request that awaited it. A
+   * `ready` that is not a function is not this method and is ignored.
    */
   ready?(): unknown;
 }

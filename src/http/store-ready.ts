@@ -5,12 +5,11 @@
 import type { HttpCacheStore } from './http-cache.js';
 
 /**
- * Awaits `store.ready()` when the store has one (see {@link HttpCacheStore.ready}).
+ * Awaits `store.ready()` when the store has one (see {@link HttpCacheStore.ready}). A `ready` that is not a function (a
+ * store of the user's may well have a `ready` flag) is not this method, and is left alone.
  *
- * @throws TypeError when `ready` is there but not a function; what `ready()` rejects with.
+ * @throws what `ready()` throws or rejects with.
  */
 export async function storeReady(store: HttpCacheStore | undefined): Promise<void> {
-  if (store?.ready === undefined) return;
-  if (typeof store.ready !== 'function') throw new TypeError('httpCache.ready must be a function when present');
-  await store.ready();
+  if (typeof store?.ready === 'function') await store.ready();
 }
