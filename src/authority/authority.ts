@@ -75,16 +75,20 @@ export function parseAuthority(input: string | AuthorityBuilder | URL, options: 
   else throw new TypeError('authority must be a URL string, an AuthorityBuilder or a URL');
   const oidc = options.oidcAuthority === true;
 
-  if (!URL.canParse(text)) {
+  // One parse, and no getters for the query and fragment (the text check below covers them: a URL has either only if
+  // its text has a '?' or '#'): each of Node's URL functions is compiled on its first use, in every process.
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
     throw new TypeError(`authority must be an https URL such as https://login.microsoftonline.com/<tenant>, got ${JSON.stringify(text)}`);
   }
-  const url = new URL(text);
   // Checked before anything that echoes the input: user info may hold a password.
   if (url.username !== '' || url.password !== '') throw new TypeError('authority must not contain user credentials');
   if (url.protocol !== 'https:') {
     throw new TypeError(`authority must use https:// (identity providers are only reached over TLS), got ${url.protocol}//${url.host}`);
   }
-  if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) {
+  if (text.includes('?') || text.includes('#')) {
     throw new TypeError(`authority must not have a query or fragment: ${text}`);
   }
   const host = url.hostname.toLowerCase();
