@@ -51,6 +51,29 @@ function parse(text: string, location: string): Map<string, unknown> {
   return new Map(Object.entries((doc as { entries: Record<string, unknown> }).entries));
 }
 
+function checkOpenArguments(persistence: Persistence, options: PersistedHttpCacheOptions): void {
+  checkOptionKeys(options, PERSISTED_HTTP_CACHE_OPTIONS);
+  checkOptionKeys(options.lock, CROSS_PLAT_LOCK_OPTIONS);
+  if (typeof persistence !== 'object' || persistence === null || typeof persistence.load !== 'function') {
+    throw new TypeError('persistence must implement Persistence');
+  }
+  if (options.maxBytes !== undefined && (!Number.isInteger(options.maxBytes) || options.maxBytes < 1024)) {
+    throw new RangeError('options.maxBytes must be an integer of at least 1024');
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('options.onError must be a function');
+}
+
+/** The entries the persistence holds (none when nothing was saved yet). A save never writes more than `maxBytes`: a
+ * bigger file is not ours, and is refused unread. */
+async function loadEntries(persistence: Persistence, maxBytes: number): Promise<Map<string, unknown>> {
+  try {
+    return parse(await persistence.load({ maxBytes }), persistence.location);
+  } catch (err) {
+    if (!(err instanceof PersistenceNotFoundError)) throw err;
+    return new Map();
+  }
+}
+
 /**
  * A persisted {@link HttpCacheStore} for the `httpCache` option of an application. It holds only discovery responses
  * (plain JSON, no tokens or secrets), so a plaintext {@link FilePersistence} is the usual choice.
@@ -63,6 +86,9 @@ function parse(text: string, location: string): Map<string, unknown> {
  * const httpCache = await PersistedHttpCache.open(new FilePersistence('~/.myapp/http_cache.json'));
  * const app = new ConfidentialClientApplication(clientId, { authority, clientCredential, httpCache });
  * ```
+ *
+ * A short-lived process that is mostly served from its token cache can skip reading the file: see
+ * {@link PersistedHttpCache.onDemand}.
  */
 export class PersistedHttpCache implements HttpCacheStore {
   readonly persistence: Persistence;
@@ -75,6 +101,8 @@ export class PersistedHttpCache implements HttpCacheStore {
   #pending = new Map<string, { value: unknown } | undefined>();
   #flushing: Promise<void> | undefined;
   #lastError: Error | undefined;
+  /** The load {@link ready} runs or ran; set from the start for a cache made by {@link open}. */
+  #loading: Promise<void> | undefined;
 
   private constructor(persistence: Persistence, entries: Map<string, unknown>, stamp: PersistenceStamp | undefined, options: PersistedHttpCacheOptions) {
     this.persistence = persistence;
@@ -94,24 +122,49 @@ export class PersistedHttpCache implements HttpCacheStore {
    *   `maxBytes` (it is never overwritten then); the persistence's errors; TypeError / RangeError for bad arguments.
    */
   static async open(persistence: Persistence, options: PersistedHttpCacheOptions = {}): Promise<PersistedHttpCache> {
-    checkOptionKeys(options, PERSISTED_HTTP_CACHE_OPTIONS);
-    checkOptionKeys(options.lock, CROSS_PLAT_LOCK_OPTIONS);
-    if (typeof persistence !== 'object' || persistence === null || typeof persistence.load !== 'function') {
-      throw new TypeError('persistence must implement Persistence');
-    }
-    if (options.maxBytes !== undefined && (!Number.isInteger(options.maxBytes) || options.maxBytes < 1024)) {
-      throw new RangeError('options.maxBytes must be an integer of at least 1024');
-    }
-    if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError('options.onError must be a function');
+    checkOpenArguments(persistence, options);
     const stamp = persistence.stamp();
-    let entries = new Map<string, unknown>();
-    try {
-      // A save never writes more than maxBytes: a bigger file is not ours, and is refused unread.
-      entries = parse(await persistence.load({ maxBytes: options.maxBytes ?? DEFAULT_HTTP_CACHE_MAX_BYTES }), persistence.location);
-    } catch (err) {
-      if (!(err instanceof PersistenceNotFoundError)) throw err;
-    }
-    return new this(persistence, entries, stamp, options);
+    const entries = await loadEntries(persistence, options.maxBytes ?? DEFAULT_HTTP_CACHE_MAX_BYTES);
+    const cache = new this(persistence, entries, stamp, options);
+    cache.#loading = Promise.resolve();
+    return cache;
+  }
+
+  /**
+   * The persisted http cache, not read yet: its {@link ready} reads it, and an application awaits that before each
+   * request it sends. A process whose tokens all come from its token cache never reads the file. Until then the cache
+   * is empty in memory; entries set meanwhile are kept over the file's, and a save merges them with the file's.
+   *
+   * @throws TypeError / RangeError for bad arguments (the file's errors come from {@link ready}).
+   */
+  static onDemand(persistence: Persistence, options: PersistedHttpCacheOptions = {}): PersistedHttpCache {
+    checkOpenArguments(persistence, options);
+    return new this(persistence, new Map(), undefined, options);
+  }
+
+  /**
+   * Reads the persisted entries, once (later calls return the same promise): what {@link open} does at once. A cache
+   * made by `open()` is ready from the start.
+   *
+   * @throws what {@link open} throws for the file (CacheFormatError, CacheTooLargeError, the persistence's errors);
+   *   after a failure, the next call reads again.
+   */
+  ready(): Promise<void> {
+    this.#loading ??= this.#load().catch((err: unknown) => {
+      this.#loading = undefined;
+      throw err;
+    });
+    return this.#loading;
+  }
+
+  async #load(): Promise<void> {
+    const stamp = this.persistence.stamp();
+    const loaded = await loadEntries(this.persistence, this.#maxBytes);
+    // Changes made before the load stay on top of what the file held; their save is scheduled already.
+    for (const [key, value] of this.#entries) loaded.set(key, value);
+    for (const [key, change] of this.#pending) if (change === undefined) loaded.delete(key);
+    this.#entries = loaded;
+    this.#stamp ??= stamp;
   }
 
   /** The entry, or `undefined`. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfidentialClientApplication } from '../../src/index.js';
+import { ConfidentialClientApplication, SerializableTokenCache, type HttpCacheStore } from '../../src/index.js';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { CacheFormatError, FilePersistence, PersistedHttpCache } from '../../src/extensions/index.js';
 import { CacheTooLargeError } from '../../src/errors.js';
@@ -86,5 +86,75 @@ describe('PersistedHttpCache', () => {
     });
     await assert.rejects(PersistedHttpCache.open(new FilePersistence(file), { maxBytes: 4096 }), CacheTooLargeError);
     assert.equal(readFileSync(file, 'utf8'), huge);
+  });
+
+  describe('onDemand', () => {
+    /** A FilePersistence that counts its loads. */
+    class CountingPersistence extends FilePersistence {
+      loads = 0;
+      override load(options?: { maxBytes?: number | undefined }): Promise<string> {
+        this.loads++;
+        return super.load(options);
+      }
+    }
+
+    const daemon = (httpCache: HttpCacheStore, tokenCache = new SerializableTokenCache()): ConfidentialClientApplication =>
+      new ConfidentialClientApplication(DEFAULT_IDS.daemonClientId, {
+        authority: emulator.authority,
+        clientCredential: DEFAULT_IDS.daemonSecret,
+        verify: emulator.caPath,
+        instanceDiscovery: false,
+        tokenCache,
+        httpCache,
+      });
+
+    it('reads the file before the first request (discovery comes from it), and never for a token served from the cache', async () => {
+      const file = join(dir, 'on-demand.json');
+      await appRun(file); // fills the file with discovery
+      const tokenCache = new SerializableTokenCache();
+      const first = new CountingPersistence(file);
+      emulator.resetCounters();
+      await daemon(PersistedHttpCache.onDemand(first), tokenCache).acquireTokenForClient(['https://graph.microsoft.com/.default']);
+      assert.equal(first.loads, 1);
+      assert.equal(emulator.counters()['openid-configuration'] ?? 0, 0, 'discovery came from the file');
+      assert.equal(emulator.counters()['token'], 1);
+
+      const second = new CountingPersistence(file);
+      const hit = await daemon(PersistedHttpCache.onDemand(second), tokenCache).acquireTokenForClient(['https://graph.microsoft.com/.default']);
+      assert.equal(hit.token_source, 'cache');
+      assert.equal(second.loads, 0, 'a cache hit never reads the http cache');
+    });
+
+    it('a damaged file fails the first request, not the construction, and is never overwritten', async () => {
+      const file = join(dir, 'on-demand-damaged.json');
+      writeFileSync(file, 'not json');
+      const httpCache = PersistedHttpCache.onDemand(new FilePersistence(file));
+      await assert.rejects(daemon(httpCache).acquireTokenForClient(['https://graph.microsoft.com/.default']), CacheFormatError);
+      await assert.rejects(httpCache.ready(), CacheFormatError, 'asked again, read again');
+      assert.equal(readFileSync(file, 'utf8'), 'not json');
+    });
+
+    it("entries set before ready() stay over the file's, and the save merges both", async () => {
+      const file = join(dir, 'on-demand-merge.json');
+      writeFileSync(file, JSON.stringify({ format: 'msal-ts-http-cache/1', entries: { a: 1, b: 2, c: 3 } }));
+      const httpCache = PersistedHttpCache.onDemand(new FilePersistence(file));
+      assert.equal(httpCache.get('a'), undefined, 'not read yet');
+      httpCache.set('b', 20);
+      httpCache.delete('c');
+      await httpCache.ready();
+      assert.deepEqual([httpCache.get('a'), httpCache.get('b'), httpCache.get('c')], [1, 20, undefined]);
+      await httpCache.flush();
+      assert.deepEqual((JSON.parse(readFileSync(file, 'utf8')) as { entries: object }).entries, { a: 1, b: 20 });
+    });
+
+    it('checks its arguments at once, as open() does; a cache made by open() is ready from the start', async () => {
+      assert.throws(() => PersistedHttpCache.onDemand({} as never), TypeError);
+      assert.throws(() => PersistedHttpCache.onDemand(new FilePersistence(join(dir, 'x.json')), { maxBytes: 10 }), RangeError);
+      assert.throws(() => PersistedHttpCache.onDemand(new FilePersistence(join(dir, 'x.json')), { maxbytes: 4096 } as never), TypeError);
+      const persistence = new CountingPersistence(join(dir, 'opened.json'));
+      const opened = await PersistedHttpCache.open(persistence);
+      await opened.ready();
+      assert.equal(persistence.loads, 1, 'read once, by open()');
+    });
   });
 });
