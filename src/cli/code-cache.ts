@@ -101,7 +101,7 @@ export function loadProgram(
   }
   if (!source.startsWith(PROGRAM_HEAD) || !source.endsWith(PROGRAM_TAIL)) throw new Error(`${programPath} is not a program msal-ts built`);
   // The file is the script as it is: V8 copies a source made by concatenation into one flat string before it looks
-  // its code up, 57 page faults and 230 KB copied on every run.
+  // its code up (measured when the program was 234 KB: 77 page faults on every run).
   const script = new vm.Script(source, { filename: programPath, cachedData: cached });
   const cacheUsed = cached !== undefined && script.cachedDataRejected !== true;
   const run = script.runInThisContext() as (...args: unknown[]) => void;
