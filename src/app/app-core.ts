@@ -17,7 +17,6 @@ import { SerializableTokenCache } from '../cache/serializable-token-cache.js';
 import { checkTokenCache } from '../cache/token-cache-option.js';
 import type { TokenCache } from '../cache/token-cache.js';
 import type { HttpCacheStore } from '../http/http-cache.js';
-import { storeReady } from '../http/store-ready.js';
 import type { HttpClient } from '../http/http-client.js';
 import { createThrottledHttpClient } from '../http/throttled-http-client.js';
 import { createHttpClient } from '../http/undici-http-client.js';
@@ -203,9 +202,8 @@ export class AppCore {
    * loads or compiles discovery, token response parsing or id token validation.
    */
   #network(): Promise<TokenExchange> {
-    // The http cache is made ready first: discovery reads it before any request is sent.
-    this.#exchange ??= Promise.all([import('./token-exchange.js'), storeReady(this.#httpCache)]).then(
-      ([m]) => new m.TokenExchange(this, { httpCache: this.#httpCache, instanceDiscovery: this.#instanceDiscovery }),
+    this.#exchange ??= import('./token-exchange.js').then(
+      (m) => new m.TokenExchange(this, { httpCache: this.#httpCache, instanceDiscovery: this.#instanceDiscovery }),
       (err: unknown) => {
         this.#exchange = undefined;
         throw err;

@@ -8,6 +8,7 @@
  */
 import type { HttpClient, HttpResponse } from './http-client.js';
 import { isRecord } from '../util/checks.js';
+import { storeReady } from './store-ready.js';
 
 /**
  * The store interface. A plain `Map<string, unknown>` satisfies it. No `keys()` is needed: the store keeps its own
@@ -131,6 +132,7 @@ export async function cachedGet(
   if (typeof url !== 'string') throw new TypeError('url must be a string');
   const key = `GET ${url}`;
   if (cache !== undefined) {
+    await storeReady(cache);
     const hit = toResponse(readExpiring(cache, key, options));
     if (hit !== undefined) return hit;
   }

@@ -1,6 +1,7 @@
 /**
  * The one piece of the http cache's contract that runs on every application's path, apart from http-cache.ts so that a
- * process served from the token cache alone does not load the rest (the throttled client imports it).
+ * process served from the token cache alone does not load the rest (the throttled client imports it). Each reader of a
+ * store awaits it just before reading: cachedGet (discovery), the throttled client, the managed identity throttle.
  */
 import type { HttpCacheStore } from './http-cache.js';
 
