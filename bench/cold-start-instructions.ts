@@ -7,7 +7,8 @@
 // pool, cache misses and branch mispredictions are not counted. They do show what the library makes the CPU do, and
 // a before/after comparison that a loaded machine cannot blur. Slow: each process runs 50 to 100 times slower.
 // Beside bare Node, the same process printing the line a token run prints, with no library: Node's stdout stream on a
-// pipe is part of every variant's figure but is not msal-ts's. --node runs another Node binary (Node 22 or 24, say);
+// pipe is part of every variant's figure but is not msal-ts's. And the same process loading msal-ts by require(), as
+// a CommonJS application does (Node >= 20.19), instead of import(). --node runs another Node binary (Node 22 or 24, say);
 // NODE_COMPILE_CACHE in the environment reaches every process (give it a directory a run already filled).
 // --tokens N puts N app tokens in the file instead of issue 17's 100.
 // The baseline must sit in a checkout or worktree (a package.json of "type": "module" above it; the bench checks).
@@ -64,6 +65,11 @@ try {
     ['node, no library', { library: 'none' }],
     ['node printing the line, no library', { library: 'print', tenant: tenants[tenants.length - 1] }],
     ['this build', spec(resolve('dist'))],
+    // A CommonJS application's require() of the same files (Node >= 20.19 loads ES modules synchronously for it).
+    [
+      'this build, by require()',
+      { ...spec(resolve('dist')), library: 'msal-ts-require', entry: resolve('dist/index.js'), extensions: resolve('dist/extensions.js') },
+    ],
   ];
   if (baseline !== undefined) variants.push([`baseline ${baseline}`, spec(resolve(baseline))]);
   const counts = variants.map(() => [] as number[]);
@@ -81,7 +87,7 @@ try {
   });
   if (baseline !== undefined) {
     const ours = (medians[2] ?? NaN) - bare;
-    const theirs = (medians[3] ?? NaN) - bare;
+    const theirs = (medians[4] ?? NaN) - bare;
     console.log(`this build's share against the baseline's: ${(ours / theirs).toFixed(3)}`);
   }
 } finally {

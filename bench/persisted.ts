@@ -8,7 +8,8 @@
 // The peers are installed on demand outside the repository (bench/fixtures/peers.ts); when they cannot be, the bench
 // says why and runs msal-ts alone.
 // Run: npm run bench (or node --import tsx bench/persisted.ts [--budget-ms 5000] [--runs 21] [--writes 50] [--rounds 3]
-// [--no-peers] [--only 1,2,3])
+// [--no-peers] [--only 1,2,3] [--faults]). --faults loads bench/fixtures/fault-probe.cjs into every cold-start process (2)
+// and prints each variant's page faults beside its time: on a virtual machine each fault costs microseconds.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -35,10 +36,12 @@ interface Args {
   peers: boolean;
   /** Scenario numbers to run (1: hits, 2: cold start, 3: writers); all by default. */
   only: Set<string>;
+  /** Cold start: count each process's page faults too. */
+  faults: boolean;
 }
 
 function parse(argv: readonly string[]): Args {
-  const args: Args = { budgetMs: 5_000, runs: 21, writes: 50, rounds: 3, peers: true, only: new Set(['1', '2', '3']) };
+  const args: Args = { budgetMs: 5_000, runs: 21, writes: 50, rounds: 3, peers: true, only: new Set(['1', '2', '3']), faults: false };
   for (let i = 0; i < argv.length; i++) {
     const next = (): number => Number(argv[++i]);
     if (argv[i] === '--budget-ms') args.budgetMs = Math.min(next(), 15_000);
@@ -47,6 +50,7 @@ function parse(argv: readonly string[]): Args {
     else if (argv[i] === '--rounds') args.rounds = next();
     else if (argv[i] === '--no-peers') args.peers = false;
     else if (argv[i] === '--only') args.only = new Set((argv[++i] ?? '').split(','));
+    else if (argv[i] === '--faults') args.faults = true;
   }
   return args;
 }
@@ -125,6 +129,12 @@ async function coldStart(args: Args, dir: string, peers: Peers | undefined): Pro
       tenant,
     },
   });
+  // A CommonJS application's require() (Node >= 20.19): the ES modules load synchronously, without the thread pool that
+  // import() starts to read them.
+  variants.push({
+    name: 'msal-ts, require()',
+    spec: { library: 'msal-ts-require', entry: join(REPO, 'dist', 'index.js'), extensions: join(REPO, 'dist', 'extensions.js'), file: tsFile, tenant },
+  });
   if (peers !== undefined) {
     const nodeFile = join(dir, 'cold-msal-node.json');
     variants.push(
@@ -139,13 +149,18 @@ async function coldStart(args: Args, dir: string, peers: Peers | undefined): Pro
     );
   }
   const times = variants.map(() => [] as number[]);
+  const faults = variants.map(() => [] as number[]);
+  const probe = args.faults ? ['-r', join(REPO, 'bench', 'fixtures', 'fault-probe.cjs')] : [];
   // Interleaved, so that a noisy moment on the VM is shared by every variant.
   for (let run = 0; run < args.runs; run++) {
     variants.forEach((v, k) => {
       const start = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, [COLD_START, JSON.stringify(v.spec)], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [...probe, COLD_START, JSON.stringify(v.spec)], { encoding: 'utf8', timeout: 60_000 });
       times[k]?.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (r.status !== 0) throw new Error(`cold start ${v.name} failed: ${r.stderr}`);
+      const counted = /msal-ts-bench-faults (\d+)/.exec(r.stderr)?.[1];
+      if (args.faults && counted === undefined) throw new Error(`cold start ${v.name}: the fault probe reported nothing`);
+      if (counted !== undefined) faults[k]?.push(Number(counted));
       if (v.name.startsWith('node,')) return;
       const out = JSON.parse(r.stdout.trim()) as { fromCache: boolean };
       if (!out.fromCache) throw new Error(`cold start ${v.name}: the token did not come from the persisted cache`);
@@ -154,13 +169,16 @@ async function coldStart(args: Args, dir: string, peers: Peers | undefined): Pro
   const medians = times.map((t) => median(t));
   variants.forEach((v, k) => {
     const t = times[k] ?? [];
-    console.log(`${v.name.padEnd(32)} ${ms(medians[k] ?? NaN).padStart(9)}   (min ${ms(Math.min(...t))}, max ${ms(Math.max(...t))})`);
+    const f = args.faults ? `, ${median(faults[k] ?? [])} page faults` : '';
+    console.log(`${v.name.padEnd(32)} ${ms(medians[k] ?? NaN).padStart(9)}   (min ${ms(Math.min(...t))}, max ${ms(Math.max(...t))})${f}`);
   });
   const ours = medians[2] ?? NaN;
-  const fastestPeer = peers === undefined ? undefined : Math.min(medians[3] ?? NaN, medians[4] ?? NaN);
+  const required = medians[3] ?? NaN;
+  const fastestPeer = peers === undefined ? undefined : Math.min(medians[4] ?? NaN, medians[5] ?? NaN);
   const base = medians[0] ?? NaN;
   console.log(
     `above the bare node baseline: msal-ts +${ms(ours - base)} (+${ms(ours - (medians[1] ?? NaN))} above the printing one)` +
+      `, by require() +${ms(required - base)} (+${ms(required - (medians[1] ?? NaN))})` +
       (fastestPeer === undefined ? '' : `, msal-node + extensions (fastest) +${ms(fastestPeer - base)}`),
   );
   return [
