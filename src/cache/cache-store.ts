@@ -140,7 +140,8 @@ const SHARED_FIELDS = ['home_account_id', 'environment', 'client_id', 'realm', '
  * written changes): copies of these were about a seventh of a loaded user cache's heap.
  */
 function shareStrings(entry: Record<string, unknown>, seen: Map<string, string>): void {
-  for (const field of SHARED_FIELDS) {
+  for (let i = 0; i < SHARED_FIELDS.length; i++) {
+    const field = SHARED_FIELDS[i] as string;
     const value = entry[field];
     if (typeof value !== 'string') continue;
     const shared = seen.get(value);
@@ -171,7 +172,11 @@ function parseState(text: string): StoreState {
     }
     if (!isObject(value)) throw new CacheFormatError(`the "${name}" section of the token cache is not an object`);
     const table = state.table(name);
-    for (const [key, entry] of Object.entries(value)) {
+    // Keys and an indexed loop, not Object.entries: no [key, entry] pair and no iterator result per entry.
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const entry = value[key];
       if (!isObject(entry)) throw new CacheFormatError(`an entry in the "${name}" section is not an object`);
       if (name === 'AccessToken') deferAccessToken(state, key, entry);
       else {
