@@ -254,6 +254,22 @@ describe('SerializableTokenCache.deserialize on corrupt input', () => {
     });
   }
 
+  it('names the section, the field and the type it found, for a field of the wrong type', () => {
+    const cache = new SerializableTokenCache();
+    const at = (fields: string): string => `{"AccessToken": {"k": {"secret": "x", "realm": "t", ${fields}}}}`;
+    assert.throws(() => cache.deserialize(at('"key_id": 7')), {
+      name: 'CacheFormatError',
+      message: 'an entry in AccessToken has a number in "key_id" where a string belongs',
+    });
+    assert.throws(() => cache.deserialize(at('"target": false')), { message: 'an entry in AccessToken has a boolean in "target" where a string belongs' });
+    assert.throws(() => cache.deserialize(at('"expires_on": []')), {
+      message: 'an entry in AccessToken has a object in "expires_on" where a timestamp belongs',
+    });
+    // null is an absent field (MSAL Python writes null for an app token's home_account_id), in any string field.
+    cache.deserialize(at('"home_account_id": null, "key_id": null, "user_assertion_hash": null, "expires_on": "9999999999"'));
+    assert.equal(JSON.parse(cache.serialize()).AccessToken.k.key_id, null);
+  });
+
   it('either loads or throws CacheFormatError for any string or JSON value, never corrupting the state', () => {
     const cache = new SerializableTokenCache();
     cache.add(appTokenEvent('t', ['s'], 'kept'), 1000);
