@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 const all = [
   'import-time',
   'cache-lookup',
+  'cache-load',
   'client-credentials',
   'silent',
   'managed-identity',
