@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CLIENT_ID, msalTsCache, SCOPES } from './fixtures/persisted-child.js';
 import { flagReader, median, moduleScopeProblem, tenantIds } from './util.js';
+import type * as msalTs from '../src/index.js';
 
 /** Loads per child: at least 5 to warm up and 15 counted, more for small caches (each load then takes a millisecond or
  * two, and the code reaches its optimized tiers only after hundreds of thousands of tokens). */
@@ -23,7 +24,7 @@ const args = process.argv.slice(2);
 
 /** In a child: loads `size` tokens with the build in `dist`, prints the median µs per token. */
 async function child(dist: string, size: number): Promise<void> {
-  const lib = (await import(pathToFileURL(resolve(dist, 'index.js')).href)) as typeof import('../src/index.js');
+  const lib = (await import(pathToFileURL(resolve(dist, 'index.js')).href)) as typeof msalTs;
   const tenants = tenantIds(size);
   const last = tenants[tenants.length - 1] ?? '';
   const text = msalTsCache(tenants).serialize();

@@ -267,7 +267,8 @@ describe('SerializableTokenCache.deserialize on corrupt input', () => {
     });
     // null is an absent field (MSAL Python writes null for an app token's home_account_id), in any string field.
     cache.deserialize(at('"home_account_id": null, "key_id": null, "user_assertion_hash": null, "expires_on": "9999999999"'));
-    assert.equal(JSON.parse(cache.serialize()).AccessToken.k.key_id, null);
+    const saved = JSON.parse(cache.serialize()) as { AccessToken: Record<string, Record<string, unknown>> };
+    assert.equal(saved.AccessToken['k']?.['key_id'], null);
   });
 
   it('either loads or throws CacheFormatError for any string or JSON value, never corrupting the state', () => {
