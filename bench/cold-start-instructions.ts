@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FilePersistence } from '../src/extensions/index.js';
 import { msalTsCache } from './fixtures/persisted-child.js';
-import { countInstructions, flagReader, median, moduleScopeProblem, tenantIds } from './util.js';
+import { countInstructions, extraCaNote, flagReader, median, moduleScopeProblem, tenantIds } from './util.js';
 
 const { flag } = flagReader(process.argv.slice(2));
 const RUNS = Number(flag('--runs') ?? 3);
@@ -78,6 +78,8 @@ try {
   const bare = medians[0] ?? NaN;
   const printing = medians[1] ?? NaN;
   const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const caNote = extraCaNote();
+  if (caNote !== undefined) console.log(caNote);
   console.log(`cold start in instructions (valgrind), median of ${RUNS}, ${TOKENS} app tokens in the file; node ${version}`);
   variants.forEach(([name], k) => {
     const m = medians[k] ?? NaN;

@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { FilePersistence } from '../src/extensions/index.js';
 import { preparePeers, type Peers } from './fixtures/peers.js';
 import { hitChild, loadPeers, msalNodeCache, msalTsCache, writerChild, writerTenant, type HitResult, type WriterResult } from './fixtures/persisted-child.js';
-import { median, ns, tenantIds } from './util.js';
+import { extraCaNote, median, ns, tenantIds } from './util.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -151,9 +151,12 @@ async function coldStart(args: Args, dir: string, peers: Peers | undefined): Pro
   const times = variants.map(() => [] as number[]);
   const faults = variants.map(() => [] as number[]);
   const probe = args.faults ? ['-r', join(REPO, 'bench', 'fixtures', 'fault-probe.cjs')] : [];
-  // Interleaved, so that a noisy moment on the VM is shared by every variant.
+  // Interleaved, so that a noisy moment on the VM is shared by every variant; the order reversed every other run, so that
+  // no variant always follows the same one (a process run right after another one can be slower, bench/cli.ts).
   for (let run = 0; run < args.runs; run++) {
-    variants.forEach((v, k) => {
+    const order = variants.map((v, k): [typeof v, number] => [v, k]);
+    if (run % 2 === 1) order.reverse();
+    order.forEach(([v, k]) => {
       const start = process.hrtime.bigint();
       const r = spawnSync(process.execPath, [...probe, COLD_START, JSON.stringify(v.spec)], { encoding: 'utf8', timeout: 60_000 });
       times[k]?.push(Number(process.hrtime.bigint() - start) / 1e6);
@@ -300,6 +303,8 @@ async function writers(args: Args, dir: string, peers: Peers | undefined): Promi
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   console.log('persisted token cache bench');
+  const caNote = extraCaNote();
+  if (caNote !== undefined) console.log(caNote);
   console.log(
     `node ${process.version}, ${process.platform} ${process.arch}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), ` +
       `1-min load average ${os.loadavg()[0]?.toFixed(2) ?? '?'} at the start`,
