@@ -3,8 +3,8 @@
 // (bench/cli-msal-node.mjs: a file cache plugin and acquireTokenSilent) and beside `node -e 0` alone. Both read the same
 // cache file, written by msal-ts after a device code sign-in on the emulator; the emulator's counters show that no
 // run made an HTTP request. Goals (issue 17): `msal-ts token` and `msal-ts token --output exec-credential` within
-// 15 ms of `node -e 0`. Median of N fresh processes (default 21), all variants run in turn (interleaved, the order
-// reversed every other round) so that a busy moment on the machine is shared by all. `--baseline-dist DIR` adds the
+// 15 ms of `node -e 0`. Median of N fresh processes (default 21), all variants run in turn (interleaved, in a shuffled
+// order each round) so that a busy moment on the machine is shared by all. `--baseline-dist DIR` adds the
 // same commands run from another build (for example main's dist/) for a before/after comparison. `--node PATH` runs
 // every process on another Node binary (Node 22 or 24, say, where the CLI keeps Node's compile cache in its own cache
 // folder: the warm-up round fills it).
@@ -22,7 +22,7 @@ import { PublicClientApplication } from '../src/app/public-client-application.js
 import { DEFAULT_IDS, startEmulator, type Emulator } from '../src/emulator/index.js';
 import { FilePersistence } from '../src/extensions/file-persistence.js';
 import { PersistedTokenCache } from '../src/extensions/persisted-token-cache.js';
-import { countInstructions, extraCaNote, flagReader, median } from './util.js';
+import { countInstructions, extraCaNote, flagReader, median, roundOrder } from './util.js';
 
 const SCOPES = ['https://graph.microsoft.com/User.Read'];
 const GOAL_ABOVE_NODE_MS = 15;
@@ -115,14 +115,9 @@ function faultsOfEach(variants: Variant[]): void {
   });
 }
 
-/**
- * The variants in the order a round runs them: reversed every other round, so that no variant always follows the same
- * one. Measured: run right after `msal-ts token`, `--output exec-credential` took about 3 ms more than right after
- * `node -e 0`, and `token` right after exec-credential did not, on a machine where the two do the same work.
- */
+/** The variants, with their index, in the order round `round` runs them (bench/util's roundOrder). */
 function inRoundOrder<T>(items: readonly T[], round: number): Array<[T, number]> {
-  const indexed = items.map((item, k): [T, number] => [item, k]);
-  return round % 2 === 0 ? indexed : indexed.reverse();
+  return roundOrder(items.length, round).map((k): [T, number] => [items[k] as T, k]);
 }
 
 /** Runs every variant once per round (a warm-up round first, not counted), checking that each one succeeds. */

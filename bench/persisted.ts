@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { FilePersistence } from '../src/extensions/index.js';
 import { preparePeers, type Peers } from './fixtures/peers.js';
 import { hitChild, loadPeers, msalNodeCache, msalTsCache, writerChild, writerTenant, type HitResult, type WriterResult } from './fixtures/persisted-child.js';
-import { extraCaNote, median, ns, tenantIds } from './util.js';
+import { extraCaNote, median, ns, roundOrder, tenantIds } from './util.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -151,12 +151,11 @@ async function coldStart(args: Args, dir: string, peers: Peers | undefined): Pro
   const times = variants.map(() => [] as number[]);
   const faults = variants.map(() => [] as number[]);
   const probe = args.faults ? ['-r', join(REPO, 'bench', 'fixtures', 'fault-probe.cjs')] : [];
-  // Interleaved, so that a noisy moment on the VM is shared by every variant; the order reversed every other run, so that
-  // no variant always follows the same one (a process run right after another one can be slower, bench/cli.ts).
+  // Interleaved, so that a noisy moment on the VM is shared by every variant, in a shuffled order each run (roundOrder).
   for (let run = 0; run < args.runs; run++) {
-    const order = variants.map((v, k): [typeof v, number] => [v, k]);
-    if (run % 2 === 1) order.reverse();
-    order.forEach(([v, k]) => {
+    roundOrder(variants.length, run).forEach((k) => {
+      const v = variants[k];
+      if (v === undefined) return;
       const start = process.hrtime.bigint();
       const r = spawnSync(process.execPath, [...probe, COLD_START, JSON.stringify(v.spec)], { encoding: 'utf8', timeout: 60_000 });
       times[k]?.push(Number(process.hrtime.bigint() - start) / 1e6);

@@ -15,6 +15,26 @@ export function extraCaNote(env: NodeJS.ProcessEnv = process.env): string | unde
   return `note: NODE_EXTRA_CA_CERTS=${file} is set; Node 20 loads it at every start, in every variant (unset it to time Node's start alone)`;
 }
 
+/**
+ * The order in which round `round` of an interleaved start-up bench runs its `count` variants: a shuffle, the same for
+ * the same round in every run of the bench. A process run right after another one can be slower (measured: `msal-ts
+ * token --output exec-credential` about 3 ms slower right after `msal-ts token` than right after `node -e 0`), so a
+ * fixed order, or one merely reversed every other round, would leave a variant always behind the same neighbours.
+ */
+export function roundOrder(count: number, round: number): number[] {
+  const order = Array.from({ length: count }, (_, k) => k);
+  let seed = (round + 1) * 0x9e3779b1;
+  const next = (): number => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order;
+}
+
 /** The median of a list of numbers. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
