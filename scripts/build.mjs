@@ -5,8 +5,8 @@
 // as in the source without esbuild's keepNames, whose hundreds of name-setting calls a fresh process paid at import.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { buildEmulatorPackage, emulatorAsPackage } from './build-emulator.mjs';
 
 const PROMISIFY = Symbol.for('nodejs.util.promisify.custom');
@@ -63,34 +63,192 @@ function buildCommonJs(name, entry, options) {
   });
 }
 
-// The CLI's program (src/cli/program.ts and all it runs, the library included) as one CommonJS file, which dist/cli.cjs
-// compiles through its code cache (src/cli/code-cache.ts): V8 code of ES modules cannot be kept on Node 20, and a
-// script's can, including the functions a command compiled while it ran. One file, no chunks: the program never
-// shares objects with an application, so its own copy of the library is no dual-package hazard.
-// Identifiers are not minified, as in the ES bundles: minified, classes and functions would need esbuild's keepNames
-// (errors are named after their class), whose Object.defineProperty of each name turns each function's properties
-// into a dictionary. Measured on `msal-ts token` from a cached token (Node 20): 1.6 million instructions, 22 page
-// faults and 16 KB of code cache fewer than minified with keepNames, for 76 KB more program file (310 KB).
-await buildCommonJs('cli-core', 'src/cli/program.ts', {
-  define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMeta.url' },
-  // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path, on first use:
-  // pathToFileURL compiles much of Node's URL code, about 0.8 million instructions a run that loads no koffi would pay.
-  // The wrapper (PROGRAM_HEAD and PROGRAM_TAIL in src/cli/code-cache.ts, which refuses a file without them) is in the
-  // file, so that the file's text is the script V8 compiles, not a concatenation it must first copy flat.
-  banner: {
-    js: '(function (exports, require, module, __filename, __dirname, importModule) {"use strict";var importMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};',
-  },
-  footer: { js: '})' },
-  plugins: [lazyBuiltins(), emulatorAsPackage()],
-});
+// The CLI's program (src/cli/program.ts and all it runs, the library included) as CommonJS, which dist/cli.cjs compiles
+// through its code cache (src/cli/code-cache.ts): V8 code of ES modules cannot be kept on Node 20, and a script's can,
+// including the functions a command compiled while it ran. The program never shares objects with an application, so
+// its own copy of the library is no dual-package hazard.
+// The program is two files. What a token served from the cache never runs (the sign-in flows, the network half, the
+// lock's work...: every module the program imports on demand but those in PROGRAM_CORE_ON_DEMAND) is the second,
+// dist/cli-apart.cjs, which the first loads when a command first needs one of them, with a code cache of its own (the
+// bin's loadPart, src/cli/main.ts). A hit then reads, copies and deserializes less of the program (213 of 337 KB):
+// measured on `msal-ts token` from a cached token (Node 20), 59 page faults and 1.7 M instructions fewer, about 2 ms
+// (BENCHMARKS.md). The second file shares the first one's modules, never copies them: it reaches each through
+// `programLink.core(name)`, an object of getters for the first file's bindings of that module (errors are told apart
+// by class, caches hold state). Built in three passes: the first file without the second, to learn which modules it
+// holds; the second file, its imports of those modules pointed at the first; the first again, handing out the
+// bindings the second imports.
+const PROGRAM_APART_FILE = 'cli-apart.cjs';
+/** On-demand modules that stay in the first file: each command's own code, and what a hit reads the cache through. */
+const PROGRAM_CORE_ON_DEMAND = [
+  'src/cli/token-commands.ts',
+  'src/cli/account-commands.ts',
+  'src/app/public-client-application.ts',
+  'src/extensions/build-encrypted-persistence.ts',
+  'src/extensions/file-persistence.ts',
+  'src/extensions/persisted-token-cache.ts',
+  'src/extensions/libsecret.ts',
+].map((f) => resolve(f));
+const apartNames = new Set();
+const programFirst = (coreNames) =>
+  buildCommonJs(
+    'cli-core',
+    'src/cli/program.ts',
+    programOptions([lazyBuiltins(), emulatorAsPackage(), programCore(coreNames, apartNames)], coreNames !== undefined),
+  );
+const firstPass = await programFirst(undefined);
+const inFirst = new Set(
+  Object.keys(firstPass.metafile.inputs)
+    .filter((f) => f.startsWith('src/'))
+    .map((f) => resolve(f)),
+);
+const coreNames = new Set();
+await buildCommonJs('cli-apart', 'program-apart', programOptions([lazyBuiltins(), emulatorAsPackage(), programApart(inFirst, apartNames, coreNames)], true));
+await programFirst(await exportsOf([...coreNames].sort()));
+for (const file of ['dist/cli-core.cjs', `dist/${PROGRAM_APART_FILE}`]) finishProgramFile(file);
 
-// The program's import() of packages (undici, the emulator's) goes through the importModule its loader passes in
-// (src/cli/code-cache.ts: Node 20 loses the import() callback of a script taken from a code cache).
-const program = 'dist/cli-core.cjs';
-const programText = readFileSync(program, 'utf8').replace(/\bimport\((?="[^"./][^"]*"\))/g, 'importModule(');
-if (/\bimport\(/.test(programText)) throw new Error(`${program}: an import() the build did not point at importModule`);
-if (!programText.endsWith('\n})\n')) throw new Error(`${program}: the wrapper's end is not the file's end`);
-writeFileSync(program, programText);
+/**
+ * esbuild's options for either program file. Identifiers are not minified, as in the ES bundles: minified, classes and
+ * functions would need esbuild's keepNames (errors are named after their class), whose Object.defineProperty of each
+ * name turns each function's properties into a dictionary. Measured on `msal-ts token` from a cached token (Node 20):
+ * 1.6 million instructions, 22 page faults and 16 KB of code cache fewer than minified with keepNames.
+ */
+function programOptions(plugins, write) {
+  return {
+    define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMeta.url' },
+    // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path, on first use:
+    // pathToFileURL compiles much of Node's URL code, about 0.8 million instructions a run that loads no koffi would pay.
+    // The wrapper (PROGRAM_HEAD and PROGRAM_TAIL in src/cli/code-cache.ts, which refuses a file without them) is in the
+    // file, so that the file's text is the script V8 compiles, not a concatenation it must first copy flat.
+    banner: {
+      js: '(function (exports, require, module, __filename, __dirname, importModule, programLink) {"use strict";var importMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};',
+    },
+    footer: { js: '})' },
+    plugins,
+    metafile: true,
+    write,
+  };
+}
+
+/**
+ * The first file's side: an on-demand import of a module of the second file (its name added to `apartNames`) becomes
+ * a request to the second file (loaded once, through the bin's `programLink.loadPart`), which is handed, as `core`, the
+ * namespaces of the first file's modules it named (`coreNames`; undefined in the first pass, which only learns what
+ * the first file holds).
+ */
+function programCore(coreNames, apartNames) {
+  return {
+    name: 'program-core',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const path = sourcePath(args.resolveDir, args.path);
+        if (path === undefined || PROGRAM_CORE_ON_DEMAND.includes(path)) return undefined;
+        apartNames.add(relativeName(path));
+        return { path: relativeName(path), namespace: 'program-apart-ref' };
+      });
+      b.onResolve({ filter: /^msal-ts-program:apart$/ }, () => ({ path: 'apart', namespace: 'program-apart-loader' }));
+      b.onLoad({ filter: /.*/, namespace: 'program-apart-ref' }, (args) => ({
+        contents: `module.exports = require("msal-ts-program:apart").apartModule(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'program-apart-loader' }, () => {
+        // Named imports, and objects of getters made when the second file is first loaded: an `import * as` would make
+        // esbuild build each module's namespace object at the program's start, on every run.
+        const modules = coreNames ?? [];
+        const lines = modules.map(
+          ([name, names], k) => `import { ${names.map((n, j) => `${n} as m${k}_${j}`).join(', ')} } from ${JSON.stringify(resolve(name))};`,
+        );
+        const getters = ([name, names], k) => `${JSON.stringify(name)}: { ${names.map((n, j) => `get ${n}() { return m${k}_${j}; }`).join(', ')} }`;
+        lines.push(
+          `const core = () => ({ ${modules.map(getters).join(', ')} });`,
+          'let apart;',
+          'export function apartModule(name) {',
+          '  if (apart === undefined) {',
+          '    const modules = core();',
+          `    apart = programLink.loadPart(${JSON.stringify(PROGRAM_APART_FILE)}, (n) => modules[n]).modules;`,
+          '  }',
+          '  const found = apart[name];',
+          "  if (found === undefined) throw new Error(`msal-ts: ${name} is not in the program's second file`);",
+          '  return found;',
+          '}',
+        );
+        return { contents: lines.join('\n'), loader: 'js', resolveDir: resolve('.') };
+      });
+    },
+  };
+}
+
+/**
+ * The second file's side: its entry holds the modules the first file imports on demand from it (`apartNames`); an
+ * import of a module the first file holds (`inFirst`) becomes `programLink.core(name)`, and the name goes into
+ * `coreNames`.
+ */
+function programApart(inFirst, apartNames, coreNames) {
+  return {
+    name: 'program-apart',
+    setup(b) {
+      b.onResolve({ filter: /^program-apart$/ }, () => ({ path: 'entry', namespace: 'program-apart-entry' }));
+      b.onLoad({ filter: /.*/, namespace: 'program-apart-entry' }, () => {
+        const apart = [...apartNames].sort();
+        const held = apart.filter((name) => inFirst.has(resolve(name)));
+        if (held.length > 0) throw new Error(`the program's first file holds modules it imports on demand from the second: ${held.join(', ')}`);
+        const lines = apart.map((name, k) => `import * as a${k} from ${JSON.stringify(resolve(name))};`);
+        lines.push(`export const modules = { ${apart.map((name, k) => `${JSON.stringify(name)}: a${k}`).join(', ')} };`);
+        return { contents: lines.join('\n'), loader: 'js', resolveDir: resolve('.') };
+      });
+      b.onResolve({ filter: /^\./ }, (args) => {
+        const path = sourcePath(args.resolveDir, args.path);
+        if (path === undefined || !inFirst.has(path)) return undefined;
+        coreNames.add(relativeName(path));
+        return { path: relativeName(path), namespace: 'program-core-ref' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'program-core-ref' }, (args) => ({
+        contents: `module.exports = programLink.core(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** Each module's name with the names it exports (esbuild's metafile of the module built alone). */
+async function exportsOf(names) {
+  return Promise.all(
+    names.map(async (name) => {
+      const result = await build({
+        entryPoints: [name],
+        bundle: false,
+        write: false,
+        metafile: true,
+        format: 'esm',
+        outdir: 'build/exports-of',
+        logLevel: 'warning',
+      });
+      return [name, Object.values(result.metafile.outputs).flatMap((o) => o.exports ?? [])];
+    }),
+  );
+}
+
+/** The .ts file a relative import names (written with .js, as the sources do), or undefined when there is none. */
+function sourcePath(resolveDir, specifier) {
+  const path = resolve(resolveDir, specifier).replace(/\.js$/, '.ts');
+  return path.startsWith(resolve('src') + sep) && existsSync(path) ? path : undefined;
+}
+
+/** A source file's name relative to the repository (src/...), the key both program files use. */
+function relativeName(path) {
+  return relative(resolve('.'), path).split(sep).join('/');
+}
+
+/**
+ * The program's import() of packages (undici, the emulator's) goes through the importModule its loader passes in
+ * (src/cli/code-cache.ts: Node 20 loses the import() callback of a script taken from a code cache).
+ */
+function finishProgramFile(file) {
+  const text = readFileSync(file, 'utf8').replace(/\bimport\((?="[^"./][^"]*"\))/g, 'importModule(');
+  if (/\bimport\(/.test(text)) throw new Error(`${file}: an import() the build did not point at importModule`);
+  if (!text.endsWith('\n})\n')) throw new Error(`${file}: the wrapper's end is not the file's end`);
+  writeFileSync(file, text);
+}
 
 // The command's entry (the package's bin), CommonJS too: a bin that is an ES module makes Node start its ES module
 // loader first, about 14 million instructions of every run.

@@ -49,9 +49,11 @@ export interface LoadedProgram {
  * that the program sees what `require` would have given it, plus the `importModule` the build puts in place of its
  * import() of packages (undici, the emulator's): Node 20 loses a script's import() callback when V8 takes the script
  * from a code cache ("A dynamic import callback was not specified"), and its main-context loader for scripts prints an
- * experimental warning. The head holds the program's "use strict", which a bundle's own would no longer open.
+ * experimental warning. Last, `link`: what its loader hands the program (the command's program its `loadPart`, a part
+ * the program's modules; see main.ts). The head holds the program's "use strict", which a bundle's own would no longer
+ * open.
  */
-export const PROGRAM_HEAD = '(function (exports, require, module, __filename, __dirname, importModule) {"use strict";';
+export const PROGRAM_HEAD = '(function (exports, require, module, __filename, __dirname, importModule, programLink) {"use strict";';
 export const PROGRAM_TAIL = '\n})\n';
 
 /** A command word (not an option, a path or nothing) has a cache of its own: its runs compile the same code. */
@@ -62,7 +64,7 @@ const COMMAND_WORD = /^[a-z]{1,20}$/;
  * {@link PROGRAM_TAIL}), with the code cache of `command` when it can be trusted.
  * `programRequire` is the program's `require`: one that resolves from the program's folder (the bin passes its own,
  * from the same folder: creating one loads node:module, about a million instructions of every run); by default one is
- * created.
+ * created. `link` is handed to the program as it is (its wrapper's last parameter).
  * @throws Error when the file is not wrapped so (a damaged installation); what reading, compiling or running the program
  *   throws (a missing or damaged installation).
  */
@@ -71,6 +73,7 @@ export function loadProgram(
   command: string | undefined,
   host: CodeCacheHost = processHost(),
   programRequire?: NodeJS.Require,
+  link?: unknown,
 ): LoadedProgram {
   // Not imports: the CLI's entry importing node:fs would split the library's shared code into one more chunk, which a
   // process serving a token from the library alone would then load too (test/package/cold-start.test.ts).
@@ -106,7 +109,7 @@ export function loadProgram(
   const cacheUsed = cached !== undefined && script.cachedDataRejected !== true;
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} as Record<string, unknown> };
-  run(module.exports, programRequire ?? createRequire(programPath), module, programPath, dirname(programPath), importModule);
+  run(module.exports, programRequire ?? createRequire(programPath), module, programPath, dirname(programPath), importModule, link);
   const file = place.file;
   return {
     exports: module.exports,

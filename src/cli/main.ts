@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Io } from './session.js';
-import { loadProgram } from './code-cache.js';
+import { loadProgram, type LoadedProgram } from './code-cache.js';
 import { lazyStream } from './stdio.js';
 import { VERSION } from '../version.js';
 
@@ -29,9 +29,20 @@ async function start(args: string[]): Promise<number> {
     // The program sits beside this file: this file's require resolves what the program's would. Help has a code cache
     // of its own, whichever way it is asked for.
     const cacheName = args[0] === '--help' || args[0] === '-h' ? 'help' : args[0];
-    const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), cacheName, undefined, require);
+    // The program's other part (what a token served from the cache never runs: the sign-in flows, the network half;
+    // scripts/build.mjs) is a file of its own, which the program loads through this when a command first needs it,
+    // handing it the program's modules. It has a code cache of its own, saved with the program's.
+    const parts: LoadedProgram[] = [];
+    const link = {
+      loadPart: (file: string, core: unknown): Record<string, unknown> => {
+        const part = loadProgram(join(__dirname, file), cacheName, undefined, require, { core });
+        parts.push(part);
+        return part.exports;
+      },
+    };
+    const program = loadProgram(join(__dirname, __MSAL_TS_CLI_PROGRAM__), cacheName, undefined, require, link);
     const exit = await (program.exports['main'] as Main)(args, io, () => program.description);
-    if (exit === 0) program.save();
+    if (exit === 0) for (const loaded of [program, ...parts]) loaded.save();
     return exit;
   }
   // A specifier the bundler does not follow: the package runs the CommonJS program above, never this.

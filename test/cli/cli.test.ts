@@ -16,6 +16,7 @@ import {
   ON_WINDOWS,
   emulatorFlags,
   ensureBuilt,
+  preloading,
   privateEnv,
   REPO,
   runCli,
@@ -196,12 +197,39 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(second.stdout, first.stdout, 'the same token, from the token cache');
   });
 
+  it("token from the cache compiles the program's first file only; a run that sends a request loads the second, with a code cache of its own", async () => {
+    const folder = join(cacheDir(home), 'code-cache');
+    await rm(folder, { recursive: true, force: true });
+    const report = preloading(env, join(import.meta.dirname, 'fixtures', 'report-program.cjs'));
+    const files = (r: { stderr: string }): string => /^program files: (.*)$/m.exec(r.stderr)?.[1] ?? '';
+    const hit = async (): Promise<string> => {
+      const r = await runCli(['token', '--scope', MAIL, '--no-interactive', ...flags], report);
+      assert.equal(r.code, 0, r.stderr);
+      return files(r);
+    };
+    assert.equal(await hit(), 'cli-core.cjs compiled');
+    assert.equal(await hit(), 'cli-core.cjs cached');
+    // New scopes: the token comes from the refresh token, over the network half, which is in the second file.
+    emulator.resetCounters();
+    const refresh = async (scope: string): Promise<string> => {
+      const r = await runCli(['token', '--scope', `https://graph.microsoft.com/${scope}`, '--no-interactive', ...flags], report);
+      assert.equal(r.code, 0, r.stderr);
+      return files(r);
+    };
+    assert.equal(await refresh('Files.Read'), 'cli-core.cjs cached, cli-apart.cjs compiled');
+    assert.ok(totalRequests(emulator.counters()) > 0, 'the second run sent requests');
+    const apartSize = statSync(join(REPO, 'dist', 'cli-apart.cjs')).size;
+    assert.equal(readdirSync(folder).filter((f) => f.includes(`-${apartSize}-`)).length, 1, 'the second file has a code cache of its own');
+    assert.equal(await refresh('Files.ReadWrite'), 'cli-core.cjs cached, cli-apart.cjs cached');
+    assert.equal(await hit(), 'cli-core.cjs cached', 'a hit still loads the first file only');
+  });
+
   it('--version is answered by the bin without loading the program; --help gets a code cache of its own', async () => {
     const folder = join(cacheDir(home), 'code-cache');
     await rm(folder, { recursive: true, force: true });
     const report = join(import.meta.dirname, 'fixtures', 'report-program.cjs');
     for (const flag of ['--version', '-v']) {
-      const version = await runCli([flag], { ...env, NODE_OPTIONS: `--require ${JSON.stringify(report)}` });
+      const version = await runCli([flag], preloading(env, report));
       assert.equal(version.code, 0, version.stderr);
       assert.equal(version.stdout, `${(JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}\n`);
       assert.match(version.stderr, /^program loaded: no$/m);
@@ -212,7 +240,7 @@ describe('msal-ts command against the emulator', () => {
       ['help'],
     );
     // The probe itself, on a command that does load the program:
-    const help = await runCli(['--help'], { ...env, NODE_OPTIONS: `--require ${JSON.stringify(report)}` });
+    const help = await runCli(['--help'], preloading(env, report));
     assert.match(help.stderr, /^program loaded: yes$/m);
     const again = await runCli(['-h'], env);
     assert.equal(again.code, 0);
@@ -221,7 +249,7 @@ describe('msal-ts command against the emulator', () => {
 
   it("token from the cache writes its output without building Node's streams (POSIX; Windows consoles need them)", async () => {
     const report = join(import.meta.dirname, 'fixtures', 'report-streams.cjs');
-    const r = await runCli(['token', '--scope', MAIL, '--no-interactive', ...flags], { ...env, NODE_OPTIONS: `--require ${JSON.stringify(report)}` });
+    const r = await runCli(['token', '--scope', MAIL, '--no-interactive', ...flags], preloading(env, report));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
     assert.match(r.stderr, ON_WINDOWS ? /^streams built: yes$/m : /^streams built: no$/m);

@@ -52,6 +52,15 @@ export async function privateEnv(extra: Record<string, string> = {}, prefix = 'm
   return { home, env };
 }
 
+/**
+ * `env` with `file` preloaded (`--require`) into the CLI's process, after the NODE_OPTIONS it already has (the Windows
+ * lane's keep-alive shim, without which a request fails under Wine).
+ */
+export function preloading(env: Record<string, string>, file: string): Record<string, string> {
+  const options = [env['NODE_OPTIONS'], `--require ${JSON.stringify(file)}`].filter((o) => o !== undefined && o !== '');
+  return { ...env, NODE_OPTIONS: options.join(' ') };
+}
+
 /** The flags that point the CLI at an in-process emulator with a plaintext cache. */
 export function emulatorFlags(emulator: Emulator, clientId: string = DEFAULT_IDS.publicClientId): string[] {
   return ['--client-id', clientId, '--authority', emulator.authority, '--ca', emulator.caPath, '--no-instance-discovery', '--plaintext-cache'];

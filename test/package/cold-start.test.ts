@@ -179,8 +179,9 @@ describe('a cache hit in a fresh process (the built package)', () => {
       join(REPO, 'packages', 'emulator', 'dist', 'index.js'),
       join(DIST, 'distributed.js'),
       join(DIST, 'extensions.js'),
-      // The command's program, one CommonJS file (scripts/build.mjs).
+      // The command's program, two CommonJS files (scripts/build.mjs).
       join(DIST, 'cli-core.cjs'),
+      join(DIST, 'cli-apart.cjs'),
       ...readdirSync(join(DIST, 'chunks')).map((f) => join(DIST, 'chunks', f)),
     ].map((f) => readFileSync(f, 'utf8'));
     for (const [what, marker] of Object.entries(UNWANTED_CODE)) {
