@@ -71,7 +71,7 @@ function buildCommonJs(name, entry, options) {
 // lock's work...: every module the program imports on demand but those in PROGRAM_CORE_ON_DEMAND) is the second,
 // dist/cli-apart.cjs, which the first loads when a command first needs one of them, with a code cache of its own (the
 // bin's loadPart, src/cli/main.ts). A hit then reads, copies and deserializes less of the program (213 of 337 KB):
-// measured on `msal-ts token` from a cached token (Node 20), 59 page faults and 1.7 M instructions fewer, about 2 ms
+// measured on `msal-ts token` from a cached token (Node 20), 57 page faults and 1.7 M instructions fewer, 1.5 to 2 ms
 // (BENCHMARKS.md). The second file shares the first one's modules, never copies them: it reaches each through
 // `programLink.core(name)`, an object of getters for the first file's bindings of that module (errors are told apart
 // by class, caches hold state). Built in three passes: the first file without the second, to learn which modules it
