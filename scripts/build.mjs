@@ -5,6 +5,7 @@
 // as in the source without esbuild's keepNames, whose hundreds of name-setting calls a fresh process paid at import.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { buildEmulatorPackage, emulatorAsPackage } from './build-emulator.mjs';
@@ -78,6 +79,8 @@ function buildCommonJs(name, entry, options) {
 // holds; the second file, its imports of those modules pointed at the first; the first again, handing out the
 // bindings the second imports.
 const PROGRAM_APART_FILE = 'cli-apart.cjs';
+/** This build's mark, which the second file checks the first one hands it. */
+const PROGRAM_BUILD = randomUUID();
 /** On-demand modules that stay in the first file: each command's own code, and what a hit reads the cache through. */
 const PROGRAM_CORE_ON_DEMAND = [
   'src/cli/token-commands.ts',
@@ -102,17 +105,24 @@ const inFirst = new Set(
     .map((f) => resolve(f)),
 );
 const coreNames = new Set();
-await buildCommonJs('cli-apart', 'program-apart', programOptions([lazyBuiltins(), emulatorAsPackage(), programApart(inFirst, apartNames, coreNames)], true));
+// The second file checks first, before any of its modules runs, that the first file is of the same build: an upgrade
+// that replaced the files while a command ran would otherwise fail later, on a module the first does not hand out.
+const sameBuild = `if(programLink?.build!==${JSON.stringify(PROGRAM_BUILD)})throw new Error(\`msal-ts: \${__filename} is not of the build of the program that loads it; reinstall msal-ts\`);`;
+await buildCommonJs(
+  'cli-apart',
+  'program-apart',
+  programOptions([lazyBuiltins(), emulatorAsPackage(), programApart(inFirst, apartNames, coreNames)], true, sameBuild),
+);
 await programFirst(await exportsOf([...coreNames].sort()));
 for (const file of ['dist/cli-core.cjs', `dist/${PROGRAM_APART_FILE}`]) finishProgramFile(file);
 
 /**
- * esbuild's options for either program file. Identifiers are not minified, as in the ES bundles: minified, classes and
+ * esbuild's options for either program file; `firstStatement` runs before anything else in the file. Identifiers are not minified, as in the ES bundles: minified, classes and
  * functions would need esbuild's keepNames (errors are named after their class), whose Object.defineProperty of each
  * name turns each function's properties into a dictionary. Measured on `msal-ts token` from a cached token (Node 20):
  * 1.6 million instructions, 22 page faults and 16 KB of code cache fewer than minified with keepNames.
  */
-function programOptions(plugins, write) {
+function programOptions(plugins, write, firstStatement = '') {
   return {
     define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMeta.url' },
     // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path, on first use:
@@ -120,7 +130,10 @@ function programOptions(plugins, write) {
     // The wrapper (PROGRAM_HEAD and PROGRAM_TAIL in src/cli/code-cache.ts, which refuses a file without them) is in the
     // file, so that the file's text is the script V8 compiles, not a concatenation it must first copy flat.
     banner: {
-      js: '(function (exports, require, module, __filename, __dirname, importModule, programLink) {"use strict";var importMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};',
+      js:
+        '(function (exports, require, module, __filename, __dirname, importModule, programLink) {"use strict";' +
+        firstStatement +
+        'var importMeta={get url(){return require("node:url").pathToFileURL(__filename).href}};',
     },
     footer: { js: '})' },
     plugins,
@@ -165,7 +178,7 @@ function programCore(coreNames, apartNames) {
           'export function apartModule(name) {',
           '  if (apart === undefined) {',
           '    const modules = core();',
-          `    apart = programLink.loadPart(${JSON.stringify(PROGRAM_APART_FILE)}, (n) => modules[n]).modules;`,
+          `    apart = programLink.loadPart(${JSON.stringify(PROGRAM_APART_FILE)}, { build: ${JSON.stringify(PROGRAM_BUILD)}, core: (n) => modules[n] }).modules;`,
           '  }',
           '  const found = apart[name];',
           "  if (found === undefined) throw new Error(`msal-ts: ${name} is not in the program's second file`);",

@@ -31,11 +31,11 @@ async function start(args: string[]): Promise<number> {
     const cacheName = args[0] === '--help' || args[0] === '-h' ? 'help' : args[0];
     // The program's other part (what a token served from the cache never runs: the sign-in flows, the network half;
     // scripts/build.mjs) is a file of its own, which the program loads through this when a command first needs it,
-    // handing it the program's modules. It has a code cache of its own, saved with the program's.
+    // handing it the program's modules (`partLink`). It has a code cache of its own, saved with the program's.
     const parts: LoadedProgram[] = [];
     const link = {
-      loadPart: (file: string, core: unknown): Record<string, unknown> => {
-        const part = loadProgram(join(__dirname, file), cacheName, undefined, require, { core });
+      loadPart: (file: string, partLink: unknown): Record<string, unknown> => {
+        const part = loadProgram(join(__dirname, file), cacheName, undefined, require, partLink);
         parts.push(part);
         return part.exports;
       },

@@ -224,6 +224,30 @@ describe('msal-ts command against the emulator', () => {
     assert.equal(await hit(), 'cli-core.cjs cached', 'a hit still loads the first file only');
   });
 
+  it('refuses a second program file of another build, before any of its code runs, with what to do', async () => {
+    // The installation as an upgrade caught halfway would leave it: the bin and the first file of one build, the second
+    // file of another (its build mark changed).
+    const copy = join(home, 'mixed-install', 'dist');
+    await mkdir(copy, { recursive: true });
+    for (const file of ['cli.cjs', 'cli-core.cjs', 'cli-apart.cjs']) await writeFile(join(copy, file), await readFile(join(REPO, 'dist', file)));
+    const apart = await readFile(join(copy, 'cli-apart.cjs'), 'utf8');
+    const mark = /programLink\?\.build!=="([0-9a-f-]{36})"/.exec(apart)?.[1];
+    assert.ok(mark !== undefined, 'the second file checks its build mark first');
+    await writeFile(join(copy, 'cli-apart.cjs'), apart.replace(mark, '00000000-0000-4000-8000-000000000000'));
+    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(
+        process.execPath,
+        [join(copy, 'cli.cjs'), 'token', '--scope', 'https://graph.microsoft.com/Sites.Read.All', '--no-interactive', ...flags],
+        { env },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('close', (code) => done({ code, stderr }));
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /cli-apart\.cjs is not of the build of the program that loads it; reinstall msal-ts/);
+  });
+
   it('--version is answered by the bin without loading the program; --help gets a code cache of its own', async () => {
     const folder = join(cacheDir(home), 'code-cache');
     await rm(folder, { recursive: true, force: true });
