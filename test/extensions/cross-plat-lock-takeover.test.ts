@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CrossPlatLock, LockTimeoutError } from '../../src/extensions/index.js';
 import { breakerBase, takeOver, type SeenLock } from '../../src/extensions/lock-takeover.js';
-import { bundleFixture, deadPid, exited, startRetryingOnWine, tempDir, waitForLine } from './helpers.js';
+import { bundleFixture, closed, deadPid, exited, startRetryingOnWine, tempDir, waitForLine } from './helpers.js';
 
 const MODES = [
   { name: 'flock', flock: true },
@@ -99,9 +99,11 @@ describe('CrossPlatLock takeover', () => {
           const child = startRetryingOnWine(() => spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
           let out = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          await exited(child);
+          // 'close', not 'exit': a crasher prints its report and SIGKILLs itself at once, and 'exit' can come before the
+          // report has been read from the pipe.
+          const { code, signal } = await closed(child);
           const match = /^(crash|done) (\d+) (\d+)$/m.exec(out);
-          assert.ok(match !== null, `a worker ended without a report: ${out}`);
+          assert.ok(match !== null, `a worker ended without a report (exit code ${code}, signal ${signal}): ${out}`);
           assert.equal(match[1], plan.crashAt > 0 ? 'crash' : 'done', out);
           acquisitions += Number(match[2]);
           overlaps += Number(match[3]);

@@ -86,14 +86,14 @@ export function waitForLine(child: ChildProcess, marker: string, timeoutMs = 30_
         resolve(line);
       }
     });
-    child.on('exit', (code) => {
+    // 'close', not 'exit': a child that prints the line and exits at once can exit before the line has been read.
+    child.on('close', (code) => {
       clearTimeout(timer);
       reject(new Error(`child exited (${code}) before "${marker}"; stderr: ${stderr}`));
     });
   });
 }
 
-/** Waits for a child to exit. */
 /** The pid of a process that has exited (and been reaped). */
 export async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '0']);
@@ -103,9 +103,22 @@ export async function deadPid(): Promise<number> {
   return pid;
 }
 
+/** Waits for a child to exit, with its exit code; what it printed may not all have been read yet (see {@link closed}). */
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/**
+ * Resolves once the child has exited and its output streams have closed, with how it ended. Wait for this, not for
+ * {@link exited}, before reading what the child printed: Node emits 'exit' possibly before the last of its output has
+ * been read from the pipe (a worker that prints a line and SIGKILLs itself at once was seen to end "without a report").
+ */
+export function closed(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.stdout?.closed !== false && child.stderr?.closed !== false && (child.exitCode !== null || child.signalCode !== null)) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
 }
 
 /** How to run the libsecret suites, for failure messages. */
