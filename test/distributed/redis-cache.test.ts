@@ -167,7 +167,8 @@ describe('DistributedTokenCache on Redis', () => {
       return { child, ready, output: () => out };
     });
     await Promise.all(started.map((s) => s.ready));
-    const exits = started.map((s) => once(s.child, 'exit'));
+    // 'close', not 'exit': the output is checked below, and 'exit' can come before the last of it has been read.
+    const exits = started.map((s) => once(s.child, 'close'));
     for (const s of started) s.child.stdin?.end('go\n');
     const codes = await Promise.all(exits);
     assert.deepEqual(

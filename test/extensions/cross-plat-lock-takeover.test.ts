@@ -53,7 +53,8 @@ function probe(bundle: string, args: readonly string[], options: { uid?: number;
     const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the probe prints its answer and exits at once, and 'exit' can come before it has been read.
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       const line = out.split('\n')[0] ?? '';
       if (line === '') reject(new Error(`probe gave no answer (exit ${code}, ${signal}) within ${options.killAfterMs} ms; stderr: ${err}`));

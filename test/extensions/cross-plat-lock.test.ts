@@ -153,7 +153,7 @@ describe('CrossPlatLock', () => {
       const py = probeOsLock(path);
       let out = '';
       py.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      py.on('exit', () => resolve(out.trim()));
+      py.on('close', () => resolve(out.trim())); // not 'exit', which can come before the answer has been read
     });
     await held.release();
     assert.equal(busy, 'busy');
