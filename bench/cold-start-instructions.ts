@@ -7,8 +7,8 @@
 // pool, cache misses and branch mispredictions are not counted. They do show what the library makes the CPU do, and
 // a before/after comparison that a loaded machine cannot blur. Slow: each process runs 50 to 100 times slower.
 // Beside bare Node, the same process printing the line a token run prints, with no library: Node's stdout stream on a
-// pipe is part of every variant's figure but is not msal-ts's. And the same process loading msal-ts by require(), as
-// a CommonJS application does (Node >= 20.19), instead of import(). --node runs another Node binary (Node 22 or 24, say);
+// pipe is part of every variant's figure but is not msal-ts's. And the same process loading msal-ts by require(),
+// as a CommonJS application does (Node >= 20.19), instead of import(). --node runs another Node binary (22 or 24, say);
 // NODE_COMPILE_CACHE in the environment reaches every process (give it a directory a run already filled).
 // --tokens N puts N app tokens in the file instead of issue 17's 100.
 // The baseline must sit in a checkout or worktree (a package.json of "type": "module" above it; the bench checks).

@@ -8,8 +8,9 @@
 // The peers are installed on demand outside the repository (bench/fixtures/peers.ts); when they cannot be, the bench
 // says why and runs msal-ts alone.
 // Run: npm run bench (or node --import tsx bench/persisted.ts [--budget-ms 5000] [--runs 21] [--writes 50] [--rounds 3]
-// [--no-peers] [--only 1,2,3] [--faults]). --faults loads bench/fixtures/fault-probe.cjs into every cold-start process (2)
-// and prints each variant's page faults beside its time: on a virtual machine each fault costs microseconds.
+// [--no-peers] [--only 1,2,3] [--faults]). --faults loads bench/fixtures/fault-probe.cjs into every cold-start
+// process (2) and prints each variant's page faults beside its time: on a virtual machine each fault costs
+// microseconds.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

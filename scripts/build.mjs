@@ -126,10 +126,11 @@ for (const file of ['dist/cli-core.cjs', `dist/${PROGRAM_APART_FILE}`]) finishPr
 function programOptions(plugins, write, firstStatement = '') {
   return {
     define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMeta.url' },
-    // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path, on first use:
-    // pathToFileURL compiles much of Node's URL code, about 0.8 million instructions a run that loads no koffi would pay.
-    // The wrapper (PROGRAM_HEAD and PROGRAM_TAIL in src/cli/code-cache.ts, which refuses a file without them) is in the
-    // file, so that the file's text is the script V8 compiles, not a concatenation it must first copy flat.
+    // koffi is loaded with createRequire(import.meta.url), which a CommonJS file spells from its own path, on first
+    // use: pathToFileURL compiles much of Node's URL code, about 0.8 million instructions a run that loads no koffi
+    // would pay. The wrapper (PROGRAM_HEAD and PROGRAM_TAIL in src/cli/code-cache.ts, which refuses a file without
+    // them) is in the file, so that the file's text is the script V8 compiles, not a concatenation it must first copy
+    // flat.
     banner: {
       js:
         '(function (exports, require, module, __filename, __dirname, importModule, programLink) {"use strict";' +

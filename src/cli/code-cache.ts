@@ -49,9 +49,9 @@ export interface LoadedProgram {
  * that the program sees what `require` would have given it, plus the `importModule` the build puts in place of its
  * import() of packages (undici, the emulator's): Node 20 loses a script's import() callback when V8 takes the script
  * from a code cache ("A dynamic import callback was not specified"), and its main-context loader for scripts prints an
- * experimental warning. Last, `programLink`: what its loader hands the program (the command's program the bin's
- * `loadPart`, a part what the program hands it; see main.ts and scripts/build.mjs). The head holds the program's "use strict", which a bundle's own would no longer
- * open.
+ * experimental warning. Last, `programLink`: what the loader hands the program. The command's program gets the bin's
+ * `loadPart`; the program's second file gets the first file's modules (main.ts, scripts/build.mjs). The head holds the
+ * program's "use strict", which a bundle's own would no longer open.
  */
 export const PROGRAM_HEAD = '(function (exports, require, module, __filename, __dirname, importModule, programLink) {"use strict";';
 export const PROGRAM_TAIL = '\n})\n';

@@ -50,7 +50,8 @@ describe('httpCache.ready()', () => {
     });
 
   it('is awaited before the store is first read, and not called for a token served from the cache', async () => {
-    const store = loggingStore(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    // Ready only after a turn of the event loop: a reader that did not await it would read first, and be logged so.
+    const store = loggingStore(() => new Promise((resolve) => setImmediate(resolve)));
     const daemon = app(store);
     assert.equal(store.log.length, 0, 'constructing the application does not call it');
     const first = await daemon.acquireTokenForClient(GRAPH);

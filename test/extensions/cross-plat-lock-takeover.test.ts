@@ -100,8 +100,8 @@ describe('CrossPlatLock takeover', () => {
           const child = startRetryingOnWine(() => spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
           let out = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          // 'close', not 'exit': a crasher prints its report and SIGKILLs itself at once, and 'exit' can come before the
-          // report has been read from the pipe.
+          // 'close', not 'exit': a crasher prints its report and SIGKILLs itself at once, and 'exit' can come before
+          // the report has been read from the pipe.
           const { code, signal } = await closed(child);
           const match = /^(crash|done) (\d+) (\d+)$/m.exec(out);
           assert.ok(match !== null, `a worker ended without a report (exit code ${code}, signal ${signal}): ${out}`);
