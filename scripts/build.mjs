@@ -14,6 +14,9 @@ const PROMISIFY = Symbol.for('nodejs.util.promisify.custom');
 /** msal-ts/extensions' sources, which the plugins below keep on their entry's side of the chunks. */
 const EXTENSIONS_DIR = resolve('src/extensions') + '/';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const NODE_CHECK =
+  "if (typeof process.getBuiltinModule !== 'function') " +
+  `throw new Error(${JSON.stringify(`msal-ts needs Node.js ${pkg.engines.node}; this process runs Node.js `)} + process.version);`;
 rmSync('dist', { recursive: true, force: true });
 
 const result = await build({
@@ -36,6 +39,12 @@ const result = await build({
   minifySyntax: true,
   minifyIdentifiers: false,
   keepNames: false,
+  // Every file first refuses a Node without process.getBuiltinModule (before 20.16 and 22.3, outside package.json's
+  // engines), through which each loads Node's modules (lazyBuiltins below): importing msal-ts there then fails at once,
+  // saying which Node it needs, where a first call would fail as a persistence or network error. On a line of its own,
+  // so that Node's report of the uncaught error quotes that line and not the whole minified file. The command checks
+  // for itself (src/cli/main.ts), to say it in one line and exit 2.
+  banner: { js: NODE_CHECK },
   plugins: [lazyBuiltins(), emulatorAsPackage(), oneCoreChunk()],
   logLevel: 'warning',
   // Which source files each output holds, for scripts/hit-closure.mjs (kept out of dist/, so never packed).
@@ -268,7 +277,11 @@ function finishProgramFile(file) {
 // The command's entry (the package's bin), CommonJS too: a bin that is an ES module makes Node start its ES module
 // loader first, about 14 million instructions of every run.
 await buildCommonJs('cli', 'src/cli/main.ts', {
-  define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version), __MSAL_TS_CLI_PROGRAM__: JSON.stringify('cli-core.cjs') },
+  define: {
+    __MSAL_TS_VERSION__: JSON.stringify(pkg.version),
+    __MSAL_TS_CLI_PROGRAM__: JSON.stringify('cli-core.cjs'),
+    __MSAL_TS_NODE_ENGINES__: JSON.stringify(pkg.engines.node),
+  },
   banner: { js: '#!/usr/bin/env node' },
   plugins: [lazyBuiltins()],
 });

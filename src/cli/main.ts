@@ -14,10 +14,20 @@ import { VERSION } from '../version.js';
 
 /** The program file beside this one, set by the build (scripts/build.mjs); undefined when running from source. */
 declare const __MSAL_TS_CLI_PROGRAM__: string | undefined;
+/** package.json's engines.node, set by the build; undefined when running from source. */
+declare const __MSAL_TS_NODE_ENGINES__: string | undefined;
 
 type Main = (args: string[], io?: Io, startup?: () => string) => Promise<number>;
 
 async function start(args: string[]): Promise<number> {
+  // Every part of the command loads Node's modules through process.getBuiltinModule (Node >= 20.16 and >= 22.3; the
+  // engines field asks for 20.19 or 22.12, where a CommonJS program can also require msal-ts). Without it, say so in
+  // one line rather than fail with a TypeError from deep inside.
+  if (typeof process.getBuiltinModule !== 'function') {
+    const needs = typeof __MSAL_TS_NODE_ENGINES__ === 'string' ? __MSAL_TS_NODE_ENGINES__ : 'a newer version';
+    process.stderr.write(`msal-ts: needs Node.js ${needs}; this is Node.js ${process.version}\n`);
+    return 2;
+  }
   if (typeof __MSAL_TS_CLI_PROGRAM__ === 'string') {
     // Written straight to the descriptors until a command needs Node's streams (stdio.ts).
     const io: Io = { stdout: lazyStream(1, () => process.stdout), stderr: lazyStream(2, () => process.stderr), env: process.env };

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { createRequire } from 'node:module';
 import { PROGRAM_HEAD, PROGRAM_TAIL, type CodeCacheHost } from '../../src/cli/code-cache.js';
+import type * as Esbuild from 'esbuild';
 
 // Skips, each for a check that cannot exist where it is skipped (the Linux run of the test command runs all of them):
 // Windows (the Wine lane) has no POSIX owners, modes or unprivileged symbolic links, and only root can give a folder
@@ -42,7 +44,9 @@ describe('the CLI code cache', () => {
   before(async () => {
     base = mkdtempSync(join(tmpdir(), 'msal-ts-code-cache-'));
     // Bundled once, then run by plain node for each load.
-    const { build } = await import('esbuild');
+    // Required, not imported: on Node 22.23 under tsx, import('esbuild') in a test file that had run others gave an
+    // empty module ("build is not a function"), and require gives the loaded one.
+    const { build } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
     child = join(base, 'code-cache-child.mjs');
     await build({
       entryPoints: [join(import.meta.dirname, 'fixtures', 'code-cache-child.ts')],

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+import type * as Esbuild from 'esbuild';
 
 export const PYTHON = '/usr/bin/python3';
 
@@ -131,7 +133,9 @@ export const KEYRING_HINT =
  * readable by all, so a fixture can run as another user. Returns the bundle's path.
  */
 export async function bundleFixture(script: string, format: 'esm' | 'cjs' = 'esm'): Promise<string> {
-  const { build } = await import('esbuild');
+  // Required, not imported: on Node 22.23 under tsx, import('esbuild') in a test file that had run others gave an
+  // empty module ("build is not a function"), and require gives the loaded one.
+  const { build } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
   const outDir = join(import.meta.dirname, '../../node_modules/.cache/msal-ts-tests');
   const outfile = join(outDir, `${script.replace(/\.ts$/, '')}-${process.pid}.${format === 'esm' ? 'mjs' : 'cjs'}`);
   await build({

@@ -167,7 +167,7 @@ describe('the published package', () => {
     assert.match(readFileSync(join(REPO, 'LICENSE'), 'utf8'), /^MIT License\n\nCopyright \(c\) 2026 the msal-ts authors\n/);
     assert.deepEqual(pkg['publishConfig'], { access: 'public', provenance: true });
     assert.ok(Array.isArray(pkg['keywords']) && pkg['keywords'].length > 0);
-    assert.deepEqual(pkg['engines'], { node: '>=20.19' });
+    assert.deepEqual(pkg['engines'], { node: '^20.19.0 || >=22.12.0' });
     assert.deepEqual(pkg.bin, { 'msal-ts': './dist/cli.cjs' });
   });
 
