@@ -39,7 +39,13 @@ const env = { ...process.env, FUZZ_REPORT: report };
 if (long) env.FUZZ_LONG = '1';
 
 const started = Date.now();
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+// A test still running after 10 minutes (the slowest takes under 30 s) fails by name, where a hang would otherwise hold
+// the run until CI's hard limit kills it without a word. Not for --long, whose fuzz targets run as long as they need.
+const timeout = long ? [] : ['--test-timeout=600000'];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...timeout, '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+  env,
+});
 const seconds = Math.round((Date.now() - started) / 1000);
 
 let lines = [];

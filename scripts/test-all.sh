@@ -61,3 +61,9 @@ XDG_DATA_HOME="$KEYRING_HOME" dbus-run-session -- sh -c \
 echo "== Windows lane: the suites whose behaviour differs on Windows, under Windows Node.js in Wine (scripts/windows-lane.sh)"
 # After the Linux suites, not beside them: on 2 cores the two together overran the lane's 5-minute budget.
 ./scripts/windows-lane.sh
+echo "== Node lanes: the other Node.js lines engines takes in: the whole suite on Node 26, the version-dependent suites on 24, 22.12 and 20.19 (scripts/node-lanes.sh)"
+# After the others, for the same reason; in a D-Bus session of its own with an unlocked keyring, as above.
+NODE_KEYRING_HOME=$(mktemp -d)
+trap 'rm -rf "$KEYRING_HOME" "$NODE_KEYRING_HOME"' EXIT
+XDG_DATA_HOME="$NODE_KEYRING_HOME" dbus-run-session -- sh -c \
+  'printf %s msal-ts-ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null && ./scripts/node-lanes.sh'

@@ -41,14 +41,15 @@ describe('the CLI code cache', () => {
   let base: string;
   let child: string;
   let n = 0;
-  before(async () => {
+  before(() => {
     base = mkdtempSync(join(tmpdir(), 'msal-ts-code-cache-'));
     // Bundled once, then run by plain node for each load.
-    // Required, not imported: on Node 22.23 under tsx, import('esbuild') in a test file that had run others gave an
-    // empty module ("build is not a function"), and require gives the loaded one.
-    const { build } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
+    // Required, not imported, and built synchronously (one esbuild process for the call, not esbuild's service, which
+    // tsx shares): under tsx, import('esbuild') in a test file that had run others gave an empty module on Node 22.23
+    // ("build is not a function"), and the service's build never answered once on Node 26.12.
+    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
     child = join(base, 'code-cache-child.mjs');
-    await build({
+    buildSync({
       entryPoints: [join(import.meta.dirname, 'fixtures', 'code-cache-child.ts')],
       outfile: child,
       bundle: true,

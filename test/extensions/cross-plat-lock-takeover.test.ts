@@ -74,8 +74,8 @@ const SLOTS = 5;
 describe('CrossPlatLock takeover', () => {
   const { dir, cleanup } = tempDir('lock-takeover');
   let bundle = '';
-  before(async () => {
-    bundle = await bundleFixture('lock-probe.ts');
+  before(() => {
+    bundle = bundleFixture('lock-probe.ts');
     chmodSync(dir, 0o755);
   });
   after(cleanup);

@@ -171,9 +171,9 @@ describe('FilePersistence', () => {
     "reads a file of up to 256 KiB without libuv's thread pool (a fresh process then starts none), a larger one through it",
     // Linux only: threads are counted in /proc/self/task, which Windows and macOS lack (the test command runs on Linux).
     { skip: process.platform !== 'linux' && 'counts threads in /proc/self/task' },
-    async () => {
+    () => {
       // CommonJS, run by plain node: an ES module's loader reads files asynchronously, which would start the pool first.
-      const probe = await bundleFixture('thread-pool-probe.ts', 'cjs');
+      const probe = bundleFixture('thread-pool-probe.ts', 'cjs');
       const run = (file: string): { before: number; after: number; length: number } =>
         JSON.parse(execFileSync(process.execPath, [probe, file], { encoding: 'utf8' })) as { before: number; after: number; length: number };
       const small = join(dir, 'small-cache.json');

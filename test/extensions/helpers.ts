@@ -132,13 +132,14 @@ export const KEYRING_HINT =
  * (for tests that start many processes). The bundle lives under node_modules/.cache so that koffi still resolves;
  * readable by all, so a fixture can run as another user. Returns the bundle's path.
  */
-export async function bundleFixture(script: string, format: 'esm' | 'cjs' = 'esm'): Promise<string> {
-  // Required, not imported: on Node 22.23 under tsx, import('esbuild') in a test file that had run others gave an
-  // empty module ("build is not a function"), and require gives the loaded one.
-  const { build } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
+export function bundleFixture(script: string, format: 'esm' | 'cjs' = 'esm'): string {
+  // Required, not imported, and built synchronously (one esbuild process for the call, not esbuild's service, which
+  // tsx shares): under tsx, import('esbuild') in a test file that had run others gave an empty module on Node 22.23
+  // ("build is not a function"), and the service's build never answered once on Node 26.12.
+  const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
   const outDir = join(import.meta.dirname, '../../node_modules/.cache/msal-ts-tests');
   const outfile = join(outDir, `${script.replace(/\.ts$/, '')}-${process.pid}.${format === 'esm' ? 'mjs' : 'cjs'}`);
-  await build({
+  buildSync({
     entryPoints: [join(FIXTURES, script)],
     outfile,
     bundle: true,

@@ -58,11 +58,12 @@ describe('Node.js versions', () => {
     });
   }
 
-  it('a CommonJS require() of msal-ts on an older Node throws the same error, which the application can catch', () => {
+  it('a CommonJS require() of msal-ts on an older Node throws the same error', () => {
     const code = `try { require(${JSON.stringify(join(REPO, 'dist', 'index.js'))}); } catch (e) { process.stdout.write(e.message); }`;
     const r = spawnSync(process.execPath, ['--require', olderNode, '-e', code], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, NEEDS);
+    // Caught where Node lets it be; Node 22.12's require of an ES module lets an error of its evaluation escape the
+    // catch, and the process ends with it (the node lanes run this test there too).
+    assert.ok(r.status === 0 ? r.stdout === NEEDS : r.stderr.includes(`Error: ${NEEDS}`), `${r.status}: ${r.stdout}${r.stderr}`);
   });
 
   it('the msal-ts command on an older Node says which Node it needs in one line, and exits 2', () => {
