@@ -5,18 +5,17 @@
 # Usage: scripts/node-lanes.sh [version:suites ...]   (default: NODE_LANES below; suites "all" or comma-separated
 #   path filters for scripts/run-tests.mjs). Environment: MSAL_TS_NODE_DIR (where the binaries are kept; default
 #   node_modules/.cache/msal-ts-node: some tests run a fixture as another user with the test's own Node, which must
-#   then be reachable by all, as a home folder is not). Needs the project's node_modules (`npm ci`) and a built dist/; the full lane's libsecret
-#   tests need a D-Bus session with an unlocked keyring, as the test command gives them. Every setup failure fails the
-#   script: a lane is never skipped silently.
+#   then be reachable by all, as a home folder is not). Needs the project's node_modules (`npm ci`) and a built dist/;
+#   the full lane's libsecret tests need a D-Bus session with an unlocked keyring, as the test command gives them.
+#   Every setup failure fails the script: a lane is never skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # - 26: the newest LTS line, the whole suite.
 # - 24 and 22.12.0 (the lowest 22 msal-ts supports: require of an ES module unflagged, still with an experimental
-#   warning; Node's compile cache, which the command turns on from 22.1): the suites whose behaviour depends on Node's
-#   version. test/package: how Node loads the packed package (import and require of every entry point, types, the
-#   bin, what a cache hit loads); test/cli: the command and its code cache (vm.Script on 20, Node's compile cache on
-#   22 and later).
+#   warning): the suites whose behaviour depends on Node's version. test/package: how Node loads the packed package
+#   (import and require of every entry point, types, the bin, what a cache hit loads); test/cli: the command, whose
+#   program runs through vm.Script and a code cache that V8 ties to Node's version and options.
 # - 20.19.0, the lowest 20: test/package (the machine's Node 20 runs everything else).
 NODE_LANES=(
   26.12.1:all
