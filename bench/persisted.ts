@@ -8,9 +8,10 @@
 // The peers are installed on demand outside the repository (bench/fixtures/peers.ts); when they cannot be, the bench
 // says why and runs msal-ts alone.
 // Run: npm run bench (or node --import tsx bench/persisted.ts [--budget-ms 5000] [--runs 21] [--writes 50] [--rounds 3]
-// [--no-peers] [--only 1,2,3] [--faults]). --faults loads bench/fixtures/fault-probe.cjs into every cold-start
-// process (2) and prints each variant's page faults beside its time: on a virtual machine each fault costs
-// microseconds.
+// [--no-peers] [--only 1,2,3] [--faults] [--node PATH]). --faults loads bench/fixtures/fault-probe.cjs into every
+// cold-start process (2) and prints each variant's page faults beside its time: on a virtual machine each fault costs
+// microseconds. --node runs every cold-start process on another Node binary (22, 24 or 26, say; NODE_COMPILE_CACHE in
+// the environment reaches them all).
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -39,10 +40,21 @@ interface Args {
   only: Set<string>;
   /** Cold start: count each process's page faults too. */
   faults: boolean;
+  /** Cold start: the node binary its processes run on. */
+  node: string;
 }
 
 function parse(argv: readonly string[]): Args {
-  const args: Args = { budgetMs: 5_000, runs: 21, writes: 50, rounds: 3, peers: true, only: new Set(['1', '2', '3']), faults: false };
+  const args: Args = {
+    budgetMs: 5_000,
+    runs: 21,
+    writes: 50,
+    rounds: 3,
+    peers: true,
+    only: new Set(['1', '2', '3']),
+    faults: false,
+    node: process.execPath,
+  };
   for (let i = 0; i < argv.length; i++) {
     const next = (): number => Number(argv[++i]);
     if (argv[i] === '--budget-ms') args.budgetMs = Math.min(next(), 15_000);
@@ -52,6 +64,7 @@ function parse(argv: readonly string[]): Args {
     else if (argv[i] === '--no-peers') args.peers = false;
     else if (argv[i] === '--only') args.only = new Set((argv[++i] ?? '').split(','));
     else if (argv[i] === '--faults') args.faults = true;
+    else if (argv[i] === '--node') args.node = argv[++i] ?? process.execPath;
   }
   return args;
 }
@@ -109,7 +122,7 @@ async function hits(args: Args, dir: string, peers: Peers | undefined): Promise<
 
 async function coldStart(args: Args, dir: string, peers: Peers | undefined): Promise<string[]> {
   console.log(
-    `\n2. cold start: fresh node process, import, open a persisted cache of ${COLD_TOKENS} app tokens, one token from it; whole-process wall time, median of ${args.runs}`,
+    `\n2. cold start: fresh node process, import, open a persisted cache of ${COLD_TOKENS} app tokens, one token from it; whole-process wall time, median of ${args.runs}; node ${spawnSync(args.node, ['--version'], { encoding: 'utf8' }).stdout.trim()}`,
   );
   const tenants = tenantIds(COLD_TOKENS);
   const tenant = tenants[tenants.length - 1] ?? '';
@@ -158,7 +171,7 @@ async function coldStart(args: Args, dir: string, peers: Peers | undefined): Pro
       const v = variants[k];
       if (v === undefined) return;
       const start = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, [...probe, COLD_START, JSON.stringify(v.spec)], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(args.node, [...probe, COLD_START, JSON.stringify(v.spec)], { encoding: 'utf8', timeout: 60_000 });
       times[k]?.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (r.status !== 0) throw new Error(`cold start ${v.name} failed: ${r.stderr}`);
       const counted = /msal-ts-bench-faults (\d+)/.exec(r.stderr)?.[1];
