@@ -44,9 +44,7 @@ describe('the CLI code cache', () => {
   before(() => {
     base = mkdtempSync(join(tmpdir(), 'msal-ts-code-cache-'));
     // Bundled once, then run by plain node for each load.
-    // Required, not imported, and built synchronously (one esbuild process for the call, not esbuild's service, which
-    // tsx shares): under tsx, import('esbuild') in a test file that had run others gave an empty module on Node 22.23
-    // ("build is not a function"), and the service's build never answered once on Node 26.12.
+    // Required and built synchronously, as bundleFixture (test/extensions/helpers.ts) does, for the reason it gives.
     const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
     child = join(base, 'code-cache-child.mjs');
     buildSync({

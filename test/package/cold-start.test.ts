@@ -6,14 +6,14 @@
 // It counts modules, never time.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { SerializableTokenCache } from '../../src/cache/serializable-token-cache.js';
-import { REPO } from './consumer.js';
+import { ensureBuilt, REPO } from './consumer.js';
 
 const DIST = join(REPO, 'dist');
 const CLIENT_ID = '00001111-aaaa-2222-bbbb-3333cccc4444';
@@ -56,12 +56,6 @@ const UNWANTED_CODE: Record<string, RegExp> = {
   'the libsecret binding (libsecret.ts)': definition('createSecretAgent'),
 };
 
-function ensureBuilt(): void {
-  if (existsSync(join(DIST, 'index.js')) && existsSync(join(DIST, 'extensions.js'))) return;
-  const { status } = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
-  assert.equal(status, 0, 'the build failed');
-}
-
 const HOOKS = `
 import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) {
@@ -91,7 +85,7 @@ describe('a cache hit in a fresh process (the built package)', () => {
   let loaded: string[] = [];
 
   before(async () => {
-    ensureBuilt();
+    ensureBuilt(['dist/index.js', 'dist/extensions.js']);
     dir = await mkdtemp(join(tmpdir(), 'msal-ts-cold-start-'));
     const cache = new SerializableTokenCache();
     for (let i = 0; i < 100; i++) {

@@ -2,13 +2,25 @@
 // <dir>/node_modules/msal-ts, and msal-ts's declared runtime dependencies are linked from this checkout's
 // node_modules, which `npm ci` installed from the same lock file. A runtime import of a package msal-ts forgot to
 // declare fails here as it would for a user.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 const exec = promisify(execFile);
+
+/**
+ * Builds dist/ (and the emulator's package) when one of `files` (paths from the repository's root) is missing:
+ * scripts/test-all.sh builds before the tests, a lone test run may not have.
+ *
+ * @throws Error when the build fails.
+ */
+export function ensureBuilt(files: readonly string[]): void {
+  if (files.every((f) => existsSync(join(REPO, f)))) return;
+  const { status } = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
+  if (status !== 0) throw new Error(`the build failed (exit ${status})`);
+}
 
 /** One file of `npm pack --json`'s list. */
 export interface PackedFile {

@@ -10,15 +10,9 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EMULATOR_PACKAGE_DIR, extractPackage, installConsumer, pack, REPO, type Packed } from './consumer.js';
+import { EMULATOR_PACKAGE_DIR, ensureBuilt, extractPackage, installConsumer, pack, REPO, type Packed } from './consumer.js';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
-
-function ensureBuilt(): void {
-  if (existsSync(join(REPO, 'dist', 'cli.cjs')) && existsSync(join(EMULATOR_PACKAGE_DIR, 'dist', 'index.js'))) return;
-  const { status } = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
-  assert.equal(status, 0, 'the build failed');
-}
 
 function files(dir: string, suffix: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -82,7 +76,7 @@ describe('msal-ts and msal-ts-emulator, packed apart', () => {
   const project = (name: string): string => join(dir, name);
 
   before(async () => {
-    ensureBuilt();
+    ensureBuilt(['dist/cli.cjs', 'packages/emulator/dist/index.js']);
     dir = await mkdtemp(join(tmpdir(), 'msal-ts-emulator-pack-'));
     msalTs = await pack(dir);
     emulator = await pack(dir, EMULATOR_PACKAGE_DIR);

@@ -3,8 +3,8 @@
 // every subpath export under each TypeScript module resolution (ESM and CommonJS), then runs an ESM and a CommonJS
 // program with node. Packs once per run. test/package/emulator-package.test.ts covers the split between the two.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import ts from 'typescript';
-import { EMULATOR_PACKAGE_DIR, installConsumer, pack, REPO, type Packed } from './consumer.js';
+import { EMULATOR_PACKAGE_DIR, ensureBuilt, installConsumer, pack, REPO, type Packed } from './consumer.js';
 
 const exec = promisify(execFile);
 
@@ -29,13 +29,6 @@ function exportTarget(entry: string): string {
   return typeof target === 'string' ? target : (target?.default ?? '');
 }
 const ENTRY_FILES = Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [] : [e.types, e.default]));
-
-/** Builds dist/ when an entry point is missing (scripts/test-all.sh builds before the tests; a lone run may not have). */
-function ensureBuilt(): void {
-  if (ENTRY_FILES.every((f) => existsSync(join(REPO, f)))) return;
-  const { status } = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
-  assert.equal(status, 0, 'the build failed');
-}
 
 // The consumer's sources: every subpath export, its values and its types, and the Azure SDK's TokenCredential type.
 const IMPORTS = `
@@ -137,7 +130,7 @@ describe('the published package', () => {
   let packed: Packed;
 
   before(async () => {
-    ensureBuilt();
+    ensureBuilt(ENTRY_FILES);
     dir = await mkdtemp(join(tmpdir(), 'msal-ts-pack-'));
     packed = await pack(dir);
     const emulator = await pack(dir, EMULATOR_PACKAGE_DIR);
