@@ -117,7 +117,10 @@ npm install --global --prefix "$PACK_DIR/resolved" --cache "$NPM_CACHE" --prefer
 # 7. Run. node.exe's stdio must be files: Wine hands node.exe a Unix pipe as a handle libuv cannot use (EBADF at the
 #    first write). Pipes between Windows processes (the test runner's workers) are fine.
 winpath() { printf 'Z:%s' "${1//\//\\}"; }
-SHIM=$(winpath "$ROOT/scripts/wine/keepalive-shim.cjs")
+# The shims, loaded into every node.exe the lane starts (through NODE_OPTIONS, which child processes inherit):
+# keepalive-shim.cjs defers TCP keep-alive to the connect event; spawn-retry-shim.cjs retries a process start that
+# Wine fails with `spawn UNKNOWN` (each file says why).
+SHIMS="--require $(winpath "$ROOT/scripts/wine/keepalive-shim.cjs") --require $(winpath "$ROOT/scripts/wine/spawn-retry-shim.cjs")"
 # What test/cli/npm-shim.test.ts installs, and with what (under CI=true it fails if these are missing).
 export MSAL_TS_LANE_NPM_CLI MSAL_TS_LANE_PACKED MSAL_TS_LANE_NPM_CACHE
 MSAL_TS_LANE_NPM_CLI=$(winpath "$NPM_DIR/package/bin/npm-cli.js")
@@ -126,8 +129,8 @@ MSAL_TS_LANE_NPM_CACHE=$(winpath "$NPM_CACHE")
 step "node.exe $NODE_WIN_VERSION: ${SUITES[*]}"
 start=$(date +%s)
 set +e
-# Only node.exe gets the shim: Linux node cannot load a Z:\ path.
-NODE_OPTIONS="--require $SHIM" "$WINE" "$NODE_EXE" scripts/run-tests.mjs "${SUITES[@]}" >"$LOG" 2>&1 </dev/null
+# Only node.exe gets the shims: Linux node cannot load a Z:\ path.
+NODE_OPTIONS="$SHIMS" "$WINE" "$NODE_EXE" scripts/run-tests.mjs "${SUITES[@]}" >"$LOG" 2>&1 </dev/null
 rc=$?
 set -e
 cat "$LOG"

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_IDS, type Emulator } from '../../src/emulator/index.js';
-import { startRetryingOnWine } from '../extensions/helpers.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const CLI = join(REPO, 'dist', 'cli.cjs');
@@ -86,7 +85,7 @@ export interface CliChild {
 
 /** Starts `node dist/cli.cjs ...args`. */
 export function startCli(args: readonly string[], env: Record<string, string>): CliChild {
-  return watchCli(startRetryingOnWine(() => spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })));
+  return watchCli(spawn(process.execPath, [CLI, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** A running CLI child that can be sent a real Ctrl+C. */
@@ -106,7 +105,7 @@ export function startCliForCtrlC(args: readonly string[], env: Record<string, st
     return { ...cli, ctrlC: () => cli.child.kill('SIGINT') };
   }
   const host = join(REPO, 'test', 'cli', 'fixtures', 'console-host.mjs');
-  const child = startRetryingOnWine(() => spawn(process.execPath, [host, process.execPath, CLI, ...args], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] }));
+  const child = spawn(process.execPath, [host, process.execPath, CLI, ...args], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
   return { ...watchCli(child), ctrlC: () => child.stdin.write('ctrl-c\n') };
 }
 

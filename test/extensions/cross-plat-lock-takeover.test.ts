@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CrossPlatLock, LockTimeoutError } from '../../src/extensions/index.js';
 import { breakerBase, takeOver, type SeenLock } from '../../src/extensions/lock-takeover.js';
-import { bundleFixture, closed, deadPid, exited, startRetryingOnWine, tempDir, waitForLine } from './helpers.js';
+import { bundleFixture, closed, deadPid, exited, tempDir, waitForLine } from './helpers.js';
 
 const MODES = [
   { name: 'flock', flock: true },
@@ -42,12 +42,10 @@ function requireRoot(t: TestContext, alsoUnshare = false): boolean {
 /** Runs the probe and resolves with its first stdout line parsed as JSON; kills it after `killAfterMs`. */
 function probe(bundle: string, args: readonly string[], options: { uid?: number; killAfterMs: number }): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = startRetryingOnWine(() =>
-      spawn(process.execPath, [bundle, ...args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
-      }),
-    );
+    const child = spawn(process.execPath, [bundle, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
+    });
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
@@ -97,7 +95,7 @@ describe('CrossPlatLock takeover', () => {
       const runSlot = async (): Promise<void> => {
         for (let plan = plans.shift(); plan !== undefined; plan = plans.shift()) {
           const args = [bundle, 'stress', lockfile, marker, mode.flock ? '1' : '0', String(plan.acquisitions), String(plan.crashAt)];
-          const child = startRetryingOnWine(() => spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
+          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
           let out = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));
           // 'close', not 'exit': a crasher prints its report and SIGKILLs itself at once, and 'exit' can come before
@@ -124,9 +122,7 @@ describe('CrossPlatLock takeover', () => {
 
     it(`a live holder's lock is never broken, however old its file (${mode.name})`, async () => {
       const lockfile = join(dir, `old-${mode.name}.lockfile`);
-      const holder = startRetryingOnWine(() =>
-        spawn(process.execPath, [bundle, 'hold', lockfile, mode.flock ? '1' : '0'], { stdio: ['ignore', 'pipe', 'pipe'] }),
-      );
+      const holder = spawn(process.execPath, [bundle, 'hold', lockfile, mode.flock ? '1' : '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
       try {
         const pid = Number((await waitForLine(holder, 'held')).split(' ')[1]);
         const content = readFileSync(lockfile, 'utf8');
@@ -204,7 +200,7 @@ describe('CrossPlatLock takeover', () => {
     const seen = await staleLock(lockfile);
     // Meanwhile another waiter removed that file and a live process took the lock.
     unlinkSync(lockfile);
-    const holder = startRetryingOnWine(() => spawn(process.execPath, [bundle, 'hold', lockfile, '0'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const holder = spawn(process.execPath, [bundle, 'hold', lockfile, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       await waitForLine(holder, 'held');
       const fresh = readFileSync(lockfile, 'utf8');
@@ -220,7 +216,7 @@ describe('CrossPlatLock takeover', () => {
     const lockfile = join(dir, 'breakers.lockfile');
     const seen = await staleLock(lockfile);
     const first = `${breakerBase(lockfile, seen)}1`;
-    const other = startRetryingOnWine(() => spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 60_000)']));
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 60_000)']);
     try {
       writeFileSync(first, `${other.pid} another-waiter`);
       const busy = await takeOver(lockfile, seen, undefined, 30_000);

@@ -152,20 +152,3 @@ export function bundleFixture(script: string, format: 'esm' | 'cjs' = 'esm'): st
   });
   return outfile;
 }
-
-/**
- * Runs `start` (a spawn), again after a short pause when Wine refuses to create the process (`spawn UNKNOWN`, thrown at
- * once, before any child ran): seen in the Windows lane while other processes start and exit, at most once in a run
- * (with node.exe 20 in the lock tests; with node.exe 22 once in test/cli, whose starts go through this too). Windows
- * only, at most 3 attempts; anything else is thrown as it is.
- */
-export function startRetryingOnWine<T>(start: () => T): T {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return start();
-    } catch (err) {
-      if (process.platform !== 'win32' || (err as NodeJS.ErrnoException).code !== 'UNKNOWN' || attempt === 3) throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    }
-  }
-}
