@@ -59,11 +59,41 @@ describe('the Windows lane shim that retries a start Wine fails with spawn UNKNO
     assert.equal(retries(r.stderr), 1);
   });
 
+  it('spawnSync: the input and output after two failures', async () => {
+    const r = await start('spawnSync', 2);
+    assert.deepEqual(r.lines, [{ err: null, code: 0, out: 'given as input' }]);
+    assert.equal(retries(r.stderr), 2);
+  });
+
+  it('execFileSync and execSync: the output after a failure', async () => {
+    const file = await start('execFileSync', 1);
+    assert.deepEqual(file.lines, [{ out: 'an argument\n' }]);
+    assert.equal(retries(file.stderr), 1);
+    const shell = await start('execSync', 1);
+    assert.deepEqual(shell.lines, [{ out: 'through a shell\n' }]);
+    assert.equal(retries(shell.stderr), 1);
+  });
+
+  it("an ES module's import of node:child_process gets the retrying functions", async () => {
+    const r = await start('esm', 1);
+    assert.deepEqual(r.lines, [{ out: '1\n' }]);
+    assert.equal(retries(r.stderr), 1);
+  });
+
+  it('a process that started and failed is not started again', async () => {
+    const r = await start('exits-1', 0);
+    assert.deepEqual(r.lines, [{ err: null, code: 1 }]);
+    assert.equal(retries(r.stderr), 0);
+  });
+
   it('gives up after three attempts, throwing what Node threw', async () => {
     const r = await start('spawn', 3);
     assert.equal(r.code, 1);
     assert.equal(retries(r.stderr), 2);
     assert.match(r.stderr, /Error: spawn UNKNOWN/);
+    const sync = await start('spawnSync', 3);
+    assert.equal(sync.lines[0]?.err, 'UNKNOWN'); // (no output: null or absent, by Node version)
+    assert.equal(retries(sync.stderr), 2);
   });
 
   it('leaves other start errors alone: a missing program is ENOENT at once, not retried', async () => {
