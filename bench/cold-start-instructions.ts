@@ -10,7 +10,8 @@
 // pipe is part of every variant's figure but is not msal-ts's. And the same process loading msal-ts by require(),
 // as a CommonJS application does (Node >= 20.19), instead of import(). --node runs another Node binary (22 or 24, say);
 // NODE_COMPILE_CACHE in the environment reaches every process (give it a directory a run already filled).
-// --tokens N puts N app tokens in the file instead of issue 17's 100.
+// --tokens N puts N app tokens in the file instead of issue 17's 100. --library-code-cache adds the experiment of
+// bench/persisted.ts's flag of that name (the library through a code cache of its own; bench/fixtures/library-bundle.ts).
 // The baseline must sit in a checkout or worktree (a package.json of "type": "module" above it; the bench checks).
 // Run: node --import tsx bench/cold-start-instructions.ts [--baseline-dist DIR] [--runs 3] [--node PATH] [--tokens N]; needs dist/
 // and valgrind.
@@ -20,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FilePersistence } from '../src/extensions/index.js';
+import { buildLibraryBundle } from './fixtures/library-bundle.js';
 import { msalTsCache } from './fixtures/persisted-child.js';
 import { countInstructions, extraCaNote, flagReader, median, moduleScopeProblem, tenantIds } from './util.js';
 
@@ -28,6 +30,7 @@ const RUNS = Number(flag('--runs') ?? 3);
 const baseline = flag('--baseline-dist');
 const NODE = flag('--node') ?? process.execPath;
 const TOKENS = Number(flag('--tokens') ?? 100);
+const LIBRARY_CODE_CACHE = process.argv.includes('--library-code-cache');
 const FIXTURE = resolve('bench/fixtures/persisted-cold-start.cjs');
 if (!existsSync('dist/index.js') || (baseline !== undefined && !existsSync(join(baseline, 'index.js')))) {
   console.error('bench/cold-start-instructions: needs dist/ (npm run build) and, when given, --baseline-dist DIR holding another build');
@@ -43,6 +46,7 @@ if (scopeProblem !== undefined) {
 function instructions(spec: object): number {
   const { instructions: count, stdout } = countInstructions('bench/cold-start-instructions', [FIXTURE, JSON.stringify(spec)], NODE);
   if (JSON.stringify(spec).includes('msal-ts') && !stdout.includes('"fromCache":true')) throw new Error('the token did not come from the cache');
+  if (JSON.stringify(spec).includes('msal-ts-code-cache') && !stdout.includes('"codeCacheUsed":true')) throw new Error('V8 did not take the code cache');
   return count;
 }
 
@@ -72,6 +76,18 @@ try {
     ],
   ];
   if (baseline !== undefined) variants.push([`baseline ${baseline}`, spec(resolve(baseline))]);
+  if (LIBRARY_CODE_CACHE) {
+    const experiment = {
+      ...spec(resolve('dist')),
+      library: 'msal-ts-code-cache',
+      bundle: await buildLibraryBundle(resolve('.')),
+      codeCache: join(dir, 'code-cache.bin'),
+    };
+    // The run that writes the code cache, not counted, with the counted runs' V8 flags (V8 refuses code made under others).
+    const first = spawnSync(NODE, ['--random-seed=1', FIXTURE, JSON.stringify(experiment)], { encoding: 'utf8' });
+    if (first.status !== 0 || !existsSync(experiment.codeCache)) throw new Error(`the experiment's first run wrote no code cache: ${first.stderr}`);
+    variants.push(['experiment: own code cache', experiment]);
+  }
   const counts = variants.map(() => [] as number[]);
   for (let run = 0; run < RUNS; run++) variants.forEach(([, s], k) => counts[k]?.push(instructions(s)));
   const medians = counts.map((c) => median(c));
