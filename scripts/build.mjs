@@ -3,9 +3,9 @@
 // .d.ts files from tsc. Node's heavier built-in modules are loaded on first use (see lazyBuiltins), and the bundles
 // are minified in whitespace and syntax only: identifiers keep their source names, so stack traces and error names read
 // as in the source without esbuild's keepNames, whose hundreds of name-setting calls a fresh process paid at import.
-import { build } from 'esbuild';
+import { build, version as esbuildVersion } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { buildEmulatorPackage, emulatorAsPackage } from './build-emulator.mjs';
@@ -19,13 +19,14 @@ const NODE_CHECK =
   `throw new Error(${JSON.stringify(`msal-ts needs Node.js ${pkg.engines.node}; this process runs Node.js `)} + process.version);`;
 rmSync('dist', { recursive: true, force: true });
 
+const ENTRY_POINTS = {
+  index: 'src/index.ts',
+  distributed: 'src/distributed/index.ts',
+  extensions: 'src/extensions/index.ts',
+  azure: 'src/azure/index.ts',
+};
 const result = await build({
-  entryPoints: {
-    index: 'src/index.ts',
-    distributed: 'src/distributed/index.ts',
-    extensions: 'src/extensions/index.ts',
-    azure: 'src/azure/index.ts',
-  },
+  entryPoints: ENTRY_POINTS,
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -45,7 +46,7 @@ const result = await build({
   // so that Node's report of the uncaught error quotes that line and not the whole minified file. The command checks
   // for itself (src/cli/main.ts), to say it in one line and exit 2.
   banner: { js: NODE_CHECK },
-  plugins: [lazyBuiltins(), emulatorAsPackage(), oneCoreChunk()],
+  plugins: [lazyBuiltins(), emulatorAsPackage(), oneCoreChunk(await onDemandModules(ENTRY_POINTS))],
   logLevel: 'warning',
   // Which source files each output holds, for scripts/hit-closure.mjs (kept out of dist/, so never packed).
   metafile: true,
@@ -80,7 +81,7 @@ function buildCommonJs(name, entry, options) {
 // bindings the second imports.
 const PROGRAM_APART_FILE = 'cli-apart.cjs';
 /** This build's mark, which the second file checks the first one hands it. */
-const PROGRAM_BUILD = randomUUID();
+const PROGRAM_BUILD = buildMark();
 /** On-demand modules that stay in the first file: each command's own code, and what a hit reads the cache through. */
 const PROGRAM_CORE_ON_DEMAND = [
   'src/cli/token-commands.ts',
@@ -336,17 +337,12 @@ function reachedDeclarations(entries) {
  * same set and becomes one chunk, and what is loaded on demand keeps only its own code. Not the CLI's entry: its
  * `--help` and `--version` need no core, and its commands (loaded on demand) bring the core with them.
  */
-function oneCoreChunk() {
+function oneCoreChunk(onDemand) {
   const core = resolve('src/index.ts');
   const EXTENSIONS_ENTRY = resolve('src/extensions/index.ts');
-  const onDemand = new Set();
   return {
     name: 'one-core-chunk',
     setup(b) {
-      b.onResolve({ filter: /^\./ }, (args) => {
-        if (args.kind === 'dynamic-import') onDemand.add(resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
-        return undefined;
-      });
       b.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
         const entry = /\/src\/(extensions|distributed|azure)\/index\.ts$/.test(args.path);
         if (!entry && !onDemand.has(args.path)) return undefined;
@@ -359,6 +355,58 @@ function oneCoreChunk() {
       });
     },
   };
+}
+
+/**
+ * A mark of what the command's program is built from, in the form of a UUID: every source file, package.json, the build
+ * scripts and esbuild's version. Two builds of the same sources carry the same mark (so the same bytes), and files of
+ * builds from different sources carry different ones, which is what the second program file checks.
+ */
+function buildMark() {
+  const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\0`);
+  const files = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+  const inputs = [
+    ...files('src'),
+    'package.json',
+    ...readdirSync('scripts')
+      .filter((f) => /^build.*\.mjs$/.test(f))
+      .map((f) => join('scripts', f)),
+  ];
+  for (const file of inputs.sort())
+    hash
+      .update(`${file.split(sep).join('/')}\0`)
+      .update(readFileSync(file))
+      .update('\0');
+  const h = hash.digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The source files the library imports on demand (`import()` of one of its own modules), as absolute paths, from a pass
+ * that only reads the graph. oneCoreChunk must know every one of them before esbuild loads any: it loads files in no
+ * fixed order, and a module reached both by a static import and by an import() (auth-code-flow.ts: from interactive.ts
+ * and from client-application.ts) was sometimes loaded before the import() naming it had been seen, so the build's
+ * chunks differed from one run to the next (2 of 8 builds here, before this pass).
+ */
+async function onDemandModules(entryPoints) {
+  const scan = await build({
+    entryPoints,
+    outdir: 'dist',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    write: false,
+    metafile: true,
+    plugins: [lazyBuiltins(), emulatorAsPackage()],
+    logLevel: 'warning',
+  });
+  const onDemand = new Set();
+  for (const input of Object.values(scan.metafile.inputs)) {
+    for (const imported of input.imports) if (imported.kind === 'dynamic-import' && !imported.external) onDemand.add(resolve(imported.path));
+  }
+  return onDemand;
 }
 
 /**
