@@ -19,21 +19,24 @@ const NODE_CHECK =
   `throw new Error(${JSON.stringify(`msal-ts needs Node.js ${pkg.engines.node}; this process runs Node.js `)} + process.version);`;
 rmSync('dist', { recursive: true, force: true });
 
-const ENTRY_POINTS = {
-  index: 'src/index.ts',
-  distributed: 'src/distributed/index.ts',
-  extensions: 'src/extensions/index.ts',
-  azure: 'src/azure/index.ts',
-};
-const result = await build({
-  entryPoints: ENTRY_POINTS,
+/** The library's ES bundles: what they are built from, and how their modules are found (onDemandModules reads the same). */
+const ES_GRAPH = {
+  entryPoints: {
+    index: 'src/index.ts',
+    distributed: 'src/distributed/index.ts',
+    extensions: 'src/extensions/index.ts',
+    azure: 'src/azure/index.ts',
+  },
   outdir: 'dist',
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20.19',
   packages: 'external',
+};
+const result = await build({
+  ...ES_GRAPH,
+  target: 'node20.19',
   chunkNames: 'chunks/[name]-[hash]',
   define: { __MSAL_TS_VERSION__: JSON.stringify(pkg.version) },
   minifyWhitespace: true,
@@ -46,7 +49,7 @@ const result = await build({
   // so that Node's report of the uncaught error quotes that line and not the whole minified file. The command checks
   // for itself (src/cli/main.ts), to say it in one line and exit 2.
   banner: { js: NODE_CHECK },
-  plugins: [lazyBuiltins(), emulatorAsPackage(), oneCoreChunk(await onDemandModules(ENTRY_POINTS))],
+  plugins: [lazyBuiltins(), emulatorAsPackage(), oneCoreChunk(await onDemandModules())],
   logLevel: 'warning',
   // Which source files each output holds, for scripts/hit-closure.mjs (kept out of dist/, so never packed).
   metafile: true,
@@ -388,15 +391,9 @@ function buildMark() {
  * and from client-application.ts) was sometimes loaded before the import() naming it had been seen, so the build's
  * chunks differed from one run to the next (2 of 8 builds here, before this pass).
  */
-async function onDemandModules(entryPoints) {
+async function onDemandModules() {
   const scan = await build({
-    entryPoints,
-    outdir: 'dist',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    packages: 'external',
+    ...ES_GRAPH,
     write: false,
     metafile: true,
     plugins: [lazyBuiltins(), emulatorAsPackage()],
